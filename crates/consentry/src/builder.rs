@@ -1,0 +1,229 @@
+//! Configuration the author writes once in `main`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::env;
+use crate::export::{Endpoint, EndpointError, Transport};
+
+/// How long exit may wait for the collector by default. Long enough for a collector on
+/// the same network (a TLS handshake plus one round trip), short enough that nobody
+/// notices it on a CLI that is offline or behind a firewall that drops packets.
+pub const DEFAULT_EXIT_BUDGET: Duration = Duration::from_millis(300);
+
+/// The longest exit budget an author may set.
+pub const MAX_EXIT_BUDGET: Duration = Duration::from_secs(5);
+
+/// Builds a [`Telemetry`]. Start with [`Telemetry::builder`].
+#[derive(Debug, Clone)]
+pub struct TelemetryBuilder {
+    tool: String,
+    version: String,
+    endpoint: Option<String>,
+    transport: Option<Transport>,
+    opt_out_vars: Vec<String>,
+    exit_budget: Duration,
+    config_dir: Option<PathBuf>,
+    default_enabled: bool,
+}
+
+/// Why [`TelemetryBuilder::build`] refused the configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The tool name must be 1-64 characters of ASCII letters, digits, `-` and `_`,
+    /// starting with a letter: it names files, env vars and `service.name`.
+    #[error("invalid tool name {0:?}")]
+    ToolName(String),
+    /// The endpoint given to [`TelemetryBuilder::with_endpoint`] is not usable.
+    #[error("invalid telemetry endpoint")]
+    Endpoint(#[source] EndpointError),
+    /// An opt-out variable name is empty or contains `=` or NUL.
+    #[error("invalid opt-out variable name {0:?}")]
+    VarName(String),
+    /// The exit budget is zero or above [`MAX_EXIT_BUDGET`].
+    #[error("exit budget must be between 1 ms and {MAX_EXIT_BUDGET:?}")]
+    ExitBudget,
+}
+
+/// A validated telemetry configuration. [`init`](Telemetry::init) decides consent and,
+/// only when telemetry is on, prepares recording.
+#[derive(Debug, Clone)]
+pub struct Telemetry {
+    pub(crate) tool: String,
+    pub(crate) version: String,
+    pub(crate) endpoint: Option<Endpoint>,
+    pub(crate) endpoint_var: String,
+    pub(crate) protocol_var: String,
+    pub(crate) opt_out_vars: Vec<String>,
+    pub(crate) exit_budget: Duration,
+    pub(crate) config_dir: Option<PathBuf>,
+    pub(crate) default_enabled: bool,
+}
+
+impl Telemetry {
+    /// Starts a configuration for the tool named `tool` (`service.name`, the prefix
+    /// of its environment variables, and the name of its config dir).
+    pub fn builder(tool: impl Into<String>) -> TelemetryBuilder {
+        TelemetryBuilder {
+            tool: tool.into(),
+            version: "unknown".into(),
+            endpoint: None,
+            transport: None,
+            opt_out_vars: Vec::new(),
+            exit_budget: DEFAULT_EXIT_BUDGET,
+            config_dir: None,
+            default_enabled: true,
+        }
+    }
+
+    /// The tool's name.
+    pub fn tool(&self) -> &str {
+        &self.tool
+    }
+
+    /// Opt-out variables read, in order: `DO_NOT_TRACK`, `<TOOL>_TELEMETRY_OPTOUT`,
+    /// then the author's aliases.
+    pub fn opt_out_vars(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(env::DO_NOT_TRACK).chain(self.opt_out_vars.iter().map(String::as_str))
+    }
+
+    /// The variable that overrides the endpoint: `<TOOL>_TELEMETRY_ENDPOINT`.
+    pub fn endpoint_var(&self) -> &str {
+        &self.endpoint_var
+    }
+
+    /// The variable that overrides the transport: `<TOOL>_TELEMETRY_PROTOCOL`.
+    pub fn protocol_var(&self) -> &str {
+        &self.protocol_var
+    }
+}
+
+impl TelemetryBuilder {
+    /// The tool's version (`service.version`). Default: `"unknown"`; pass
+    /// `env!("CARGO_PKG_VERSION")`.
+    pub fn with_version(mut self, version: impl Into<String>) -> Self {
+        self.version = version.into();
+        self
+    }
+
+    /// The collector endpoint compiled into the tool, e.g.
+    /// `https://telemetry.example.com:4318`. `<TOOL>_TELEMETRY_ENDPOINT` overrides it
+    /// at run time (operators and tests point the tool elsewhere without a rebuild).
+    /// Default: none, in which case spans are recorded but never sent.
+    pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// The transport. Default: HTTP/protobuf when the `http` feature is on, else gRPC.
+    /// `<TOOL>_TELEMETRY_PROTOCOL` (`grpc` or `http/protobuf`) overrides it.
+    pub fn with_transport(mut self, transport: Transport) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Adds an opt-out variable read after `DO_NOT_TRACK` and `<TOOL>_TELEMETRY_OPTOUT`,
+    /// e.g. an older name the tool already documented. Default: none.
+    pub fn with_opt_out_var(mut self, name: impl Into<String>) -> Self {
+        self.opt_out_vars.push(name.into());
+        self
+    }
+
+    /// How long exit may wait for the collector. Default: [`DEFAULT_EXIT_BUDGET`].
+    pub fn with_exit_budget(mut self, budget: Duration) -> Self {
+        self.exit_budget = budget;
+        self
+    }
+
+    /// Where the settings file and install id live. Default: the OS config dir of the
+    /// tool (see [`USER_CONFIG_FILE`](crate::USER_CONFIG_FILE)).
+    pub fn with_config_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config_dir = Some(dir.into());
+        self
+    }
+
+    /// Whether telemetry is on when no setting speaks. Default: `true` (opt-out
+    /// policy, as the .NET CLI, Kedro and vcpkg do).
+    pub fn with_default_enabled(mut self, enabled: bool) -> Self {
+        self.default_enabled = enabled;
+        self
+    }
+
+    /// Validates the configuration. Reads no environment variable and touches no file.
+    pub fn build(self) -> Result<Telemetry, BuildError> {
+        if !valid_tool_name(&self.tool) {
+            return Err(BuildError::ToolName(self.tool));
+        }
+        if self.exit_budget.is_zero() || self.exit_budget > MAX_EXIT_BUDGET {
+            return Err(BuildError::ExitBudget);
+        }
+        for v in &self.opt_out_vars {
+            if v.is_empty() || v.contains(['=', '\0']) {
+                return Err(BuildError::VarName(v.clone()));
+            }
+        }
+        let transport = self.transport.unwrap_or_else(Transport::default_compiled);
+        let endpoint = self
+            .endpoint
+            .as_deref()
+            .map(|url| Endpoint::new(url, transport))
+            .transpose()
+            .map_err(BuildError::Endpoint)?;
+        let prefix = env::env_prefix(&self.tool);
+        let mut opt_out_vars = vec![format!("{prefix}{}", env::OPT_OUT_SUFFIX)];
+        opt_out_vars.extend(self.opt_out_vars);
+        Ok(Telemetry {
+            endpoint_var: format!("{prefix}{}", env::ENDPOINT_SUFFIX),
+            protocol_var: format!("{prefix}{}", env::PROTOCOL_SUFFIX),
+            tool: self.tool,
+            version: self.version,
+            endpoint,
+            opt_out_vars,
+            exit_budget: self.exit_budget,
+            config_dir: self.config_dir,
+            default_enabled: self.default_enabled,
+        })
+    }
+}
+
+fn valid_tool_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_variable_names() {
+        let t = Telemetry::builder("my-tool").with_opt_out_var("MYTOOL_NO_METRICS").build().unwrap();
+        assert_eq!(
+            t.opt_out_vars().collect::<Vec<_>>(),
+            ["DO_NOT_TRACK", "MY_TOOL_TELEMETRY_OPTOUT", "MYTOOL_NO_METRICS"]
+        );
+        assert_eq!(t.endpoint_var(), "MY_TOOL_TELEMETRY_ENDPOINT");
+    }
+
+    #[test]
+    fn bad_configuration_is_refused() {
+        for name in ["", "1tool", "a b", "a/b", &"x".repeat(65)] {
+            assert!(matches!(Telemetry::builder(name).build(), Err(BuildError::ToolName(_))), "{name:?}");
+        }
+        assert!(matches!(
+            Telemetry::builder("t").with_exit_budget(Duration::ZERO).build(),
+            Err(BuildError::ExitBudget)
+        ));
+        assert!(matches!(
+            Telemetry::builder("t").with_opt_out_var("A=B").build(),
+            Err(BuildError::VarName(_))
+        ));
+        #[cfg(feature = "http")]
+        assert!(matches!(
+            Telemetry::builder("t").with_endpoint("localhost:4318").build(),
+            Err(BuildError::Endpoint(EndpointError::NotAUrl))
+        ));
+    }
+}

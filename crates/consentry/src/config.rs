@@ -1,0 +1,100 @@
+//! The user's telemetry settings file, `telemetry.toml` in the tool's OS config dir.
+//!
+//! Reading it never fails the host: a file that is missing means "no setting", and a
+//! file that cannot be read or parsed is reported as such so that consent can take
+//! the safe side (opted out) and `telemetry status` can say why.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// File name of the user settings file inside the tool's config dir.
+pub const USER_CONFIG_FILE: &str = "telemetry.toml";
+
+/// The user's own settings, as written by `<tool> telemetry enable|disable`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct UserConfig {
+    /// `false` opts out; `true` is an explicit yes; absent is no setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) enabled: Option<bool>,
+}
+
+/// What reading the settings file found.
+#[derive(Debug)]
+pub(crate) enum Loaded {
+    Missing,
+    Found(UserConfig),
+    /// Present but unreadable or not valid TOML of the expected shape.
+    Broken(String),
+}
+
+pub(crate) fn load(path: &Path) -> Loaded {
+    match std::fs::read_to_string(path) {
+        Ok(text) => match toml::from_str::<UserConfig>(&text) {
+            Ok(cfg) => Loaded::Found(cfg),
+            Err(e) => Loaded::Broken(format!("not valid settings: {}", e.message())),
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Loaded::Missing,
+        Err(e) => Loaded::Broken(format!("cannot be read: {}", e.kind())),
+    }
+}
+
+/// Writes the settings file atomically (temp file then rename), creating the dir.
+pub(crate) fn store(path: &Path, cfg: &UserConfig) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let text = toml::to_string(cfg).map_err(io::Error::other)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    io::Write::write_all(&mut tmp, text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// The tool's config dir in the OS convention (`$XDG_CONFIG_HOME/<tool>` or
+/// `~/.config/<tool>` on Linux, `~/Library/Application Support/<tool>` on macOS,
+/// `%APPDATA%\<tool>\config` on Windows), or `None` when no home dir is known.
+pub(crate) fn default_config_dir(tool: &str) -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", tool).map(|d| d.config_dir().to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_is_no_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(load(&dir.path().join("nope.toml")), Loaded::Missing));
+    }
+
+    #[test]
+    fn round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join(USER_CONFIG_FILE);
+        store(&path, &UserConfig { enabled: Some(false) }).unwrap();
+        match load(&path) {
+            Loaded::Found(c) => assert_eq!(c.enabled, Some(false)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn corrupt_file_is_broken_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(USER_CONFIG_FILE);
+        for bad in [&b"enabled = maybe"[..], b"\xff\xfe\x00", b"enabled = [", b"enabled = 1"] {
+            std::fs::write(&path, bad).unwrap();
+            assert!(matches!(load(&path), Loaded::Broken(_)), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(USER_CONFIG_FILE);
+        std::fs::write(&path, "enabled = true\nfuture = 3\n").unwrap();
+        assert!(matches!(load(&path), Loaded::Found(UserConfig { enabled: Some(true) })));
+    }
+}

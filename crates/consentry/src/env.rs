@@ -1,0 +1,83 @@
+//! Environment variables consentry reads, and the one rule for reading them.
+
+use std::ffi::OsStr;
+
+/// The cross-tool opt-out (<https://consoledonottrack.com>). Any value but a false
+/// word opts out of every tool built with consentry.
+pub const DO_NOT_TRACK: &str = "DO_NOT_TRACK";
+
+/// Suffix of the tool's own opt-out variable: tool `taskr` reads `TASKR_TELEMETRY_OPTOUT`.
+/// Authors can add aliases with [`TelemetryBuilder::with_opt_out_var`](crate::TelemetryBuilder::with_opt_out_var).
+pub const OPT_OUT_SUFFIX: &str = "_TELEMETRY_OPTOUT";
+
+/// Suffix of the variable that overrides the collector endpoint the author compiled in:
+/// `TASKR_TELEMETRY_ENDPOINT=https://collector.example.com:4318`. consentry never reads
+/// the generic `OTEL_EXPORTER_OTLP_*` variables, which belong to the user's own work.
+pub const ENDPOINT_SUFFIX: &str = "_TELEMETRY_ENDPOINT";
+
+/// Suffix of the variable that overrides the transport: `grpc` or `http/protobuf`
+/// (the values of `OTEL_EXPORTER_OTLP_PROTOCOL`).
+pub const PROTOCOL_SUFFIX: &str = "_TELEMETRY_PROTOCOL";
+
+/// Words that mean "not set" in an opt-out variable, compared case-insensitively after
+/// trimming white space. Everything else, including an empty value, opts out: when a
+/// user sets the variable at all, the strict reading is the safe one.
+pub const FALSE_WORDS: [&str; 4] = ["0", "false", "no", "off"];
+
+/// Whether an opt-out variable's value opts out, by the documented rule: unset or a
+/// false word means "not set"; any other value (an empty one, `1`, `true`, `yes`,
+/// a value that is not UTF-8) opts out.
+pub fn opts_out(value: Option<&OsStr>) -> bool {
+    match value {
+        None => false,
+        Some(v) => match v.to_str() {
+            None => true,
+            Some(s) => {
+                let s = s.trim();
+                !FALSE_WORDS.iter().any(|w| s.eq_ignore_ascii_case(w))
+            }
+        },
+    }
+}
+
+/// `taskr` -> `TASKR`, `my-tool` -> `MY_TOOL`: the prefix of a tool's variables.
+pub(crate) fn env_prefix(tool: &str) -> String {
+    tool.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    #[test]
+    fn unset_and_false_words_do_not_opt_out() {
+        assert!(!opts_out(None));
+        for v in ["0", "false", "FALSE", " no ", "Off", "\toff\n"] {
+            assert!(!opts_out(Some(OsStr::new(v))), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn every_other_value_opts_out() {
+        for v in ["", " ", "1", "true", "yes", "on", "2", "nope", "0 0", "disable"] {
+            assert!(opts_out(Some(OsStr::new(v))), "{v:?}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_value_opts_out() {
+        use std::os::unix::ffi::OsStringExt;
+        let v = OsString::from_vec(vec![0x66, 0xff, 0x00]);
+        assert!(opts_out(Some(&v)));
+    }
+
+    #[test]
+    fn prefix_is_upper_snake() {
+        assert_eq!(env_prefix("taskr"), "TASKR");
+        assert_eq!(env_prefix("my-tool.v2"), "MY_TOOL_V2");
+    }
+}

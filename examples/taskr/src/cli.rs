@@ -1,0 +1,75 @@
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// A to-do list in a text file.
+#[derive(Debug, Parser)]
+#[command(name = "taskr", version)]
+pub(crate) struct Cli {
+    /// The task file.
+    #[arg(long, global = true, default_value = "taskr.tasks")]
+    pub(crate) file: PathBuf,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Add a task.
+    Add {
+        /// What to do.
+        title: String,
+        /// How urgent it is.
+        #[arg(short, long, value_enum, default_value_t = Priority::Normal)]
+        priority: Priority,
+        /// Labels for the task (repeatable).
+        #[arg(short, long = "tag")]
+        tags: Vec<String>,
+    },
+    /// List open tasks.
+    List {
+        /// Include completed tasks.
+        #[arg(short, long)]
+        all: bool,
+    },
+    /// Mark a task as done; fails with exit code 3 when there is no such task.
+    Done {
+        /// The task's number.
+        id: u32,
+    },
+    /// See or change what taskr sends about its use.
+    Telemetry {
+        #[arg(value_enum)]
+        action: TelemetryAction,
+    },
+}
+
+#[cfg_attr(not(any(feature = "telemetry-http", feature = "telemetry-grpc")), allow(dead_code))]
+impl Command {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Command::Add { .. } => "add",
+            Command::List { .. } => "list",
+            Command::Done { .. } => "done",
+            Command::Telemetry { .. } => "telemetry",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Priority {
+    Low,
+    Normal,
+    High,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TelemetryAction {
+    /// Show whether telemetry is on and which setting decided it.
+    Status,
+    /// Turn telemetry on in the user settings file.
+    Enable,
+    /// Turn telemetry off in the user settings file and delete the install id.
+    Disable,
+}

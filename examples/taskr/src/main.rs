@@ -1,0 +1,77 @@
+//! taskr: a to-do list in a text file, instrumented with consentry.
+//!
+//! Every run of a command becomes one telemetry span (command name, masked arguments,
+//! exit code) unless the user opted out. Build with `--no-default-features` for the
+//! same CLI without telemetry.
+
+mod cli;
+mod store;
+#[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
+mod telemetry;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::prelude::*;
+
+use cli::{Cli, Command};
+use store::TaskError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(tracing_subscriber::EnvFilter::from_env("TASKR_LOG"));
+
+    #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
+    {
+        let telemetry = telemetry::configure();
+        if let Command::Telemetry { action } = &cli.command {
+            // Managing telemetry records nothing: disabling must not send a beacon.
+            return telemetry::manage(&telemetry, *action);
+        }
+        let guard = telemetry.init();
+        tracing_subscriber::registry().with(logs).with(guard.layer()).init();
+        let run = guard.command(cli.command.name(), std::env::args_os().skip(1));
+        let result = execute(&cli);
+        match &result {
+            Ok(()) => run.finish(0),
+            Err(e) => run.finish_with_error(e.exit_code(), e.kind()),
+        }
+        drop(guard);
+        report(result)
+    }
+    #[cfg(not(any(feature = "telemetry-http", feature = "telemetry-grpc")))]
+    {
+        tracing_subscriber::registry().with(logs).init();
+        report(execute(&cli))
+    }
+}
+
+fn execute(cli: &Cli) -> Result<(), TaskError> {
+    let _span = tracing::info_span!("taskr.execute", file = %cli.file.display()).entered();
+    let mut out = std::io::stdout().lock();
+    match &cli.command {
+        Command::Add { title, priority, tags } => {
+            let id = store::add(&cli.file, title, *priority, tags)?;
+            tracing::info!(id, title = %title, "task added");
+            store::say(&mut out, format_args!("added task {id}"))
+        }
+        Command::List { all } => store::list(&cli.file, *all, &mut out),
+        Command::Done { id } => {
+            store::complete(&cli.file, *id)?;
+            store::say(&mut out, format_args!("completed task {id}"))
+        }
+        Command::Telemetry { .. } => Ok(()),
+    }
+}
+
+fn report(result: Result<(), TaskError>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("taskr: {e}");
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
+        }
+    }
+}

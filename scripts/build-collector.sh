@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds the upstream OpenTelemetry Collector from collector-config/builder-config.yaml
+# with the collector builder (ocb), caching the binary outside the repository by the
+# manifest's hash so that repeated runs skip the build. Prints the binary's path.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+manifest="$root/collector-config/builder-config.yaml"
+builder_version="v0.155.0"
+cache="${CONSENTRY_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/consentry-dev}"
+hash="$( (cat "$manifest"; echo "$builder_version") | sha256sum | cut -c1-16)"
+out="$cache/otelcol-$hash"
+bin="$out/otelcol-consentry"
+if [[ -x "$bin" ]]; then
+  echo "$bin"
+  exit 0
+fi
+if ! command -v go >/dev/null; then
+  echo "build-collector: go is not installed (run .ci/install-deps.sh)" >&2
+  exit 1
+fi
+gobin="$(go env GOPATH)/bin"
+if [[ ! -x "$gobin/builder" ]] || ! "$gobin/builder" version 2>/dev/null | grep -q "${builder_version#v}"; then
+  echo "build-collector: installing ocb $builder_version" >&2
+  go install "go.opentelemetry.io/collector/cmd/builder@$builder_version" >&2
+fi
+mkdir -p "$cache"
+work="$(mktemp -d "$cache/build.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+sed "s#output_path: .*#output_path: $work/dist#" "$manifest" > "$work/manifest.yaml"
+echo "build-collector: building collector (manifest $hash); this takes a few minutes once" >&2
+# ocb generates the sources; the modules are resolved here rather than by ocb's own
+# `go mod tidy`, which also resolves every component's test-only imports, some of
+# which the module proxy does not serve. `go get` of the exact component versions
+# named in the generated sources, then `go build`, fetches only what the binary links.
+"$gobin/builder" --config "$work/manifest.yaml" --skip-get-modules --skip-compilation >&2
+core_version="$(grep -m1 -oE 'otlpreceiver v[0-9.]+' "$manifest" | cut -d' ' -f2)"
+(
+  cd "$work/dist"
+  go mod init otelcol-consentry >&2
+  mapfile -t mods < <(grep -ohE '"(go.opentelemetry.io|github.com)/[^ "]+ v[0-9.]+"' ./*.go | tr -d '"' | sed 's/ /@/' | sort -u)
+  go get "${mods[@]}" "go.opentelemetry.io/collector/otelcol@$core_version" \
+    "go.opentelemetry.io/collector/service@$core_version" >&2
+  go build -mod=mod -trimpath -ldflags="-s -w" -o otelcol-consentry . >&2
+)
+mkdir -p "$out"
+mv "$work/dist/otelcol-consentry" "$bin.tmp"
+mv "$bin.tmp" "$bin"
+echo "$bin"
