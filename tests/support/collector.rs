@@ -1,0 +1,207 @@
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use super::otlp::{self, Span};
+use super::repo_root;
+
+/// Which collector implementation receives the spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollectorKind {
+    /// The upstream OpenTelemetry Collector built by ocb from collector-config/.
+    Otelcol,
+    /// Rotel (`rotel-agent` from the `rotel` wheel), forwarding to an otelcol that
+    /// writes the file the test reads.
+    Rotel,
+}
+
+/// A collector running on free loopback ports, writing what it receives to a file.
+pub struct Collector {
+    pub grpc_port: u16,
+    pub http_port: u16,
+    dir: tempfile::TempDir,
+    child: Child,
+    /// For Rotel: the otelcol it forwards to (which owns the output file).
+    downstream: Option<Box<Collector>>,
+}
+
+impl Collector {
+    pub fn start(kind: CollectorKind) -> Collector {
+        match kind {
+            CollectorKind::Otelcol => Self::start_otelcol(),
+            CollectorKind::Rotel => Self::start_rotel(),
+        }
+    }
+
+    fn start_otelcol() -> Collector {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (grpc_port, http_port) = (free_port(), free_port());
+        let log = std::fs::File::create(dir.path().join("collector.log")).expect("log file");
+        let child = Command::new(otelcol_binary())
+            .arg("--config")
+            .arg(repo_root().join("collector-config/local.yaml"))
+            .env("CONSENTRY_OTLP_GRPC", format!("127.0.0.1:{grpc_port}"))
+            .env("CONSENTRY_OTLP_HTTP", format!("127.0.0.1:{http_port}"))
+            .env("CONSENTRY_SPANS_FILE", dir.path().join("spans.jsonl"))
+            .env("CONSENTRY_COLLECTOR_LOG_LEVEL", "info")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start otelcol");
+        let mut c = Collector { grpc_port, http_port, dir, child, downstream: None };
+        c.wait_ready();
+        c
+    }
+
+    fn start_rotel() -> Collector {
+        let downstream = Self::start_otelcol();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (grpc_port, http_port) = (free_port(), free_port());
+        let log = std::fs::File::create(dir.path().join("collector.log")).expect("log file");
+        let child = Command::new(rotel_binary())
+            .args(["start", "--exporter", "otlp", "--otlp-exporter-protocol", "grpc"])
+            .arg("--otlp-grpc-endpoint")
+            .arg(format!("127.0.0.1:{grpc_port}"))
+            .arg("--otlp-http-endpoint")
+            .arg(format!("127.0.0.1:{http_port}"))
+            .arg("--otlp-exporter-endpoint")
+            .arg(format!("http://127.0.0.1:{}", downstream.grpc_port))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start rotel-agent");
+        let mut c = Collector { grpc_port, http_port, dir, child, downstream: Some(Box::new(downstream)) };
+        c.wait_ready();
+        c
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("collector status") {
+                panic!("collector exited at start ({status}):\n{}", self.log());
+            }
+            let up = |p| TcpStream::connect_timeout(&([127, 0, 0, 1], p).into(), Duration::from_millis(200)).is_ok();
+            if up(self.grpc_port) && up(self.http_port) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "collector not listening after 30 s:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn http_endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.http_port)
+    }
+
+    pub fn grpc_endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.grpc_port)
+    }
+
+    fn spans_file(&self) -> PathBuf {
+        match &self.downstream {
+            Some(d) => d.spans_file(),
+            None => self.dir.path().join("spans.jsonl"),
+        }
+    }
+
+    /// Everything the collector wrote, as raw bytes.
+    pub fn raw(&self) -> Vec<u8> {
+        std::fs::read(self.spans_file()).unwrap_or_default()
+    }
+
+    /// Every span received so far.
+    pub fn spans(&self) -> Vec<Span> {
+        otlp::parse_lines(&self.raw())
+    }
+
+    /// Waits (bounded) until `pred` holds for the received spans, then returns them.
+    pub fn wait_for(&self, what: &str, timeout: Duration, pred: impl Fn(&[Span]) -> bool) -> Vec<Span> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let spans = self.spans();
+            if pred(&spans) {
+                return spans;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; have {} spans:\n{spans:#?}\ncollector log:\n{}", spans.len(), self.log());
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Waits until a span whose `process.command_args` contains `marker` arrived.
+    pub fn wait_for_marker(&self, marker: &str) -> Vec<Span> {
+        self.wait_for(&format!("span with {marker}"), Duration::from_secs(20), |s| {
+            s.iter().any(|s| s.args().iter().any(|a| a == marker))
+        })
+    }
+
+    pub fn log(&self) -> String {
+        let mut s = String::new();
+        if let Ok(mut f) = std::fs::File::open(self.dir.path().join("collector.log")) {
+            let _ = f.read_to_string(&mut s);
+        }
+        if let Some(d) = &self.downstream {
+            s.push_str("\n--- downstream otelcol ---\n");
+            s.push_str(&d.log());
+        }
+        s
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The ocb-built collector: `CONSENTRY_OTELCOL`, else `scripts/build-collector.sh`
+/// (which builds once and then answers from its cache).
+pub fn otelcol_binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(p) = std::env::var_os("CONSENTRY_OTELCOL") {
+            return PathBuf::from(p);
+        }
+        let out = Command::new("bash")
+            .arg(repo_root().join("scripts/build-collector.sh"))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run scripts/build-collector.sh");
+        assert!(out.status.success(), "building the collector failed; see stderr");
+        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    })
+    .clone()
+}
+
+/// `rotel-agent` from the `rotel` Python wheel: `CONSENTRY_ROTEL`, else found through
+/// the `rotel` package of `python3`.
+pub fn rotel_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("CONSENTRY_ROTEL") {
+        return PathBuf::from(p);
+    }
+    let out = Command::new("python3")
+        .args(["-c", "import os, rotel; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))"])
+        .output()
+        .expect("run python3");
+    assert!(out.status.success(), "the rotel package is not installed (pip install rotel==0.0.1a15)");
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}

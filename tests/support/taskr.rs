@@ -1,0 +1,104 @@
+//! Running the example CLI as a user would, in a private home and working dir.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Transport the CLI is told to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Http,
+    Grpc,
+}
+
+/// The result of one run.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub took: Duration,
+}
+
+/// A user of taskr: a home dir, a working dir and environment of their own.
+pub struct Taskr {
+    pub home: tempfile::TempDir,
+    envs: Vec<(String, std::ffi::OsString)>,
+}
+
+impl Taskr {
+    pub fn bin() -> PathBuf {
+        PathBuf::from(env!("CARGO_BIN_EXE_taskr"))
+    }
+
+    /// A fresh user with no settings, telemetry pointed at nothing yet.
+    pub fn new() -> Taskr {
+        Taskr { home: tempfile::tempdir().expect("home"), envs: Vec::new() }
+    }
+
+    /// A fresh user whose taskr sends to `endpoint` over `transport`.
+    pub fn sending_to(endpoint: &str, transport: Transport) -> Taskr {
+        let mut t = Taskr::new();
+        t.env("TASKR_TELEMETRY_ENDPOINT", endpoint);
+        t.env("TASKR_TELEMETRY_PROTOCOL", match transport {
+            Transport::Http => "http/protobuf",
+            Transport::Grpc => "grpc",
+        });
+        t
+    }
+
+    pub fn env(&mut self, k: &str, v: impl AsRef<OsStr>) -> &mut Self {
+        self.envs.push((k.to_owned(), v.as_ref().to_owned()));
+        self
+    }
+
+    pub fn config_home(&self) -> PathBuf {
+        self.home.path().join(".config")
+    }
+
+    /// taskr's config dir (settings file and install id).
+    pub fn config_dir(&self) -> PathBuf {
+        self.config_home().join("taskr")
+    }
+
+    pub fn work_dir(&self) -> PathBuf {
+        let d = self.home.path().join("work");
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(Self::bin());
+        c.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.config_home())
+            .current_dir(self.work_dir())
+            .stdin(Stdio::null());
+        for (k, v) in &self.envs {
+            c.env(k, v);
+        }
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Outcome {
+        run_command(self.command(args))
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+}
+
+pub fn run_command(mut c: Command) -> Outcome {
+    let started = Instant::now();
+    let out = c.output().expect("run taskr");
+    Outcome {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        took: started.elapsed(),
+    }
+}
