@@ -35,7 +35,10 @@ pub(crate) fn load(path: &Path) -> Loaded {
             Ok(cfg) => Loaded::Found(cfg),
             Err(e) => Loaded::Broken(format!("not valid settings: {}", e.message())),
         },
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Loaded::Missing,
+        // A path that cannot hold a file (a parent is a regular file) holds no setting.
+        Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
+            Loaded::Missing
+        }
         Err(e) => Loaded::Broken(format!("cannot be read: {}", e.kind())),
     }
 }

@@ -1,0 +1,111 @@
+//! An opted-out run makes no socket, no connection, no thread, and writes nothing in
+//! the config dir: checked by tracing every system call of the process with strace.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use support::collector::free_port;
+use support::taskr::run_command;
+use support::{Taskr, Transport};
+
+struct Trace {
+    lines: Vec<String>,
+}
+
+impl Trace {
+    fn run(user: &Taskr, args: &[&str]) -> Trace {
+        let log = user.home().join("strace.log");
+        let inner = user.command(args);
+        let mut c = Command::new("strace");
+        c.args(["-f", "-qq", "-e", "trace=%network,%file,%process", "-o"]).arg(&log).arg(inner.get_program());
+        c.args(inner.get_args());
+        c.env_clear();
+        for (k, v) in inner.get_envs() {
+            if let Some(v) = v {
+                c.env(k, v);
+            }
+        }
+        if let Some(d) = inner.get_current_dir() {
+            c.current_dir(d);
+        }
+        let out = run_command(c);
+        assert_eq!(out.code, Some(0), "strace is required (Debian package strace): {out:?}");
+        assert_eq!(out.stdout, "added task 1\n", "{out:?}");
+        let text = std::fs::read_to_string(&log).expect("strace log");
+        Trace { lines: text.lines().map(str::to_owned).collect() }
+    }
+
+    fn calls(&self, names: &[&str]) -> Vec<&String> {
+        self.lines
+            .iter()
+            .filter(|l| {
+                let call = l.split_once(' ').map_or(l.as_str(), |(_, rest)| rest);
+                names.iter().any(|n| call.starts_with(&format!("{n}(")))
+            })
+            .collect()
+    }
+
+    fn touching(&self, dir: &Path) -> Vec<&String> {
+        let dir = dir.to_str().unwrap();
+        self.lines.iter().filter(|l| l.contains(dir)).collect()
+    }
+
+    fn writes_under(&self, dir: &Path) -> Vec<&String> {
+        self.touching(dir)
+            .into_iter()
+            .filter(|l| {
+                ["O_WRONLY", "O_RDWR", "O_CREAT", "mkdir", "rename", "link", "unlink"].iter().any(|w| l.contains(w))
+            })
+            .collect()
+    }
+}
+
+fn opted_out_user(var: &str, value: &str) -> Taskr {
+    // Pointed at a port where a connect would show; nothing listens there.
+    let mut u = Taskr::sending_to(&format!("http://127.0.0.1:{}", free_port()), Transport::Http);
+    u.env(var, value);
+    u
+}
+
+fn assert_no_network_or_thread(t: &Trace, why: &str) {
+    let net = t.calls(&["socket", "connect", "sendto", "sendmsg"]);
+    assert!(net.is_empty(), "{why}: network calls when opted out: {net:#?}");
+    let threads = t.calls(&["clone", "clone3", "fork", "vfork"]);
+    assert!(threads.is_empty(), "{why}: threads or processes when opted out: {threads:#?}");
+}
+
+#[test]
+fn env_opt_out_touches_no_network_thread_or_config_dir() {
+    for (var, value) in [("DO_NOT_TRACK", "1"), ("TASKR_TELEMETRY_OPTOUT", "true"), ("DO_NOT_TRACK", "")] {
+        let user = opted_out_user(var, value);
+        let t = Trace::run(&user, &["add", "x"]);
+        let why = format!("{var}={value:?}");
+        assert_no_network_or_thread(&t, &why);
+        let touched = t.touching(&user.config_home());
+        assert!(touched.is_empty(), "{why}: config dir looked at: {touched:#?}");
+        assert!(!user.config_home().exists(), "{why}: config dir created");
+    }
+}
+
+#[test]
+fn settings_file_opt_out_only_reads_the_settings_file() {
+    let user = opted_out_user("UNRELATED", "1");
+    assert_eq!(user.run(&["telemetry", "disable"]).code, Some(0));
+    let t = Trace::run(&user, &["add", "x"]);
+    assert_no_network_or_thread(&t, "settings file");
+    let writes = t.writes_under(&user.config_home());
+    assert!(writes.is_empty(), "writes in the config dir: {writes:#?}");
+    let files: Vec<_> = std::fs::read_dir(user.config_dir()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(files, ["telemetry.toml"], "only the settings file exists");
+}
+
+#[test]
+fn positive_control_an_opted_in_run_is_seen_connecting() {
+    // Proves the trace would catch a breach: the same run, opted in, connects.
+    let user = opted_out_user("UNRELATED", "1");
+    let t = Trace::run(&user, &["add", "x"]);
+    assert!(!t.calls(&["connect"]).is_empty(), "strace did not see the connect of an opted-in run");
+    assert!(!t.writes_under(&user.config_home()).is_empty(), "install id write not seen");
+}
