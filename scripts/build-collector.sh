@@ -14,6 +14,7 @@ if [[ -x "$bin" ]]; then
   echo "$bin"
   exit 0
 fi
+source "$root/.ci/env.sh"
 if ! command -v go >/dev/null; then
   echo "build-collector: go is not installed (run .ci/install-deps.sh)" >&2
   exit 1

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what the demo, the tests and the benchmarks need on a fresh machine, and
+# nothing that is already there: strace (opt-out tests), Go >= 1.23 (to build the
+# collector with ocb), the rotel wheel (second collector, demo), and cargo itself
+# must already be present (the machine's Rust toolchain).
+set -euo pipefail
+
+need_apt=()
+command -v strace >/dev/null || need_apt+=(strace)
+command -v curl >/dev/null || need_apt+=(curl)
+command -v unzip >/dev/null || need_apt+=(unzip)
+if ((${#need_apt[@]})); then
+  echo "install-deps: apt-get install ${need_apt[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq "${need_apt[@]}" >&2
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "install-deps: cargo is missing; this project needs a Rust toolchain (1.88+) on PATH" >&2
+  exit 1
+fi
+
+go_ok() {
+  command -v go >/dev/null || return 1
+  local v
+  v="$(go env GOVERSION 2>/dev/null | sed 's/^go//')"
+  [[ "$(printf '%s\n' 1.23 "$v" | sort -V | head -1)" == 1.23 ]]
+}
+if ! go_ok; then
+  # The Go toolchain is itself published as a module (golang.org/toolchain) on the
+  # Go module proxy; fetch that zip rather than an installer from elsewhere.
+  ver="go1.24.4"
+  arch="$(dpkg --print-architecture 2>/dev/null || echo amd64)"
+  dest="${XDG_CACHE_HOME:-$HOME/.cache}/consentry-dev/toolchain-$ver"
+  if [[ ! -x "$dest/bin/go" ]]; then
+    echo "install-deps: fetching Go $ver from the module proxy" >&2
+    proxy="${GOPROXY:-https://proxy.golang.org}"; proxy="${proxy%%,*}"
+    tmp="$(mktemp -d)"
+    curl -fsSL "$proxy/golang.org/toolchain/@v/v0.0.1-$ver.linux-$arch.zip" -o "$tmp/go.zip"
+    unzip -q "$tmp/go.zip" -d "$tmp"
+    mkdir -p "$(dirname "$dest")"
+    rm -rf "$dest"
+    mv "$tmp/golang.org/toolchain@v0.0.1-$ver.linux-$arch" "$dest"
+    rm -rf "$tmp"
+  fi
+  echo "$dest/bin" > "${XDG_CACHE_HOME:-$HOME/.cache}/consentry-dev/go-path"
+fi
+
+if ! python3 -c "import rotel" 2>/dev/null; then
+  echo "install-deps: pip install rotel==0.0.1a15" >&2
+  python3 -m pip install -q rotel==0.0.1a15 >&2
+fi
