@@ -103,6 +103,7 @@ mod export;
 mod guard;
 mod identity;
 mod layer;
+pub mod manifest;
 pub mod mask;
 mod resource;
 
