@@ -41,7 +41,7 @@ impl Trace {
         self.lines
             .iter()
             .filter(|l| {
-                let call = l.split_once(' ').map_or(l.as_str(), |(_, rest)| rest);
+                let call = l.split_once(' ').map_or(l.as_str(), |(_, rest)| rest).trim_start();
                 names.iter().any(|n| call.starts_with(&format!("{n}(")))
             })
             .collect()
@@ -106,6 +106,7 @@ fn positive_control_an_opted_in_run_is_seen_connecting() {
     // Proves the trace would catch a breach: the same run, opted in, connects.
     let user = opted_out_user("UNRELATED", "1");
     let t = Trace::run(&user, &["add", "x"]);
-    assert!(!t.calls(&["connect"]).is_empty(), "strace did not see the connect of an opted-in run");
+    assert!(!t.calls(&["connect"]).is_empty(), "strace did not see the connect of an opted-in run: {:#?}", t.lines);
+    assert!(!t.calls(&["clone", "clone3"]).is_empty(), "strace did not see the export thread");
     assert!(!t.writes_under(&user.config_home()).is_empty(), "install id write not seen");
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::env;
-use crate::export::{Endpoint, EndpointError, Transport};
+use crate::export::{DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, SpoolLimits, Transport};
 
 /// How long exit may wait for the collector by default. Long enough for a collector on
 /// the same network (a TLS handshake plus one round trip), short enough that nobody
@@ -24,6 +24,10 @@ pub struct TelemetryBuilder {
     opt_out_vars: Vec<String>,
     exit_budget: Duration,
     config_dir: Option<PathBuf>,
+    spool_dir: Option<PathBuf>,
+    spool_limits: SpoolLimits,
+    uploader: bool,
+    backoff: (Duration, Duration),
     default_enabled: bool,
 }
 
@@ -58,6 +62,10 @@ pub struct Telemetry {
     pub(crate) opt_out_vars: Vec<String>,
     pub(crate) exit_budget: Duration,
     pub(crate) config_dir: Option<PathBuf>,
+    pub(crate) spool_dir: Option<PathBuf>,
+    pub(crate) spool_limits: SpoolLimits,
+    pub(crate) uploader: bool,
+    pub(crate) backoff: (Duration, Duration),
     pub(crate) default_enabled: bool,
 }
 
@@ -73,6 +81,10 @@ impl Telemetry {
             opt_out_vars: Vec::new(),
             exit_budget: DEFAULT_EXIT_BUDGET,
             config_dir: None,
+            spool_dir: None,
+            spool_limits: SpoolLimits::default(),
+            uploader: true,
+            backoff: (DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX),
             default_enabled: true,
         }
     }
@@ -143,6 +155,37 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Where requests that could not be delivered wait. Default: `telemetry-spool` in
+    /// the tool's OS state dir (`$XDG_STATE_HOME/<tool>` or `~/.local/state/<tool>` on
+    /// Linux), or its cache dir where the OS has no state dir.
+    pub fn with_spool_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.spool_dir = Some(dir.into());
+        self
+    }
+
+    /// Bounds on the spool. Default: [`SpoolLimits::default`] (4 MiB, 1000 requests,
+    /// 7 days).
+    pub fn with_spool_limits(mut self, limits: SpoolLimits) -> Self {
+        self.spool_limits = limits;
+        self
+    }
+
+    /// Whether a detached uploader (see [`UPLOADER_ARG`](crate::UPLOADER_ARG)) may
+    /// deliver the spool after a run that could not. Default: `true`. It needs the
+    /// tool to call [`Telemetry::run_uploader_if_requested`] first thing in `main`.
+    pub fn with_uploader(mut self, enabled: bool) -> Self {
+        self.uploader = enabled;
+        self
+    }
+
+    /// After a failed attempt, runs wait `base`, doubling per consecutive failure up to
+    /// `max`, before they use the network again (a collector's `Retry-After` can make
+    /// it longer). Default: 1 s to 15 min.
+    pub fn with_retry_backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.backoff = (base, max.max(base));
+        self
+    }
+
     /// Whether telemetry is on when no setting speaks. Default: `true` (opt-out
     /// policy, as the .NET CLI, Kedro and vcpkg do).
     pub fn with_default_enabled(mut self, enabled: bool) -> Self {
@@ -182,6 +225,10 @@ impl TelemetryBuilder {
             opt_out_vars,
             exit_budget: self.exit_budget,
             config_dir: self.config_dir,
+            spool_dir: self.spool_dir,
+            spool_limits: self.spool_limits,
+            uploader: self.uploader,
+            backoff: self.backoff,
             default_enabled: self.default_enabled,
         })
     }

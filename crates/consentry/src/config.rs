@@ -62,6 +62,14 @@ pub(crate) fn default_config_dir(tool: &str) -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", tool).map(|d| d.config_dir().to_path_buf())
 }
 
+/// The tool's spool dir in the OS convention: `telemetry-spool` in the state dir
+/// (Linux) or the cache dir (elsewhere).
+pub(crate) fn default_spool_dir(tool: &str) -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", tool)?;
+    let base = dirs.state_dir().unwrap_or_else(|| dirs.cache_dir());
+    Some(base.join("telemetry-spool"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use crate::builder::Telemetry;
 use crate::command::CommandRun;
 use crate::config::{self, USER_CONFIG_FILE};
 use crate::consent::{self, Decision};
-use crate::export::{self, Collected, Endpoint, Outcome, Transport};
+use crate::export::{self, Backoff, Background, Collected, Delivery, Endpoint, Outcome, Spool, Transport, uploader};
 use crate::identity;
 use crate::layer::Gate;
 use crate::resource;
@@ -77,17 +77,56 @@ impl Telemetry {
             .with_version(env!("CARGO_PKG_VERSION"))
             .build();
         let tracer = provider.tracer_with_scope(scope);
+        let delivery = Delivery {
+            endpoint,
+            spool: self.spool(),
+            budget: self.exit_budget,
+            backoff: Backoff { base: self.backoff.0, max: self.backoff.1 },
+            uploader: self.uploader,
+        };
+        let background = delivery.start_background();
         let active = Active {
             tool: self.tool,
             tracer,
             provider,
             collected,
             resource,
-            endpoint,
-            exit_budget: self.exit_budget,
+            delivery,
+            background,
             config_dir,
         };
         TelemetryGuard { decision, active: Some(active), notes }
+    }
+
+    pub(crate) fn spool(&self) -> Option<Spool> {
+        let dir = self.spool_dir.clone().or_else(|| config::default_spool_dir(&self.tool))?;
+        Some(Spool::new(dir, self.spool_limits))
+    }
+
+    /// The entry point of the detached uploader. Call it first thing in `main`, before
+    /// parsing arguments: when this process was started as the uploader (argument
+    /// [`UPLOADER_ARG`](crate::UPLOADER_ARG)), it delivers the spool and exits the
+    /// process; otherwise it returns at once having done nothing.
+    pub fn run_uploader_if_requested(&self) {
+        if !uploader::requested() {
+            return;
+        }
+        std::thread::spawn(|| {
+            std::thread::sleep(uploader::UPLOADER_LIFETIME);
+            std::process::exit(0);
+        });
+        let _quiet = tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
+        if self.decide().enabled {
+            if let (Ok(endpoint), Some(spool)) = (self.resolve_endpoint(), self.spool()) {
+                if let Some(lock) = spool.try_lock() {
+                    let deadline = std::time::Instant::now() + uploader::UPLOADER_LIFETIME - Duration::from_secs(1);
+                    let backoff = Backoff { base: self.backoff.0, max: self.backoff.1 };
+                    let stop = std::sync::atomic::AtomicBool::new(false);
+                    export::drain(&spool, &lock, &endpoint, backoff, deadline, &stop);
+                }
+            }
+        }
+        std::process::exit(0);
     }
 
     /// The tool's config dir: the one given to
@@ -108,6 +147,9 @@ impl Telemetry {
         config::store(&path, &config::UserConfig { enabled: Some(enabled) })?;
         if !enabled {
             identity::delete(&dir)?;
+            if let Some(spool) = self.spool() {
+                spool.delete()?;
+            }
         }
         Ok(path)
     }
@@ -119,7 +161,7 @@ impl Telemetry {
         consent::decide(&env, || self.config_dir().map(|d| d.join(USER_CONFIG_FILE)), self.default_enabled)
     }
 
-    fn resolve_endpoint(&self) -> Result<Endpoint, String> {
+    pub(crate) fn resolve_endpoint(&self) -> Result<Endpoint, String> {
         let transport = match std::env::var(&self.protocol_var) {
             Ok(p) if !p.trim().is_empty() => Transport::from_protocol(&p)
                 .ok_or_else(|| format!("{} is not grpc or http/protobuf; nothing is sent", self.protocol_var))?,
@@ -146,8 +188,8 @@ struct Active {
     provider: SdkTracerProvider,
     collected: Collected,
     resource: Resource,
-    endpoint: Result<Endpoint, String>,
-    exit_budget: Duration,
+    delivery: Delivery,
+    background: Option<Background>,
     config_dir: Option<PathBuf>,
 }
 
@@ -181,7 +223,7 @@ impl TelemetryGuard {
 
     /// The endpoint spans go to, or why there is none.
     pub fn endpoint(&self) -> Option<Result<&Endpoint, &str>> {
-        self.active.as_ref().map(|a| a.endpoint.as_ref().map_err(String::as_str))
+        self.active.as_ref().map(|a| a.delivery.endpoint.as_ref().map_err(String::as_str))
     }
 
     /// The tool's config dir (settings file and install id), when known.
@@ -240,18 +282,21 @@ impl TelemetryGuard {
     }
 
     fn flush(&mut self) -> Outcome {
+        let exit_started = std::time::Instant::now();
         let Some(active) = self.active.take() else {
             return Outcome::NothingToSend;
         };
         let spans = active.collected.take();
         let _ = active.provider.shutdown();
-        match &active.endpoint {
-            Ok(endpoint) => export::flush(spans, &active.resource, endpoint, active.exit_budget),
-            Err(reason) if !spans.is_empty() => {
-                Outcome::NoEndpoint { spans: spans.len(), reason: reason.clone() }
+        let count = spans.len();
+        if count == 0 {
+            if let Some(bg) = active.background {
+                bg.finish(exit_started + active.delivery.budget);
             }
-            Err(_) => Outcome::NothingToSend,
+            return Outcome::NothingToSend;
         }
+        let body = prost::Message::encode_to_vec(&export::encode(spans, &active.resource));
+        active.delivery.at_exit(body, count, exit_started, active.background)
     }
 }
 

@@ -106,6 +106,7 @@ mod layer;
 pub mod manifest;
 pub mod mask;
 mod resource;
+mod status;
 
 pub use attributes::{Attribute, COMMAND_SPAN, RESOURCE, Scope as AttributeScope};
 pub use builder::{BuildError, DEFAULT_EXIT_BUDGET, MAX_EXIT_BUDGET, Telemetry, TelemetryBuilder};
@@ -113,8 +114,12 @@ pub use command::CommandRun;
 pub use config::USER_CONFIG_FILE;
 pub use consent::{Decision, Source};
 pub use env::{DO_NOT_TRACK, ENDPOINT_SUFFIX, FALSE_WORDS, OPT_OUT_SUFFIX, PROTOCOL_SUFFIX, opts_out};
-pub use export::{Endpoint, EndpointError, Outcome, Transport};
+pub use export::{
+    DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, Outcome, SpoolLimits, Transport,
+    UPLOADER_ARG, UPLOADER_LIFETIME,
+};
 pub use guard::TelemetryGuard;
+pub use status::Status;
 pub use identity::INSTALL_ID_FILE;
 pub use layer::TARGET;
 

@@ -18,6 +18,13 @@ use cli::{Cli, Command};
 use store::TaskError;
 
 fn main() -> ExitCode {
+    #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
+    let telemetry = telemetry::configure();
+    // Before parsing: the detached uploader is this executable started with one marker
+    // argument that clap does not know.
+    #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
+    telemetry.run_uploader_if_requested();
+
     let cli = Cli::parse();
     let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
@@ -25,7 +32,6 @@ fn main() -> ExitCode {
 
     #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
     {
-        let telemetry = telemetry::configure();
         if let Command::Telemetry { action } = &cli.command {
             // Managing telemetry records nothing: disabling must not send a beacon.
             return telemetry::manage(&telemetry, *action);

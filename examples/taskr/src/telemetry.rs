@@ -21,9 +21,7 @@ pub(crate) fn configure() -> Telemetry {
 pub(crate) fn manage(telemetry: &Telemetry, action: TelemetryAction) -> ExitCode {
     match action {
         TelemetryAction::Status => {
-            let d = telemetry.decide();
-            let state = if d.enabled { "enabled" } else { "disabled" };
-            println!("telemetry: {state} (decided by {})", d.source);
+            print!("{}", telemetry.status());
             ExitCode::SUCCESS
         }
         TelemetryAction::Enable | TelemetryAction::Disable => {

@@ -2,16 +2,22 @@ use std::time::Duration;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+use tonic::Code;
+use tonic_types::StatusExt;
+
+use super::send::{MAX_RETRY_AFTER, SendError};
 
 /// One `TraceService/Export` call on a current-thread runtime that lives only for it.
-pub(super) fn send(url: &str, request: ExportTraceServiceRequest, timeout: Duration) -> Result<(), String> {
+pub(super) fn send(url: &str, body: &[u8], timeout: Duration) -> Result<(), SendError> {
+    let request: ExportTraceServiceRequest = prost::Message::decode(body)
+        .map_err(|e| SendError::Rejected(format!("spooled request is not OTLP: {e}")))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start runtime: {e}"))?;
+        .map_err(|e| SendError::retryable(format!("cannot start runtime: {e}")))?;
     runtime.block_on(async move {
         let endpoint = tonic::transport::Endpoint::from_shared(url.to_owned())
-            .map_err(|e| format!("invalid endpoint: {e}"))?
+            .map_err(|e| SendError::Rejected(format!("invalid endpoint: {e}")))?
             .connect_timeout(timeout)
             .timeout(timeout)
             .tcp_nodelay(true);
@@ -19,18 +25,38 @@ pub(super) fn send(url: &str, request: ExportTraceServiceRequest, timeout: Durat
         let endpoint = if url.starts_with("https://") {
             endpoint
                 .tls_config(tonic::transport::ClientTlsConfig::new().with_webpki_roots())
-                .map_err(|e| format!("tls setup failed: {e}"))?
+                .map_err(|e| SendError::Rejected(format!("tls setup failed: {e}")))?
         } else {
             endpoint
         };
         let call = async {
-            let channel = endpoint.connect().await.map_err(|e| format!("cannot connect: {e}"))?;
-            TraceServiceClient::new(channel)
-                .export(request)
-                .await
-                .map(|_| ())
-                .map_err(|s| format!("collector answered {:?}", s.code()))
+            let channel =
+                endpoint.connect().await.map_err(|e| SendError::retryable(format!("cannot connect: {e}")))?;
+            TraceServiceClient::new(channel).export(request).await.map(|_| ()).map_err(classify)
         };
-        tokio::time::timeout(timeout, call).await.map_err(|_| "timed out".to_owned())?
+        tokio::time::timeout(timeout, call).await.map_err(|_| SendError::retryable("timed out"))?
     })
+}
+
+/// The OTLP/gRPC retryable codes; a throttling `RetryInfo` detail sets the delay.
+fn classify(status: tonic::Status) -> SendError {
+    let reason = format!("collector answered {:?}", status.code());
+    match status.code() {
+        Code::Cancelled
+        | Code::DeadlineExceeded
+        | Code::Aborted
+        | Code::OutOfRange
+        | Code::Unavailable
+        | Code::DataLoss
+        | Code::ResourceExhausted
+        | Code::Unknown
+        | Code::Internal => {
+            let retry_after = status
+                .get_details_retry_info()
+                .and_then(|info| info.retry_delay)
+                .map(|d| d.min(MAX_RETRY_AFTER));
+            SendError::Retryable { reason, retry_after }
+        }
+        _ => SendError::Rejected(reason),
+    }
 }

@@ -1,9 +1,11 @@
 use std::time::Duration;
 
+use super::send::{SendError, classify_http};
+
 const USER_AGENT: &str = concat!("consentry/", env!("CARGO_PKG_VERSION"));
 
-/// One `POST` of an OTLP protobuf body, no retries: at exit there is no time for them.
-pub(super) fn send(url: &str, body: Vec<u8>, timeout: Duration) -> Result<(), String> {
+/// One `POST` of an OTLP protobuf body; no retries here, the spool is the retry.
+pub(super) fn send(url: &str, body: &[u8], timeout: Duration) -> Result<(), SendError> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)
@@ -14,12 +16,8 @@ pub(super) fn send(url: &str, body: Vec<u8>, timeout: Duration) -> Result<(), St
     let response = agent
         .post(url)
         .content_type("application/x-protobuf")
-        .send(&body[..])
-        .map_err(|e| format!("request failed: {e}"))?;
-    let status = response.status();
-    if status.is_success() {
-        Ok(())
-    } else {
-        Err(format!("collector answered HTTP {}", status.as_u16()))
-    }
+        .send(body)
+        .map_err(|e| SendError::retryable(format!("request failed: {e}")))?;
+    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok());
+    classify_http(response.status().as_u16(), retry_after)
 }

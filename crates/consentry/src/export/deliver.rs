@@ -1,0 +1,284 @@
+//! The delivery policy: what happens to a run's request at exit, and to requests that
+//! earlier runs could not deliver.
+//!
+//! At exit the request is sent on a short-lived thread and exit waits for it at most
+//! the exit budget. What is not acknowledged by then is spooled, never lost. A run
+//! that starts with requests in the spool sends them on a background thread while the
+//! tool works; a detached uploader (the tool's own executable, see [`super::uploader`])
+//! takes over what a short run could not finish.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::backoff::Backoff;
+use super::send::{SendError, send};
+use super::spool::{Spool, SpoolLock};
+use super::{Endpoint, uploader};
+
+/// What became of a run's spans at exit. Kept on the guard for status and debug
+/// output; never printed over the host's output and never returned as an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// No span was recorded, so nothing was sent: no thread, no socket.
+    NothingToSend,
+    /// Telemetry is on but no usable endpoint is configured; the spans were dropped.
+    NoEndpoint {
+        /// Spans dropped.
+        spans: usize,
+        /// Why there is no endpoint.
+        reason: String,
+    },
+    /// The collector acknowledged the request.
+    Delivered {
+        /// Spans in the request.
+        spans: usize,
+        /// How long the send took.
+        took: Duration,
+    },
+    /// Not acknowledged within the budget (or the collector is backing off): the
+    /// request is in the spool and a later run or the uploader sends it.
+    Spooled {
+        /// Spans in the request.
+        spans: usize,
+        /// Why it was not sent now.
+        reason: String,
+    },
+    /// The collector refused the request as malformed; it is not retried.
+    Rejected {
+        /// Spans in the request.
+        spans: usize,
+        /// The collector's answer.
+        reason: String,
+    },
+    /// Neither sent nor spooled (no spool dir, or writing it failed): lost.
+    Lost {
+        /// Spans in the request.
+        spans: usize,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Print mode: the request was written to stderr and nothing was sent.
+    Printed {
+        /// Spans in the request.
+        spans: usize,
+    },
+}
+
+/// One request at a time at most this long, so that a sender checks its stop flag.
+const PER_REQUEST: Duration = Duration::from_secs(10);
+
+#[derive(Debug)]
+pub(crate) struct Delivery {
+    pub(crate) endpoint: Result<Endpoint, String>,
+    pub(crate) spool: Option<Spool>,
+    pub(crate) budget: Duration,
+    pub(crate) backoff: Backoff,
+    pub(crate) uploader: bool,
+}
+
+/// A thread sending spooled requests while the tool works.
+#[derive(Debug)]
+pub(crate) struct Background {
+    stop: Arc<AtomicBool>,
+    done: mpsc::Receiver<()>,
+}
+
+impl Background {
+    /// Asks the sender to stop after its current request and waits until `deadline`.
+    pub(crate) fn finish(self, deadline: Instant) {
+        self.stop.store(true, Ordering::Release);
+        let _ = self.done.recv_timeout(deadline.saturating_duration_since(Instant::now()));
+    }
+}
+
+impl Delivery {
+    /// Starts the background sender when earlier runs left requests and the collector
+    /// is not backing off. Costs nothing (no thread) when the spool is empty.
+    pub(crate) fn start_background(&self) -> Option<Background> {
+        let endpoint = self.endpoint.as_ref().ok()?.clone();
+        let spool = self.spool.as_ref()?;
+        if spool.is_empty() || Backoff::waiting(&spool.state()) {
+            return None;
+        }
+        let spool = spool.clone();
+        let backoff = self.backoff;
+        let stop = Arc::new(AtomicBool::new(false));
+        let (tx, done) = mpsc::sync_channel(1);
+        let flag = stop.clone();
+        std::thread::Builder::new()
+            .name("consentry-spool".into())
+            .spawn(move || {
+                let _quiet = tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
+                if let Some(lock) = spool.try_lock() {
+                    drain(&spool, &lock, &endpoint, backoff, Instant::now() + PER_REQUEST * 3, &flag);
+                }
+                let _ = tx.send(());
+            })
+            .ok()?;
+        Some(Background { stop, done })
+    }
+
+    /// Delivers this run's request within the budget that started at `exit_started`,
+    /// spooling it when that is not possible.
+    pub(crate) fn at_exit(&self, body: Vec<u8>, spans: usize, exit_started: Instant, background: Option<Background>) -> Outcome {
+        let deadline = exit_started + self.budget;
+        let endpoint = match &self.endpoint {
+            Ok(e) => e.clone(),
+            Err(reason) => {
+                if let Some(bg) = background {
+                    bg.finish(deadline);
+                }
+                return Outcome::NoEndpoint { spans, reason: reason.clone() };
+            }
+        };
+        if self.spool.as_ref().is_some_and(|s| Backoff::waiting(&s.state())) {
+            return self.spool_request(&body, spans, "the collector failed recently; backing off".into());
+        }
+        let result = send_within(endpoint, body.clone(), deadline);
+        if let Some(bg) = background {
+            bg.finish(deadline);
+        }
+        match result {
+            Some(Ok(())) => {
+                self.update_state(|state| {
+                    let changed = state.failures > 0;
+                    Backoff::succeed(state);
+                    changed
+                });
+                if self.spool.as_ref().is_some_and(|s| !s.is_empty()) {
+                    self.start_uploader();
+                }
+                Outcome::Delivered { spans, took: exit_started.elapsed() }
+            }
+            Some(Err(SendError::Rejected(reason))) => {
+                self.update_state(|state| {
+                    state.rejected += 1;
+                    true
+                });
+                Outcome::Rejected { spans, reason }
+            }
+            Some(Err(SendError::Retryable { reason, retry_after })) => {
+                let outcome = self.spool_request(&body, spans, reason);
+                self.update_state(|state| {
+                    self.backoff.fail(state, retry_after);
+                    true
+                });
+                outcome
+            }
+            None => {
+                // No answer in time: maybe a black hole, maybe only a slow network.
+                // Back off so the next runs do not wait too, and let the uploader,
+                // which has time, find out which.
+                let outcome = self.spool_request(&body, spans, format!("no answer within {:?}", self.budget));
+                self.update_state(|state| {
+                    self.backoff.fail(state, None);
+                    true
+                });
+                self.start_uploader();
+                outcome
+            }
+        }
+    }
+
+    fn spool_request(&self, body: &[u8], spans: usize, reason: String) -> Outcome {
+        let Some(spool) = &self.spool else {
+            return Outcome::Lost { spans, reason: format!("{reason}; no spool dir") };
+        };
+        match spool.put(body) {
+            Ok(_) => {
+                if let Some(lock) = spool.try_lock() {
+                    let dropped = spool.prune(&lock);
+                    if dropped > 0 {
+                        let mut state = spool.state();
+                        state.dropped_by_limits += dropped;
+                        let _ = spool.store_state(&lock, &state);
+                    }
+                }
+                Outcome::Spooled { spans, reason }
+            }
+            Err(e) => Outcome::Lost { spans, reason: format!("{reason}; spool not writable ({})", e.kind()) },
+        }
+    }
+
+    /// Applies `change` to the shared state when the lock is free; `change` says
+    /// whether anything changed, so a healthy run writes no file.
+    fn update_state(&self, change: impl FnOnce(&mut super::spool::State) -> bool) {
+        let Some(spool) = &self.spool else { return };
+        let Some(lock) = spool.try_lock() else { return };
+        let mut state = spool.state();
+        if change(&mut state) {
+            let _ = spool.store_state(&lock, &state);
+        }
+    }
+
+    fn start_uploader(&self) {
+        if let (true, Some(spool)) = (self.uploader, &self.spool) {
+            if !spool.is_empty() && !spool.is_locked() {
+                uploader::spawn();
+            }
+        }
+    }
+}
+
+/// Sends on a thread of its own and waits for it until `deadline`; `None` if it did
+/// not answer in time. The thread has no `tracing` subscriber, so nothing the HTTP/2
+/// stack logs reaches the host's logs or consentry's own layer.
+fn send_within(endpoint: Endpoint, body: Vec<u8>, deadline: Instant) -> Option<Result<(), SendError>> {
+    let (tx, rx) = mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("consentry-export".into())
+        .spawn(move || {
+            let _quiet = tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
+            let timeout = deadline.saturating_duration_since(Instant::now());
+            let _ = tx.send(send(&endpoint, &body, timeout));
+        })
+        .ok()?;
+    rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).ok()
+}
+
+/// Sends spooled requests oldest first until the spool is empty, `deadline` passes,
+/// `stop` is set, or the collector fails (then it backs off). A request is deleted only
+/// once acknowledged (or refused as malformed), so a sender killed mid-way loses
+/// nothing and at worst sends a request twice; the span ids let a backend drop the copy.
+pub(crate) fn drain(
+    spool: &Spool,
+    lock: &SpoolLock,
+    endpoint: &Endpoint,
+    backoff: Backoff,
+    deadline: Instant,
+    stop: &AtomicBool,
+) -> usize {
+    let mut state = spool.state();
+    let before = state.clone();
+    state.dropped_by_limits += spool.prune(lock);
+    let mut delivered = 0;
+    for path in spool.list() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if stop.load(Ordering::Acquire) || left.is_zero() {
+            break;
+        }
+        let Ok(body) = std::fs::read(&path) else { continue };
+        match send(endpoint, &body, left.min(PER_REQUEST)) {
+            Ok(()) => {
+                let _ = std::fs::remove_file(&path);
+                Backoff::succeed(&mut state);
+                delivered += 1;
+            }
+            Err(SendError::Rejected(_)) => {
+                let _ = std::fs::remove_file(&path);
+                state.rejected += 1;
+            }
+            Err(SendError::Retryable { retry_after, .. }) => {
+                backoff.fail(&mut state, retry_after);
+                break;
+            }
+        }
+    }
+    if state != before {
+        let _ = spool.store_state(lock, &state);
+    }
+    delivered
+}

@@ -1,0 +1,79 @@
+//! `<tool> telemetry status`: what is decided, why, and where everything lives.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::builder::Telemetry;
+use crate::config::USER_CONFIG_FILE;
+use crate::consent::Decision;
+use crate::export::{Backoff, Endpoint};
+
+/// A snapshot of the telemetry state, read without writing anything.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Status {
+    /// The consent decision and the setting that made it.
+    pub decision: Decision,
+    /// The user settings file, when a config dir is known.
+    pub settings_file: Option<PathBuf>,
+    /// The spool dir, when one is known.
+    pub spool_dir: Option<PathBuf>,
+    /// Requests waiting in the spool.
+    pub spooled_requests: usize,
+    /// Their total size in bytes.
+    pub spooled_bytes: u64,
+    /// Requests dropped by the spool's bounds so far.
+    pub dropped_by_limits: u64,
+    /// Requests the collector refused as malformed so far.
+    pub rejected: u64,
+    /// How long runs still wait before using the network, after failures.
+    pub backing_off_for: Option<Duration>,
+    /// Where spans go, or why they go nowhere.
+    pub endpoint: Result<Endpoint, String>,
+}
+
+impl Telemetry {
+    /// Reads the current state: consent, paths, spool contents and delivery health.
+    pub fn status(&self) -> Status {
+        let spool = self.spool();
+        let (spooled_requests, spooled_bytes) = spool.as_ref().map(|s| s.usage()).unwrap_or_default();
+        let state = spool.as_ref().map(|s| s.state()).unwrap_or_default();
+        let now = crate::export::now_ms();
+        Status {
+            decision: self.decide(),
+            settings_file: self.config_dir().map(|d| d.join(USER_CONFIG_FILE)),
+            spool_dir: spool.as_ref().map(|s| s.dir().to_path_buf()),
+            spooled_requests,
+            spooled_bytes,
+            dropped_by_limits: state.dropped_by_limits,
+            rejected: state.rejected,
+            backing_off_for: Backoff::waiting(&state)
+                .then(|| Duration::from_millis(state.next_attempt_ms.saturating_sub(now))),
+            endpoint: self.resolve_endpoint(),
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.decision.enabled { "enabled" } else { "disabled" };
+        writeln!(f, "telemetry: {state} (decided by {})", self.decision.source)?;
+        match &self.endpoint {
+            Ok(e) => writeln!(f, "endpoint: {e}")?,
+            Err(reason) => writeln!(f, "endpoint: none ({reason})")?,
+        }
+        let path = |p: &Option<PathBuf>| p.as_ref().map_or("unknown (no home dir)".into(), |p| p.display().to_string());
+        writeln!(f, "settings file: {}", path(&self.settings_file))?;
+        writeln!(f, "spool: {}", path(&self.spool_dir))?;
+        writeln!(
+            f,
+            "spooled: {} requests, {} bytes; dropped by limits: {}; rejected by collector: {}",
+            self.spooled_requests, self.spooled_bytes, self.dropped_by_limits, self.rejected
+        )?;
+        if let Some(d) = self.backing_off_for {
+            writeln!(f, "delivery: backing off for {} s after failures", d.as_secs())?;
+        }
+        Ok(())
+    }
+}
