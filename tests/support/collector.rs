@@ -39,22 +39,32 @@ impl Collector {
     fn start_otelcol() -> Collector {
         let dir = tempfile::tempdir().expect("tempdir");
         let (grpc_port, http_port) = (free_port(), free_port());
-        let log = std::fs::File::create(dir.path().join("collector.log")).expect("log file");
-        let child = Command::new(otelcol_binary())
-            .arg("--config")
-            .arg(repo_root().join("collector-config/local.yaml"))
-            .env("CONSENTRY_OTLP_GRPC", format!("127.0.0.1:{grpc_port}"))
-            .env("CONSENTRY_OTLP_HTTP", format!("127.0.0.1:{http_port}"))
-            .env("CONSENTRY_SPANS_FILE", dir.path().join("spans.jsonl"))
-            .env("CONSENTRY_COLLECTOR_LOG_LEVEL", "info")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start otelcol");
+        let child = spawn_otelcol(dir.path(), grpc_port, http_port);
         let mut c = Collector { grpc_port, http_port, dir, child, downstream: None };
         c.wait_ready();
         c
+    }
+
+    /// Stops the collector as an operator's restart does (SIGTERM, so it writes what it
+    /// acknowledged), falling back to SIGKILL after 10 s.
+    pub fn stop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same ports, appending to the same file.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.child = spawn_otelcol(self.dir.path(), self.grpc_port, self.http_port);
+        self.wait_ready();
     }
 
     fn start_rotel() -> Collector {
@@ -166,6 +176,22 @@ impl Drop for Collector {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn spawn_otelcol(dir: &Path, grpc_port: u16, http_port: u16) -> Child {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("collector.log")).expect("log");
+    Command::new(otelcol_binary())
+        .arg("--config")
+        .arg(repo_root().join("collector-config/local.yaml"))
+        .env("CONSENTRY_OTLP_GRPC", format!("127.0.0.1:{grpc_port}"))
+        .env("CONSENTRY_OTLP_HTTP", format!("127.0.0.1:{http_port}"))
+        .env("CONSENTRY_SPANS_FILE", dir.join("spans.jsonl"))
+        .env("CONSENTRY_COLLECTOR_LOG_LEVEL", "info")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("start otelcol")
 }
 
 /// A port that was free a moment ago on 127.0.0.1.

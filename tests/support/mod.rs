@@ -6,6 +6,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod collector;
+pub mod fault;
 pub mod otlp;
 pub mod taskr;
 

@@ -27,7 +27,16 @@ impl Default for Backoff {
 impl Backoff {
     /// Records a failure: the next attempt waits the doubled delay, or what the
     /// collector asked for with `Retry-After` when that is longer.
+    ///
+    /// Runs that fail together (a fleet of concurrent invocations meeting one outage)
+    /// count as one failure: while a backoff is already running, only a longer
+    /// `Retry-After` extends it.
     pub(crate) fn fail(&self, state: &mut State, retry_after: Option<Duration>) {
+        if Self::waiting(state) {
+            let asked = now_ms().saturating_add(u64::try_from(retry_after.unwrap_or_default().as_millis()).unwrap_or(u64::MAX));
+            state.next_attempt_ms = state.next_attempt_ms.max(asked);
+            return;
+        }
         state.failures = state.failures.saturating_add(1);
         let doubling = 1u32 << (state.failures - 1).min(20);
         let delay = self.base.saturating_mul(doubling).min(self.max).max(retry_after.unwrap_or_default());
@@ -57,11 +66,17 @@ mod tests {
             let left = s.next_attempt_ms - now_ms();
             assert!(left <= secs * 1000 && left + 200 >= secs * 1000, "{left} vs {secs}s");
         };
+        let expire = |s: &mut State| s.next_attempt_ms = 0;
         b.fail(&mut s, None);
         expect(&s, 1);
         b.fail(&mut s, None);
+        expect(&s, 1);
+        assert_eq!(s.failures, 1, "a failure during the backoff is the same outage");
+        expire(&mut s);
+        b.fail(&mut s, None);
         expect(&s, 2);
         for _ in 0..40 {
+            expire(&mut s);
             b.fail(&mut s, None);
         }
         expect(&s, 5);

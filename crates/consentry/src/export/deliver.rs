@@ -87,10 +87,11 @@ pub(crate) struct Background {
 }
 
 impl Background {
-    /// Asks the sender to stop after its current request and waits until `deadline`.
+    /// Lets the sender go on until `deadline`, then asks it to stop after its current
+    /// request. Whatever it has not sent by then stays in the spool.
     pub(crate) fn finish(self, deadline: Instant) {
-        self.stop.store(true, Ordering::Release);
         let _ = self.done.recv_timeout(deadline.saturating_duration_since(Instant::now()));
+        self.stop.store(true, Ordering::Release);
     }
 }
 
@@ -255,26 +256,43 @@ pub(crate) fn drain(
     let before = state.clone();
     state.dropped_by_limits += spool.prune(lock);
     let mut delivered = 0;
-    for path in spool.list() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if stop.load(Ordering::Acquire) || left.is_zero() {
+    // Runs keep spooling while a sender works (a burst of invocations against a slow
+    // collector), so the listing is taken again until a pass finds nothing new.
+    let mut failed = false;
+    while !failed {
+        let batch = spool.list();
+        if batch.is_empty() {
             break;
         }
-        let Ok(body) = std::fs::read(&path) else { continue };
-        match send(endpoint, &body, left.min(PER_REQUEST)) {
-            Ok(()) => {
-                let _ = std::fs::remove_file(&path);
-                Backoff::succeed(&mut state);
-                delivered += 1;
-            }
-            Err(SendError::Rejected(_)) => {
-                let _ = std::fs::remove_file(&path);
-                state.rejected += 1;
-            }
-            Err(SendError::Retryable { retry_after, .. }) => {
-                backoff.fail(&mut state, retry_after);
+        let mut progressed = false;
+        for path in batch {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if stop.load(Ordering::Acquire) || left.is_zero() {
+                failed = true;
                 break;
             }
+            let Ok(body) = std::fs::read(&path) else { continue };
+            match send(endpoint, &body, left.min(PER_REQUEST)) {
+                Ok(()) => {
+                    let _ = std::fs::remove_file(&path);
+                    Backoff::succeed(&mut state);
+                    delivered += 1;
+                    progressed = true;
+                }
+                Err(SendError::Rejected(_)) => {
+                    let _ = std::fs::remove_file(&path);
+                    state.rejected += 1;
+                    progressed = true;
+                }
+                Err(SendError::Retryable { retry_after, .. }) => {
+                    backoff.fail(&mut state, retry_after);
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        if !progressed {
+            break;
         }
     }
     if state != before {
