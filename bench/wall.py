@@ -30,7 +30,12 @@ def build():
         ["cargo", "build", "-q", "--release", "-p", "taskr", "--no-default-features",
          "--target-dir", str(ROOT / "target" / "baseline")],
         cwd=ROOT, check=True)
-    return ROOT / "target/release/taskr", ROOT / "target/baseline/release/taskr"
+    subprocess.run(
+        ["cargo", "build", "-q", "--release", "-p", "taskr", "--no-default-features", "--features",
+         "standard-wiring", "--target-dir", str(ROOT / "target" / "standard")],
+        cwd=ROOT, check=True)
+    return (ROOT / "target/release/taskr", ROOT / "target/baseline/release/taskr",
+            ROOT / "target/standard/release/taskr")
 
 
 def free_port():
@@ -89,7 +94,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=20)
     args = ap.parse_args()
-    with_t, without_t = build()
+    with_t, without_t, standard = build()
     tmp = tempfile.mkdtemp()
     collector, grpc, http = start_collector(tmp)
     hole = start_black_hole()
@@ -107,6 +112,9 @@ def main():
         ("c' collector up, gRPC", with_t, env(TASKR_TELEMETRY_ENDPOINT=f"http://127.0.0.1:{grpc}", TASKR_TELEMETRY_PROTOCOL="grpc")),
         ("d  collector down (refused)", with_t, env(TASKR_TELEMETRY_ENDPOINT=f"http://127.0.0.1:{down}")),
         ("e  black hole (accepts, silent)", with_t, env(TASKR_TELEMETRY_ENDPOINT=f"http://127.0.0.1:{hole}")),
+        ("gc standard wiring, collector up", standard, env(TASKR_TELEMETRY_ENDPOINT=f"http://127.0.0.1:{http}")),
+        ("gd standard wiring, down", standard, env(TASKR_TELEMETRY_ENDPOINT=f"http://127.0.0.1:{down}")),
+        ("ge standard wiring, black hole", standard, env(TASKR_TELEMETRY_ENDPOINT=f"http://127.0.0.1:{hole}")),
     ]
     times = {name: [] for name, _, _ in variants}
     workdir = Path(tmp) / "work"

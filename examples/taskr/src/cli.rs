@@ -45,7 +45,7 @@ pub(crate) enum Command {
     },
 }
 
-#[cfg_attr(not(any(feature = "telemetry-http", feature = "telemetry-grpc")), allow(dead_code))]
+#[cfg_attr(not(any(feature = "telemetry-http", feature = "telemetry-grpc", feature = "standard-wiring")), allow(dead_code))]
 impl Command {
     pub(crate) fn name(&self) -> &'static str {
         match self {

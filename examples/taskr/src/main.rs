@@ -6,6 +6,8 @@
 
 mod cli;
 mod store;
+#[cfg(all(feature = "standard-wiring", not(any(feature = "telemetry-http", feature = "telemetry-grpc"))))]
+mod standard;
 #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
 mod telemetry;
 
@@ -47,7 +49,18 @@ fn main() -> ExitCode {
         drop(guard);
         report(result)
     }
-    #[cfg(not(any(feature = "telemetry-http", feature = "telemetry-grpc")))]
+    #[cfg(all(feature = "standard-wiring", not(any(feature = "telemetry-http", feature = "telemetry-grpc"))))]
+    {
+        let provider = standard::provider();
+        let otel = provider.as_ref().map(standard::layer);
+        tracing_subscriber::registry().with(logs).with(otel).init();
+        let result = tracing::info_span!("command", name = cli.command.name()).in_scope(|| execute(&cli));
+        if let Some(p) = provider {
+            let _ = p.shutdown();
+        }
+        report(result)
+    }
+    #[cfg(not(any(feature = "telemetry-http", feature = "telemetry-grpc", feature = "standard-wiring")))]
     {
         tracing_subscriber::registry().with(logs).init();
         report(execute(&cli))

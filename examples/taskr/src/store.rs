@@ -23,6 +23,7 @@ impl TaskError {
     }
 
     /// The error class sent as `error.type`: a fixed word, never the message.
+    #[cfg_attr(not(any(feature = "telemetry-http", feature = "telemetry-grpc")), allow(dead_code))]
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             TaskError::NotFound(_) => "NotFound",
