@@ -8,6 +8,8 @@ pub enum Scope {
     Resource,
     /// On the command span.
     CommandSpan,
+    /// On an event of the command span (feature use, counts, errors, panics).
+    Event,
 }
 
 /// One data point: its key, where it appears, what it holds, and an example value.
@@ -36,6 +38,23 @@ pub const HOST_ARCH: &str = "host.arch";
 /// `consentry.install.id`: random UUID v4 made on first run, kept in the config dir.
 pub const INSTALL_ID: &str = "consentry.install.id";
 
+/// `consentry.session.id`: random UUID v4 of this run, so that a run's spans group.
+pub const SESSION_ID: &str = "consentry.session.id";
+/// `consentry.ci`: whether the run is in a CI system.
+pub const CI: &str = "consentry.ci";
+/// `consentry.ci.vendor`: which CI system, when known.
+pub const CI_VENDOR: &str = "consentry.ci.vendor";
+/// `consentry.source`: how the tool was invoked (`cli`, or an IDE extension the author
+/// declared), from `<TOOL>_TELEMETRY_SOURCE`.
+pub const SOURCE: &str = "consentry.source";
+/// `consentry.channel`: how the tool was installed (`cargo`, `brew`, `binary`...), as
+/// the author's build declares it.
+pub const CHANNEL: &str = "consentry.channel";
+/// `process.runtime.name` (semconv): `rust`.
+pub const RUNTIME_NAME: &str = "process.runtime.name";
+/// `process.runtime.version` (semconv): the rustc version that built the tool.
+pub const RUNTIME_VERSION: &str = "process.runtime.version";
+
 /// `process.executable.name` (semconv CLI spans): the tool's name.
 pub const EXECUTABLE_NAME: &str = "process.executable.name";
 /// `process.command_args` (semconv): the arguments with every value masked.
@@ -46,6 +65,32 @@ pub const COMMAND: &str = "consentry.command";
 pub const EXIT_CODE: &str = "process.exit.code";
 /// `error.type` (semconv): the author's error class, or the exit code, when it failed.
 pub const ERROR_TYPE: &str = "error.type";
+/// `consentry.command.options`: the option names used in the run (no values).
+pub const OPTIONS: &str = "consentry.command.options";
+/// `consentry.project.id`: keyed hash of a project identifier the author chose.
+pub const PROJECT_ID: &str = "consentry.project.id";
+
+/// `consentry.feature.name`: a feature the author declared, on a `consentry.feature` event.
+pub const FEATURE_NAME: &str = "consentry.feature.name";
+/// `consentry.count.name`: a count the author declared, on a `consentry.count` event.
+pub const COUNT_NAME: &str = "consentry.count.name";
+/// `consentry.count.value`: its value.
+pub const COUNT_VALUE: &str = "consentry.count.value";
+/// `exception.type` (semconv): `panic`, or the author's error class.
+pub const EXCEPTION_TYPE: &str = "exception.type";
+/// `exception.message` (semconv): the scrubbed message or error chain.
+pub const EXCEPTION_MESSAGE: &str = "exception.message";
+/// `code.file.path` (semconv): where a panic happened, relative to its crate.
+pub const CODE_FILE: &str = "code.file.path";
+/// `code.line.number` (semconv): its line.
+pub const CODE_LINE: &str = "code.line.number";
+
+/// Name of the span event recording a feature use.
+pub const FEATURE_EVENT: &str = "consentry.feature";
+/// Name of the span event recording a count.
+pub const COUNT_EVENT: &str = "consentry.count";
+/// Name of the span event recording an error or panic (semconv).
+pub const EXCEPTION_EVENT: &str = "exception";
 
 /// Resource attributes, in the order they are sent.
 pub const RESOURCE: &[Attribute] = &[
@@ -55,6 +100,13 @@ pub const RESOURCE: &[Attribute] = &[
     Attribute { key: OS_VERSION, scope: Scope::Resource, description: "Kernel release (Unix) or OS version (Windows).", example: "6.1.0-18-amd64" },
     Attribute { key: HOST_ARCH, scope: Scope::Resource, description: "CPU architecture.", example: "amd64" },
     Attribute { key: INSTALL_ID, scope: Scope::Resource, description: "Random UUID v4 made on first use; deleted when the user opts out by command.", example: "0b6c2a4e-5f0d-4b8e-9a57-3d1e2f9c7a10" },
+    Attribute { key: SESSION_ID, scope: Scope::Resource, description: "Random UUID v4 of this run.", example: "5d1c7b0e-2f3a-4c6d-8e9f-0a1b2c3d4e5f" },
+    Attribute { key: CI, scope: Scope::Resource, description: "Whether the run is in a CI system.", example: "false" },
+    Attribute { key: CI_VENDOR, scope: Scope::Resource, description: "Which CI system, when in one.", example: "GitHubActions" },
+    Attribute { key: SOURCE, scope: Scope::Resource, description: "How the tool was invoked: `cli` or a source the author declared.", example: "cli" },
+    Attribute { key: CHANNEL, scope: Scope::Resource, description: "How the tool was installed, as its build declares.", example: "cargo" },
+    Attribute { key: RUNTIME_NAME, scope: Scope::Resource, description: "The runtime: `rust`.", example: "rust" },
+    Attribute { key: RUNTIME_VERSION, scope: Scope::Resource, description: "The rustc version that built the tool.", example: "1.95.0" },
 ];
 
 /// Command span attributes.
@@ -64,4 +116,17 @@ pub const COMMAND_SPAN: &[Attribute] = &[
     Attribute { key: COMMAND_ARGS, scope: Scope::CommandSpan, description: "The arguments, option names kept and every value replaced by `*****`.", example: "[\"taskr\", \"add\", \"*****\", \"--priority\", \"*****\"]" },
     Attribute { key: EXIT_CODE, scope: Scope::CommandSpan, description: "The exit code.", example: "0" },
     Attribute { key: ERROR_TYPE, scope: Scope::CommandSpan, description: "Error class chosen by the author, or the exit code; only when the exit code is not 0.", example: "NotFound" },
+    Attribute { key: OPTIONS, scope: Scope::CommandSpan, description: "Names of the options used, without values.", example: "[\"--priority\"]" },
+    Attribute { key: PROJECT_ID, scope: Scope::CommandSpan, description: "HMAC-SHA256 of a project identifier, keyed by a secret that never leaves the machine.", example: "9f86d081884c7d659a2feaa0c55ad015" },
+];
+
+/// Attributes of the events a command span may carry.
+pub const EVENTS: &[Attribute] = &[
+    Attribute { key: FEATURE_NAME, scope: Scope::Event, description: "A feature the author declared, used in this run (`consentry.feature` event).", example: "export-csv" },
+    Attribute { key: COUNT_NAME, scope: Scope::Event, description: "A count the author declared (`consentry.count` event).", example: "tasks" },
+    Attribute { key: COUNT_VALUE, scope: Scope::Event, description: "Its value, an integer.", example: "12" },
+    Attribute { key: EXCEPTION_TYPE, scope: Scope::Event, description: "`panic`, or the error class (`exception` event).", example: "panic" },
+    Attribute { key: EXCEPTION_MESSAGE, scope: Scope::Event, description: "The message, scrubbed of paths, names, emails, addresses and tokens.", example: "cannot open <path>: permission denied" },
+    Attribute { key: CODE_FILE, scope: Scope::Event, description: "Where a panic happened, relative to its crate.", example: "taskr/src/store.rs" },
+    Attribute { key: CODE_LINE, scope: Scope::Event, description: "Its line.", example: "42" },
 ];

@@ -11,6 +11,9 @@ use crate::export::{DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, Endpoin
 /// notices it on a CLI that is offline or behind a firewall that drops packets.
 pub const DEFAULT_EXIT_BUDGET: Duration = Duration::from_millis(300);
 
+/// The per-invocation opt-out flag consentry looks for by default.
+pub const DEFAULT_DISABLE_FLAG: &str = "--disable-telemetry";
+
 /// The longest exit budget an author may set.
 pub const MAX_EXIT_BUDGET: Duration = Duration::from_secs(5);
 
@@ -29,6 +32,25 @@ pub struct TelemetryBuilder {
     uploader: bool,
     backoff: (Duration, Duration),
     default_enabled: bool,
+    disable_flag: Option<String>,
+    project_file: bool,
+    policy_file: Option<PathBuf>,
+    disabled_in_ci: bool,
+    notice: Notice,
+    channel: &'static str,
+    sources: Vec<&'static str>,
+    features: Vec<&'static str>,
+    counts: Vec<&'static str>,
+    print_mode: bool,
+    panic_hook: bool,
+}
+
+/// The notice shown once before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Notice {
+    pub(crate) version: u32,
+    pub(crate) text: Option<String>,
+    pub(crate) docs_url: Option<String>,
 }
 
 /// Why [`TelemetryBuilder::build`] refused the configuration.
@@ -45,6 +67,10 @@ pub enum BuildError {
     /// An opt-out variable name is empty or contains `=` or NUL.
     #[error("invalid opt-out variable name {0:?}")]
     VarName(String),
+    /// A feature, count, source or channel name is not 1-64 characters of ASCII
+    /// letters, digits, `-` and `_` starting with a letter.
+    #[error("invalid declared name {0:?}")]
+    Name(String),
     /// The exit budget is zero or above [`MAX_EXIT_BUDGET`].
     #[error("exit budget must be between 1 ms and {MAX_EXIT_BUDGET:?}")]
     ExitBudget,
@@ -67,6 +93,20 @@ pub struct Telemetry {
     pub(crate) uploader: bool,
     pub(crate) backoff: (Duration, Duration),
     pub(crate) default_enabled: bool,
+    pub(crate) disable_flag: Option<String>,
+    pub(crate) project_file: bool,
+    pub(crate) policy_file: Option<PathBuf>,
+    pub(crate) policy_var: String,
+    pub(crate) debug_var: String,
+    pub(crate) source_var: String,
+    pub(crate) disabled_in_ci: bool,
+    pub(crate) notice: Notice,
+    pub(crate) channel: &'static str,
+    pub(crate) sources: Vec<&'static str>,
+    pub(crate) features: Vec<&'static str>,
+    pub(crate) counts: Vec<&'static str>,
+    pub(crate) print_mode: bool,
+    pub(crate) panic_hook: bool,
 }
 
 impl Telemetry {
@@ -86,6 +126,17 @@ impl Telemetry {
             uploader: true,
             backoff: (DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX),
             default_enabled: true,
+            disable_flag: Some(DEFAULT_DISABLE_FLAG.into()),
+            project_file: true,
+            policy_file: None,
+            disabled_in_ci: false,
+            notice: Notice { version: 1, text: None, docs_url: None },
+            channel: "unknown",
+            sources: vec!["cli"],
+            features: Vec::new(),
+            counts: Vec::new(),
+            print_mode: false,
+            panic_hook: true,
         }
     }
 
@@ -108,6 +159,42 @@ impl Telemetry {
     /// The variable that overrides the transport: `<TOOL>_TELEMETRY_PROTOCOL`.
     pub fn protocol_var(&self) -> &str {
         &self.protocol_var
+    }
+
+    /// The print-mode variable: `<TOOL>_TELEMETRY_DEBUG`.
+    pub fn debug_var(&self) -> &str {
+        &self.debug_var
+    }
+
+    /// The per-invocation opt-out flag, if any.
+    pub fn disable_flag(&self) -> Option<&str> {
+        self.disable_flag.as_deref()
+    }
+
+    /// Sets print mode after `build`, for a `--print-telemetry` flag parsed by the tool.
+    pub fn set_print_mode(&mut self, on: bool) {
+        self.print_mode = on;
+    }
+
+    /// Declared feature names.
+    pub fn features(&self) -> &[&'static str] {
+        &self.features
+    }
+
+    /// Declared count names.
+    pub fn counts(&self) -> &[&'static str] {
+        &self.counts
+    }
+
+    /// Machine policy files read, in order: the system one, then the one named by
+    /// `<TOOL>_TELEMETRY_POLICY_FILE`.
+    pub fn policy_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> =
+            self.policy_file.clone().or_else(|| crate::config::default_policy_file(&self.tool)).into_iter().collect();
+        if let Some(extra) = std::env::var_os(&self.policy_var).filter(|v| !v.is_empty()) {
+            files.push(PathBuf::from(extra));
+        }
+        files
     }
 }
 
@@ -187,9 +274,97 @@ impl TelemetryBuilder {
     }
 
     /// Whether telemetry is on when no setting speaks. Default: `true` (opt-out
-    /// policy, as the .NET CLI, Kedro and vcpkg do).
+    /// policy, as the .NET CLI, Kedro and vcpkg do). With `false` (opt-in), telemetry
+    /// is off until the user agrees: `<tool> telemetry enable`, or a yes/no prompt on
+    /// stderr that is shown only when stdin and stderr are terminals and not in CI.
     pub fn with_default_enabled(mut self, enabled: bool) -> Self {
         self.default_enabled = enabled;
+        self
+    }
+
+    /// The per-invocation opt-out flag consentry looks for among the arguments (before
+    /// a `--`), or `None` for no flag. Default: `--disable-telemetry`. The tool's own
+    /// argument parser must accept it (`consentry-clap` adds it).
+    pub fn with_disable_flag(mut self, flag: Option<&str>) -> Self {
+        self.disable_flag = flag.map(str::to_owned);
+        self
+    }
+
+    /// Whether a project `.telemetry` file (`consent: false`) found from the working
+    /// directory upward is honoured. Default: `true`.
+    pub fn with_project_file(mut self, honoured: bool) -> Self {
+        self.project_file = honoured;
+        self
+    }
+
+    /// The machine-wide policy file. Default: `/etc/<tool>/telemetry.toml` (see
+    /// [`Telemetry::policy_files`]). `<TOOL>_TELEMETRY_POLICY_FILE` can add one more.
+    pub fn with_policy_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.policy_file = Some(path.into());
+        self
+    }
+
+    /// Turns telemetry off in CI systems (detected with `ci_info`). Default: `false`:
+    /// CI runs are sent, with `consentry.ci` and `consentry.ci.vendor`.
+    pub fn with_disabled_in_ci(mut self, disabled: bool) -> Self {
+        self.disabled_in_ci = disabled;
+        self
+    }
+
+    /// The notice text and its version. Raise the version whenever the text or the data
+    /// collected changes; users see it again (the data manifest is part of the stored
+    /// fingerprint, so a new data point alone also shows it again). Default: version 1
+    /// and a text naming the opt-out variable, the `telemetry` command and `docs_url`.
+    pub fn with_notice(mut self, version: u32, text: Option<String>) -> Self {
+        self.notice.version = version;
+        self.notice.text = text;
+        self
+    }
+
+    /// The page that explains the tool's telemetry, named in the default notice.
+    pub fn with_docs_url(mut self, url: impl Into<String>) -> Self {
+        self.notice.docs_url = Some(url.into());
+        self
+    }
+
+    /// How this build was distributed (`consentry.channel`): `cargo`, `brew`,
+    /// `binary`... Default: `unknown`.
+    pub fn with_channel(mut self, channel: &'static str) -> Self {
+        self.channel = channel;
+        self
+    }
+
+    /// The values `<TOOL>_TELEMETRY_SOURCE` may take (`consentry.source`), besides
+    /// `cli` (the default when unset). Any other value is sent as `other`.
+    pub fn with_sources(mut self, sources: &[&'static str]) -> Self {
+        self.sources.extend_from_slice(sources);
+        self
+    }
+
+    /// The feature names [`CommandRun::feature`](crate::CommandRun::feature) may record.
+    pub fn with_features(mut self, names: &[&'static str]) -> Self {
+        self.features.extend_from_slice(names);
+        self
+    }
+
+    /// The count names [`CommandRun::count`](crate::CommandRun::count) may record.
+    pub fn with_counts(mut self, names: &[&'static str]) -> Self {
+        self.counts.extend_from_slice(names);
+        self
+    }
+
+    /// Print mode for this run (what a `--print-telemetry` flag would set): write the
+    /// OTLP JSON that would be sent to stderr and send nothing. `<TOOL>_TELEMETRY_DEBUG`
+    /// turns it on too. Default: `false`.
+    pub fn with_print_mode(mut self, on: bool) -> Self {
+        self.print_mode = on;
+        self
+    }
+
+    /// Whether init (when telemetry is on) chains a panic hook that records a panic,
+    /// scrubbed, on the running command's span. Default: `true`.
+    pub fn with_panic_hook(mut self, on: bool) -> Self {
+        self.panic_hook = on;
         self
     }
 
@@ -216,7 +391,26 @@ impl TelemetryBuilder {
         let prefix = env::env_prefix(&self.tool);
         let mut opt_out_vars = vec![format!("{prefix}{}", env::OPT_OUT_SUFFIX)];
         opt_out_vars.extend(self.opt_out_vars);
+        for name in self.features.iter().chain(&self.counts).chain(&self.sources).chain([&self.channel]) {
+            if !valid_tool_name(name) {
+                return Err(BuildError::Name((*name).to_owned()));
+            }
+        }
         Ok(Telemetry {
+            policy_var: format!("{prefix}{}", env::POLICY_SUFFIX),
+            debug_var: format!("{prefix}{}", env::DEBUG_SUFFIX),
+            source_var: format!("{prefix}{}", env::SOURCE_SUFFIX),
+            disable_flag: self.disable_flag,
+            project_file: self.project_file,
+            policy_file: self.policy_file,
+            disabled_in_ci: self.disabled_in_ci,
+            notice: self.notice,
+            channel: self.channel,
+            sources: self.sources,
+            features: self.features,
+            counts: self.counts,
+            print_mode: self.print_mode,
+            panic_hook: self.panic_hook,
             endpoint_var: format!("{prefix}{}", env::ENDPOINT_SUFFIX),
             protocol_var: format!("{prefix}{}", env::PROTOCOL_SUFFIX),
             tool: self.tool,

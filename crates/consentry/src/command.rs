@@ -1,37 +1,42 @@
 //! One run of one command, as a span.
 
 use std::ffi::OsStr;
+use std::sync::Arc;
 
 use opentelemetry::trace::{Status, TraceContextExt};
-use opentelemetry::{Array, StringValue, Value};
+use opentelemetry::{Array, KeyValue, StringValue, Value};
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::attributes as attr;
+use crate::guard::RunContext;
 use crate::mask;
 
 /// The span of a command run. Close it with [`finish`](Self::finish) or
-/// [`finish_with_error`](Self::finish_with_error) before the guard is dropped; a run
-/// dropped without either is sent without an exit code.
+/// [`finish_with_error`](Self::finish_with_error) before the guard is dropped. A run
+/// dropped while the thread panics is closed with exit code 101 and `error.type` `panic`.
 ///
 /// When telemetry is off this is an empty handle: nothing is masked or recorded.
 #[must_use = "a command run records its exit code only when finished"]
 #[derive(Debug)]
 pub struct CommandRun {
     span: tracing::Span,
+    context: Option<Arc<RunContext>>,
+    finished: bool,
 }
 
 impl CommandRun {
     pub(crate) fn disabled() -> Self {
-        CommandRun { span: tracing::Span::none() }
+        CommandRun { span: tracing::Span::none(), context: None, finished: true }
     }
 
     /// Opens the span. It is not entered, so the tool's own logs carry no trace of it.
-    pub(crate) fn start<I, T>(tool: &str, command: &str, args: I) -> Self
+    pub(crate) fn start<I, T>(context: Arc<RunContext>, command: &str, args: I) -> Self
     where
         I: IntoIterator<Item = T>,
         T: AsRef<OsStr>,
     {
+        let tool = context.tool.as_str();
         let span = tracing::info_span!(
             target: "consentry",
             parent: None,
@@ -43,10 +48,18 @@ impl CommandRun {
             "error.type" = Empty,
         );
         let path: Vec<&str> = command.split_whitespace().collect();
-        let mut masked: Vec<StringValue> = vec![tool.to_owned().into()];
-        masked.extend(mask::mask_args(&path, args).into_iter().map(StringValue::from));
-        span.set_attribute(attr::COMMAND_ARGS, Value::Array(Array::String(masked)));
-        CommandRun { span }
+        let masked = mask::mask_args(&path, args);
+        let options: Vec<StringValue> = masked
+            .iter()
+            .filter(|a| a.starts_with('-') && a.len() > 1 && *a != "--" && !a.contains(mask::MASK))
+            .map(|a| StringValue::from(a.clone()))
+            .collect();
+        let mut all: Vec<StringValue> = vec![tool.to_owned().into()];
+        all.extend(masked.into_iter().map(StringValue::from));
+        span.set_attribute(attr::COMMAND_ARGS, Value::Array(Array::String(all)));
+        span.set_attribute(attr::OPTIONS, Value::Array(Array::String(options)));
+        crate::panic::set_current(&span);
+        CommandRun { span, context: Some(context), finished: false }
     }
 
     /// Whether the span is being recorded: telemetry is on and the layer from
@@ -55,27 +68,66 @@ impl CommandRun {
         !self.span.is_disabled() && self.span.context().span().span_context().is_valid()
     }
 
+    /// Records that a declared feature was used (a `consentry.feature` event). A name
+    /// not declared with [`with_features`](crate::TelemetryBuilder::with_features) is
+    /// ignored: the manifest lists every feature that can be sent.
+    pub fn feature(&self, name: &'static str) {
+        if self.context.as_ref().is_some_and(|c| c.features.contains(&name)) {
+            self.span.add_event(attr::FEATURE_EVENT, vec![KeyValue::new(attr::FEATURE_NAME, name)]);
+        }
+    }
+
+    /// Records a declared count about the project, e.g. `count("tasks", 12)` (a
+    /// `consentry.count` event). Undeclared names are ignored.
+    pub fn count(&self, name: &'static str, value: u64) {
+        if self.context.as_ref().is_some_and(|c| c.counts.contains(&name)) {
+            let value = i64::try_from(value).unwrap_or(i64::MAX);
+            self.span.add_event(
+                attr::COUNT_EVENT,
+                vec![KeyValue::new(attr::COUNT_NAME, name), KeyValue::new(attr::COUNT_VALUE, value)],
+            );
+        }
+    }
+
+    /// Sets `consentry.project.id` to the keyed hash of `identifier` (a project root
+    /// path, a project UUID, a repository URL): runs in one project correlate, and
+    /// nobody without this machine's key can tell which project it is.
+    pub fn project_id(&self, identifier: &str) {
+        if let Some(key) = self.context.as_ref().and_then(|c| c.key.as_ref()) {
+            self.span.set_attribute(attr::PROJECT_ID, crate::identity::keyed_hash(key, identifier));
+        }
+    }
+
     /// Ends the run with `exit_code`. A non-zero code also sets `error.type` to the
     /// code (as the CLI semantic conventions ask) and the span status to error.
-    pub fn finish(self, exit_code: i32) {
+    pub fn finish(mut self, exit_code: i32) {
         let error_type = (exit_code != 0).then(|| exit_code.to_string());
         self.close(exit_code, error_type);
     }
 
     /// Ends the run with `exit_code` and the author's error class, for example
     /// `"NotFound"`. It is a `&'static str` so that no message text, path or user
-    /// input can end up in it.
-    /// An exit code of 0 ignores `error_type`: a run that succeeded has no error.
-    pub fn finish_with_error(self, exit_code: i32, error_type: &'static str) {
+    /// input can end up in it. An exit code of 0 ignores `error_type`.
+    pub fn finish_with_error(mut self, exit_code: i32, error_type: &'static str) {
         let error_type = (exit_code != 0).then(|| error_type.to_owned());
         self.close(exit_code, error_type);
     }
 
-    fn close(self, exit_code: i32, error_type: Option<String>) {
+    fn close(&mut self, exit_code: i32, error_type: Option<String>) {
+        self.finished = true;
+        crate::panic::clear_current();
         self.span.record(attr::EXIT_CODE, i64::from(exit_code));
         if let Some(error_type) = error_type {
             self.span.record(attr::ERROR_TYPE, error_type.as_str());
             self.span.set_status(Status::error(""));
+        }
+    }
+}
+
+impl Drop for CommandRun {
+    fn drop(&mut self) {
+        if !self.finished && std::thread::panicking() {
+            self.close(101, Some("panic".into()));
         }
     }
 }

@@ -18,6 +18,9 @@ pub(crate) struct UserConfig {
     /// `false` opts out; `true` is an explicit yes; absent is no setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) enabled: Option<bool>,
+    /// The version of the notice this user has seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) notice: Option<String>,
 }
 
 /// What reading the settings file found.
@@ -43,6 +46,17 @@ pub(crate) fn load(path: &Path) -> Loaded {
     }
 }
 
+/// Changes the settings file, keeping what `change` does not touch. A file that is
+/// missing or broken starts from empty settings (rewriting it is how it gets repaired).
+pub(crate) fn update(path: &Path, change: impl FnOnce(&mut UserConfig)) -> io::Result<()> {
+    let mut cfg = match load(path) {
+        Loaded::Found(cfg) => cfg,
+        Loaded::Missing | Loaded::Broken(_) => UserConfig::default(),
+    };
+    change(&mut cfg);
+    store(path, &cfg)
+}
+
 /// Writes the settings file atomically (temp file then rename), creating the dir.
 pub(crate) fn store(path: &Path, cfg: &UserConfig) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -60,6 +74,19 @@ pub(crate) fn store(path: &Path, cfg: &UserConfig) -> io::Result<()> {
 /// `%APPDATA%\<tool>\config` on Windows), or `None` when no home dir is known.
 pub(crate) fn default_config_dir(tool: &str) -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", tool).map(|d| d.config_dir().to_path_buf())
+}
+
+/// The machine-wide policy file an administrator sets: `/etc/<tool>/telemetry.toml`,
+/// `/Library/Application Support/<tool>/telemetry.toml` on macOS,
+/// `%ProgramData%\<tool>\telemetry.toml` on Windows.
+pub(crate) fn default_policy_file(tool: &str) -> Option<PathBuf> {
+    if cfg!(windows) {
+        std::env::var_os("ProgramData").map(|d| PathBuf::from(d).join(tool).join(USER_CONFIG_FILE))
+    } else if cfg!(target_os = "macos") {
+        Some(PathBuf::from("/Library/Application Support").join(tool).join(USER_CONFIG_FILE))
+    } else {
+        Some(PathBuf::from("/etc").join(tool).join(USER_CONFIG_FILE))
+    }
 }
 
 /// The tool's spool dir in the OS convention: `telemetry-spool` in the state dir
@@ -84,7 +111,7 @@ mod tests {
     fn round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub").join(USER_CONFIG_FILE);
-        store(&path, &UserConfig { enabled: Some(false) }).unwrap();
+        store(&path, &UserConfig { enabled: Some(false), notice: None }).unwrap();
         match load(&path) {
             Loaded::Found(c) => assert_eq!(c.enabled, Some(false)),
             other => panic!("{other:?}"),
@@ -106,6 +133,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(USER_CONFIG_FILE);
         std::fs::write(&path, "enabled = true\nfuture = 3\n").unwrap();
-        assert!(matches!(load(&path), Loaded::Found(UserConfig { enabled: Some(true) })));
+        assert!(matches!(load(&path), Loaded::Found(UserConfig { enabled: Some(true), .. })));
     }
 }

@@ -19,6 +19,19 @@ pub const ENDPOINT_SUFFIX: &str = "_TELEMETRY_ENDPOINT";
 /// (the values of `OTEL_EXPORTER_OTLP_PROTOCOL`).
 pub const PROTOCOL_SUFFIX: &str = "_TELEMETRY_PROTOCOL";
 
+/// Suffix of the print-mode variable: `TASKR_TELEMETRY_DEBUG=1` writes to stderr exactly
+/// what would be sent (OTLP JSON) and sends nothing. Same rule as the opt-out variables.
+pub const DEBUG_SUFFIX: &str = "_TELEMETRY_DEBUG";
+
+/// Suffix of the variable naming how the tool was invoked (`consentry.source`), e.g. an
+/// IDE extension sets `TASKR_TELEMETRY_SOURCE=vscode`. Values the author did not
+/// declare are sent as `other`.
+pub const SOURCE_SUFFIX: &str = "_TELEMETRY_SOURCE";
+
+/// Suffix of the variable naming one more machine policy file, for managed
+/// environments that cannot write the system location. It can only add a policy.
+pub const POLICY_SUFFIX: &str = "_TELEMETRY_POLICY_FILE";
+
 /// Words that mean "not set" in an opt-out variable, compared case-insensitively after
 /// trimming white space. Everything else, including an empty value, opts out: when a
 /// user sets the variable at all, the strict reading is the safe one.

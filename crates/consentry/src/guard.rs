@@ -1,7 +1,9 @@
 //! Init and the guard that sends at exit.
 
 use std::ffi::OsStr;
+use std::io::Write as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use opentelemetry::InstrumentationScope;
@@ -15,7 +17,8 @@ use tracing_subscriber::registry::LookupSpan;
 use crate::builder::Telemetry;
 use crate::command::CommandRun;
 use crate::config::{self, USER_CONFIG_FILE};
-use crate::consent::{self, Decision};
+use crate::consent::{self, Decision, Files};
+use crate::prompt;
 use crate::export::{self, Backoff, Background, Collected, Delivery, Endpoint, Outcome, Spool, Transport, uploader};
 use crate::identity;
 use crate::layer::Gate;
@@ -23,47 +26,57 @@ use crate::resource;
 
 impl Telemetry {
     /// Decides consent and, only when telemetry is on, prepares recording: the install
-    /// id, the resource and an in-memory span store. Never fails and never prints; what
-    /// went wrong is kept in [`TelemetryGuard::notes`].
+    /// id, the hashing key, the resource and an in-memory span store. Never fails and
+    /// never prints, except the notice (and the opt-in prompt) on stderr; what went
+    /// wrong is kept in [`TelemetryGuard::notes`].
     ///
     /// When telemetry is off nothing else happens: no file is read beyond the settings
-    /// file, none is written, and no thread or socket is created, then or later.
+    /// files, none is written, and no thread or socket is created, then or later.
     pub fn init(self) -> TelemetryGuard {
-        let env = consent::env_inputs(&self.opt_out_vars);
         let mut config_dir = None;
-        let decision = consent::decide(
-            &env,
-            || {
-                config_dir = self.config_dir();
-                config_dir.as_ref().map(|d| d.join(USER_CONFIG_FILE))
-            },
-            self.default_enabled,
-        );
+        let decision = self.decide_into(&mut config_dir);
+        let inactive = |decision, notes| TelemetryGuard { decision, active: None, notes, notice_shown: false };
         if !decision.enabled {
-            return TelemetryGuard { decision, active: None, notes: Vec::new() };
+            if decision.source == consent::Source::OptInDefault && prompt::interactive() {
+                let notes = self.ask(config_dir.as_deref()).into_iter().collect();
+                return TelemetryGuard { notice_shown: true, ..inactive(decision, notes) };
+            }
+            return inactive(decision, Vec::new());
         }
         let mut notes = Vec::new();
+        if let Some(note) = self.show_notice_if_new(config_dir.as_deref()) {
+            if !note.is_empty() {
+                notes.push(note);
+            }
+            return TelemetryGuard { notice_shown: true, ..inactive(decision, notes) };
+        }
         let endpoint = self.resolve_endpoint();
         if let Err(reason) = &endpoint {
             notes.push(reason.clone());
         }
-        let install_id = match &config_dir {
-            Some(dir) => match identity::load_or_create(dir) {
-                Ok(id) => Some(id.to_string()),
-                Err(e) => {
-                    notes.push(format!("install id unavailable ({}); sending without it", e.kind()));
-                    None
-                }
-            },
+        let (install_id, key) = match &config_dir {
+            Some(dir) => {
+                let id = identity::load_or_create(dir)
+                    .map_err(|e| notes.push(format!("install id unavailable ({}); sending without it", e.kind())))
+                    .ok();
+                let key = identity::load_or_create_key(dir)
+                    .map_err(|e| notes.push(format!("hashing key unavailable ({}); hashed values are masked", e.kind())))
+                    .ok();
+                (id.map(|id| id.to_string()), key)
+            }
             None => {
                 notes.push("no config dir (home dir unknown); sending without install id".into());
-                None
+                (None, None)
             }
         };
         let resource = resource::build(resource::Describe {
             service_name: &self.tool,
             service_version: &self.version,
             install_id,
+            session_id: uuid::Uuid::new_v4().to_string(),
+            ci_vendor: resource::ci(),
+            source: &self.source(),
+            channel: self.channel,
         });
         let collected = Collected::default();
         // Sampler and limits are set explicitly: the defaults would read the user's
@@ -77,6 +90,7 @@ impl Telemetry {
             .with_version(env!("CARGO_PKG_VERSION"))
             .build();
         let tracer = provider.tracer_with_scope(scope);
+        let print_mode = self.print_mode || crate::env::opts_out(std::env::var_os(&self.debug_var).as_deref());
         let delivery = Delivery {
             endpoint,
             spool: self.spool(),
@@ -84,49 +98,109 @@ impl Telemetry {
             backoff: Backoff { base: self.backoff.0, max: self.backoff.1 },
             uploader: self.uploader,
         };
-        let background = delivery.start_background();
-        let active = Active {
-            tool: self.tool,
-            tracer,
-            provider,
-            collected,
-            resource,
-            delivery,
-            background,
-            config_dir,
-        };
-        TelemetryGuard { decision, active: Some(active), notes }
-    }
-
-    pub(crate) fn spool(&self) -> Option<Spool> {
-        let dir = self.spool_dir.clone().or_else(|| config::default_spool_dir(&self.tool))?;
-        Some(Spool::new(dir, self.spool_limits))
-    }
-
-    /// The entry point of the detached uploader. Call it first thing in `main`, before
-    /// parsing arguments: when this process was started as the uploader (argument
-    /// [`UPLOADER_ARG`](crate::UPLOADER_ARG)), it delivers the spool and exits the
-    /// process; otherwise it returns at once having done nothing.
-    pub fn run_uploader_if_requested(&self) {
-        if !uploader::requested() {
-            return;
+        // Print mode sends nothing, spooled requests included.
+        let background = if print_mode { None } else { delivery.start_background() };
+        if self.panic_hook {
+            crate::panic::install();
         }
-        std::thread::spawn(|| {
-            std::thread::sleep(uploader::UPLOADER_LIFETIME);
-            std::process::exit(0);
+        let context = Arc::new(RunContext {
+            tool: self.tool.clone(),
+            features: self.features.clone(),
+            counts: self.counts.clone(),
+            key,
         });
-        let _quiet = tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
-        if self.decide().enabled {
-            if let (Ok(endpoint), Some(spool)) = (self.resolve_endpoint(), self.spool()) {
-                if let Some(lock) = spool.try_lock() {
-                    let deadline = std::time::Instant::now() + uploader::UPLOADER_LIFETIME - Duration::from_secs(1);
-                    let backoff = Backoff { base: self.backoff.0, max: self.backoff.1 };
-                    let stop = std::sync::atomic::AtomicBool::new(false);
-                    export::drain(&spool, &lock, &endpoint, backoff, deadline, &stop);
+        let active = Active { context, tracer, provider, collected, resource, delivery, background, config_dir, print_mode };
+        TelemetryGuard { decision, active: Some(active), notes, notice_shown: false }
+    }
+
+    /// Decides, remembering the config dir when the files were read.
+    fn decide_into(&self, config_dir: &mut Option<PathBuf>) -> Decision {
+        let env = consent::env_inputs(&self.opt_out_vars);
+        let flag = self.disable_flag.as_deref().filter(|f| flag_given(f));
+        consent::decide(
+            &env,
+            flag,
+            || {
+                *config_dir = self.config_dir();
+                self.files(config_dir.as_deref())
+            },
+            || if self.disabled_in_ci { resource::ci().map(|v| v.unwrap_or_else(|| "unknown".into())) } else { None },
+            self.default_enabled,
+        )
+    }
+
+    fn files(&self, config_dir: Option<&std::path::Path>) -> Files {
+        let project = if self.project_file {
+            std::env::current_dir()
+                .ok()
+                .and_then(|cwd| consent::find_project_file(&cwd))
+                .map(|p| {
+                    let says = consent::read_project_file(&p);
+                    (p, says)
+                })
+        } else {
+            None
+        };
+        let user = config_dir.map(|d| {
+            let p = d.join(USER_CONFIG_FILE);
+            let says = consent::read_settings_file(&p);
+            (p, says)
+        });
+        let policies = self
+            .policy_files()
+            .into_iter()
+            .map(|p| {
+                let says = consent::read_settings_file(&p);
+                (p, says)
+            })
+            .collect();
+        Files { project, user, policies }
+    }
+
+    /// `consentry.source`: a declared value of `<TOOL>_TELEMETRY_SOURCE`, `cli` when
+    /// unset, `other` for anything else (free text never leaves).
+    fn source(&self) -> String {
+        match std::env::var(&self.source_var) {
+            Ok(v) if self.sources.iter().any(|s| *s == v) => v,
+            Ok(v) if v.is_empty() => "cli".into(),
+            Err(std::env::VarError::NotPresent) => "cli".into(),
+            _ => "other".into(),
+        }
+    }
+
+    /// Shows the notice when this user has not seen the current version. Returns
+    /// `None` when nothing was shown, else a note (empty when all went well).
+    fn show_notice_if_new(&self, config_dir: Option<&std::path::Path>) -> Option<String> {
+        let version = self.notice_version();
+        let settings = config_dir.map(|d| d.join(USER_CONFIG_FILE));
+        if let Some(path) = &settings {
+            if let config::Loaded::Found(cfg) = config::load(path) {
+                if cfg.notice.as_deref() == Some(version.as_str()) {
+                    return None;
                 }
             }
         }
-        std::process::exit(0);
+        let _ = writeln!(std::io::stderr().lock(), "{}", self.notice_text());
+        let stored = settings.map(|p| config::update(&p, |cfg| cfg.notice = Some(version)));
+        Some(match stored {
+            Some(Ok(())) => String::new(),
+            Some(Err(e)) => format!("notice shown but not recorded ({}); it will show again", e.kind()),
+            None => "notice shown but not recorded (no config dir); it will show again".into(),
+        })
+    }
+
+    /// The opt-in prompt; the answer is stored like `telemetry enable|disable`.
+    fn ask(&self, config_dir: Option<&std::path::Path>) -> Option<String> {
+        let question = format!("{}\nSend anonymous usage data to help improve {}? [y/N] ", self.notice_text(), self.tool);
+        let answer = prompt::ask(&question, std::io::stdin().lock(), std::io::stderr().lock());
+        let path = config_dir?.join(USER_CONFIG_FILE);
+        let version = self.notice_version();
+        config::update(&path, |cfg| {
+            cfg.enabled = Some(answer);
+            cfg.notice = Some(version);
+        })
+        .err()
+        .map(|e| format!("answer not recorded ({})", e.kind()))
     }
 
     /// The tool's config dir: the one given to
@@ -144,7 +218,7 @@ impl Telemetry {
             std::io::Error::new(std::io::ErrorKind::NotFound, "no config dir: home dir unknown")
         })?;
         let path = dir.join(USER_CONFIG_FILE);
-        config::store(&path, &config::UserConfig { enabled: Some(enabled) })?;
+        config::update(&path, |cfg| cfg.enabled = Some(enabled))?;
         if !enabled {
             identity::delete(&dir)?;
             if let Some(spool) = self.spool() {
@@ -157,8 +231,7 @@ impl Telemetry {
     /// Decides consent without preparing anything: what `<tool> telemetry status`
     /// shows. Reads the environment and the settings file only.
     pub fn decide(&self) -> Decision {
-        let env = consent::env_inputs(&self.opt_out_vars);
-        consent::decide(&env, || self.config_dir().map(|d| d.join(USER_CONFIG_FILE)), self.default_enabled)
+        self.decide_into(&mut None)
     }
 
     pub(crate) fn resolve_endpoint(&self) -> Result<Endpoint, String> {
@@ -181,9 +254,23 @@ impl Telemetry {
     }
 }
 
+/// Whether `flag` is among this process's arguments, before any `--`.
+fn flag_given(flag: &str) -> bool {
+    std::env::args_os().skip(1).take_while(|a| a != "--").any(|a| a == flag)
+}
+
+/// What a command run needs from init.
+#[derive(Debug)]
+pub(crate) struct RunContext {
+    pub(crate) tool: String,
+    pub(crate) features: Vec<&'static str>,
+    pub(crate) counts: Vec<&'static str>,
+    pub(crate) key: Option<[u8; 32]>,
+}
+
 #[derive(Debug)]
 struct Active {
-    tool: String,
+    context: Arc<RunContext>,
     tracer: SdkTracer,
     provider: SdkTracerProvider,
     collected: Collected,
@@ -191,6 +278,7 @@ struct Active {
     delivery: Delivery,
     background: Option<Background>,
     config_dir: Option<PathBuf>,
+    print_mode: bool,
 }
 
 /// Keeps telemetry alive for the run; dropping it (or [`shutdown`](Self::shutdown))
@@ -202,6 +290,7 @@ pub struct TelemetryGuard {
     decision: Decision,
     active: Option<Active>,
     notes: Vec<String>,
+    notice_shown: bool,
 }
 
 impl TelemetryGuard {
@@ -210,9 +299,23 @@ impl TelemetryGuard {
         &self.decision
     }
 
-    /// Whether telemetry is on for this run.
+    /// Whether this run records and sends telemetry: consent is given and this is not
+    /// the run that showed the notice.
     pub fn is_enabled(&self) -> bool {
         self.active.is_some()
+    }
+
+    /// Whether this run showed the notice (or the opt-in prompt) and so sends nothing.
+    pub fn notice_shown(&self) -> bool {
+        self.notice_shown
+    }
+
+    /// Keyed hash (HMAC-SHA256 under the per-install key, 32 hex characters) of a value
+    /// the author wants to correlate without revealing it, e.g. a repository URL.
+    /// `None` when telemetry is off or the key is unavailable.
+    pub fn hash(&self, value: &str) -> Option<String> {
+        let key = self.active.as_ref()?.context.key.as_ref()?;
+        Some(identity::keyed_hash(key, value))
     }
 
     /// Problems found at init that did not stop the tool (an invalid endpoint variable,
@@ -270,7 +373,7 @@ impl TelemetryGuard {
         T: AsRef<OsStr>,
     {
         match &self.active {
-            Some(a) => CommandRun::start(&a.tool, command, args),
+            Some(a) => CommandRun::start(a.context.clone(), command, args),
             None => CommandRun::disabled(),
         }
     }
@@ -295,9 +398,20 @@ impl TelemetryGuard {
             }
             return Outcome::NothingToSend;
         }
-        let body = prost::Message::encode_to_vec(&export::encode(spans, &active.resource));
+        let request = export::encode(spans, &active.resource);
+        if active.print_mode {
+            print_request(&active.context.tool, &request);
+            return Outcome::Printed { spans: count };
+        }
+        let body = prost::Message::encode_to_vec(&request);
         active.delivery.at_exit(body, count, exit_started, active.background)
     }
+}
+
+/// Print mode: the exact request, as OTLP JSON, on stderr.
+fn print_request(tool: &str, request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest) {
+    let json = serde_json::to_string_pretty(request).unwrap_or_else(|e| format!("(cannot render: {e})"));
+    let _ = writeln!(std::io::stderr().lock(), "{tool} telemetry (print mode, nothing sent):\n{json}");
 }
 
 impl Drop for TelemetryGuard {

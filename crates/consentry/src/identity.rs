@@ -12,51 +12,107 @@ use uuid::Uuid;
 /// File name of the install id inside the tool's config dir.
 pub const INSTALL_ID_FILE: &str = "telemetry-install-id";
 
+/// File name of the per-install hashing key inside the tool's config dir. It never
+/// leaves the machine; it makes hashed values unlinkable to the same value elsewhere
+/// and not reversible by guessing (a plain hash of a repository URL is).
+pub const KEY_FILE: &str = "telemetry-key";
+
 /// Returns the install id stored in `dir`, creating it atomically if there is none.
 pub(crate) fn load_or_create(dir: &Path) -> io::Result<Uuid> {
-    let path = dir.join(INSTALL_ID_FILE);
-    if let Some(id) = read(&path)? {
-        return Ok(id);
+    let text = load_or_create_secret(dir, INSTALL_ID_FILE, || Uuid::new_v4().to_string(), |t| {
+        Uuid::parse_str(t).is_ok_and(|id| id.get_version() == Some(uuid::Version::Random))
+    })?;
+    Uuid::parse_str(&text).map_err(io::Error::other)
+}
+
+/// Returns the 32-byte hashing key stored in `dir`, creating it atomically if needed.
+pub(crate) fn load_or_create_key(dir: &Path) -> io::Result<[u8; 32]> {
+    let text = load_or_create_secret(dir, KEY_FILE, new_key_hex, |t| decode_key(t).is_some())?;
+    decode_key(&text).ok_or_else(|| io::Error::other("invalid key"))
+}
+
+fn new_key_hex() -> String {
+    let mut key = [0u8; 32];
+    // getrandom fails only where the OS has no entropy source at all; fall back to two
+    // UUIDs (also OS randomness, through a different path) rather than to no key.
+    if getrandom::fill(&mut key).is_err() {
+        key[..16].copy_from_slice(Uuid::new_v4().as_bytes());
+        key[16..].copy_from_slice(Uuid::new_v4().as_bytes());
+    }
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_key(text: &str) -> Option<[u8; 32]> {
+    let text = text.as_bytes();
+    if text.len() != 64 {
+        return None;
+    }
+    let mut key = [0u8; 32];
+    for (i, pair) in text.chunks(2).enumerate() {
+        key[i] = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(key)
+}
+
+/// Reads `dir/name`, or creates it with `make()` so that concurrent first runs agree:
+/// each writes a private temp file and links it into place without replacing; the
+/// first link wins and the others read the winner's value. A file that exists but does
+/// not pass `valid` (truncated by a full disk, edited by hand) is replaced, never
+/// trusted and never a reason to stop the tool.
+fn load_or_create_secret(
+    dir: &Path,
+    name: &str,
+    make: impl FnOnce() -> String,
+    valid: impl Fn(&str) -> bool,
+) -> io::Result<String> {
+    let path = dir.join(name);
+    if let Some(v) = read(&path, &valid)? {
+        return Ok(v);
     }
     std::fs::create_dir_all(dir)?;
-    let candidate = Uuid::new_v4();
+    let candidate = make();
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     writeln!(tmp, "{candidate}")?;
     tmp.as_file().sync_all()?;
     match tmp.persist_noclobber(&path) {
         Ok(_) => Ok(candidate),
-        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => match read(&path)? {
-            Some(id) => Ok(id),
-            None => replace(&path, e.file, candidate),
+        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => match read(&path, &valid)? {
+            Some(v) => Ok(v),
+            None => {
+                e.file.persist(&path).map_err(|e| e.error)?;
+                Ok(candidate)
+            }
         },
         Err(e) => Err(e.error),
     }
 }
 
-/// A file that exists but holds no UUID (truncated by a full disk, edited by hand) is
-/// replaced, never trusted and never a reason to stop the tool.
-fn replace(path: &Path, tmp: tempfile::NamedTempFile, id: Uuid) -> io::Result<Uuid> {
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(id)
-}
-
-fn read(path: &Path) -> io::Result<Option<Uuid>> {
+fn read(path: &Path, valid: &impl Fn(&str) -> bool) -> io::Result<Option<String>> {
     match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Uuid::parse_str(text.trim())
-            .ok()
-            .filter(|id| id.get_version() == Some(uuid::Version::Random))),
+        Ok(text) => Ok(Some(text.trim().to_owned()).filter(|t| valid(t))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) if e.kind() == io::ErrorKind::InvalidData => Ok(None),
         Err(e) => Err(e),
     }
 }
 
-/// Removes the install id (opting out by command deletes it).
+/// Removes the install id and the hashing key (opting out by command deletes them).
 pub(crate) fn delete(dir: &Path) -> io::Result<()> {
-    match std::fs::remove_file(dir.join(INSTALL_ID_FILE)) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        other => other,
+    for name in [INSTALL_ID_FILE, KEY_FILE] {
+        match std::fs::remove_file(dir.join(name)) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            other => other?,
+        }
     }
+    Ok(())
+}
+
+/// HMAC-SHA256 of `value` under `key`, as 32 hex characters (128 bits).
+pub(crate) fn keyed_hash(key: &[u8; 32], value: &str) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(value.as_bytes());
+    mac.finalize().into_bytes().iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -91,6 +147,21 @@ mod tests {
         assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
         let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "temp files must not be left behind");
+    }
+
+    #[test]
+    fn key_is_stable_secret_and_keyed_hash_depends_on_it() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        let ka = load_or_create_key(a.path()).unwrap();
+        assert_eq!(load_or_create_key(a.path()).unwrap(), ka);
+        let kb = load_or_create_key(b.path()).unwrap();
+        assert_ne!(ka, kb);
+        let url = "https://github.com/acme/secret-repo";
+        assert_eq!(keyed_hash(&ka, url), keyed_hash(&ka, url));
+        assert_ne!(keyed_hash(&ka, url), keyed_hash(&kb, url), "unlinkable across installs");
+        assert_eq!(keyed_hash(&ka, url).len(), 32);
+        assert!(!keyed_hash(&ka, url).contains("acme"));
     }
 
     #[test]

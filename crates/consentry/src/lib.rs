@@ -105,7 +105,10 @@ mod identity;
 mod layer;
 pub mod manifest;
 pub mod mask;
+mod panic;
+mod prompt;
 mod resource;
+mod notice;
 mod status;
 
 pub use attributes::{Attribute, COMMAND_SPAN, RESOURCE, Scope as AttributeScope};

@@ -15,7 +15,7 @@ pub fn attribute_keys() -> Vec<&'static str> {
 }
 
 fn all() -> impl Iterator<Item = &'static Attribute> {
-    attributes::RESOURCE.iter().chain(attributes::COMMAND_SPAN)
+    attributes::RESOURCE.iter().chain(attributes::COMMAND_SPAN).chain(attributes::EVENTS)
 }
 
 /// The manifest as a Markdown table, for a tool's documentation.
@@ -25,6 +25,7 @@ pub fn to_markdown() -> String {
         let place = match a.scope {
             Scope::Resource => "every span (resource)",
             Scope::CommandSpan => "command span",
+            Scope::Event => "command span event",
         };
         let _ = writeln!(out, "| `{}` | {place} | {} | `{}` |", a.key, a.description, a.example);
     }

@@ -48,6 +48,16 @@ pub(crate) struct Describe<'a> {
     pub(crate) service_name: &'a str,
     pub(crate) service_version: &'a str,
     pub(crate) install_id: Option<String>,
+    pub(crate) session_id: String,
+    pub(crate) ci_vendor: Option<Option<String>>,
+    pub(crate) source: &'a str,
+    pub(crate) channel: &'a str,
+}
+
+/// Whether this run is in CI, and which vendor when `ci_info` knows it.
+pub(crate) fn ci() -> Option<Option<String>> {
+    let info = ci_info::get();
+    info.ci.then(|| info.vendor.map(|v| format!("{v:?}")).or(info.name))
 }
 
 /// Builds the resource from scratch: `Resource::builder()` would also read
@@ -64,6 +74,15 @@ pub(crate) fn build(d: Describe<'_>) -> Resource {
     if let Some(id) = d.install_id {
         kv.push(KeyValue::new(attr::INSTALL_ID, id));
     }
+    kv.push(KeyValue::new(attr::SESSION_ID, d.session_id));
+    kv.push(KeyValue::new(attr::CI, d.ci_vendor.is_some()));
+    if let Some(Some(vendor)) = d.ci_vendor {
+        kv.push(KeyValue::new(attr::CI_VENDOR, vendor));
+    }
+    kv.push(KeyValue::new(attr::SOURCE, d.source.to_owned()));
+    kv.push(KeyValue::new(attr::CHANNEL, d.channel));
+    kv.push(KeyValue::new(attr::RUNTIME_NAME, "rust"));
+    kv.push(KeyValue::new(attr::RUNTIME_VERSION, env!("CONSENTRY_RUSTC_VERSION")));
     Resource::builder_empty().with_attributes(kv).build()
 }
 
@@ -81,9 +100,17 @@ mod tests {
 
     #[test]
     fn resource_has_only_declared_keys() {
-        let r = build(Describe { service_name: "t", service_version: "1", install_id: None });
+        let r = build(Describe {
+            service_name: "t",
+            service_version: "1",
+            install_id: Some("id".into()),
+            session_id: "s".into(),
+            ci_vendor: Some(Some("GitHubActions".into())),
+            source: "cli",
+            channel: "cargo",
+        });
         let keys: Vec<String> = r.iter().map(|(k, _)| k.to_string()).collect();
-        assert_eq!(keys.len(), 5, "{keys:?}");
+        assert_eq!(keys.len(), attr::RESOURCE.len(), "every resource attribute, once: {keys:?}");
         assert!(keys.iter().all(|k| attr::RESOURCE.iter().any(|a| a.key == k)), "{keys:?}");
     }
 }

@@ -1,0 +1,74 @@
+//! The notice: shown once on stderr before anything is sent; the run that shows it
+//! sends nothing. Its stored fingerprint covers the author's version, the text and the
+//! data manifest, so a new data point shows it again even if the author forgot to
+//! raise the version.
+
+use sha2::{Digest, Sha256};
+
+use crate::builder::Telemetry;
+
+impl Telemetry {
+    /// The notice text users see, the author's or the default.
+    pub fn notice_text(&self) -> String {
+        if let Some(text) = &self.notice.text {
+            return text.clone();
+        }
+        let tool = &self.tool;
+        let var = self.opt_out_vars.first().map_or("DO_NOT_TRACK", String::as_str);
+        let mut text = format!(
+            "Telemetry\n---------\n\
+             {tool} collects anonymous usage data to help improve it: the command you run,\n\
+             which options you used (not their values), exit code, duration, {tool} version,\n\
+             OS and architecture, and a random install id. Nothing is sent during this run.\n\
+             \n\
+             Opt out: set {var}=1 (or DO_NOT_TRACK=1), or run `{tool} telemetry disable`.\n\
+             See what is sent: `{tool} telemetry show`, or run with {debug}=1.\n",
+            debug = self.debug_var
+        );
+        if let Some(url) = &self.notice.docs_url {
+            text.push_str(&format!("Read more: {url}\n"));
+        }
+        text
+    }
+
+    /// The notice version as stored: `<author version>-<hash of text and manifest>`.
+    pub fn notice_version(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.notice_text().as_bytes());
+        for key in crate::manifest::attribute_keys() {
+            h.update(key.as_bytes());
+            h.update([0]);
+        }
+        for name in self.features.iter().chain(&self.counts) {
+            h.update(name.as_bytes());
+            h.update([1]);
+        }
+        let digest = h.finalize();
+        let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        format!("{}-{short}", self.notice.version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Telemetry;
+
+    #[test]
+    fn default_notice_names_opt_outs_and_commands() {
+        let t = Telemetry::builder("taskr").with_docs_url("https://example.com/t").build().unwrap();
+        let text = t.notice_text();
+        for must in ["TASKR_TELEMETRY_OPTOUT=1", "DO_NOT_TRACK=1", "taskr telemetry disable", "TASKR_TELEMETRY_DEBUG", "https://example.com/t"] {
+            assert!(text.contains(must), "{must} missing:\n{text}");
+        }
+    }
+
+    #[test]
+    fn version_changes_with_text_version_and_declarations() {
+        let base = Telemetry::builder("t").build().unwrap().notice_version();
+        assert!(base.starts_with("1-"));
+        assert_ne!(base, Telemetry::builder("t").with_notice(2, None).build().unwrap().notice_version());
+        assert_ne!(base, Telemetry::builder("t").with_notice(1, Some("x".into())).build().unwrap().notice_version());
+        assert_ne!(base, Telemetry::builder("t").with_features(&["f"]).build().unwrap().notice_version());
+        assert_eq!(base, Telemetry::builder("t").build().unwrap().notice_version());
+    }
+}
