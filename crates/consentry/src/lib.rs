@@ -106,6 +106,7 @@ mod layer;
 pub mod manifest;
 pub mod mask;
 mod resource;
+pub mod scrub;
 
 pub use attributes::{Attribute, COMMAND_SPAN, RESOURCE, Scope as AttributeScope};
 pub use builder::{BuildError, DEFAULT_EXIT_BUDGET, MAX_EXIT_BUDGET, Telemetry, TelemetryBuilder};
