@@ -162,7 +162,10 @@ fn corrupt_or_unreadable_settings_opt_out_safely() {
         ("binary", |p| std::fs::write(p, b"\xff\xfe\x00\x01enabled").unwrap()),
         ("wrong type", |p| std::fs::write(p, "enabled = \"no\"").unwrap()),
         // A directory where the file should be cannot be read, even by root.
-        ("a directory", |p| std::fs::create_dir_all(p).unwrap()),
+        ("a directory", |p| {
+            std::fs::remove_file(p).unwrap();
+            std::fs::create_dir_all(p).unwrap()
+        }),
     ];
     let collector = Collector::start(CollectorKind::Otelcol);
     for (why, corrupt) in cases {
@@ -175,37 +178,51 @@ fn corrupt_or_unreadable_settings_opt_out_safely() {
         assert!(status.stdout.starts_with("telemetry: disabled"), "{why}: {status:?}");
         assert!(status.stdout.contains("telemetry.toml"), "{why}: status names the file: {status:?}");
     }
-    // `telemetry enable` repairs a corrupt file (not a directory in its place).
+    // `telemetry enable` repairs a corrupt file (not a directory in its place). The
+    // notice record was lost with the file, so the next run shows it again and sends
+    // nothing; the one after sends.
     let user = Taskr::sending_to(&collector.http_endpoint(), Transport::Http);
     std::fs::create_dir_all(user.config_dir()).unwrap();
     std::fs::write(user.config_dir().join("telemetry.toml"), "{{{").unwrap();
     assert_eq!(user.run(&["telemetry", "enable"]).code, Some(0));
+    let notice = user.run(&["list"]);
+    assert!(notice.stderr.starts_with("Telemetry\n"), "{notice:?}");
     assert_untouched(&user.run(&["add", "x"]), "repaired");
     let spans = collector.wait_for("the repaired run", Duration::from_secs(20), |s| !s.is_empty());
     assert_eq!(spans.len(), 1, "only the repaired run sent: {spans:#?}");
 }
 
 #[test]
-fn unwritable_config_dir_still_works_and_sends_without_install_id() {
+fn unwritable_config_dir_stays_quiet_and_sends_nothing() {
     let collector = Collector::start(CollectorKind::Otelcol);
     let mut user = Taskr::sending_to(&collector.http_endpoint(), Transport::Http);
-    // A regular file where the config home should be: no dir can be made under it.
+    // A regular file where the config home should be: no dir can be made under it, so
+    // the notice cannot be recorded: it is not shown (no noise) and nothing is sent.
     let blocker = user.home().join("not-a-dir");
     std::fs::write(&blocker, "").unwrap();
     user.env("XDG_CONFIG_HOME", &blocker);
     assert_untouched(&user.run(&["add", "x"]), "unwritable config dir");
-    let spans = collector.wait_for("the run", Duration::from_secs(20), |s| !s.is_empty());
-    assert_eq!(attr_str(&spans[0].resource, "consentry.install.id"), None);
-    assert_eq!(attr_str(&spans[0].attrs, "consentry.command").as_deref(), Some("add"));
+    let again = user.run(&["list"]);
+    assert_eq!((again.code, again.stderr.as_str()), (Some(0), ""), "no notice on later runs either: {again:?}");
+    let sentinel = Taskr::sending_to(&collector.http_endpoint(), Transport::Http);
+    assert_eq!(sentinel.run(&["list"]).code, Some(0));
+    let spans = collector.wait_for("the sentinel", Duration::from_secs(20), |s| !s.is_empty());
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(collector.spans().len(), 1, "only the sentinel arrived: {spans:#?}");
+    assert_eq!(attr_str(&spans[0].attrs, "consentry.command").as_deref(), Some("list"));
     let disable = user.run(&["telemetry", "disable"]);
     assert_ne!(disable.code, Some(0), "disable must say it could not save: {disable:?}");
     assert_eq!(disable.stdout, "");
 }
 
 #[test]
-fn no_home_at_all() {
-    let user = Taskr::sending_to(&format!("http://127.0.0.1:{}", free_port()), Transport::Http);
+fn home_that_does_not_exist() {
+    // (With HOME unset the OS user database still names a home, so that is no test of
+    // a missing home: this points HOME below a regular file, where nothing can be created, as root or not.)
+    let user = Taskr::fresh();
+    let blocker = user.home().join("a-file");
+    std::fs::write(&blocker, "").unwrap();
     let mut c = user.command(&["add", "x"]);
-    c.env_remove("HOME").env_remove("XDG_CONFIG_HOME");
-    assert_untouched(&support::taskr::run_command(c), "no HOME");
+    c.env("HOME", blocker.join("home")).env_remove("XDG_CONFIG_HOME");
+    assert_untouched(&support::taskr::run_command(c), "HOME does not exist");
 }

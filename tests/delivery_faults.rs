@@ -302,6 +302,13 @@ mod in_process {
             .unwrap()
     }
 
+    /// The first run shows the notice; tests start after it.
+    fn past_notice(t: &Telemetry) {
+        let guard = t.clone().init();
+        assert!(guard.notice_shown() && !guard.is_enabled());
+        assert_eq!(guard.shutdown(), consentry::Outcome::NothingToSend);
+    }
+
     fn one_run(t: &Telemetry) -> consentry::Outcome {
         let guard = t.clone().init();
         assert!(guard.is_enabled(), "telemetry must be on for this test (is DO_NOT_TRACK set?)");
@@ -317,6 +324,7 @@ mod in_process {
         let dir = tempfile::tempdir().unwrap();
         let limits = SpoolLimits { max_files: 4, ..SpoolLimits::default() };
         let t = telemetry(dir.path(), &proxy.url(), limits);
+        past_notice(&t);
         for _ in 0..10 {
             std::thread::sleep(Duration::from_millis(5));
             assert!(matches!(one_run(&t), consentry::Outcome::Spooled { .. }));
@@ -338,6 +346,7 @@ mod in_process {
         let proxy = FaultProxy::start(collector.http_port, Mode::Refuse);
         let dir = tempfile::tempdir().unwrap();
         let t = telemetry(dir.path(), &proxy.url(), SpoolLimits::default());
+        past_notice(&t);
         assert!(matches!(one_run(&t), consentry::Outcome::Spooled { .. }));
         let guard = t.clone().init();
         let subscriber = tracing_subscriber::registry().with(guard.layer());

@@ -33,6 +33,7 @@ impl Trace {
         let out = run_command(c);
         assert_eq!(out.code, Some(0), "strace is required (Debian package strace): {out:?}");
         assert_eq!(out.stdout, "added task 1\n", "{out:?}");
+        assert!(!out.stderr.contains("strace:"), "{out:?}");
         let text = std::fs::read_to_string(&log).expect("strace log");
         Trace { lines: text.lines().map(str::to_owned).collect() }
     }
@@ -62,9 +63,11 @@ impl Trace {
     }
 }
 
+/// A user who never ran taskr, pointed at a port where a connect would show (nothing
+/// listens there), with `var=value`.
 fn opted_out_user(var: &str, value: &str) -> Taskr {
-    // Pointed at a port where a connect would show; nothing listens there.
-    let mut u = Taskr::sending_to(&format!("http://127.0.0.1:{}", free_port()), Transport::Http);
+    let mut u = Taskr::fresh();
+    u.env("TASKR_TELEMETRY_ENDPOINT", format!("http://127.0.0.1:{}", free_port()));
     u.env(var, value);
     u
 }
@@ -104,9 +107,20 @@ fn settings_file_opt_out_only_reads_the_settings_file() {
 #[test]
 fn positive_control_an_opted_in_run_is_seen_connecting() {
     // Proves the trace would catch a breach: the same run, opted in, connects.
-    let user = opted_out_user("UNRELATED", "1");
+    let user = Taskr::sending_to(&format!("http://127.0.0.1:{}", free_port()), Transport::Http);
     let t = Trace::run(&user, &["add", "x"]);
     assert!(!t.calls(&["connect"]).is_empty(), "strace did not see the connect of an opted-in run: {:#?}", t.lines);
     assert!(!t.calls(&["clone", "clone3"]).is_empty(), "strace did not see the export thread");
     assert!(!t.writes_under(&user.config_home()).is_empty(), "install id write not seen");
+}
+
+#[test]
+fn the_notice_run_sends_nothing_and_opens_no_socket() {
+    let user = opted_out_user("UNRELATED", "1");
+    let log = user.home().join("strace.log");
+    let t = Trace::run(&user, &["add", "x"]);
+    assert_no_network_or_thread(&t, "notice run");
+    let _ = log;
+    let files: Vec<_> = std::fs::read_dir(user.config_dir()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(files, ["telemetry.toml"], "the notice run records the notice and makes no id");
 }

@@ -3,15 +3,15 @@
 use std::time::Duration;
 
 use super::{Collector, CollectorKind, Span, Taskr, Transport, attr_i64, attr_str};
+use crate::support;
 
 const SECRET_TITLE: &str = "call alice@example.com about token ghp_9fQ2xLr7Tb1mZ0aK4vW8sE3nH6jC5uY2dP0q";
 const SECRET_TAG: &str = "project-nightingale";
 
-/// Keys consentry may send; anything else arriving is a leak.
-const RESOURCE_KEYS: [&str; 6] =
-    ["service.name", "service.version", "os.type", "os.version", "host.arch", "consentry.install.id"];
-const SPAN_KEYS: [&str; 5] =
-    ["process.executable.name", "consentry.command", "process.command_args", "process.exit.code", "error.type"];
+/// Keys consentry may send, from its data manifest; anything else arriving is a leak.
+fn allowed(scope: consentry::AttributeScope) -> Vec<&'static str> {
+    consentry::RESOURCE.iter().chain(consentry::COMMAND_SPAN).filter(|a| a.scope == scope).map(|a| a.key).collect()
+}
 
 fn endpoint(c: &Collector, t: Transport) -> String {
     match t {
@@ -55,10 +55,10 @@ pub fn one_span_per_run_with_masked_values(kind: CollectorKind, transport: Trans
         assert_eq!(s.name, "taskr");
         assert_eq!(s.scope, "consentry");
         for k in s.resource.keys() {
-            assert!(RESOURCE_KEYS.contains(&k.as_str()), "unexpected resource attribute {k}");
+            assert!(allowed(consentry::AttributeScope::Resource).contains(&k.as_str()), "unexpected resource attribute {k}");
         }
         for k in s.attrs.keys() {
-            assert!(SPAN_KEYS.contains(&k.as_str()), "unexpected span attribute {k}");
+            assert!(allowed(consentry::AttributeScope::CommandSpan).contains(&k.as_str()), "unexpected span attribute {k}");
         }
         assert_eq!(attr_str(&s.resource, "service.name").as_deref(), Some("taskr"));
         assert_eq!(attr_str(&s.resource, "service.version").as_deref(), Some(env!("CARGO_PKG_VERSION")));
@@ -78,7 +78,9 @@ pub fn one_span_per_run_with_masked_values(kind: CollectorKind, transport: Trans
     }
 
     let add = by_command(&spans, "add")[0];
-    assert_eq!(add.args(), ["taskr", "add", "*****", "--priority", "*****", "-t", "*****"]);
+    // `--priority` takes one of clap's fixed values, so the derived schema sends it.
+    assert_eq!(add.args(), ["taskr", "add", "*****", "--priority", "high", "-t", "*****"]);
+    assert_eq!(support::attr_strings(&add.attrs, "consentry.command.options"), ["--priority", "--tag"]);
     assert_eq!(attr_i64(&add.attrs, "process.exit.code"), Some(0));
     assert_eq!(attr_str(&add.attrs, "error.type"), None);
     assert_eq!(add.status_code, 0);
@@ -94,7 +96,7 @@ pub fn one_span_per_run_with_masked_values(kind: CollectorKind, transport: Trans
 
     let raw = String::from_utf8_lossy(&collector.raw()).into_owned();
     for secret in [
-        SECRET_TITLE, "alice@example.com", "ghp_9fQ2xLr7Tb1mZ0aK4vW8sE3nH6jC5uY2dP0q", SECRET_TAG, "high",
+        SECRET_TITLE, "alice@example.com", "ghp_9fQ2xLr7Tb1mZ0aK4vW8sE3nH6jC5uY2dP0q", SECRET_TAG,
         "users-own-vendor-key", "users-own-attribute", "users-own-service", "task added", "taskr.execute",
         user.home().to_str().unwrap(),
     ] {

@@ -32,12 +32,22 @@ impl Taskr {
         PathBuf::from(env!("CARGO_BIN_EXE_taskr"))
     }
 
-    /// A fresh user with no settings, telemetry pointed at nothing yet.
+    /// A user who has run taskr once: that first run showed the notice (and sent
+    /// nothing), so the runs a test makes are the ones that send.
     pub fn new() -> Taskr {
+        let t = Taskr::fresh();
+        let first = t.run(&["list"]);
+        assert_eq!((first.code, first.stdout.as_str()), (Some(0), ""), "{first:?}");
+        assert!(first.stderr.starts_with("Telemetry\n---------\n"), "first run shows the notice: {first:?}");
+        t
+    }
+
+    /// A user who has never run taskr.
+    pub fn fresh() -> Taskr {
         Taskr { home: tempfile::tempdir().expect("home"), envs: Vec::new() }
     }
 
-    /// A fresh user whose taskr sends to `endpoint` over `transport`.
+    /// A user (past the notice) whose taskr sends to `endpoint` over `transport`.
     pub fn sending_to(endpoint: &str, transport: Transport) -> Taskr {
         let mut t = Taskr::new();
         t.env("TASKR_TELEMETRY_ENDPOINT", endpoint);

@@ -43,6 +43,7 @@ pub struct TelemetryBuilder {
     counts: Vec<&'static str>,
     print_mode: bool,
     panic_hook: bool,
+    schema: Option<std::sync::Arc<crate::mask::Schema>>,
 }
 
 /// The notice shown once before anything is sent.
@@ -107,6 +108,7 @@ pub struct Telemetry {
     pub(crate) counts: Vec<&'static str>,
     pub(crate) print_mode: bool,
     pub(crate) panic_hook: bool,
+    pub(crate) schema: Option<std::sync::Arc<crate::mask::Schema>>,
 }
 
 impl Telemetry {
@@ -137,6 +139,7 @@ impl Telemetry {
             counts: Vec::new(),
             print_mode: false,
             panic_hook: true,
+            schema: None,
         }
     }
 
@@ -361,6 +364,15 @@ impl TelemetryBuilder {
         self
     }
 
+    /// The tool's commands, options and positionals with what may be sent of each
+    /// value (see [`mask::Schema`](crate::mask::Schema); `consentry-clap` derives it
+    /// from a `clap::Command`). Default: none, and then every value is masked and
+    /// only plain option names are kept.
+    pub fn with_schema(mut self, schema: crate::mask::Schema) -> Self {
+        self.schema = Some(std::sync::Arc::new(schema));
+        self
+    }
+
     /// Whether init (when telemetry is on) chains a panic hook that records a panic,
     /// scrubbed, on the running command's span. Default: `true`.
     pub fn with_panic_hook(mut self, on: bool) -> Self {
@@ -411,6 +423,7 @@ impl TelemetryBuilder {
             counts: self.counts,
             print_mode: self.print_mode,
             panic_hook: self.panic_hook,
+            schema: self.schema,
             endpoint_var: format!("{prefix}{}", env::ENDPOINT_SUFFIX),
             protocol_var: format!("{prefix}{}", env::PROTOCOL_SUFFIX),
             tool: self.tool,

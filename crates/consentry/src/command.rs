@@ -37,6 +37,26 @@ impl CommandRun {
         T: AsRef<OsStr>,
     {
         let tool = context.tool.as_str();
+        let masked = match (&context.schema, &context.key) {
+            (Some(schema), key) => {
+                let hasher = key.map(|k| move |v: &str| crate::identity::keyed_hash(&k, v));
+                let hasher_ref = hasher.as_ref().map(|h| h as &dyn Fn(&str) -> String);
+                schema.mask(args, hasher_ref)
+            }
+            (None, _) => {
+                let path: Vec<&str> = command.split_whitespace().collect();
+                let args = mask::mask_args(&path, args);
+                let options = args
+                    .iter()
+                    .filter(|a| a.starts_with('-') && a.len() > 1 && *a != "--" && !a.contains(mask::MASK))
+                    .cloned()
+                    .collect();
+                let command_path = path.iter().map(|p| (*p).to_owned()).collect();
+                mask::Masked { command_path, args, options_used: options }
+            }
+        };
+        let joined = masked.command_path.join(" ");
+        let command = if command.is_empty() { joined.as_str() } else { command };
         let span = tracing::info_span!(
             target: "consentry",
             parent: None,
@@ -47,15 +67,9 @@ impl CommandRun {
             "process.exit.code" = Empty,
             "error.type" = Empty,
         );
-        let path: Vec<&str> = command.split_whitespace().collect();
-        let masked = mask::mask_args(&path, args);
-        let options: Vec<StringValue> = masked
-            .iter()
-            .filter(|a| a.starts_with('-') && a.len() > 1 && *a != "--" && !a.contains(mask::MASK))
-            .map(|a| StringValue::from(a.clone()))
-            .collect();
+        let options: Vec<StringValue> = masked.options_used.into_iter().map(StringValue::from).collect();
         let mut all: Vec<StringValue> = vec![tool.to_owned().into()];
-        all.extend(masked.into_iter().map(StringValue::from));
+        all.extend(masked.args.into_iter().map(StringValue::from));
         span.set_attribute(attr::COMMAND_ARGS, Value::Array(Array::String(all)));
         span.set_attribute(attr::OPTIONS, Value::Array(Array::String(options)));
         crate::panic::set_current(&span);

@@ -35,20 +35,22 @@ impl Telemetry {
     pub fn init(self) -> TelemetryGuard {
         let mut config_dir = None;
         let decision = self.decide_into(&mut config_dir);
-        let inactive = |decision, notes| TelemetryGuard { decision, active: None, notes, notice_shown: false };
+        let inactive =
+            |decision, notes, notice_shown| TelemetryGuard { decision, active: None, notes, notice_shown };
         if !decision.enabled {
             if decision.source == consent::Source::OptInDefault && prompt::interactive() {
                 let notes = self.ask(config_dir.as_deref()).into_iter().collect();
-                return TelemetryGuard { notice_shown: true, ..inactive(decision, notes) };
+                return inactive(decision, notes, true);
             }
-            return inactive(decision, Vec::new());
+            return inactive(decision, Vec::new(), false);
         }
         let mut notes = Vec::new();
         if let Some(note) = self.show_notice_if_new(config_dir.as_deref()) {
-            if !note.is_empty() {
+            let shown = note.is_empty();
+            if !shown {
                 notes.push(note);
             }
-            return TelemetryGuard { notice_shown: true, ..inactive(decision, notes) };
+            return inactive(decision, notes, shown);
         }
         let endpoint = self.resolve_endpoint();
         if let Err(reason) = &endpoint {
@@ -108,9 +110,41 @@ impl Telemetry {
             features: self.features.clone(),
             counts: self.counts.clone(),
             key,
+            schema: self.schema.clone(),
         });
         let active = Active { context, tracer, provider, collected, resource, delivery, background, config_dir, print_mode };
         TelemetryGuard { decision, active: Some(active), notes, notice_shown: false }
+    }
+
+    pub(crate) fn spool(&self) -> Option<Spool> {
+        let dir = self.spool_dir.clone().or_else(|| config::default_spool_dir(&self.tool))?;
+        Some(Spool::new(dir, self.spool_limits))
+    }
+
+    /// The entry point of the detached uploader. Call it first thing in `main`, before
+    /// parsing arguments: when this process was started as the uploader (argument
+    /// [`UPLOADER_ARG`](crate::UPLOADER_ARG)), it delivers the spool and exits the
+    /// process; otherwise it returns at once having done nothing.
+    pub fn run_uploader_if_requested(&self) {
+        if !uploader::requested() {
+            return;
+        }
+        std::thread::spawn(|| {
+            std::thread::sleep(uploader::UPLOADER_LIFETIME);
+            std::process::exit(0);
+        });
+        let _quiet = tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
+        if self.decide().enabled {
+            if let (Ok(endpoint), Some(spool)) = (self.resolve_endpoint(), self.spool()) {
+                if let Some(lock) = spool.try_lock() {
+                    let deadline = std::time::Instant::now() + uploader::UPLOADER_LIFETIME - Duration::from_secs(1);
+                    let backoff = Backoff { base: self.backoff.0, max: self.backoff.1 };
+                    let stop = std::sync::atomic::AtomicBool::new(false);
+                    export::drain(&spool, &lock, &endpoint, backoff, deadline, &stop);
+                }
+            }
+        }
+        std::process::exit(0);
     }
 
     /// Decides, remembering the config dir when the files were read.
@@ -169,24 +203,28 @@ impl Telemetry {
     }
 
     /// Shows the notice when this user has not seen the current version. Returns
-    /// `None` when nothing was shown, else a note (empty when all went well).
+    /// `None` when the user has seen it (this run may send), else a note (empty when
+    /// the notice was shown and recorded).
+    ///
+    /// The notice is recorded before it is shown. Where it cannot be recorded (no
+    /// config dir, or one that cannot be written) it is not shown and nothing is sent:
+    /// showing it on every run would be noise, and sending without a recorded notice
+    /// would break the promise that it comes first.
     fn show_notice_if_new(&self, config_dir: Option<&std::path::Path>) -> Option<String> {
         let version = self.notice_version();
-        let settings = config_dir.map(|d| d.join(USER_CONFIG_FILE));
-        if let Some(path) = &settings {
-            if let config::Loaded::Found(cfg) = config::load(path) {
-                if cfg.notice.as_deref() == Some(version.as_str()) {
-                    return None;
-                }
+        let Some(path) = config_dir.map(|d| d.join(USER_CONFIG_FILE)) else {
+            return Some("no config dir to record the notice in; telemetry stays off".into());
+        };
+        if let config::Loaded::Found(cfg) = config::load(&path) {
+            if cfg.notice.as_deref() == Some(version.as_str()) {
+                return None;
             }
         }
+        if let Err(e) = config::update(&path, |cfg| cfg.notice = Some(version)) {
+            return Some(format!("cannot record the notice ({}); telemetry stays off", e.kind()));
+        }
         let _ = writeln!(std::io::stderr().lock(), "{}", self.notice_text());
-        let stored = settings.map(|p| config::update(&p, |cfg| cfg.notice = Some(version)));
-        Some(match stored {
-            Some(Ok(())) => String::new(),
-            Some(Err(e)) => format!("notice shown but not recorded ({}); it will show again", e.kind()),
-            None => "notice shown but not recorded (no config dir); it will show again".into(),
-        })
+        Some(String::new())
     }
 
     /// The opt-in prompt; the answer is stored like `telemetry enable|disable`.
@@ -266,6 +304,7 @@ pub(crate) struct RunContext {
     pub(crate) features: Vec<&'static str>,
     pub(crate) counts: Vec<&'static str>,
     pub(crate) key: Option<[u8; 32]>,
+    pub(crate) schema: Option<Arc<crate::mask::Schema>>,
 }
 
 #[derive(Debug)]
@@ -365,8 +404,9 @@ impl TelemetryGuard {
     }
 
     /// Starts the span of one command run: `command` is the command's name as the
-    /// author calls it (`"add"`, `"remote add"`), `args` the raw arguments without the
-    /// program name. Every argument value is masked before anything is recorded.
+    /// author calls it (`"add"`, `"remote add"`; empty to take the path the schema
+    /// finds), `args` the raw arguments without the program name. Every argument is
+    /// masked, by the schema when there is one, before anything is recorded.
     pub fn command<I, T>(&self, command: &str, args: I) -> CommandRun
     where
         I: IntoIterator<Item = T>,

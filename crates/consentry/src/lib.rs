@@ -27,16 +27,31 @@
 //!
 //! # Consent
 //!
-//! Strictest wins, and the deciding setting is recorded ([`Decision::source`]):
+//! Strictest wins, and the deciding setting is recorded ([`Decision::source`]). Any of
+//! these saying "off" turns telemetry off; otherwise the first saying "on" turns it on;
+//! otherwise the author's default applies:
 //!
 //! 1. `DO_NOT_TRACK`, then `<TOOL>_TELEMETRY_OPTOUT`, then the author's aliases
 //!    ([`TelemetryBuilder::with_opt_out_var`]). Unset or a false word (`0`, `false`,
 //!    `no`, `off`, any case) means "not set"; any other value, an empty one included,
 //!    opts out.
-//! 2. The user settings file `telemetry.toml` in the tool's OS config dir
-//!    (`enabled = false` or `true`). A file that cannot be read or parsed opts out
-//!    until it is fixed.
-//! 3. The author's default ([`TelemetryBuilder::with_default_enabled`], on by default).
+//! 2. The per-invocation flag `--disable-telemetry` ([`TelemetryBuilder::with_disable_flag`]).
+//! 3. A project `.telemetry` file (Kedro's format, `consent: false`), found from the
+//!    working directory upward.
+//! 4. The user settings file `telemetry.toml` in the tool's OS config dir
+//!    (`enabled = false` or `true`), written by `<tool> telemetry disable|enable`.
+//! 5. The machine policy file `/etc/<tool>/telemetry.toml` (and the one named by
+//!    `<TOOL>_TELEMETRY_POLICY_FILE`), `enabled = false`.
+//! 6. The author's CI rule ([`TelemetryBuilder::with_disabled_in_ci`]).
+//! 7. The author's default: opt-out (on, with a notice) or opt-in
+//!    ([`TelemetryBuilder::with_default_enabled`]`(false)`: off until the user agrees,
+//!    with a yes/no prompt on stderr only when stdin and stderr are terminals and not in CI).
+//!
+//! Variables and the flag are read first, so an opted-out run reads no file. A file
+//! that cannot be read or parsed opts out until it is fixed.
+//!
+//! The first run that may send shows a notice on stderr instead and sends nothing; the
+//! notice is shown again when its version, its text or the data manifest changes.
 //!
 //! # Environment variables
 //!
@@ -44,8 +59,11 @@
 //! |---|---|
 //! | `DO_NOT_TRACK` | Opts out (see the rule above). [`DO_NOT_TRACK`] |
 //! | `<TOOL>_TELEMETRY_OPTOUT` | Opts out of this tool only. [`OPT_OUT_SUFFIX`] |
+//! | `<TOOL>_TELEMETRY_DEBUG` | Print mode: OTLP JSON to stderr, nothing sent. [`DEBUG_SUFFIX`] |
 //! | `<TOOL>_TELEMETRY_ENDPOINT` | Collector URL, overriding the compiled-in one. [`ENDPOINT_SUFFIX`] |
 //! | `<TOOL>_TELEMETRY_PROTOCOL` | `grpc` or `http/protobuf`. [`PROTOCOL_SUFFIX`] |
+//! | `<TOOL>_TELEMETRY_SOURCE` | How the tool was invoked (a declared value, e.g. `vscode`). [`SOURCE_SUFFIX`] |
+//! | `<TOOL>_TELEMETRY_POLICY_FILE` | One more machine policy file. [`POLICY_SUFFIX`] |
 //!
 //! `<TOOL>` is the tool name in upper case with other characters as `_`. consentry never
 //! reads `OTEL_EXPORTER_OTLP_*`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME` or
@@ -53,10 +71,20 @@
 //!
 //! # Files
 //!
-//! | File (in the tool's OS config dir) | Holds |
+//! | File | Holds |
 //! |---|---|
-//! | `telemetry.toml` | The user's setting, `enabled = true/false`. [`USER_CONFIG_FILE`] |
-//! | `telemetry-install-id` | The install id, created only when telemetry is on. [`INSTALL_ID_FILE`] |
+//! | `<config dir>/telemetry.toml` | The user's setting (`enabled`) and the notice version seen. [`USER_CONFIG_FILE`] |
+//! | `<config dir>/telemetry-install-id` | The install id, made when telemetry is on. [`INSTALL_ID_FILE`] |
+//! | `<config dir>/telemetry-key` | The per-install hashing key; never sent. [`KEY_FILE`] |
+//! | `<state dir>/telemetry-spool/*.otlp` | Requests not yet delivered (OTLP protobuf). |
+//! | `<state dir>/telemetry-spool/state.toml` | Backoff and drop counters shared by runs. |
+//! | `.telemetry` (project, upward from the working dir) | `consent: false` opts out. [`PROJECT_FILE`] |
+//! | `/etc/<tool>/telemetry.toml` | Machine policy, `enabled = false`. |
+//!
+//! The config dir is `$XDG_CONFIG_HOME/<tool>` (`~/.config/<tool>`) on Linux; the
+//! state dir `$XDG_STATE_HOME/<tool>` (`~/.local/state/<tool>`); other systems use
+//! their own conventions (`directories`). `<tool> telemetry disable` deletes the
+//! install id, the key and the spool.
 //!
 //! # Data points
 //!
@@ -70,6 +98,13 @@
 //! | `os.version` | Kernel release on Unix, OS version on Windows. |
 //! | `host.arch` | `amd64`, `arm64`, ... |
 //! | `consentry.install.id` | Random UUID v4 made on first use. |
+//! | `consentry.session.id` | Random UUID v4 of this run. |
+//! | `consentry.ci` | Whether the run is in CI. |
+//! | `consentry.ci.vendor` | Which CI, when in one. |
+//! | `consentry.source` | `cli`, or a declared value of `<TOOL>_TELEMETRY_SOURCE` (else `other`). |
+//! | `consentry.channel` | How the tool was installed, as its build declares. |
+//! | `process.runtime.name` | `rust`. |
+//! | `process.runtime.version` | The rustc version that built the tool. |
 //!
 //! Command span (name: the tool's name; scope: `consentry`):
 //!
@@ -77,13 +112,28 @@
 //! |---|---|
 //! | `process.executable.name` | The tool's name. |
 //! | `consentry.command` | The command that ran. |
-//! | `process.command_args` | The arguments; option names kept, values `*****`. |
+//! | `process.command_args` | The arguments; names kept, values `*****` unless declared sendable. |
+//! | `consentry.command.options` | The option names used. |
 //! | `process.exit.code` | The exit code. |
 //! | `error.type` | The author's error class or the exit code, when not 0. |
+//! | `consentry.project.id` | Keyed hash of a project identifier ([`CommandRun::project_id`]). |
+//!
+//! Events on the command span:
+//!
+//! | Attribute | Holds |
+//! |---|---|
+//! | `consentry.feature.name` | A declared feature used (`consentry.feature` event). |
+//! | `consentry.count.name` | A declared count (`consentry.count` event)... |
+//! | `consentry.count.value` | ...and its value. |
+//! | `exception.type` | `panic` (`exception` event). |
+//! | `exception.message` | The panic message, scrubbed. |
+//! | `code.file.path` | Where it panicked, relative to its crate. |
+//! | `code.line.number` | The line. |
 //!
 //! Span start and end times give the timestamp and duration; the status is `Error`
 //! when the exit code is not 0. Nothing else is sent: no host name, user name, MAC or
-//! IP address, no source path, no thread name.
+//! IP address, no absolute path, no thread name. [`manifest`] renders all of this for
+//! a tool's documentation.
 //!
 //! # Features
 //!
@@ -110,20 +160,24 @@ mod prompt;
 mod resource;
 mod notice;
 mod status;
+pub mod scrub;
 
-pub use attributes::{Attribute, COMMAND_SPAN, RESOURCE, Scope as AttributeScope};
-pub use builder::{BuildError, DEFAULT_EXIT_BUDGET, MAX_EXIT_BUDGET, Telemetry, TelemetryBuilder};
+pub use attributes::{Attribute, COMMAND_SPAN, EVENTS, RESOURCE, Scope as AttributeScope};
+pub use builder::{BuildError, DEFAULT_DISABLE_FLAG, DEFAULT_EXIT_BUDGET, MAX_EXIT_BUDGET, Telemetry, TelemetryBuilder};
 pub use command::CommandRun;
 pub use config::USER_CONFIG_FILE;
-pub use consent::{Decision, Source};
-pub use env::{DO_NOT_TRACK, ENDPOINT_SUFFIX, FALSE_WORDS, OPT_OUT_SUFFIX, PROTOCOL_SUFFIX, opts_out};
+pub use consent::{Decision, PROJECT_FILE, Source};
+pub use env::{
+    DEBUG_SUFFIX, DO_NOT_TRACK, ENDPOINT_SUFFIX, FALSE_WORDS, OPT_OUT_SUFFIX, POLICY_SUFFIX, PROTOCOL_SUFFIX, SOURCE_SUFFIX,
+    opts_out,
+};
 pub use export::{
     DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, Outcome, SpoolLimits, Transport,
     UPLOADER_ARG, UPLOADER_LIFETIME,
 };
 pub use guard::TelemetryGuard;
 pub use status::Status;
-pub use identity::INSTALL_ID_FILE;
+pub use identity::{INSTALL_ID_FILE, KEY_FILE};
 pub use layer::TARGET;
 
 /// The instrumentation scope name of every span consentry sends; a collector can keep
@@ -135,7 +189,7 @@ mod doc_tests {
     #[test]
     fn every_attribute_is_documented_in_the_crate_docs() {
         let docs = include_str!("lib.rs");
-        for a in crate::RESOURCE.iter().chain(crate::COMMAND_SPAN) {
+        for a in crate::RESOURCE.iter().chain(crate::COMMAND_SPAN).chain(crate::EVENTS) {
             assert!(docs.contains(&format!("| `{}` |", a.key)), "{} missing from crate docs", a.key);
         }
     }

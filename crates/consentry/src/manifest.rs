@@ -31,3 +31,22 @@ pub fn to_markdown() -> String {
     }
     out
 }
+
+impl crate::Telemetry {
+    /// The manifest for this tool: every attribute, then the features and counts it
+    /// declared, so `<tool> telemetry show` lists exactly what can be sent.
+    pub fn manifest_markdown(&self) -> String {
+        let mut out = format!("# What {} sends\n\n", self.tool);
+        out.push_str(&to_markdown());
+        let list = |names: &[&str]| {
+            if names.is_empty() { "none".to_owned() } else { names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ") }
+        };
+        let _ = writeln!(out, "\nFeatures it may record: {}.", list(&self.features));
+        let _ = writeln!(out, "Counts it may record: {}.", list(&self.counts));
+        let _ = writeln!(
+            out,
+            "Argument values are sent as `*****` unless the tool declared a parameter's values safe to send."
+        );
+        out
+    }
+}

@@ -18,8 +18,9 @@ impl Telemetry {
         let mut text = format!(
             "Telemetry\n---------\n\
              {tool} collects anonymous usage data to help improve it: the command you run,\n\
-             which options you used (not their values), exit code, duration, {tool} version,\n\
-             OS and architecture, and a random install id. Nothing is sent during this run.\n\
+             which options you used (their values only where {tool} declared them safe, such\n\
+             as a choice from a fixed list), exit code, duration, {tool} version, OS and\n\
+             architecture, and a random install id. Nothing is sent during this run.\n\
              \n\
              Opt out: set {var}=1 (or DO_NOT_TRACK=1), or run `{tool} telemetry disable`.\n\
              See what is sent: `{tool} telemetry show`, or run with {debug}=1.\n",

@@ -80,7 +80,7 @@ pub(crate) fn build(d: Describe<'_>) -> Resource {
         kv.push(KeyValue::new(attr::CI_VENDOR, vendor));
     }
     kv.push(KeyValue::new(attr::SOURCE, d.source.to_owned()));
-    kv.push(KeyValue::new(attr::CHANNEL, d.channel));
+    kv.push(KeyValue::new(attr::CHANNEL, d.channel.to_owned()));
     kv.push(KeyValue::new(attr::RUNTIME_NAME, "rust"));
     kv.push(KeyValue::new(attr::RUNTIME_VERSION, env!("CONSENTRY_RUSTC_VERSION")));
     Resource::builder_empty().with_attributes(kv).build()

@@ -38,11 +38,6 @@ pub(crate) enum Command {
         /// The task's number.
         id: u32,
     },
-    /// See or change what taskr sends about its use.
-    Telemetry {
-        #[arg(value_enum)]
-        action: TelemetryAction,
-    },
 }
 
 #[cfg_attr(not(any(feature = "telemetry-http", feature = "telemetry-grpc", feature = "standard-wiring")), allow(dead_code))]
@@ -52,7 +47,6 @@ impl Command {
             Command::Add { .. } => "add",
             Command::List { .. } => "list",
             Command::Done { .. } => "done",
-            Command::Telemetry { .. } => "telemetry",
         }
     }
 }
@@ -64,12 +58,3 @@ pub(crate) enum Priority {
     High,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum TelemetryAction {
-    /// Show whether telemetry is on and which setting decided it.
-    Status,
-    /// Turn telemetry on in the user settings file.
-    Enable,
-    /// Turn telemetry off in the user settings file and delete the install id.
-    Disable,
-}

@@ -13,6 +13,7 @@ mod telemetry;
 
 use std::process::ExitCode;
 
+#[cfg(not(any(feature = "telemetry-http", feature = "telemetry-grpc")))]
 use clap::Parser;
 use tracing_subscriber::prelude::*;
 
@@ -27,6 +28,12 @@ fn main() -> ExitCode {
     #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
     telemetry.run_uploader_if_requested();
 
+    #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
+    let cli = match telemetry::parse(&telemetry) {
+        Ok(cli) => cli,
+        Err(exit) => return exit,
+    };
+    #[cfg(not(any(feature = "telemetry-http", feature = "telemetry-grpc")))]
     let cli = Cli::parse();
     let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
@@ -34,13 +41,18 @@ fn main() -> ExitCode {
 
     #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
     {
-        if let Command::Telemetry { action } = &cli.command {
-            // Managing telemetry records nothing: disabling must not send a beacon.
-            return telemetry::manage(&telemetry, *action);
-        }
         let guard = telemetry.init();
         tracing_subscriber::registry().with(logs).with(guard.layer()).init();
         let run = guard.command(cli.command.name(), std::env::args_os().skip(1));
+        run.project_id(&std::path::absolute(&cli.file).unwrap_or_else(|_| cli.file.clone()).to_string_lossy());
+        if let Command::Add { tags, .. } = &cli.command {
+            if !tags.is_empty() {
+                run.feature("tags");
+            }
+        }
+        if let Ok(n) = store::count(&cli.file) {
+            run.count("tasks", n);
+        }
         let result = execute(&cli);
         match &result {
             Ok(()) => run.finish(0),
@@ -81,7 +93,6 @@ fn execute(cli: &Cli) -> Result<(), TaskError> {
             store::complete(&cli.file, *id)?;
             store::say(&mut out, format_args!("completed task {id}"))
         }
-        Command::Telemetry { .. } => Ok(()),
     }
 }
 

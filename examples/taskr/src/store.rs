@@ -116,6 +116,12 @@ pub(crate) fn list(path: &Path, all: bool, out: &mut impl Write) -> Result<(), T
     Ok(())
 }
 
+/// How many tasks the file holds (reported as the `tasks` count).
+#[cfg_attr(not(any(feature = "telemetry-http", feature = "telemetry-grpc")), allow(dead_code))]
+pub(crate) fn count(path: &Path) -> Result<u64, TaskError> {
+    Ok(load(path)?.len() as u64)
+}
+
 pub(crate) fn say(out: &mut impl Write, line: fmt::Arguments<'_>) -> Result<(), TaskError> {
     writeln!(out, "{line}")?;
     Ok(())

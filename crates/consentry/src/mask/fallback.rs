@@ -1,18 +1,17 @@
-//! Argument masking: option names are kept, every value is replaced by [`MASK`].
+//! The schema-less fallback, for tools that declare no [`Schema`](super::Schema).
 //!
-//! Sensitive is the default. A token is kept in clear only when it is certainly not a
-//! value: a word of the command path the author named, a long option name of plain
-//! characters, or a single-letter short option. Everything else, including anything
-//! that is not UTF-8, becomes [`MASK`].
+//! Without a schema nothing tells a value from an option name, so a token is kept in
+//! clear only when it is certainly not a value: a word of the command path the author
+//! named, a long option name of plain characters, or a single-letter short option.
+//! Everything else, including anything that is not UTF-8, becomes [`MASK`].
 
 use std::ffi::OsStr;
 
-/// What a masked value is replaced by.
-pub const MASK: &str = "*****";
+use super::MASK;
 
 const MAX_OPTION_NAME: usize = 40;
 
-/// Masks `args` (without the program name). Leading positionals that spell
+/// Masks `args` (without the program name) with no schema. Leading positionals that spell
 /// `command_path` in order are kept, so `taskr remote add NAME` shows `remote add *****`.
 pub fn mask_args<I, T>(command_path: &[&str], args: I) -> Vec<String>
 where

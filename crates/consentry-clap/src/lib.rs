@@ -1,0 +1,41 @@
+//! consentry-clap: derive consentry's masking [`Schema`](consentry::mask::Schema) from
+//! a [`clap::Command`], and add the telemetry flag and commands users expect.
+//!
+//! A clap user declares nothing twice: commands, aliases, options, flags, positionals
+//! and possible values come from the `Command`. Values of arguments with possible
+//! values (value enums) are sent in clear when they are one of those values; every
+//! other value is masked unless the author says otherwise, by argument id.
+//!
+//! ```
+//! use clap::{CommandFactory, Parser, ValueEnum};
+//!
+//! #[derive(Parser)]
+//! #[command(name = "taskr")]
+//! struct Cli {
+//!     /// What to do.
+//!     title: String,
+//!     #[arg(short, long, value_enum)]
+//!     priority: Option<Priority>,
+//!     #[arg(long)]
+//!     project: Option<String>,
+//! }
+//!
+//! #[derive(Clone, ValueEnum)]
+//! enum Priority { Low, High }
+//!
+//! let schema = consentry_clap::SchemaBuilder::new(Cli::command()).hash_value("project").build();
+//! let hasher = |v: &str| format!("#{}", v.len()); // the owner's keyed hash in real use
+//! let masked = schema.mask(["call alice", "-p", "high", "--project", "acme"], Some(&hasher));
+//! assert_eq!(masked.args, ["*****", "-p", "high", "--project", "#4"]);
+//! ```
+//!
+//! clap features that the schema does not model are masked, never sent: inferred
+//! (abbreviated) subcommands and long options, subcommands called as flags
+//! (`long_flag`/`short_flag`), external subcommands, and values of a different case
+//! accepted by `ignore_case`.
+
+mod derive;
+mod telemetry;
+
+pub use derive::{SchemaBuilder, schema};
+pub use telemetry::{DISABLE_TELEMETRY, TELEMETRY, TelemetryAction, augment, disable_flag, telemetry_action};
