@@ -85,38 +85,34 @@ def _scrub(text, limit):
 
 
 def _clean_attributes(attributes, batch):
-    """Returns the attributes to keep; counts what was removed or masked."""
-    kept = []
-    for kv in attributes:
-        if kv.key not in ALLOWED_KEYS:
-            batch["removed_keys"] += 1
-            batch["removed"].add(kv.key)
-            continue
+    """Cleans a Rotel AttributesList in place (it cannot be replaced by a Python list):
+    deletes keys consentry cannot send, masks secrets; counts what it changed."""
+    for i in reversed(range(len(attributes))):
+        kv = attributes[i]
         value = kv.value.value if kv.value is not None else None
-        if isinstance(value, str):
+        if kv.key not in ALLOWED_KEYS:
+            drop = True
+        elif isinstance(value, str):
             clean, masked = _scrub(value, MAX_VALUE_LEN)
             if masked:
                 batch["masked_values"] += 1
-            kept.append(KeyValue.new_string_value(kv.key, clean) if clean != value else kv)
+            if clean != value:
+                attributes[i] = KeyValue.new_string_value(kv.key, clean)
+            drop = False
         elif isinstance(value, ArrayValue):
             items = [v.value for v in value]
-            if not all(isinstance(i, str) for i in items):
-                batch["removed_keys"] += 1
-                batch["removed"].add(kv.key)
-                continue
-            if any(_SECRET.search(i) for i in items):
+            drop = not all(isinstance(x, str) for x in items)
+            if not drop and any(_SECRET.search(x) for x in items):
                 # Same as the otelcol gateway: the array becomes its masked text.
                 batch["masked_values"] += 1
-                kept.append(KeyValue.new_string_value(kv.key, _scrub(repr(items), 4 * MAX_VALUE_LEN)[0]))
-            else:
-                kept.append(kv)
-        elif isinstance(value, (bool, int, float)):
-            kept.append(kv)
+                attributes[i] = KeyValue.new_string_value(kv.key, _scrub(repr(items), 4 * MAX_VALUE_LEN)[0])
         else:
-            # Bytes, maps, empty values: consentry never sends them.
+            # Numbers and booleans pass; bytes, maps and empty values consentry never sends.
+            drop = not isinstance(value, (bool, int, float))
+        if drop:
             batch["removed_keys"] += 1
             batch["removed"].add(kv.key)
-    return kept
+            del attributes[i]
 
 
 def _has(attributes, key):
@@ -124,6 +120,26 @@ def _has(attributes, key):
 
 
 def process_spans(resource_spans):
+    try:
+        _process(resource_spans)
+    except Exception as e:  # fail closed: forward nothing from a batch we could not check
+        resource_spans.scope_spans = []
+        if resource_spans.resource is not None:
+            attributes = resource_spans.resource.attributes
+            for i in reversed(range(len(attributes))):
+                del attributes[i]
+        tb = e.__traceback__
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        # The exception's type and line only: its message could quote a value.
+        print(
+            f"consentry-gateway: dropped a batch that failed the checks ({type(e).__name__} at line {tb.tb_lineno})",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _process(resource_spans):
     batch = {"dropped_spans": 0, "removed_keys": 0, "masked_values": 0, "removed": set()}
     resource = resource_spans.resource
     resource_ok = resource is not None and all(_has(resource.attributes, k) for k in REQUIRED_RESOURCE_KEYS)
@@ -134,14 +150,17 @@ def process_spans(resource_spans):
         if not resource_ok or scope is None or scope.name != SCOPE:
             batch["dropped_spans"] += len(spans)
             continue
-        scope.attributes = _clean_attributes(scope.attributes, batch)
-        scope.version = (scope.version or "")[:64]
+        _clean_attributes(scope.attributes, batch)
+        version, masked = _scrub(scope.version or "", 64)
+        batch["masked_values"] += masked
+        if version != (scope.version or ""):
+            scope.version = version
         kept_spans = []
         for span in spans:
             if not all(_has(span.attributes, k) for k in REQUIRED_SPAN_KEYS):
                 batch["dropped_spans"] += 1
                 continue
-            span.attributes = _clean_attributes(span.attributes, batch)
+            _clean_attributes(span.attributes, batch)
             span.name, masked = _scrub(span.name, MAX_NAME_LEN)
             batch["masked_values"] += masked
             span.trace_state = ""
@@ -151,19 +170,20 @@ def process_spans(resource_spans):
             for event in span.events:
                 event.name, masked = _scrub(event.name, MAX_NAME_LEN)
                 batch["masked_values"] += masked
-                event.attributes = _clean_attributes(event.attributes, batch)
+                _clean_attributes(event.attributes, batch)
             kept_spans.append(span)
         scope_spans.spans = kept_spans
         if kept_spans:
             kept_scopes.append(scope_spans)
     resource_spans.scope_spans = kept_scopes
     if resource is not None:
-        resource.attributes = _clean_attributes(resource.attributes, batch)
+        _clean_attributes(resource.attributes, batch)
 
     if batch["dropped_spans"] or batch["removed_keys"] or batch["masked_values"]:
         for k in _totals:
             _totals[k] += batch[k]
-        removed = ", ".join(sorted(batch["removed"]))
+        # Key names come from the client too: scrubbed, shortened, at most ten.
+        removed = ", ".join(_scrub(k, 64)[0] for k in sorted(batch["removed"])[:10])
         print(
             "consentry-gateway: "
             + " ".join(f"{k}={v}" for k, v in _totals.items())
