@@ -19,7 +19,7 @@ The blocks between BEGIN/END GENERATED are written by scripts/gen-gateway-allowl
 import re
 import sys
 
-from rotel_sdk.open_telemetry.common.v1 import ArrayValue, KeyValue
+from rotel_sdk.open_telemetry.common.v1 import AnyValue, ArrayValue, KeyValue
 
 # BEGIN GENERATED consentry-allowed-keys (scripts/gen-gateway-allowlist.sh)
 ALLOWED_KEYS = frozenset({
@@ -106,6 +106,14 @@ def _clean_attributes(attributes, batch):
                 # Same as the otelcol gateway: the array becomes its masked text.
                 batch["masked_values"] += 1
                 attributes[i] = KeyValue.new_string_value(kv.key, _scrub(repr(items), 4 * MAX_VALUE_LEN)[0])
+            elif not drop:
+                # Rotel 0.0.1a15 writes back an array the processor has read in reverse
+                # order; hand it the elements reversed so that they leave in order. The
+                # end-to-end test compares the arrays with what consentry sent.
+                arr = ArrayValue()
+                for x in reversed(items):
+                    arr.append(AnyValue(x))
+                attributes[i] = KeyValue.new_array_value(kv.key, arr)
         else:
             # Numbers and booleans pass; bytes, maps and empty values consentry never sends.
             drop = not isinstance(value, (bool, int, float))
