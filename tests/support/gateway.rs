@@ -270,11 +270,12 @@ impl Metrics {
         Metrics { samples, text: text.to_owned() }
     }
 
-    /// Sum of the samples of `name` whose labels include every pair in `labels`.
+    /// Sum of the samples of `name` whose labels include every pair in `labels` (a
+    /// missing label counts as empty).
     pub fn sum(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
         self.samples
             .iter()
-            .filter(|(n, l, _)| n == name && labels.iter().all(|(k, v)| l.get(*k).map(String::as_str) == Some(*v)))
+            .filter(|(n, l, _)| n == name && labels.iter().all(|(k, v)| l.get(*k).map_or("", String::as_str) == *v))
             .map(|(_, _, v)| v)
             .sum()
     }
