@@ -615,3 +615,54 @@ pub fn secret_patterns() -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+// ---------------------------------------------------------------------------------
+// A sink backend that accepts OTLP and discards it (Rotel's blackhole exporter).
+
+pub struct Sink {
+    pub grpc_port: u16,
+    pub http_port: u16,
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Sink {
+    pub fn start() -> Sink {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (grpc_port, http_port) = (free_port(), free_port());
+        let log = std::fs::File::create(dir.path().join("sink.log")).expect("log");
+        let child = Command::new(rotel_binary())
+            .args(["start", "--exporter", "blackhole"])
+            .arg("--otlp-grpc-endpoint")
+            .arg(format!("127.0.0.1:{grpc_port}"))
+            .arg("--otlp-http-endpoint")
+            .arg(format!("127.0.0.1:{http_port}"))
+            .arg("--otlp-grpc-max-recv-msg-size-mib")
+            .arg("64")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start rotel-agent");
+        let sink = Sink { grpc_port, http_port, child, dir };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect_timeout(&([127, 0, 0, 1], grpc_port).into(), Duration::from_millis(200)).is_err() {
+            assert!(Instant::now() < deadline, "sink not listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        sink
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
