@@ -114,10 +114,12 @@ fn a_flood_beyond_the_memory_limit_is_refused_and_the_gateway_recovers() {
     assert!(body.len() < 1_000_000, "{}", body.len());
     let stop = Arc::new(AtomicBool::new(false));
     let (ok, refused, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let refused_status = Arc::new(AtomicU64::new(0));
     let mut peak_rss = 0;
     let workers: Vec<_> = (0..16)
         .map(|_| {
             let (body, stop, ok, refused, failed) = (body.clone(), stop.clone(), ok.clone(), refused.clone(), failed.clone());
+            let refused_status = refused_status.clone();
             let port = gw.http_port;
             std::thread::spawn(move || {
                 let mut conn = None;
@@ -139,8 +141,9 @@ fn a_flood_beyond_the_memory_limit_is_refused_and_the_gateway_recovers() {
                             ok.fetch_add(1, Ordering::Relaxed);
                             conn = Some(c);
                         }
-                        Ok(_) => {
+                        Ok(r) => {
                             refused.fetch_add(1, Ordering::Relaxed);
+                            refused_status.store(u64::from(r.status), Ordering::Relaxed);
                             conn = Some(c);
                         }
                         Err(_) => {
@@ -164,7 +167,8 @@ fn a_flood_beyond_the_memory_limit_is_refused_and_the_gateway_recovers() {
     let m = gw.own_metrics();
     let refused_spans = m.sum("otelcol_receiver_refused_spans", &[("transport", "http")]);
     eprintln!(
-        "flood: {ok} accepted, {refused} refused, {failed} failed requests; {refused_spans} spans refused; peak RSS {} MiB",
+        "flood: {ok} accepted, {refused} refused (HTTP {}), {failed} failed requests; {refused_spans} spans refused; peak RSS {} MiB",
+        refused_status.load(Ordering::Relaxed),
         peak_rss / 1024
     );
     assert!(gw.alive(), "the gateway died under the flood:\n{}", gw.log());
