@@ -5,7 +5,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 manifest="$root/collector-config/builder-config.yaml"
-builder_version="v0.155.0"
+# ocb is the same release as the manifest's dist.version.
+builder_version="v$(sed -nE 's/^  version: ([0-9.]+).*/\1/p' "$manifest" | head -1)"
 cache="${CONSENTRY_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/consentry-dev}"
 hash="$( (cat "$manifest"; echo "$builder_version") | sha256sum | cut -c1-16)"
 out="$cache/otelcol-$hash"
@@ -37,6 +38,8 @@ echo "build-collector: building collector (manifest $hash); this takes a few min
 core_version="$(grep -m1 -oE 'otlpreceiver v[0-9.]+' "$manifest" | cut -d' ' -f2)"
 (
   cd "$work/dist"
+  # Some ocb releases write a go.mod even with --skip-get-modules; start from a fresh one.
+  rm -f go.mod go.sum
   go mod init otelcol-consentry >&2
   mapfile -t mods < <(grep -ohE '"(go.opentelemetry.io|github.com)/[^ "]+ v[0-9.]+"' ./*.go | tr -d '"' | sed 's/ /@/' | sort -u)
   go get "${mods[@]}" "go.opentelemetry.io/collector/otelcol@$core_version" \

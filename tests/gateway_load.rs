@@ -1,0 +1,196 @@
+//! Load test of the ingest gateway with its full processor chain (filter, scrub,
+//! redaction with the generated allowlist and secret patterns, audit counters, batch),
+//! forwarding to a sink (Rotel's blackhole exporter) on loopback.
+//!
+//! Open-loop: 32 keep-alive connections send consentry-shaped OTLP/HTTP protobuf at a
+//! rising target rate, a bounded time per step; a step whose accepted rate falls under
+//! 80 % of the target ends the series. Prints a table: accepted spans/s, refused and
+//! failed requests, latency, gateway CPU (cores) and peak RSS, spans/s per core.
+//!
+//!   cargo test -p taskr --test gateway_load              short run (CI)
+//!   bench/gateway-load.sh                                full run (longer steps, more rates, Rotel too)
+//!
+//! It fails when the gateway dies, accepts nothing, or forwards a different number of
+//! spans than it accepted.
+
+mod support;
+#[path = "support/gateway.rs"]
+mod gateway;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use gateway::{Gateway, GatewayKind, GatewayOptions, HttpConn, RawSpan, Sink, proc_cpu_seconds, to_protobuf};
+
+const WORKERS: u64 = 32;
+const PB: &str = "application/x-protobuf";
+
+struct Step {
+    target_spans: f64,
+    spans_per_req: u64,
+    ok: u64,
+    refused: u64,
+    failed: u64,
+    secs: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    cores: f64,
+    rss_mib: f64,
+}
+
+impl Step {
+    fn achieved(&self) -> f64 {
+        (self.ok * self.spans_per_req) as f64 / self.secs
+    }
+}
+
+fn run_step(port: u16, pid: u32, req_rate: f64, spans_per_req: u64, secs: f64) -> Step {
+    let spans: Vec<RawSpan> = (0..spans_per_req).map(|n| RawSpan::consentry_like("load", n)).collect();
+    let body = Arc::new(to_protobuf(&spans));
+    let stop = Arc::new(AtomicBool::new(false));
+    let results = Arc::new(Mutex::new((0u64, 0u64, 0u64, Vec::<u32>::new())));
+    let interval = Duration::from_secs_f64(WORKERS as f64 / req_rate);
+    let cpu0 = proc_cpu_seconds(pid);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|w| {
+            let (body, stop, results) = (body.clone(), stop.clone(), results.clone());
+            std::thread::spawn(move || {
+                let (mut ok, mut refused, mut failed, mut lat) = (0, 0, 0, Vec::new());
+                // Spread the workers' first sends over one interval.
+                let mut next = Instant::now() + interval.mul_f64(w as f64 / WORKERS as f64);
+                let mut conn: Option<HttpConn> = None;
+                while !stop.load(Ordering::Relaxed) {
+                    let now = Instant::now();
+                    if now < next {
+                        std::thread::sleep((next - now).min(Duration::from_millis(50)));
+                        continue;
+                    }
+                    next += interval;
+                    if conn.is_none() {
+                        conn = HttpConn::connect(port, Duration::from_secs(10)).ok();
+                    }
+                    let Some(c) = conn.as_mut() else {
+                        failed += 1;
+                        continue;
+                    };
+                    let t = Instant::now();
+                    match c.post("/v1/traces", &[("Content-Type", PB)], &body) {
+                        Ok(r) if r.status == 200 => {
+                            ok += 1;
+                            lat.push(t.elapsed().as_micros() as u32);
+                        }
+                        Ok(_) => refused += 1,
+                        Err(_) => {
+                            failed += 1;
+                            conn = None;
+                        }
+                    }
+                }
+                let mut r = results.lock().unwrap();
+                r.0 += ok;
+                r.1 += refused;
+                r.2 += failed;
+                r.3.extend(lat);
+            })
+        })
+        .collect();
+    let mut rss = 0;
+    while started.elapsed().as_secs_f64() < secs {
+        rss = rss.max(gateway::proc_rss_kib(pid));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        w.join().unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let cores = (proc_cpu_seconds(pid) - cpu0) / elapsed;
+    let mut r = results.lock().unwrap();
+    r.3.sort_unstable();
+    let pct = |p: f64| r.3.get(((r.3.len() as f64 * p) as usize).min(r.3.len().saturating_sub(1))).map_or(0.0, |v| *v as f64 / 1000.0);
+    Step {
+        target_spans: req_rate * spans_per_req as f64,
+        spans_per_req,
+        ok: r.0,
+        refused: r.1,
+        failed: r.2,
+        secs: elapsed,
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+        cores,
+        rss_mib: rss as f64 / 1024.0,
+    }
+}
+
+fn series(label: &str, gw: &Gateway, spans_per_req: u64, req_rates: &[f64], secs: f64) -> Vec<Step> {
+    let mut out = Vec::new();
+    for &rate in req_rates {
+        let step = run_step(gw.http_port, gw.pid(), rate, spans_per_req, secs);
+        let saturated = step.achieved() < 0.8 * step.target_spans;
+        println!(
+            "| {label:<22} | {:>9.0} | {:>9.0} | {:>8} | {:>6} | {:>7.1} | {:>7.1} | {:>5.2} | {:>10.0} | {:>7.0} |",
+            step.target_spans,
+            step.achieved(),
+            step.refused,
+            step.failed,
+            step.p50_ms,
+            step.p99_ms,
+            step.cores,
+            if step.cores > 0.0 { step.achieved() / step.cores } else { 0.0 },
+            step.rss_mib,
+        );
+        out.push(step);
+        if saturated {
+            break;
+        }
+    }
+    out
+}
+
+fn header() {
+    println!("| gateway, spans/request  | target/s  | spans/s   | refused  | failed | p50 ms  | p99 ms  | cores | spans/core | RSS MiB |");
+    println!("|------------------------|-----------|-----------|----------|--------|---------|---------|-------|------------|---------|");
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--full") || std::env::var_os("CONSENTRY_LOAD_FULL").is_some();
+    let secs = if full { 5.0 } else { 1.5 };
+    let single: Vec<f64> = if full { vec![250., 500., 1000., 2000., 4000., 8000., 16000.] } else { vec![200., 800.] };
+    let batched: Vec<f64> = if full { vec![20., 50., 100., 200., 400., 800., 1600.] } else { vec![20., 80.] };
+    let machine = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("gateway load test ({} run, {secs} s a step, {WORKERS} connections, {machine} CPUs shared by generator, gateway and sink)", if full { "full" } else { "short" });
+    header();
+
+    let sink = Sink::start();
+    let mut gw = Gateway::start(GatewayOptions::forwarding_to(sink.grpc_port).env("CONSENTRY_COLLECTOR_LOG_LEVEL", "warn"));
+    let mut steps = series("otelcol, 1", &gw, 1, &single, secs);
+    steps.extend(series("otelcol, 50", &gw, 50, &batched, secs));
+    assert!(gw.alive(), "the gateway died under load:\n{}", gw.log());
+
+    // Every accepted span was forwarded: nothing lost or duplicated inside the gateway.
+    let accepted: u64 = steps.iter().map(|s| s.ok * s.spans_per_req).sum();
+    assert!(accepted > 0, "the gateway accepted nothing");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let m = gw.own_metrics();
+        let received = m.sum("otelcol_receiver_accepted_spans", &[("transport", "http")]);
+        let sent = m.sum("otelcol_exporter_sent_spans", &[("exporter", "otlp_grpc/vendor")]);
+        if sent == received && received >= accepted as f64 {
+            println!("forwarded {sent} of {received} accepted spans");
+            break;
+        }
+        assert!(Instant::now() < deadline, "forwarded {sent} of {received} accepted spans ({accepted} acknowledged)");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    drop(gw);
+
+    if full {
+        let rotel = Gateway::start_rotel(sink.grpc_port, &[]);
+        assert_eq!(rotel.kind, GatewayKind::Rotel);
+        series("rotel, 1", &rotel, 1, &single, secs);
+        series("rotel, 50", &rotel, 50, &batched, secs);
+    }
+    println!("1 passed, 0 failed");
+}
