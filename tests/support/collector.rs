@@ -48,7 +48,11 @@ impl Collector {
     /// Stops the collector as an operator's restart does (SIGTERM, so it writes what it
     /// acknowledged), falling back to SIGKILL after 10 s.
     pub fn stop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .stderr(Stdio::null())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {

@@ -418,6 +418,15 @@ impl TelemetryGuard {
         }
     }
 
+    /// The request this run would send, taken out of the guard (tests only).
+    #[cfg(test)]
+    pub(crate) fn take_request(
+        &mut self,
+    ) -> Option<opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest> {
+        let active = self.active.as_ref()?;
+        Some(export::encode(active.collected.take(), &active.resource))
+    }
+
     /// Sends what was recorded, waiting at most the exit budget, and says what
     /// happened. After this, dropping the guard does nothing.
     pub fn shutdown(mut self) -> Outcome {

@@ -185,6 +185,9 @@ pub use layer::TARGET;
 pub const SCOPE_NAME: &str = "consentry";
 
 #[cfg(test)]
+mod privacy_tests;
+
+#[cfg(test)]
 mod doc_tests {
     #[test]
     fn every_attribute_is_documented_in_the_crate_docs() {

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(name = "taskr", version)]
 pub(crate) struct Cli {
     /// The task file.
-    #[arg(long, global = true, default_value = "taskr.tasks")]
+    #[arg(long, global = true, default_value = "taskr.tasks", env = "TASKR_FILE")]
     pub(crate) file: PathBuf,
 
     #[command(subcommand)]
