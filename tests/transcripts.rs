@@ -37,3 +37,8 @@ fn first_run_status_and_disable() {
 fn print_mode() {
     case("print-mode.md", &[("TASKR_TELEMETRY_DEBUG", "1")]);
 }
+
+#[test]
+fn data_manifest() {
+    case("show.md", &[]);
+}

@@ -113,7 +113,7 @@ pub const RESOURCE: &[Attribute] = &[
 pub const COMMAND_SPAN: &[Attribute] = &[
     Attribute { key: EXECUTABLE_NAME, scope: Scope::CommandSpan, description: "The tool's name.", example: "taskr" },
     Attribute { key: COMMAND, scope: Scope::CommandSpan, description: "The command that ran.", example: "add" },
-    Attribute { key: COMMAND_ARGS, scope: Scope::CommandSpan, description: "The arguments, option names kept and every value replaced by `*****`.", example: "[\"taskr\", \"add\", \"*****\", \"--priority\", \"*****\"]" },
+    Attribute { key: COMMAND_ARGS, scope: Scope::CommandSpan, description: "The arguments: names kept; each value `*****` unless the tool declared it safe (e.g. one of a fixed set of choices) or hashed (keyed hash).", example: "[\"taskr\", \"add\", \"*****\", \"--priority\", \"high\"]" },
     Attribute { key: EXIT_CODE, scope: Scope::CommandSpan, description: "The exit code.", example: "0" },
     Attribute { key: ERROR_TYPE, scope: Scope::CommandSpan, description: "Error class chosen by the author, or the exit code; only when the exit code is not 0.", example: "NotFound" },
     Attribute { key: OPTIONS, scope: Scope::CommandSpan, description: "Names of the options used, without values.", example: "[\"--priority\"]" },

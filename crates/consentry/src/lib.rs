@@ -197,3 +197,14 @@ mod doc_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod readme_tests {
+    #[test]
+    fn the_readme_names_every_attribute() {
+        let readme = include_str!("../../../README.md");
+        for key in crate::manifest::attribute_keys() {
+            assert!(readme.contains(&format!("`{key}`")), "{key} missing from README.md");
+        }
+    }
+}
