@@ -102,8 +102,7 @@ impl Collector {
             if let Some(status) = self.child.try_wait().expect("collector status") {
                 panic!("collector exited at start ({status}):\n{}", self.log());
             }
-            let up = |p| TcpStream::connect_timeout(&([127, 0, 0, 1], p).into(), Duration::from_millis(200)).is_ok();
-            if up(self.grpc_port) && up(self.http_port) {
+            if listening(self.grpc_port) && listening(self.http_port) {
                 return;
             }
             assert!(Instant::now() < deadline, "collector not listening after 30 s:\n{}", self.log());
@@ -196,6 +195,11 @@ fn spawn_otelcol(dir: &Path, grpc_port: u16, http_port: u16) -> Child {
         .stderr(log)
         .spawn()
         .expect("start otelcol")
+}
+
+/// Whether something accepts connections on 127.0.0.1:`port`.
+pub fn listening(port: u16) -> bool {
+    TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok()
 }
 
 /// A port that was free a moment ago on 127.0.0.1.

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::collector::{free_port, otelcol_binary, rotel_binary};
+use crate::support::collector::{free_port, listening, otelcol_binary, rotel_binary};
 use crate::support::repo_root;
 
 /// Which implementation runs the gateway.
@@ -140,8 +140,7 @@ impl Gateway {
                     matches!(http_get(self.health_port, "/"), Ok((200, _)))
                 }
                 GatewayKind::Rotel => {
-                    let up = |p| TcpStream::connect_timeout(&([127, 0, 0, 1], p).into(), Duration::from_millis(200)).is_ok();
-                    up(self.grpc_port) && up(self.http_port)
+                    listening(self.grpc_port) && listening(self.http_port)
                 }
             };
             if ready {
