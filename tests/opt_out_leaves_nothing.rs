@@ -93,6 +93,21 @@ fn env_opt_out_touches_no_network_thread_or_config_dir() {
 }
 
 #[test]
+fn flag_and_project_file_opt_out_touch_no_network_or_config_dir() {
+    let user = opted_out_user("UNRELATED", "1");
+    let t = Trace::run(&user, &["--disable-telemetry", "add", "x"]);
+    assert_no_network_or_thread(&t, "--disable-telemetry");
+    assert!(t.touching(&user.config_home()).is_empty(), "the flag decides before any file is read");
+
+    let user = opted_out_user("UNRELATED", "1");
+    std::fs::write(user.work_dir().join(".telemetry"), "consent: false\n").unwrap();
+    let t = Trace::run(&user, &["add", "x"]);
+    assert_no_network_or_thread(&t, "project .telemetry");
+    assert!(t.writes_under(&user.config_home()).is_empty(), "writes in the config dir");
+    assert!(!user.config_home().exists());
+}
+
+#[test]
 fn settings_file_opt_out_only_reads_the_settings_file() {
     let user = opted_out_user("UNRELATED", "1");
     assert_eq!(user.run(&["telemetry", "disable"]).code, Some(0));

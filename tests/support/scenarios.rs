@@ -95,6 +95,11 @@ pub fn one_span_per_run_with_masked_values(kind: CollectorKind, transport: Trans
     assert_eq!(done.status_code, 2, "status is Error when the exit code is not 0");
 
     let raw = String::from_utf8_lossy(&collector.raw()).into_owned();
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let hostname = hostname.trim();
+    if hostname.len() >= 4 {
+        assert!(!raw.contains(hostname), "the host name {hostname:?} reached the collector");
+    }
     for secret in [
         SECRET_TITLE, "alice@example.com", "ghp_9fQ2xLr7Tb1mZ0aK4vW8sE3nH6jC5uY2dP0q", SECRET_TAG,
         "users-own-vendor-key", "users-own-attribute", "users-own-service", "task added", "taskr.execute",

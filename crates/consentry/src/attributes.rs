@@ -125,8 +125,8 @@ pub const EVENTS: &[Attribute] = &[
     Attribute { key: FEATURE_NAME, scope: Scope::Event, description: "A feature the author declared, used in this run (`consentry.feature` event).", example: "export-csv" },
     Attribute { key: COUNT_NAME, scope: Scope::Event, description: "A count the author declared (`consentry.count` event).", example: "tasks" },
     Attribute { key: COUNT_VALUE, scope: Scope::Event, description: "Its value, an integer.", example: "12" },
-    Attribute { key: EXCEPTION_TYPE, scope: Scope::Event, description: "`panic`, or the error class (`exception` event).", example: "panic" },
-    Attribute { key: EXCEPTION_MESSAGE, scope: Scope::Event, description: "The message, scrubbed of paths, names, emails, addresses and tokens.", example: "cannot open <path>: permission denied" },
+    Attribute { key: EXCEPTION_TYPE, scope: Scope::Event, description: "`panic`, or the error class the tool gave (`exception` event).", example: "panic" },
+    Attribute { key: EXCEPTION_MESSAGE, scope: Scope::Event, description: "The panic or error message with its cause chain, scrubbed of paths, names, emails, addresses and tokens.", example: "cannot open <path>: permission denied" },
     Attribute { key: CODE_FILE, scope: Scope::Event, description: "Where a panic happened, relative to its crate.", example: "taskr/src/store.rs" },
     Attribute { key: CODE_LINE, scope: Scope::Event, description: "Its line.", example: "42" },
 ];

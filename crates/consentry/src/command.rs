@@ -112,6 +112,22 @@ impl CommandRun {
         }
     }
 
+    /// Records an error as an `exception` event: `error_type` (a fixed class such as
+    /// `"Io"`) and the error's message with its `source()` chain, scrubbed of home
+    /// paths, user names, absolute paths, emails, addresses, URL credentials and
+    /// tokens, and cut to [`MAX_ERROR_LEN`](crate::scrub::MAX_ERROR_LEN).
+    pub fn error(&self, error_type: &'static str, error: &dyn std::error::Error) {
+        if self.context.is_some() {
+            self.span.add_event(
+                attr::EXCEPTION_EVENT,
+                vec![
+                    KeyValue::new(attr::EXCEPTION_TYPE, error_type),
+                    KeyValue::new(attr::EXCEPTION_MESSAGE, crate::scrub::scrub_error(error)),
+                ],
+            );
+        }
+    }
+
     /// Ends the run with `exit_code`. A non-zero code also sets `error.type` to the
     /// code (as the CLI semantic conventions ask) and the span status to error.
     pub fn finish(mut self, exit_code: i32) {

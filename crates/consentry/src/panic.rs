@@ -57,10 +57,11 @@ fn record(info: &PanicHookInfo<'_>) {
 }
 
 /// A source path without the build machine's directories: from the crate's own
-/// directory on (`serde-1.0.0/src/de.rs`, `taskr/src/main.rs`), else the file name.
+/// directory on (`serde-1.0.0/src/de.rs`, `taskr/src/main.rs`, `taskr/tests/t.rs`),
+/// else the file name.
 pub(crate) fn relative_source_path(file: &str) -> String {
     let parts: Vec<&str> = file.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
-    match parts.iter().rposition(|p| *p == "src") {
+    match parts.iter().rposition(|p| matches!(*p, "src" | "tests" | "examples" | "benches")) {
         Some(i) if i > 0 => parts[i - 1..].join("/"),
         Some(i) => parts[i..].join("/"),
         None => parts.last().map_or_else(String::new, |s| (*s).to_owned()),
@@ -78,5 +79,6 @@ mod tests {
         assert_eq!(rel("src/lib.rs"), "src/lib.rs");
         assert_eq!(rel("C:\\Users\\bob\\proj\\src\\main.rs"), "proj/src/main.rs");
         assert_eq!(rel("/rustc/abc/library/core/panicking.rs"), "panicking.rs");
+        assert_eq!(rel("/build/ws/crates/tool/tests/cli.rs"), "tool/tests/cli.rs");
     }
 }

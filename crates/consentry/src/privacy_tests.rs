@@ -108,3 +108,25 @@ proptest! {
         prop_assert_eq!(json.matches(&secret).count(), 1, "{}", json);
     }
 }
+
+#[test]
+fn opt_in_default_stays_off_without_a_terminal_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Telemetry::builder("tool")
+        .with_config_dir(dir.path().join("config"))
+        .with_spool_dir(dir.path().join("spool"))
+        .with_default_enabled(false)
+        .build()
+        .unwrap();
+    let guard = t.clone().init();
+    assert!(!guard.is_enabled());
+    assert_eq!(guard.decision().source, crate::Source::OptInDefault);
+    assert!(!dir.path().join("config").exists(), "no prompt, no file, when nobody can answer");
+    drop(guard);
+    t.set_enabled(true).unwrap();
+    let guard = t.clone().init();
+    assert_eq!(guard.decision().source, crate::Source::UserConfig(dir.path().join("config").join(crate::USER_CONFIG_FILE)));
+    assert!(guard.notice_shown(), "agreeing by command still shows the notice once");
+    drop(guard);
+    assert!(t.clone().init().is_enabled());
+}
