@@ -3,6 +3,8 @@
 //! stderr and exit code exactly as they are without telemetry, and exit stays within
 //! the exit budget (300 ms) plus process start-up.
 
+#![allow(clippy::type_complexity)]
+
 mod support;
 
 use std::io::{Read, Write};

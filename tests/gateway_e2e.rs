@@ -4,6 +4,8 @@
 //! data manifest lists. Runs for the otelcol gateway over HTTP and gRPC, and for the
 //! Rotel gateway.
 
+#![allow(clippy::type_complexity)]
+
 mod support;
 #[path = "support/gateway.rs"]
 mod gateway;

@@ -82,8 +82,7 @@ impl Gateway {
         for d in &opts.destinations {
             cmd.arg("--config").arg(config_path(d));
         }
-        let g = Self::spawn(GatewayKind::Otelcol, cmd, dir, &opts.env);
-        g
+        Self::spawn(GatewayKind::Otelcol, cmd, dir, &opts.env)
     }
 
     /// Rotel with collector-config/rotel/run.sh gateway, forwarding over OTLP/gRPC to

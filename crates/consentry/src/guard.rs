@@ -134,15 +134,14 @@ impl Telemetry {
             std::process::exit(0);
         });
         let _quiet = tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
-        if self.decide().enabled {
-            if let (Ok(endpoint), Some(spool)) = (self.resolve_endpoint(), self.spool()) {
-                if let Some(lock) = spool.try_lock() {
-                    let deadline = std::time::Instant::now() + uploader::UPLOADER_LIFETIME - Duration::from_secs(1);
-                    let backoff = Backoff { base: self.backoff.0, max: self.backoff.1 };
-                    let stop = std::sync::atomic::AtomicBool::new(false);
-                    export::drain(&spool, &lock, &endpoint, backoff, deadline, &stop);
-                }
-            }
+        if self.decide().enabled
+            && let (Ok(endpoint), Some(spool)) = (self.resolve_endpoint(), self.spool())
+            && let Some(lock) = spool.try_lock()
+        {
+            let deadline = std::time::Instant::now() + uploader::UPLOADER_LIFETIME - Duration::from_secs(1);
+            let backoff = Backoff { base: self.backoff.0, max: self.backoff.1 };
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            export::drain(&spool, &lock, &endpoint, backoff, deadline, &stop);
         }
         std::process::exit(0);
     }
@@ -215,10 +214,10 @@ impl Telemetry {
         let Some(path) = config_dir.map(|d| d.join(USER_CONFIG_FILE)) else {
             return Some("no config dir to record the notice in; telemetry stays off".into());
         };
-        if let config::Loaded::Found(cfg) = config::load(&path) {
-            if cfg.notice.as_deref() == Some(version.as_str()) {
-                return None;
-            }
+        if let config::Loaded::Found(cfg) = config::load(&path)
+            && cfg.notice.as_deref() == Some(version.as_str())
+        {
+            return None;
         }
         if let Err(e) = config::update(&path, |cfg| cfg.notice = Some(version)) {
             return Some(format!("cannot record the notice ({}); telemetry stays off", e.kind()));

@@ -45,10 +45,10 @@ fn main() -> ExitCode {
         tracing_subscriber::registry().with(logs).with(guard.layer()).init();
         let run = guard.command(cli.command.name(), std::env::args_os().skip(1));
         run.project_id(&std::path::absolute(&cli.file).unwrap_or_else(|_| cli.file.clone()).to_string_lossy());
-        if let Command::Add { tags, .. } = &cli.command {
-            if !tags.is_empty() {
-                run.feature("tags");
-            }
+        if let Command::Add { tags, .. } = &cli.command
+            && !tags.is_empty()
+        {
+            run.feature("tags");
         }
         if let Ok(n) = store::count(&cli.file) {
             run.count("tasks", n);

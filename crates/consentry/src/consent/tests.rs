@@ -21,6 +21,7 @@ fn says(v: Option<bool>) -> FileSays {
     v.map_or(FileSays::Nothing, FileSays::Enabled)
 }
 
+#[allow(clippy::too_many_arguments)] // one argument per consent source, as in the rule
 /// The documented rule, written independently of `decide`: any off wins (first in
 /// reading order names it); else the first on; else CI rule; else the default.
 fn expected(

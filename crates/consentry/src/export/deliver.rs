@@ -216,10 +216,11 @@ impl Delivery {
     }
 
     fn start_uploader(&self) {
-        if let (true, Some(spool)) = (self.uploader, &self.spool) {
-            if !spool.is_empty() && !spool.is_locked() {
-                uploader::spawn();
-            }
+        if let (true, Some(spool)) = (self.uploader, &self.spool)
+            && !spool.is_empty()
+            && !spool.is_locked()
+        {
+            uploader::spawn();
         }
     }
 }
