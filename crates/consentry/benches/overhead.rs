@@ -1,0 +1,215 @@
+//! In-process cost of consentry, with criterion (`bench/run.sh` runs it and reads the
+//! estimates; `cargo bench -p consentry --bench overhead` runs it alone).
+//!
+//! - `command`: one command run as taskr does it: the span with schema masking of a
+//!   realistic argument vector, the keyed project id, one count, finish. Opted in and
+//!   opted out (the same calls on a guard whose user said no).
+//! - `spans_10k`: 10 000 child spans under one parent, created, entered and closed,
+//!   through three subscribers: the registry alone (the tool without consentry), the
+//!   registry with consentry's layer opted in, and with it opted out (no layer). Each
+//!   with spans of target `consentry` (the gate passes them) and of the tool's own
+//!   target (the gate drops them).
+//! - `mask` and `scrub`: throughput on long inputs.
+//!
+//! Nothing here touches the network: the guards have no endpoint, and what they
+//! recorded is dropped at the end of each sample.
+
+use std::ffi::OsString;
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use consentry::mask::{CommandSpec, Opt, Param, Policy, Schema};
+use consentry::{Telemetry, TelemetryGuard};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use tracing_subscriber::prelude::*;
+
+/// Child spans per iteration of `spans_10k`.
+const SPANS: u64 = 10_000;
+
+/// taskr's command tree, declared by hand as `consentry-clap` derives it.
+fn taskr_schema() -> Schema {
+    Schema::new("taskr")
+        .option(Opt::long("file").value(Policy::NameOnly).global())
+        .subcommand(
+            CommandSpec::new("add")
+                .positional(Param::new("title"))
+                .option(Opt::long("priority").short('p').value(Policy::allow(["low", "normal", "high"])))
+                .option(Opt::long("tag").short('t').value(Policy::NameOnly)),
+        )
+        .subcommand(CommandSpec::new("list").option(Opt::long("all").short('a')))
+        .subcommand(CommandSpec::new("done").positional(Param::new("id")))
+}
+
+/// A realistic command line: a free-text title, an allowed value, repeated options,
+/// `--opt=value`, a path under the home dir.
+fn taskr_args() -> Vec<OsString> {
+    [
+        "--file",
+        "/home/alice/projects/acme/tasks.txt",
+        "add",
+        "call alice@example.com about the contract renewal",
+        "--priority",
+        "high",
+        "-t",
+        "work",
+        "--tag=customer",
+        "-t",
+        "q3",
+    ]
+    .iter()
+    .map(OsString::from)
+    .collect()
+}
+
+fn telemetry(dir: &Path) -> Telemetry {
+    Telemetry::builder("consentry-bench")
+        .with_version("0.0.0")
+        .with_config_dir(dir.join("config"))
+        .with_spool_dir(dir.join("spool"))
+        .with_schema(taskr_schema())
+        .with_counts(&["tasks"])
+        .with_project_file(false)
+        .with_disabled_in_ci(false)
+        .with_uploader(false)
+        .with_panic_hook(false)
+        .build()
+        .expect("valid bench configuration")
+}
+
+/// Guards for an opted-in and an opted-out user, each in a directory of its own.
+struct Users {
+    _dir: tempfile::TempDir,
+    on: Telemetry,
+    off: Telemetry,
+}
+
+impl Users {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let on = telemetry(&dir.path().join("on"));
+        // The first run shows the notice and records nothing; later runs record.
+        drop(on.init());
+        let off = telemetry(&dir.path().join("off"));
+        off.set_enabled(false).expect("settings file");
+        let users = Users { _dir: dir, on, off };
+        assert!(users.guard(true).is_enabled(), "opted-in guard is not recording (DO_NOT_TRACK set?)");
+        assert!(!users.guard(false).is_enabled(), "opted-out guard is recording");
+        users
+    }
+
+    fn guard(&self, opted_in: bool) -> TelemetryGuard {
+        if opted_in { self.on.init() } else { self.off.init() }
+    }
+}
+
+/// Times `iters` calls of `f` under a fresh guard and subscriber, so that what the
+/// guard keeps in memory does not pile up across samples. Setup and the guard's drop
+/// (which encodes and, with no endpoint, discards) are not timed.
+fn timed<F: FnMut(&TelemetryGuard)>(users: &Users, opted_in: Option<bool>, iters: u64, mut f: F) -> Duration {
+    let guard = opted_in.map(|on| users.guard(on));
+    let layer = guard.as_ref().map(|g| g.layer());
+    let subscriber = tracing_subscriber::registry().with(layer);
+    let took = tracing::subscriber::with_default(subscriber, || {
+        let probe = users.guard(false);
+        let g = guard.as_ref().unwrap_or(&probe);
+        let start = Instant::now();
+        for _ in 0..iters {
+            f(g);
+        }
+        start.elapsed()
+    });
+    drop(guard);
+    took
+}
+
+fn command(c: &mut Criterion) {
+    let users = Users::new();
+    let args = taskr_args();
+    let mut group = c.benchmark_group("command");
+    for (name, on) in [("opted_in", true), ("opted_out", false)] {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                timed(&users, Some(on), iters, |g| {
+                    let run = g.command("add", black_box(&args));
+                    run.project_id(black_box("/home/alice/projects/acme/tasks.txt"));
+                    run.count("tasks", 12);
+                    run.finish(0);
+                })
+            });
+        });
+    }
+    group.finish();
+}
+
+fn spans(c: &mut Criterion) {
+    let users = Users::new();
+    let mut group = c.benchmark_group("spans_10k");
+    group.throughput(Throughput::Elements(SPANS));
+    group.sample_size(20);
+    // `None`: the registry alone, as the tool is without consentry.
+    for (setup, on) in [("without", None), ("opted_in", Some(true)), ("opted_out", Some(false))] {
+        group.bench_function(BenchmarkId::new(setup, "consentry_target"), |b| {
+            b.iter_custom(|iters| {
+                timed(&users, on, iters, |_| {
+                    let _parent = tracing::info_span!(target: "consentry", "parent").entered();
+                    for i in 0..SPANS {
+                        let _s = tracing::info_span!(target: "consentry", "child", n = black_box(i)).entered();
+                    }
+                })
+            });
+        });
+        group.bench_function(BenchmarkId::new(setup, "tool_target"), |b| {
+            b.iter_custom(|iters| {
+                timed(&users, on, iters, |_| {
+                    let _parent = tracing::info_span!(target: "taskr", "parent").entered();
+                    for i in 0..SPANS {
+                        let _s = tracing::info_span!(target: "taskr", "child", n = black_box(i)).entered();
+                    }
+                })
+            });
+        });
+    }
+    group.finish();
+}
+
+fn mask(c: &mut Criterion) {
+    let schema = taskr_schema();
+    let mut group = c.benchmark_group("mask");
+    // 10 000 tokens: tags, free text and unknown options mixed.
+    let mut many = vec![OsString::from("add"), OsString::from("a title")];
+    for i in 0..3_333 {
+        many.push(OsString::from("--tag"));
+        many.push(OsString::from(format!("label-{i}")));
+        many.push(OsString::from(if i % 2 == 0 { "--unknown=secret" } else { "-p" }));
+    }
+    let bytes: usize = many.iter().map(|a| a.len()).sum();
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("argv_10k_tokens", |b| b.iter(|| schema.mask(black_box(&many), None)));
+    // One 1 MiB value (a pasted document as a title).
+    let long = vec![OsString::from("add"), OsString::from("x".repeat(1 << 20))];
+    group.throughput(Throughput::Bytes(1 << 20));
+    group.bench_function("one_1MiB_value", |b| b.iter(|| schema.mask(black_box(&long), None)));
+    group.finish();
+}
+
+fn scrub(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scrub");
+    let line = "error: cannot open /home/alice/projects/acme/tasks.txt for alice@example.com: \
+                token=ghp_abcdefghijklmnopqrstuvwxyz0123456789 at https://bob:hunter2@git.example.com/x (10.1.2.3)\n";
+    let dirty: String = line.repeat((64 << 10) / line.len());
+    let clean: String = "the task list could not be parsed because line seven is not a task \n"
+        .repeat((64 << 10) / 69);
+    for (name, text) in [("64KiB_secrets", &dirty), ("64KiB_plain", &clean)] {
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(name, |b| b.iter(|| consentry::scrub::scrub(black_box(text))));
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    targets = command, spans, mask, scrub
+}
+criterion_main!(benches);
