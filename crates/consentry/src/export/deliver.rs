@@ -135,8 +135,19 @@ impl Delivery {
                 return Outcome::NoEndpoint { spans, reason: reason.clone() };
             }
         };
-        if self.spool.as_ref().is_some_and(|s| Backoff::waiting(&s.state())) {
-            return self.spool_request(&body, spans, "the collector failed recently; backing off".into());
+        if let Some(spool) = &self.spool {
+            let state = spool.state();
+            if Backoff::waiting(&state) {
+                return self.spool_request(&body, spans, "the collector failed recently; backing off".into());
+            }
+            // The last attempt failed and another process (the uploader) holds the spool
+            // while it retries: it re-lists the spool, so leave this request to it.
+            // Waiting on the network here too would cost this run the whole budget, and
+            // its failure could not be recorded (the lock is taken), so the next run
+            // would wait again: against a black hole, every run paid the budget.
+            if background.is_none() && state.failures > 0 && spool.is_locked() {
+                return self.spool_request(&body, spans, "the collector failed recently; a sender is retrying".into());
+            }
         }
         let result = send_within(endpoint, body.clone(), deadline);
         if let Some(bg) = background {
@@ -299,4 +310,43 @@ pub(crate) fn drain(
         let _ = spool.store_state(lock, &state);
     }
     delivered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::{SpoolLimits, Transport};
+
+    /// After a failure, while another process (the uploader) holds the spool retrying,
+    /// a run spools at once instead of waiting its budget on a silent collector.
+    #[test]
+    fn a_run_leaves_a_retrying_sender_to_it_instead_of_waiting_the_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        // Accepts connections (the kernel's backlog) and never answers.
+        let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", hole.local_addr().unwrap());
+        let spool = Spool::new(dir.path().join("spool"), SpoolLimits::default());
+        let delivery = Delivery {
+            endpoint: Endpoint::new(&url, Transport::HttpProtobuf).map_err(|e| e.to_string()),
+            spool: Some(spool.clone()),
+            budget: Duration::from_millis(300),
+            backoff: Backoff::default(),
+            uploader: false,
+        };
+        let sender = spool.try_lock().unwrap();
+        // One earlier failure whose backoff has run out.
+        spool.store_state(&sender, &super::super::spool::State { failures: 1, ..Default::default() }).unwrap();
+        let started = Instant::now();
+        let outcome = delivery.at_exit(b"request".to_vec(), 1, started, None);
+        assert!(started.elapsed() < Duration::from_millis(150), "waited {:?}: {outcome:?}", started.elapsed());
+        assert!(matches!(&outcome, Outcome::Spooled { reason, .. } if reason.contains("retrying")), "{outcome:?}");
+        assert_eq!(spool.list().len(), 1);
+        // With no failure on record a held lock does not stop a send (here: no answer
+        // within the budget, so it is spooled after waiting).
+        spool.store_state(&sender, &super::super::spool::State::default()).unwrap();
+        let started = Instant::now();
+        let outcome = delivery.at_exit(b"request".to_vec(), 1, started, None);
+        assert!(started.elapsed() >= Duration::from_millis(290), "{outcome:?}");
+        drop(sender);
+    }
 }
