@@ -72,7 +72,7 @@ def main():
             sys.exit(f"no criterion estimates under {args.criterion}")
         print(f"\nin-process cost (criterion; median over {args.rounds} round(s) of criterion's median)")
         print(f"{'benchmark':44} {'per span':>10} {'added vs without':>17}")
-        for setup in ("without", "opted_in", "opted_out"):
+        for setup in ("without", "noop_layer", "opted_in", "opted_out"):
             for tgt in ("consentry_target", "tool_target"):
                 ns = med[f"spans_10k/{setup}/{tgt}"] / SPANS
                 added = ns - med[f"spans_10k/without/{tgt}"] / SPANS

@@ -2,8 +2,8 @@
 # What consentry costs a CLI, against the same CLI without it and against the standard
 # wiring: one command, one table (see bench/README.md).
 #
-#   bench/run.sh                  # full suite, about 25 minutes on 2 cores
-#   bench/run.sh --no-build-time  # the same without the clean builds (about 12 minutes)
+#   bench/run.sh                  # full suite, about 30 minutes on 2 cores
+#   bench/run.sh --no-build-time  # the same without the clean builds (about 20 minutes)
 #   bench/run.sh --short          # CI: counts only; fails if an opted-out run creates a
 #                                 # thread, process, socket or file (under a minute once built)
 #
@@ -35,7 +35,7 @@ rounds=3
 status=0
 {
   echo "consentry benchmark suite, $(date -u +%Y-%m-%d), $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  python3 bench/wall.py --runs 30 --json "$results/wall.json" || status=$?
+  python3 bench/wall.py --runs 25 --json "$results/wall.json" || status=$?
   python3 bench/footprint.py $build_time --json "$results/footprint.json"
   rm -rf "$results/criterion"
   for r in $(seq 1 $rounds); do

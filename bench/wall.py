@@ -6,11 +6,12 @@ exit), under each telemetry condition, against the same CLI built without consen
     python3 bench/wall.py [--runs N] [--json FILE]     # full: timing, memory, counts
     python3 bench/wall.py --short [--json FILE]        # counts only (CI)
 
-Timing runs every variant in turn, round after round (interleaved, so machine noise
-falls on all alike), after one warm-up round (the notice run, page cache); it prints
-the median, the max, and the ratio to variant (a) measured in the same run. Peak
-memory is each run's own maximum resident set size (wait4). Counts come from one
-strace'd run per variant, in a home past the notice.
+Timing runs every variant once per round, round after round, in an order shuffled
+every round (interleaved, so machine noise falls on all alike), after one warm-up
+round; it prints the median, the max, and the ratio to variant (a) measured in the
+same run. Peak memory is each run's maximum resident set size, from GNU time in a
+second run per round. Counts come from one strace'd run per variant, in a home past
+the notice (for d and e: the first run that tries the network).
 
 Every variant has a home of its own: the spool and the back-off state are per user,
 so a failing collector in one variant never puts another into back-off.
@@ -25,6 +26,7 @@ Talks only to 127.0.0.1; every loop is bounded in count and time.
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -38,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+TIME = "/usr/bin/time"  # GNU time (Debian package time), for peak RSS
 BUDGET_MS = 300.0  # consentry's default exit budget (DEFAULT_EXIT_BUDGET)
 ARGS = ["--file", "/dev/null", "list"]
 
@@ -188,14 +191,20 @@ def run_checked(label, argv, env, tmp):
 
 
 def timed_run(exe, env, cwd):
-    """One run: (wall ms, peak RSS KiB), the RSS of this child alone (wait4)."""
+    """One run's wall time in ms, timed from here (fork, exec, exit)."""
     t0 = time.perf_counter()
-    p = subprocess.Popen([str(exe), *ARGS], env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(p.pid, 0)
-    dt = (time.perf_counter() - t0) * 1000
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return dt, usage.ru_maxrss, p.returncode
+    code = subprocess.run([str(exe), *ARGS], env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode
+    return (time.perf_counter() - t0) * 1000, code
+
+
+def rss_run(exe, env, cwd, out):
+    """One run's peak RSS in KiB, from GNU time, which forks a small child to exec the
+    CLI. (wait4 from here would report this Python process's own peak: Linux counts the
+    peak of the memory a process had before exec, and Python spawns with vfork.)"""
+    r = subprocess.run([TIME, "-f", "%M", "-o", str(out), str(exe), *ARGS], env=env, cwd=cwd,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return int(out.read_text().split()[-1]), r.returncode
 
 
 # System calls strace records for the counts: everything that makes a thread or a
@@ -311,17 +320,25 @@ def opted_out_breaches(counts):
 
 
 def timing_phase(vs, tmp, runs):
+    """Round after round, each variant once timed and once under GNU time for its
+    memory, in an order shuffled every round (fixed seed), so that neither noise nor a
+    neighbour (a run after a 5 s one, after a cold binary) falls on one variant alone."""
     times = {k: [] for k, *_ in vs}
     rss = {k: [] for k, *_ in vs}
     envs = {k: home_env(tmp, k, extra) for k, _, _, extra in vs}
+    rng = random.Random(6)
+    out = Path(tmp) / "time.out"
     for round_no in range(runs + 1):  # round 0 is the warm-up
-        for key, label, exe, _ in vs:
-            dt, maxrss, code = timed_run(exe, envs[key], tmp)
-            if code != 0:
-                sys.exit(f"{label}: exit {code}")
+        order = list(vs)
+        rng.shuffle(order)
+        for key, label, exe, _ in order:
+            dt, code = timed_run(exe, envs[key], tmp)
+            kib, code2 = rss_run(exe, envs[key], tmp, out)
+            if code or code2:
+                sys.exit(f"{label}: exit {code or code2}")
             if round_no:
                 times[key].append(dt)
-                rss[key].append(maxrss)
+                rss[key].append(kib)
     return times, rss
 
 
@@ -348,6 +365,8 @@ def main():
         sys.exit("--runs must be at least 20")
     if not shutil.which("strace"):
         sys.exit("strace is required (Debian package strace; .ci/install-deps.sh installs it)")
+    if not args.short and not os.access(TIME, os.X_OK):
+        sys.exit(f"{TIME} is required (Debian package time; .ci/install-deps.sh installs it)")
     names = ["both"] if args.short else ["none", "standard", "both"]
     bins = build(names, release=not args.short)
     tmp = tempfile.mkdtemp(prefix="consentry-bench-")
