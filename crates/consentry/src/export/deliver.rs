@@ -96,12 +96,13 @@ impl Background {
 }
 
 impl Delivery {
-    /// Starts the background sender when earlier runs left requests and the collector
-    /// is not backing off. Costs nothing (no thread) when the spool is empty.
+    /// Starts the background sender when earlier runs left requests, the collector
+    /// is not backing off and no other sender (the uploader) holds the spool. Costs
+    /// nothing (no thread) when the spool is empty.
     pub(crate) fn start_background(&self) -> Option<Background> {
         let endpoint = self.endpoint.as_ref().ok()?.clone();
         let spool = self.spool.as_ref()?;
-        if spool.is_empty() || Backoff::waiting(&spool.state()) {
+        if spool.is_empty() || Backoff::waiting(&spool.state()) || spool.is_locked() {
             return None;
         }
         let spool = spool.clone();
@@ -336,11 +337,14 @@ mod tests {
         let sender = spool.try_lock().unwrap();
         // One earlier failure whose backoff has run out.
         spool.store_state(&sender, &super::super::spool::State { failures: 1, ..Default::default() }).unwrap();
+        // Nothing for a background sender to do while the uploader holds the spool.
+        spool.put(b"earlier").unwrap();
+        assert!(delivery.start_background().is_none(), "a background sender was started");
         let started = Instant::now();
         let outcome = delivery.at_exit(b"request".to_vec(), 1, started, None);
         assert!(started.elapsed() < Duration::from_millis(150), "waited {:?}: {outcome:?}", started.elapsed());
         assert!(matches!(&outcome, Outcome::Spooled { reason, .. } if reason.contains("retrying")), "{outcome:?}");
-        assert_eq!(spool.list().len(), 1);
+        assert_eq!(spool.list().len(), 2);
         // With no failure on record a held lock does not stop a send (here: no answer
         // within the budget, so it is spooled after waiting).
         spool.store_state(&sender, &super::super::spool::State::default()).unwrap();
