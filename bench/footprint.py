@@ -43,6 +43,8 @@ GROUPS = [
                                       r"http_body|http_body_util|bytes|futures_\w+|pin_project\w*|indexmap|hashbrown|"
                                       r"slab|socket2|mio|axum|tokio_stream|tokio_util|sync_wrapper)$"),
     ("consentry", r"^(consentry|consentry_clap)$"),
+    ("std (threads, net, process; generic code)", r"^std$"),
+    ("unnamed data", r"^\(unnamed data\)$"),
     ("config, ids (toml, uuid, directories, sha2/hmac)", r"^(toml|toml_\w+|serde\w*|winnow|uuid|directories|dirs_\w+|"
                                                          r"sha2|hmac|digest|block_buffer|crypto_common|generic_array|"
                                                          r"cpufeatures|ci_info|envmnt|fsio|tempfile|fastrand|rustix|"
@@ -55,17 +57,23 @@ def strip_copy(path, out):
     return out.stat().st_size
 
 
+STD = {"core", "alloc", "std", "hashbrown", "compiler_builtins"}
+
+
 def crate_of(sym):
-    """The crate a demangled symbol belongs to (the implementing type's crate for
-    `<T as Trait>::f`), or a C symbol's library, or None."""
-    s = sym.lstrip("<&*")
-    s = re.sub(r"^(mut |const |dyn )+", "", s)
-    m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)::", s)
-    if m:
-        return m.group(1)
-    if s.startswith("ring_core_") or s.startswith("ring_"):
-        return "ring"
-    return None
+    """The crate a demangled symbol is there for: the first crate named in it that is
+    not the standard library (so `core::ptr::drop_in_place<ureq::Agent>` and
+    `<http::Uri as core::fmt::Display>::fmt` count for ureq and http), else `std`;
+    C and assembly symbols (all from ring here) count for ring; unnamed data apart."""
+    crates = re.findall(r"(?:^|[<\s(\[&*,;])([A-Za-z_][A-Za-z0-9_]*)::", sym)
+    for c in crates:
+        if c not in STD:
+            return c
+    if crates or sym.startswith("<"):
+        return "std"
+    if sym.startswith("anon."):
+        return "(unnamed data)"
+    return "ring"
 
 
 def crate_sizes(binary):
@@ -77,7 +85,7 @@ def crate_sizes(binary):
         if len(parts) < 4:
             continue
         size, _type, sym = int(parts[1], 16), parts[2], parts[3]
-        sizes[crate_of(sym) or "(other: std, C, anonymous)"] += size
+        sizes[crate_of(sym)] += size
     return sizes
 
 

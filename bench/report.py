@@ -74,12 +74,14 @@ def main():
         print(f"{'benchmark':44} {'per span':>10} {'added vs without':>17}")
         for setup in ("without", "noop_layer", "opted_in", "opted_out"):
             for tgt in ("consentry_target", "tool_target"):
+                if f"spans_10k/{setup}/{tgt}" not in med:
+                    continue
                 ns = med[f"spans_10k/{setup}/{tgt}"] / SPANS
                 added = ns - med[f"spans_10k/without/{tgt}"] / SPANS
                 print(f"{'10k spans, ' + setup + ', ' + tgt:44} {ns:8.1f} ns {added:14.1f} ns")
-        print(f"{'benchmark':44} {'per run':>10}")
+        print(f"{'benchmark':54} {'per run':>11}")
         for k in ("command/opted_in", "command/opted_out"):
-            print(f"{k + ' (mask, project id, count, finish)':44} {med[k] / 1000:8.2f} µs")
+            print(f"{k + ' (mask, project id, count, finish)':54} {med[k] / 1000:8.2f} µs")
         print(f"{'benchmark':44} {'MiB/s':>10}")
         sizes = {"mask/argv_10k_tokens": None, "mask/one_1MiB_value": MIB, "scrub/64KiB_secrets": None,
                  "scrub/64KiB_plain": None}
