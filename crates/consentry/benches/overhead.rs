@@ -5,11 +5,13 @@
 //!   realistic argument vector, the keyed project id, one count, finish. Opted in and
 //!   opted out (the same calls on a guard whose user said no).
 //! - `spans_10k`: 10 000 child spans under one parent, created, entered and closed,
-//!   through four subscribers: the registry alone (the tool without consentry), the
-//!   registry with a no-op layer behind the same gate (what `tracing` itself costs),
-//!   the registry with consentry's layer opted in, and with it opted out (no layer).
-//!   Each with spans of target `consentry` (the gate passes them) and of the tool's own
-//!   target (the gate drops them). consentry keeps at most 2048 finished spans per run,
+//!   through five subscribers: the registry alone (the tool without consentry and
+//!   without a log layer: every span is created); the registry with a no-op layer
+//!   behind a gate like consentry's (the floor for consentry's spans, and a stand-in for
+//!   a log layer whose per-layer filter rejects the tool's spans); the same with
+//!   consentry's layer opted out beside it; the registry with consentry's layer opted
+//!   in; and opted out. Each with spans of target `consentry` (the gate passes them)
+//!   and of the tool's own target (the gate drops them). consentry keeps at most 2048 finished spans per run,
 //!   so most of the 10 000 are recorded and then dropped at their end, as a long loop
 //!   in a real tool would be.
 //! - `mask` and `scrub`: throughput on long inputs.
@@ -108,47 +110,72 @@ impl Users {
     }
 }
 
+/// A copy of consentry's gate (crate-private): its own spans pass, decided once per
+/// callsite. (A `filter_fn` would be asked on every span, and since `tracing` caches a
+/// callsite's interest across subscribers, it would slow the benchmarks after it.)
+struct Gate;
+
+impl<S> tracing_subscriber::layer::Filter<S> for Gate {
+    fn enabled(&self, meta: &tracing::Metadata<'_>, _: &tracing_subscriber::layer::Context<'_, S>) -> bool {
+        meta.target() == consentry::TARGET
+    }
+
+    fn callsite_enabled(&self, meta: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+        if meta.target() == consentry::TARGET {
+            tracing::subscriber::Interest::always()
+        } else {
+            tracing::subscriber::Interest::never()
+        }
+    }
+}
+
 /// The subscriber a benchmark runs under.
 #[derive(Debug, Clone, Copy)]
 enum Setup {
-    /// The registry alone: the tool without consentry.
+    /// The registry alone: the tool without consentry (every span is created).
     Without,
-    /// The registry with a no-op layer behind a gate like consentry's.
+    /// The registry with a no-op layer behind a gate like consentry's: the floor for
+    /// consentry's spans, and, for the tool's spans, a log layer whose per-layer filter
+    /// does not want them.
     NoopLayer,
+    /// The same with consentry's layer, opted out, beside it.
+    NoopLayerOptedOut,
     /// The registry with consentry's layer, opted in.
     OptedIn,
-    /// The registry with consentry's layer, opted out (no layer at all).
+    /// The registry with consentry's layer, opted out (an absent layer, `None`).
     OptedOut,
 }
 
 /// Times `iters` calls of `f` under a fresh guard and subscriber, so that what the
 /// guard keeps in memory does not pile up across samples. Setup and the guard's drop
 /// (which encodes and, with no endpoint, discards) are not timed.
-fn timed<F: FnMut(&TelemetryGuard)>(users: &Users, setup: Setup, iters: u64, mut f: F) -> Duration {
-    let guard = match setup {
-        Setup::OptedIn => Some(users.guard(true)),
-        Setup::OptedOut => Some(users.guard(false)),
-        Setup::Without | Setup::NoopLayer => None,
+fn timed<F: FnMut(&TelemetryGuard)>(users: &Users, setup: Setup, iters: u64, f: F) -> Duration {
+    // Without consentry the closure still gets a guard (opted out), and ignores it.
+    let guard = users.guard(matches!(setup, Setup::OptedIn));
+    let noop = || tracing_subscriber::layer::Identity::new().with_filter(Gate);
+    let registry = tracing_subscriber::registry;
+    let took = match setup {
+        Setup::Without => run(registry(), iters, &guard, f),
+        Setup::NoopLayer => run(registry().with(noop()), iters, &guard, f),
+        Setup::NoopLayerOptedOut => run(registry().with(noop()).with(guard.layer()), iters, &guard, f),
+        Setup::OptedIn | Setup::OptedOut => run(registry().with(guard.layer()), iters, &guard, f),
     };
-    let layer = guard.as_ref().map(|g| g.layer());
-    // The floor: a layer that records nothing, behind a filter passing the same spans
-    // as consentry's gate. What the registry itself costs per span.
-    let noop = matches!(setup, Setup::NoopLayer).then(|| {
-        tracing_subscriber::layer::Identity::new()
-            .with_filter(tracing_subscriber::filter::filter_fn(|m| m.target() == consentry::TARGET))
-    });
-    let subscriber = tracing_subscriber::registry().with(layer).with(noop);
-    let took = tracing::subscriber::with_default(subscriber, || {
-        let probe = users.guard(false);
-        let g = guard.as_ref().unwrap_or(&probe);
-        let start = Instant::now();
-        for _ in 0..iters {
-            f(g);
-        }
-        start.elapsed()
-    });
     drop(guard);
     took
+}
+
+fn run<S, F>(subscriber: S, iters: u64, guard: &TelemetryGuard, mut f: F) -> Duration
+where
+    S: tracing::Subscriber + Send + Sync + 'static,
+    F: FnMut(&TelemetryGuard),
+{
+    tracing::subscriber::with_default(subscriber, || {
+        let start = Instant::now();
+        for _ in 0..iters {
+            f(guard);
+        }
+        start.elapsed()
+    })
 }
 
 fn command(c: &mut Criterion) {
@@ -190,6 +217,7 @@ fn spans(c: &mut Criterion) {
     for (name, setup) in [
         ("without", Setup::Without),
         ("noop_layer", Setup::NoopLayer),
+        ("noop_layer_opted_out", Setup::NoopLayerOptedOut),
         ("opted_in", Setup::OptedIn),
         ("opted_out", Setup::OptedOut),
     ] {
