@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo, the tests and the benchmarks need on a fresh machine, and
-# nothing that is already there: strace (opt-out tests), Go >= 1.23 (to build the
+# nothing that is already there: strace (opt-out tests, bench/run.sh counts), binutils
+# (strip and nm for the benchmark's binary sizes), GNU time (its peak memory), Go >= 1.23 (to build the
 # collector with ocb), the rotel wheel (second collector, demo, Rotel gateway), gzip and
 # python3; cargo itself must already be present (the machine's Rust toolchain).
 set -euo pipefail
@@ -8,6 +9,8 @@ set -euo pipefail
 need_apt=()
 command -v strace >/dev/null || need_apt+=(strace)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v strip >/dev/null && command -v nm >/dev/null || need_apt+=(binutils)  # bench/footprint.py
+[[ -x /usr/bin/time ]] || need_apt+=(time)              # bench/wall.py: peak RSS of each run
 command -v unzip >/dev/null || need_apt+=(unzip)
 command -v gzip >/dev/null || need_apt+=(gzip)          # gateway bad-input test (decompression bomb)
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)  # rotel wheel, gateway allowlist generator

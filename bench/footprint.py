@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Footprint of consentry in the example CLI: the added size of the release binary,
+stripped, per transport feature; which crates the HTTP-only build adds (symbol sizes
+from `nm`); and, with --build-time, the added clean build time.
+
+    python3 bench/footprint.py [--build-time] [--json FILE]
+
+Sizes are exact and need no repetition. Build times are one clean build each, in a
+fresh target dir, one after another (two cores; noisy, and said so).
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wall import FEATURES, ROOT, TARGET, build  # noqa: E402
+
+LABELS = {
+    "none": "a  without consentry",
+    "http": "HTTP only (telemetry-http)",
+    "grpc": "gRPC only (telemetry-grpc)",
+    "both": "both (taskr's default)",
+    "standard": "standard wiring (opentelemetry-otlp)",
+}
+
+# Crates grouped by what they are there for.
+GROUPS = [
+    ("HTTP client (ureq)", r"^(ureq|ureq_proto|http|httparse|percent_encoding|utf8_zero|base64|url|idna)$"),
+    ("TLS (rustls, ring, webpki roots)", r"^(rustls|rustls_pki_types|rustls_webpki|webpki|webpki_roots|ring|untrusted|"
+                                          r"zeroize|subtle|getrandom)$"),
+    ("OpenTelemetry SDK, tracing bridge", r"^(opentelemetry|opentelemetry_sdk|tracing_opentelemetry)$"),
+    ("OTLP protobuf + JSON (print mode)", r"^(opentelemetry_proto|prost|serde_json|hex|const_hex|base64)$"),
+    ("regex (scrubbing)", r"^(regex|regex_automata|regex_syntax|aho_corasick|memchr)$"),
+    ("gRPC (tonic, tokio, hyper, h2)", r"^(tonic|tonic_types|tokio|hyper|hyper_util|h2|tower|tower_layer|tower_service|"
+                                      r"http_body|http_body_util|bytes|futures_\w+|pin_project\w*|indexmap|hashbrown|"
+                                      r"slab|socket2|mio|axum|tokio_stream|tokio_util|sync_wrapper)$"),
+    ("consentry", r"^(consentry|consentry_clap)$"),
+    ("std (threads, net, process; generic code)", r"^std$"),
+    ("unnamed data", r"^\(unnamed data\)$"),
+    ("config, ids (toml, uuid, directories, sha2/hmac)", r"^(toml|toml_\w+|serde\w*|winnow|uuid|directories|dirs_\w+|"
+                                                         r"sha2|hmac|digest|block_buffer|crypto_common|generic_array|"
+                                                         r"cpufeatures|ci_info|envmnt|fsio|tempfile|fastrand|rustix|"
+                                                         r"linux_raw_sys|thiserror)$"),
+]
+
+
+def strip_copy(path, out):
+    subprocess.run(["strip", "-o", str(out), str(path)], check=True)
+    return out.stat().st_size
+
+
+STD = {"core", "alloc", "std", "hashbrown", "compiler_builtins"}
+
+
+def crate_of(sym):
+    """The crate a demangled symbol is there for: the first crate named in it that is
+    not the standard library (so `core::ptr::drop_in_place<ureq::Agent>` and
+    `<http::Uri as core::fmt::Display>::fmt` count for ureq and http), else `std`;
+    C and assembly symbols (all from ring here) count for ring; unnamed data apart."""
+    crates = re.findall(r"(?:^|[<\s(\[&*,;])([A-Za-z_][A-Za-z0-9_]*)::", sym)
+    for c in crates:
+        if c not in STD:
+            return c
+    if crates or sym.startswith("<"):
+        return "std"
+    if sym.startswith("anon."):
+        return "(unnamed data)"
+    return "ring"
+
+
+def crate_sizes(binary):
+    out = subprocess.run(["nm", "-C", "-S", "--size-sort", str(binary)], check=True, capture_output=True,
+                         text=True).stdout
+    sizes = defaultdict(int)
+    for line in out.splitlines():
+        parts = line.split(" ", 3)
+        if len(parts) < 4:
+            continue
+        size, _type, sym = int(parts[1], 16), parts[2], parts[3]
+        sizes[crate_of(sym)] += size
+    return sizes
+
+
+def group_of(crate):
+    for name, pattern in GROUPS:
+        if re.match(pattern, crate):
+            return name
+    return "other"
+
+
+def clean_build_seconds(name):
+    """One clean release build of taskr with `name`'s features in a fresh target dir."""
+    d = Path(tempfile.mkdtemp(prefix="clean-", dir=TARGET))
+    try:
+        env = dict(os.environ, CARGO_TARGET_DIR=str(d))
+        env.pop("RUSTC_WRAPPER", None)
+        t0 = time.monotonic()
+        subprocess.run(["cargo", "build", "-q", "--release", "--locked", "-p", "taskr", *FEATURES[name]],
+                       cwd=ROOT, env=env, check=True)
+        return time.monotonic() - t0
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build-time", action="store_true", help="also time clean builds (slow: minutes)")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    for tool in ("strip", "nm"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is required (Debian package binutils)")
+    bins = build(["none", "http", "grpc", "standard", "both"])
+    stripped_dir = TARGET / "bench-bin" / "stripped"
+    stripped_dir.mkdir(parents=True, exist_ok=True)
+    sizes = {n: strip_copy(p, stripped_dir / p.name) for n, p in bins.items()}
+    base = sizes["none"]
+    print("\nrelease binary of taskr, stripped")
+    print(f"{'build':40} {'bytes':>10} {'MiB':>6} {'added MiB':>9} {'ratio':>6}")
+    for n in ["none", "http", "grpc", "both", "standard"]:
+        print(f"{LABELS[n]:40} {sizes[n]:10} {sizes[n] / 2**20:6.2f} {(sizes[n] - base) / 2**20:9.2f}"
+              f" {sizes[n] / base:6.2f}")
+
+    # What the HTTP-only build adds, by crate and by group (symbol sizes of the
+    # unstripped binaries: code and named data; unnamed data and metadata are not in it).
+    with_h, without = crate_sizes(bins["http"]), crate_sizes(bins["none"])
+    delta = {c: with_h.get(c, 0) - without.get(c, 0) for c in set(with_h) | set(without)}
+    groups = defaultdict(int)
+    for c, d in delta.items():
+        groups[group_of(c)] += d
+    symbolized = sum(delta.values())
+    print(f"\nwhat the HTTP-only build adds, by symbol size (nm; {symbolized / 2**20:.2f} MiB of the "
+          f"{(sizes['http'] - base) / 2**20:.2f} MiB are in named symbols)")
+    print(f"{'group':50} {'KiB':>7}")
+    for g, d in sorted(groups.items(), key=lambda x: -x[1]):
+        print(f"{g:50} {d / 1024:7.0f}")
+    top = sorted(delta.items(), key=lambda x: -x[1])[:15]
+    print("largest crates: " + ", ".join(f"{c} {d / 1024:.0f} KiB" for c, d in top))
+
+    result = {"stripped_bytes": sizes, "http_groups_bytes": dict(groups),
+              "http_crates_bytes": dict(top), "labels": LABELS}
+    if args.build_time:
+        order = ["none", "http", "both"]
+        secs = {n: clean_build_seconds(n) for n in order}
+        print("\nclean release build of taskr (fresh target dir, one build each, 2 cores, shared machine)")
+        print(f"{'build':40} {'seconds':>8} {'added s':>8}")
+        for n in order:
+            print(f"{LABELS[n]:40} {secs[n]:8.1f} {secs[n] - secs['none']:8.1f}")
+        result["clean_build_s"] = secs
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
