@@ -40,6 +40,8 @@ pub(crate) fn send(endpoint: &Endpoint, body: &[u8], timeout: Duration) -> Resul
     }
 }
 
+// Used by the HTTP transport; the gRPC-only build keeps it for its tests.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 /// HTTP status classes, per the OTLP/HTTP specification plus 500 and 408: a CLI's
 /// collector that fails with a generic error is far more often restarting than
 /// permanently broken, and the spool's bounds keep retries finite.
@@ -54,6 +56,7 @@ pub(crate) fn classify_http(status: u16, retry_after: Option<&str>) -> Result<()
     }
 }
 
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 /// `Retry-After` as delay-seconds. An HTTP-date is also valid there, but collectors
 /// send seconds; a date falls back to the ordinary backoff.
 fn parse_retry_after(value: &str) -> Option<Duration> {
