@@ -37,12 +37,20 @@ impl Collector {
     }
 
     fn start_otelcol() -> Collector {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (grpc_port, http_port) = (free_port(), free_port());
-        let child = spawn_otelcol(dir.path(), grpc_port, http_port);
-        let mut c = Collector { grpc_port, http_port, dir, child, downstream: None };
-        c.wait_ready();
-        c
+        // A port found free can be taken by another test before the collector binds it;
+        // a collector that exits at start is retried on new ports, a few times.
+        for attempt in 1..=3 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let (grpc_port, http_port) = (free_port(), free_port());
+            let child = spawn_otelcol(dir.path(), grpc_port, http_port);
+            let mut c = Collector { grpc_port, http_port, dir, child, downstream: None };
+            match c.ready() {
+                Ok(()) => return c,
+                Err(why) if attempt < 3 => eprintln!("collector start attempt {attempt} failed: {why}"),
+                Err(why) => panic!("{why}"),
+            }
+        }
+        unreachable!()
     }
 
     /// Stops the collector as an operator's restart does (SIGTERM, so it writes what it
@@ -97,15 +105,23 @@ impl Collector {
     }
 
     fn wait_ready(&mut self) {
+        if let Err(why) = self.ready() {
+            panic!("{why}");
+        }
+    }
+
+    fn ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().expect("collector status") {
-                panic!("collector exited at start ({status}):\n{}", self.log());
+                return Err(format!("collector exited at start ({status}):\n{}", self.log()));
             }
             if listening(self.grpc_port) && listening(self.http_port) {
-                return;
+                return Ok(());
             }
-            assert!(Instant::now() < deadline, "collector not listening after 30 s:\n{}", self.log());
+            if Instant::now() > deadline {
+                return Err(format!("collector not listening after 30 s:\n{}", self.log()));
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
