@@ -9,8 +9,8 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use support::collector::free_port;
@@ -28,7 +28,11 @@ fn assert_untouched(r: &Outcome, why: &str) {
 
 fn assert_failure_untouched(user: &Taskr, why: &str) {
     let r = user.run(&["done", "9"]);
-    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (Some(3), "", "taskr: no task 9\n"), "{why}");
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (Some(3), "", "taskr: no task 9\n"),
+        "{why}"
+    );
     assert!(r.took < HANG, "{why}: took {:?}", r.took);
 }
 
@@ -73,7 +77,8 @@ impl Drop for Server {
 
 fn read_some(s: &mut TcpStream) {
     let mut buf = [0u8; 4096];
-    s.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
     let _ = s.read(&mut buf);
 }
 
@@ -149,9 +154,15 @@ fn odd_env_values() {
         ("TASKR_TELEMETRY_ENDPOINT", bad.clone()),
         ("TASKR_TELEMETRY_PROTOCOL", bad),
         ("DO_NOT_TRACK", OsString::from(" 0 ")),
-        ("TASKR_TELEMETRY_OPTOUT", OsString::from("x".repeat(100_000))),
+        (
+            "TASKR_TELEMETRY_OPTOUT",
+            OsString::from("x".repeat(100_000)),
+        ),
     ] {
-        let mut user = Taskr::sending_to(&format!("http://127.0.0.1:{}", free_port()), Transport::Http);
+        let mut user = Taskr::sending_to(
+            &format!("http://127.0.0.1:{}", free_port()),
+            Transport::Http,
+        );
         user.env(var, &value);
         assert_untouched(&user.run(&["add", "x"]), var);
     }
@@ -160,9 +171,15 @@ fn odd_env_values() {
 #[test]
 fn corrupt_or_unreadable_settings_opt_out_safely() {
     let cases: [(&str, fn(&std::path::Path)); 4] = [
-        ("not toml", |p| std::fs::write(p, "enabled = maybe\n[[[").unwrap()),
-        ("binary", |p| std::fs::write(p, b"\xff\xfe\x00\x01enabled").unwrap()),
-        ("wrong type", |p| std::fs::write(p, "enabled = \"no\"").unwrap()),
+        ("not toml", |p| {
+            std::fs::write(p, "enabled = maybe\n[[[").unwrap()
+        }),
+        ("binary", |p| {
+            std::fs::write(p, b"\xff\xfe\x00\x01enabled").unwrap()
+        }),
+        ("wrong type", |p| {
+            std::fs::write(p, "enabled = \"no\"").unwrap()
+        }),
         // A directory where the file should be cannot be read, even by root.
         ("a directory", |p| {
             std::fs::remove_file(p).unwrap();
@@ -177,8 +194,14 @@ fn corrupt_or_unreadable_settings_opt_out_safely() {
         assert_untouched(&user.run(&["add", "x"]), why);
         let status = user.run(&["telemetry", "status"]);
         assert_eq!(status.code, Some(0), "{why}: {status:?}");
-        assert!(status.stdout.starts_with("telemetry: disabled"), "{why}: {status:?}");
-        assert!(status.stdout.contains("telemetry.toml"), "{why}: status names the file: {status:?}");
+        assert!(
+            status.stdout.starts_with("telemetry: disabled"),
+            "{why}: {status:?}"
+        );
+        assert!(
+            status.stdout.contains("telemetry.toml"),
+            "{why}: status names the file: {status:?}"
+        );
     }
     // `telemetry enable` repairs a corrupt file (not a directory in its place). The
     // notice record was lost with the file, so the next run shows it again and sends
@@ -190,7 +213,9 @@ fn corrupt_or_unreadable_settings_opt_out_safely() {
     let notice = user.run(&["list"]);
     assert!(notice.stderr.starts_with("Telemetry\n"), "{notice:?}");
     assert_untouched(&user.run(&["add", "x"]), "repaired");
-    let spans = collector.wait_for("the repaired run", Duration::from_secs(20), |s| !s.is_empty());
+    let spans = collector.wait_for("the repaired run", Duration::from_secs(20), |s| {
+        !s.is_empty()
+    });
     assert_eq!(spans.len(), 1, "only the repaired run sent: {spans:#?}");
 }
 
@@ -205,15 +230,30 @@ fn unwritable_config_dir_stays_quiet_and_sends_nothing() {
     user.env("XDG_CONFIG_HOME", &blocker);
     assert_untouched(&user.run(&["add", "x"]), "unwritable config dir");
     let again = user.run(&["list"]);
-    assert_eq!((again.code, again.stderr.as_str()), (Some(0), ""), "no notice on later runs either: {again:?}");
+    assert_eq!(
+        (again.code, again.stderr.as_str()),
+        (Some(0), ""),
+        "no notice on later runs either: {again:?}"
+    );
     let sentinel = Taskr::sending_to(&collector.http_endpoint(), Transport::Http);
     assert_eq!(sentinel.run(&["list"]).code, Some(0));
     let spans = collector.wait_for("the sentinel", Duration::from_secs(20), |s| !s.is_empty());
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(collector.spans().len(), 1, "only the sentinel arrived: {spans:#?}");
-    assert_eq!(attr_str(&spans[0].attrs, "consentry.command").as_deref(), Some("list"));
+    assert_eq!(
+        collector.spans().len(),
+        1,
+        "only the sentinel arrived: {spans:#?}"
+    );
+    assert_eq!(
+        attr_str(&spans[0].attrs, "consentry.command").as_deref(),
+        Some("list")
+    );
     let disable = user.run(&["telemetry", "disable"]);
-    assert_ne!(disable.code, Some(0), "disable must say it could not save: {disable:?}");
+    assert_ne!(
+        disable.code,
+        Some(0),
+        "disable must say it could not save: {disable:?}"
+    );
     assert_eq!(disable.stdout, "");
 }
 
@@ -225,6 +265,7 @@ fn home_that_does_not_exist() {
     let blocker = user.home().join("a-file");
     std::fs::write(&blocker, "").unwrap();
     let mut c = user.command(&["add", "x"]);
-    c.env("HOME", blocker.join("home")).env_remove("XDG_CONFIG_HOME");
+    c.env("HOME", blocker.join("home"))
+        .env_remove("XDG_CONFIG_HOME");
     assert_untouched(&support::taskr::run_command(c), "HOME does not exist");
 }

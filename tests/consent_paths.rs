@@ -9,12 +9,19 @@ use std::time::Duration;
 use support::{Collector, CollectorKind, Taskr, Transport, attr_str};
 
 fn commands_seen(c: &Collector) -> Vec<String> {
-    c.spans().iter().filter_map(|s| attr_str(&s.attrs, "consentry.command")).collect()
+    c.spans()
+        .iter()
+        .filter_map(|s| attr_str(&s.attrs, "consentry.command"))
+        .collect()
 }
 
 /// Runs `opted_out` (which must send nothing), then a sentinel run by a fresh user
 /// that sends; once the sentinel arrived, anything the first had sent would have too.
-fn assert_sends_nothing(collector: &Collector, why: &str, opted_out: impl FnOnce() -> support::Outcome) {
+fn assert_sends_nothing(
+    collector: &Collector,
+    why: &str,
+    opted_out: impl FnOnce() -> support::Outcome,
+) {
     let before = collector.spans().len();
     let r = opted_out();
     assert_eq!(r.code, Some(0), "{why}: {r:?}");
@@ -24,7 +31,11 @@ fn assert_sends_nothing(collector: &Collector, why: &str, opted_out: impl FnOnce
     collector.wait_for("sentinel", Duration::from_secs(20), |s| s.len() > before);
     std::thread::sleep(Duration::from_millis(200));
     let seen = commands_seen(collector);
-    assert_eq!(seen.len(), before + 1, "{why}: something besides the sentinel arrived: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        before + 1,
+        "{why}: something besides the sentinel arrived: {seen:?}"
+    );
 }
 
 #[test]
@@ -33,13 +44,21 @@ fn every_opt_out_path_sends_nothing() {
     let ep = collector.http_endpoint();
 
     let user = Taskr::sending_to(&ep, Transport::Http);
-    assert_sends_nothing(&collector, "--disable-telemetry", || user.run(&["--disable-telemetry", "list"]));
-    assert_sends_nothing(&collector, "flag after the subcommand", || user.run(&["list", "--disable-telemetry"]));
+    assert_sends_nothing(&collector, "--disable-telemetry", || {
+        user.run(&["--disable-telemetry", "list"])
+    });
+    assert_sends_nothing(&collector, "flag after the subcommand", || {
+        user.run(&["list", "--disable-telemetry"])
+    });
 
     let user = Taskr::sending_to(&ep, Transport::Http);
     let project = user.work_dir().join("project/sub");
     std::fs::create_dir_all(&project).unwrap();
-    std::fs::write(user.work_dir().join("project/.telemetry"), "consent: false\n").unwrap();
+    std::fs::write(
+        user.work_dir().join("project/.telemetry"),
+        "consent: false\n",
+    )
+    .unwrap();
     assert_sends_nothing(&collector, "project .telemetry", || {
         let mut c = user.command(&["list"]);
         c.current_dir(&project);
@@ -58,21 +77,29 @@ fn every_opt_out_path_sends_nothing() {
     assert_eq!(user.run(&["telemetry", "disable"]).code, Some(0));
     assert_sends_nothing(&collector, "telemetry disable", || user.run(&["list"]));
     for f in ["telemetry-install-id", "telemetry-key"] {
-        assert!(!user.config_dir().join(f).exists(), "{f} survives opting out");
+        assert!(
+            !user.config_dir().join(f).exists(),
+            "{f} survives opting out"
+        );
     }
 }
 
 #[test]
 fn disable_deletes_id_key_and_spool_and_sends_no_beacon() {
     let collector = Collector::start(CollectorKind::Otelcol);
-    let user = Taskr::sending_to(&format!("http://127.0.0.1:{}", support::collector::free_port()), Transport::Http);
+    let user = Taskr::sending_to(
+        &format!("http://127.0.0.1:{}", support::collector::free_port()),
+        Transport::Http,
+    );
     assert_eq!(user.run(&["list"]).code, Some(0)); // collector down: spooled
     let spool = user.home().join(".local/state/taskr/telemetry-spool");
     assert!(spool.exists());
     assert!(user.config_dir().join("telemetry-install-id").exists());
     let mut u2 = user;
     u2.env("TASKR_TELEMETRY_ENDPOINT", collector.http_endpoint());
-    assert_sends_nothing(&collector, "disable itself", || u2.run(&["telemetry", "disable"]));
+    assert_sends_nothing(&collector, "disable itself", || {
+        u2.run(&["telemetry", "disable"])
+    });
     assert!(!spool.exists(), "the spool survives opting out");
     assert!(!u2.config_dir().join("telemetry-install-id").exists());
     assert!(!u2.config_dir().join("telemetry-key").exists());
@@ -89,8 +116,14 @@ fn notice_once_on_stderr_and_stdout_identical_on_off_and_print() {
         assert_eq!(support::taskr::run_command(c).code, Some(0));
     }
     let first = user.run(&["list", "--all"]);
-    assert!(first.stderr.starts_with("Telemetry\n---------\n"), "{first:?}");
-    assert!(!first.stdout.contains("Telemetry"), "the notice never goes to stdout");
+    assert!(
+        first.stderr.starts_with("Telemetry\n---------\n"),
+        "{first:?}"
+    );
+    assert!(
+        !first.stdout.contains("Telemetry"),
+        "the notice never goes to stdout"
+    );
     let on = user.run(&["list", "--all"]);
     assert_eq!(on.stderr, "", "the notice is shown once");
     let mut off = user.command(&["list", "--all"]);
@@ -99,9 +132,16 @@ fn notice_once_on_stderr_and_stdout_identical_on_off_and_print() {
     let mut print = user.command(&["list", "--all"]);
     print.env("TASKR_TELEMETRY_DEBUG", "1");
     let print = support::taskr::run_command(print);
-    assert!(print.stderr.contains("\"resourceSpans\""), "print mode shows the payload: {print:?}");
+    assert!(
+        print.stderr.contains("\"resourceSpans\""),
+        "print mode shows the payload: {print:?}"
+    );
     for (name, r) in [("notice run", &first), ("off", &off), ("print", &print)] {
-        assert_eq!(r.stdout.as_bytes(), on.stdout.as_bytes(), "stdout differs when {name}");
+        assert_eq!(
+            r.stdout.as_bytes(),
+            on.stdout.as_bytes(),
+            "stdout differs when {name}"
+        );
     }
     // Only the `on` run sent: the notice run and print mode send nothing.
     let spans = collector.wait_for("the on run", Duration::from_secs(20), |s| !s.is_empty());
@@ -118,7 +158,8 @@ fn print_mode_shows_exactly_what_would_be_sent() {
     let r = user.run(&["add", secret, "-p", "low", "-t", "t"]);
     assert_eq!(r.code, Some(0));
     let json = r.stderr.split_once('\n').map(|(_, j)| j).unwrap();
-    let parsed: serde_json::Value = serde_json::from_str(json).expect("print mode writes OTLP JSON");
+    let parsed: serde_json::Value =
+        serde_json::from_str(json).expect("print mode writes OTLP JSON");
     let spans = &parsed["resourceSpans"][0]["scopeSpans"][0]["spans"];
     assert_eq!(spans.as_array().map(Vec::len), Some(1));
     assert!(!json.contains(secret));
@@ -135,7 +176,8 @@ fn thirty_two_concurrent_first_runs_agree_on_one_install_id() {
     let children: Vec<_> = (0..32)
         .map(|_| {
             let mut c = user.command(&["list"]);
-            c.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+            c.stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
             c.spawn().unwrap()
         })
         .collect();
@@ -144,11 +186,15 @@ fn thirty_two_concurrent_first_runs_agree_on_one_install_id() {
     }
     let spans = collector.wait_for("32 runs", Duration::from_secs(30), |s| s.len() >= 32);
     let stored = std::fs::read_to_string(user.config_dir().join("telemetry-install-id")).unwrap();
-    let ids: std::collections::HashSet<_> =
-        spans.iter().map(|s| attr_str(&s.resource, "consentry.install.id").unwrap()).collect();
+    let ids: std::collections::HashSet<_> = spans
+        .iter()
+        .map(|s| attr_str(&s.resource, "consentry.install.id").unwrap())
+        .collect();
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert!(ids.contains(stored.trim()));
-    let sessions: std::collections::HashSet<_> =
-        spans.iter().map(|s| attr_str(&s.resource, "consentry.session.id").unwrap()).collect();
+    let sessions: std::collections::HashSet<_> = spans
+        .iter()
+        .map(|s| attr_str(&s.resource, "consentry.session.id").unwrap())
+        .collect();
     assert_eq!(sessions.len(), 32, "one session id per run");
 }

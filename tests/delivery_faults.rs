@@ -25,8 +25,13 @@ fn spool_dir(user: &Taskr) -> PathBuf {
 }
 
 fn spool_files(user: &Taskr) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(spool_dir(user)) else { return Vec::new() };
-    rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "otlp")).collect()
+    let Ok(rd) = std::fs::read_dir(spool_dir(user)) else {
+        return Vec::new();
+    };
+    rd.filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "otlp"))
+        .collect()
 }
 
 fn backing_off(user: &Taskr) -> bool {
@@ -36,7 +41,10 @@ fn backing_off(user: &Taskr) -> bool {
         .find_map(|l| l.strip_prefix("next_attempt_ms = "))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
     next > now
 }
 
@@ -88,8 +96,15 @@ fn fault_then_recover(mode: Mode, transport: Transport, runs: usize) {
     for i in 0..runs {
         run_list(&user, &format!("{mode:?} run {i}"));
     }
-    assert_eq!(distinct(&collector.spans()).len(), 0, "{mode:?}: nothing can have arrived yet");
-    assert!(!spool_files(&user).is_empty(), "{mode:?}: undelivered requests are spooled");
+    assert_eq!(
+        distinct(&collector.spans()).len(),
+        0,
+        "{mode:?}: nothing can have arrived yet"
+    );
+    assert!(
+        !spool_files(&user).is_empty(),
+        "{mode:?}: undelivered requests are spooled"
+    );
     let status = user.run(&["telemetry", "status"]);
     assert!(status.stdout.contains("spooled: "), "{status:?}");
     proxy.set(Mode::Forward);
@@ -129,11 +144,17 @@ fn slow_collector_past_the_budget_is_delivered_by_the_uploader() {
         run_list(&user, &format!("slow run {i}"));
     }
     // No further runs: the detached uploader, which has time, delivers the spool.
-    let spans = collector.wait_for("the uploader's delivery", Duration::from_secs(40), |s| distinct(s).len() >= 3);
+    let spans = collector.wait_for("the uploader's delivery", Duration::from_secs(40), |s| {
+        distinct(s).len() >= 3
+    });
     assert_eq!(distinct(&spans).len(), 3);
     let deadline = Instant::now() + Duration::from_secs(30);
     while !spool_files(&user).is_empty() {
-        assert!(Instant::now() < deadline, "spool not emptied: {:?}", spool_files(&user));
+        assert!(
+            Instant::now() < deadline,
+            "spool not emptied: {:?}",
+            spool_files(&user)
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -151,7 +172,11 @@ fn throttling_429_honours_retry_after() {
     for i in 0..3 {
         run_list(&user, &format!("during retry-after {i}"));
     }
-    assert_eq!(proxy.connections(), seen, "a run contacted the collector during its Retry-After");
+    assert_eq!(
+        proxy.connections(),
+        seen,
+        "a run contacted the collector during its Retry-After"
+    );
     let status = user.run(&["telemetry", "status"]);
     assert!(status.stdout.contains("backing off"), "{status:?}");
     std::thread::sleep(Duration::from_secs(4));
@@ -164,14 +189,24 @@ fn malformed_request_answer_is_never_retried() {
     let proxy = FaultProxy::start(collector.http_port, Mode::Status(400, ""));
     let user = Taskr::sending_to(&proxy.url(), Transport::Http);
     run_list(&user, "rejected");
-    assert!(spool_files(&user).is_empty(), "a rejected request is not spooled");
+    assert!(
+        spool_files(&user).is_empty(),
+        "a rejected request is not spooled"
+    );
     let status = user.run(&["telemetry", "status"]);
-    assert!(status.stdout.contains("rejected by collector: 1"), "{status:?}");
+    assert!(
+        status.stdout.contains("rejected by collector: 1"),
+        "{status:?}"
+    );
     proxy.set(Mode::Forward);
     run_list(&user, "after rejection");
     let spans = collector.wait_for("the next run", Duration::from_secs(20), |s| !s.is_empty());
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(distinct(&collector.spans()).len(), 1, "the rejected request was sent again: {spans:#?}");
+    assert_eq!(
+        distinct(&collector.spans()).len(),
+        1,
+        "the rejected request was sent again: {spans:#?}"
+    );
 }
 
 #[test]
@@ -204,7 +239,9 @@ fn unwritable_spool_loses_only_what_could_not_be_sent() {
     proxy.set(Mode::Forward);
     std::thread::sleep(Duration::from_millis(100));
     run_list(&user, "collector back");
-    collector.wait_for("the run after recovery", Duration::from_secs(20), |s| !s.is_empty());
+    collector.wait_for("the run after recovery", Duration::from_secs(20), |s| {
+        !s.is_empty()
+    });
 }
 
 #[test]
@@ -213,15 +250,21 @@ fn sixty_four_concurrent_runs_up_down_up() {
     let proxy = FaultProxy::start(collector.http_port, Mode::Forward);
     let user = Taskr::sending_to(&proxy.url(), Transport::Http);
     let wave = |why: &str| {
-        let children: Vec<_> = (0..64).map(|_| {
-            let mut c = user.command(&["list"]);
-            c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-            c.spawn().expect("spawn taskr")
-        }).collect();
+        let children: Vec<_> = (0..64)
+            .map(|_| {
+                let mut c = user.command(&["list"]);
+                c.stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped());
+                c.spawn().expect("spawn taskr")
+            })
+            .collect();
         for child in children {
             let out = child.wait_with_output().unwrap();
             assert_eq!(out.status.code(), Some(0), "{why}");
-            assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{why}: {out:?}");
+            assert!(
+                out.stdout.is_empty() && out.stderr.is_empty(),
+                "{why}: {out:?}"
+            );
         }
     };
     wave("collector up");
@@ -231,7 +274,10 @@ fn sixty_four_concurrent_runs_up_down_up() {
     wave("collector up again");
     settle(&collector, &user, 192);
     let status = user.run(&["telemetry", "status"]);
-    assert!(status.stdout.contains("rejected by collector: 0"), "a torn spool file was sent: {status:?}");
+    assert!(
+        status.stdout.contains("rejected by collector: 0"),
+        "a torn spool file was sent: {status:?}"
+    );
 }
 
 /// Span ids inside the spooled OTLP requests.
@@ -239,7 +285,8 @@ fn spooled_span_ids(user: &Taskr) -> HashSet<String> {
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
     let mut ids = HashSet::new();
     for f in spool_files(user) {
-        let req: ExportTraceServiceRequest = prost::Message::decode(&std::fs::read(f).unwrap()[..]).unwrap();
+        let req: ExportTraceServiceRequest =
+            prost::Message::decode(&std::fs::read(f).unwrap()[..]).unwrap();
         for rs in req.resource_spans {
             for ss in rs.scope_spans {
                 for s in ss.spans {
@@ -263,7 +310,11 @@ fn uploader_killed_mid_send_loses_and_invents_nothing() {
     assert_eq!(spooled.len(), 12);
     // Each request now takes 150 ms to reach the collector, so kills land mid-send.
     proxy.set(Mode::Slow(Duration::from_millis(150)));
-    let mut seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64 | 1;
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64
+        | 1;
     for _ in 0..40 {
         if spool_files(&user).is_empty() {
             break;
@@ -271,17 +322,29 @@ fn uploader_killed_mid_send_loses_and_invents_nothing() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let mut child = user.command(&[consentry::UPLOADER_ARG]).spawn().expect("spawn uploader");
+        let mut child = user
+            .command(&[consentry::UPLOADER_ARG])
+            .spawn()
+            .expect("spawn uploader");
         std::thread::sleep(Duration::from_millis(seed % 400));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
     }
     // Whatever is left, an uploader that is not killed delivers.
-    let out = user.command(&[consentry::UPLOADER_ARG]).output().expect("uploader");
+    let out = user
+        .command(&[consentry::UPLOADER_ARG])
+        .output()
+        .expect("uploader");
     assert_eq!(out.status.code(), Some(0));
     assert!(spool_files(&user).is_empty(), "spool not emptied");
-    let arrived = collector.wait_for("every spooled span", Duration::from_secs(20), |s| distinct(s).len() >= 12);
-    assert_eq!(distinct(&arrived), spooled, "arrived span ids differ from the spooled ones");
+    let arrived = collector.wait_for("every spooled span", Duration::from_secs(20), |s| {
+        distinct(s).len() >= 12
+    });
+    assert_eq!(
+        distinct(&arrived),
+        spooled,
+        "arrived span ids differ from the spooled ones"
+    );
 }
 
 /// In-process runs through the library, for settings taskr does not expose.
@@ -311,7 +374,10 @@ mod in_process {
 
     fn one_run(t: &Telemetry) -> consentry::Outcome {
         let guard = t.clone().init();
-        assert!(guard.is_enabled(), "telemetry must be on for this test (is DO_NOT_TRACK set?)");
+        assert!(
+            guard.is_enabled(),
+            "telemetry must be on for this test (is DO_NOT_TRACK set?)"
+        );
         let subscriber = tracing_subscriber::registry().with(guard.layer());
         tracing::subscriber::with_default(subscriber, || guard.command("x", ["--n"]).finish(0));
         guard.shutdown()
@@ -322,7 +388,10 @@ mod in_process {
         let collector = Collector::start(CollectorKind::Otelcol);
         let proxy = FaultProxy::start(collector.http_port, Mode::Refuse);
         let dir = tempfile::tempdir().unwrap();
-        let limits = SpoolLimits { max_files: 4, ..SpoolLimits::default() };
+        let limits = SpoolLimits {
+            max_files: 4,
+            ..SpoolLimits::default()
+        };
         let t = telemetry(dir.path(), &proxy.url(), limits);
         past_notice(&t);
         for _ in 0..10 {
@@ -330,11 +399,17 @@ mod in_process {
             assert!(matches!(one_run(&t), consentry::Outcome::Spooled { .. }));
         }
         let status = t.status();
-        assert_eq!((status.spooled_requests, status.dropped_by_limits), (4, 6), "{status}");
+        assert_eq!(
+            (status.spooled_requests, status.dropped_by_limits),
+            (4, 6),
+            "{status}"
+        );
         proxy.set(Mode::Forward);
         std::thread::sleep(Duration::from_millis(5));
         assert!(matches!(one_run(&t), consentry::Outcome::Delivered { .. }));
-        let spans = collector.wait_for("4 spooled + 1", Duration::from_secs(20), |s| distinct(s).len() >= 5);
+        let spans = collector.wait_for("4 spooled + 1", Duration::from_secs(20), |s| {
+            distinct(s).len() >= 5
+        });
         std::thread::sleep(Duration::from_millis(300));
         assert_eq!(distinct(&collector.spans()).len(), 5, "{spans:#?}");
         assert_eq!(t.status().spooled_requests, 0);
@@ -355,11 +430,20 @@ mod in_process {
             std::fs::remove_dir_all(dir.path().join("spool")).unwrap();
             run.finish(0);
         });
-        assert!(matches!(guard.shutdown(), consentry::Outcome::Spooled { .. }));
-        assert_eq!(t.status().spooled_requests, 1, "the deleted request is gone, the new one kept");
+        assert!(matches!(
+            guard.shutdown(),
+            consentry::Outcome::Spooled { .. }
+        ));
+        assert_eq!(
+            t.status().spooled_requests,
+            1,
+            "the deleted request is gone, the new one kept"
+        );
         proxy.set(Mode::Forward);
         std::thread::sleep(Duration::from_millis(5));
         assert!(matches!(one_run(&t), consentry::Outcome::Delivered { .. }));
-        collector.wait_for("spooled + new", Duration::from_secs(20), |s| distinct(s).len() >= 2);
+        collector.wait_for("spooled + new", Duration::from_secs(20), |s| {
+            distinct(s).len() >= 2
+        });
     }
 }

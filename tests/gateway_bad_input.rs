@@ -3,9 +3,9 @@
 //! limit. The gateway answers each with an error, stays up, and serves well-formed
 //! requests afterwards.
 
-mod support;
 #[path = "support/gateway.rs"]
 mod gateway;
+mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,13 +22,21 @@ fn good(n: u64) -> Vec<u8> {
 
 /// Spans the gateway forwarded so far (its exporter's own counter).
 fn sent(gw: &Gateway) -> f64 {
-    gw.own_metrics().sum("otelcol_exporter_sent_spans", &[("exporter", "otlp_grpc/vendor")])
+    gw.own_metrics().sum(
+        "otelcol_exporter_sent_spans",
+        &[("exporter", "otlp_grpc/vendor")],
+    )
 }
 
 fn wait_sent(gw: &Gateway, at_least: f64) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while sent(gw) < at_least {
-        assert!(Instant::now() < deadline, "gateway forwarded {} spans, expected {at_least}:\n{}", sent(gw), gw.log());
+        assert!(
+            Instant::now() < deadline,
+            "gateway forwarded {} spans, expected {at_least}:\n{}",
+            sent(gw),
+            gw.log()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -44,18 +52,31 @@ fn malformed_oversized_and_mistyped_requests_get_errors_and_the_gateway_keeps_se
     };
 
     // Oversized: 2 MiB of valid spans, over the 1 MiB limit.
-    let many: Vec<RawSpan> = (0..8000).map(|n| RawSpan::consentry_like("big", n)).collect();
+    let many: Vec<RawSpan> = (0..8000)
+        .map(|n| RawSpan::consentry_like("big", n))
+        .collect();
     let big = to_protobuf(&many);
     assert!(big.len() > 1_100_000, "{}", big.len());
     let status = post(PB, &big, &[]);
-    assert!(matches!(status, Ok(400 | 413)) || status.is_err(), "oversized request: {status:?}");
+    assert!(
+        matches!(status, Ok(400 | 413)) || status.is_err(),
+        "oversized request: {status:?}"
+    );
 
     // Malformed protobuf: a length prefix pointing past the end, and random bytes.
-    assert_eq!(post(PB, &[0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01], &[]).unwrap(), 400);
-    let noise: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    assert_eq!(
+        post(PB, &[0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01], &[]).unwrap(),
+        400
+    );
+    let noise: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     assert_eq!(post(PB, &noise, &[]).unwrap(), 400);
     // Malformed JSON.
-    assert_eq!(post("application/json", br#"{"resourceSpans":[{"#, &[]).unwrap(), 400);
+    assert_eq!(
+        post("application/json", br#"{"resourceSpans":[{"#, &[]).unwrap(),
+        400
+    );
     // Wrong content type.
     assert_eq!(post("text/plain", b"hello", &[]).unwrap(), 415);
     assert_eq!(post("application/xml", b"<spans/>", &[]).unwrap(), 415);
@@ -63,7 +84,10 @@ fn malformed_oversized_and_mistyped_requests_get_errors_and_the_gateway_keeps_se
     let bomb = gzip_zeros(50_000_000);
     assert!(bomb.len() < 200_000);
     let status = post(PB, &bomb, &[("Content-Encoding", "gzip")]);
-    assert!(matches!(status, Ok(400 | 413)) || status.is_err(), "decompression bomb: {status:?}");
+    assert!(
+        matches!(status, Ok(400 | 413)) || status.is_err(),
+        "decompression bomb: {status:?}"
+    );
     // Signals the gateway does not take.
     let r = gateway::http_post(gw.http_port, "/v1/metrics", &[("Content-Type", PB)], b"").unwrap();
     assert_eq!(r.status, 404);
@@ -73,8 +97,16 @@ fn malformed_oversized_and_mistyped_requests_get_errors_and_the_gateway_keeps_se
     assert!(gw.alive(), "the gateway died:\n{}", gw.log());
     let r = gw.post_traces(PB, &good(1));
     assert_eq!(r.status, 200, "{}", r.text());
-    backend.wait_for("the well-formed span after the bad ones", Duration::from_secs(30), |s| s.len() == 1);
-    assert_eq!(backend.spans().len(), 1, "nothing from the bad requests arrived");
+    backend.wait_for(
+        "the well-formed span after the bad ones",
+        Duration::from_secs(30),
+        |s| s.len() == 1,
+    );
+    assert_eq!(
+        backend.spans().len(),
+        1,
+        "nothing from the bad requests arrived"
+    );
 }
 
 /// gzip of `n` zero bytes, written by hand (stored header + fixed-Huffman run-length
@@ -83,7 +115,12 @@ fn malformed_oversized_and_mistyped_requests_get_errors_and_the_gateway_keeps_se
 fn gzip_zeros(n: usize) -> Vec<u8> {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let mut child = Command::new("gzip").arg("-c").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("gzip");
+    let mut child = Command::new("gzip")
+        .arg("-c")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("gzip");
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || {
         let zeros = vec![0u8; 1 << 20];
@@ -109,16 +146,28 @@ fn a_flood_beyond_the_memory_limit_is_refused_and_the_gateway_recovers() {
     );
     wait_sent(&gw, 0.0);
     // ~900 KB requests of valid spans, from 16 connections at once, for 8 s.
-    let spans: Vec<RawSpan> = (0..2000).map(|n| RawSpan::consentry_like("flood", n)).collect();
+    let spans: Vec<RawSpan> = (0..2000)
+        .map(|n| RawSpan::consentry_like("flood", n))
+        .collect();
     let body = Arc::new(to_protobuf(&spans));
     assert!(body.len() < 1_000_000, "{}", body.len());
     let stop = Arc::new(AtomicBool::new(false));
-    let (ok, refused, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let (ok, refused, failed) = (
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+    );
     let refused_status = Arc::new(AtomicU64::new(0));
     let mut peak_rss = 0;
     let workers: Vec<_> = (0..16)
         .map(|_| {
-            let (body, stop, ok, refused, failed) = (body.clone(), stop.clone(), ok.clone(), refused.clone(), failed.clone());
+            let (body, stop, ok, refused, failed) = (
+                body.clone(),
+                stop.clone(),
+                ok.clone(),
+                refused.clone(),
+                failed.clone(),
+            );
             let refused_status = refused_status.clone();
             let port = gw.http_port;
             std::thread::spawn(move || {
@@ -163,7 +212,11 @@ fn a_flood_beyond_the_memory_limit_is_refused_and_the_gateway_recovers() {
     for w in workers {
         w.join().unwrap();
     }
-    let (ok, refused, failed) = (ok.load(Ordering::Relaxed), refused.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+    let (ok, refused, failed) = (
+        ok.load(Ordering::Relaxed),
+        refused.load(Ordering::Relaxed),
+        failed.load(Ordering::Relaxed),
+    );
     let m = gw.own_metrics();
     let refused_spans = m.sum("otelcol_receiver_refused_spans", &[("transport", "http")]);
     eprintln!(
@@ -171,8 +224,16 @@ fn a_flood_beyond_the_memory_limit_is_refused_and_the_gateway_recovers() {
         refused_status.load(Ordering::Relaxed),
         peak_rss / 1024
     );
-    assert!(gw.alive(), "the gateway died under the flood:\n{}", gw.log());
-    assert!(refused > 0 && refused_spans > 0.0, "the flood was never refused ({ok} accepted):\n{}", gw.log());
+    assert!(
+        gw.alive(),
+        "the gateway died under the flood:\n{}",
+        gw.log()
+    );
+    assert!(
+        refused > 0 && refused_spans > 0.0,
+        "the flood was never refused ({ok} accepted):\n{}",
+        gw.log()
+    );
     assert!(ok > 0, "nothing was accepted during the flood");
 
     // Afterwards: well-formed requests are served again (bounded wait for the memory
@@ -186,7 +247,12 @@ fn a_flood_beyond_the_memory_limit_is_refused_and_the_gateway_recovers() {
         if r.status == 200 {
             break;
         }
-        assert!(Instant::now() < deadline, "still refusing 30 s after the flood: {} {}", r.status, r.text());
+        assert!(
+            Instant::now() < deadline,
+            "still refusing 30 s after the flood: {} {}",
+            r.status,
+            r.text()
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
     wait_sent(&gw, before + 1.0);

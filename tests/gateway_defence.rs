@@ -5,9 +5,9 @@
 //! legitimate span next to it does; and the drop shows in the gateway's own metrics
 //! (otelcol) or log (Rotel).
 
-mod support;
 #[path = "support/gateway.rs"]
 mod gateway;
+mod support;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -25,8 +25,18 @@ const HOST: &str = "alices-laptop";
 const CLIENT_IP: &str = "203.0.113.7";
 
 /// Strings that must never reach the backend.
-const PLANTED: [&str; 10] =
-    [EMAIL, TOKEN, AWS_KEY, "/home/alice", "Users\\\\alice", "hunter2", HOST, CLIENT_IP, "user.email", "host.name"];
+const PLANTED: [&str; 10] = [
+    EMAIL,
+    TOKEN,
+    AWS_KEY,
+    "/home/alice",
+    "Users\\\\alice",
+    "hunter2",
+    HOST,
+    CLIENT_IP,
+    "user.email",
+    "host.name",
+];
 
 fn tampered(n: u64) -> RawSpan {
     let mut sp = RawSpan::consentry_like("add", n);
@@ -39,13 +49,27 @@ fn tampered(n: u64) -> RawSpan {
     sp.attrs[1] = ("consentry.command".into(), Val::Str(format!("add {EMAIL}")));
     sp.attrs[2] = (
         "process.command_args".into(),
-        Val::Strs(vec!["taskr".into(), "add".into(), format!("{HOME}/notes.txt"), "--token".into(), TOKEN.into()]),
+        Val::Strs(vec![
+            "taskr".into(),
+            "add".into(),
+            format!("{HOME}/notes.txt"),
+            "--token".into(),
+            TOKEN.into(),
+        ]),
     );
-    sp.attrs.push(("error.type".into(), Val::Str(format!("token={TOKEN}"))));
+    sp.attrs
+        .push(("error.type".into(), Val::Str(format!("token={TOKEN}"))));
     sp.attrs.push(("user.email".into(), s(EMAIL)));
     sp.attrs.push(("vcs.url".into(), s(URL_CREDS)));
-    sp.attrs.push(("process.working_directory".into(), s(WIN_HOME)));
-    sp.events.push((format!("feature {TOKEN}"), vec![("path".into(), s(HOME)), ("error.type".into(), s(URL_CREDS))]));
+    sp.attrs
+        .push(("process.working_directory".into(), s(WIN_HOME)));
+    sp.events.push((
+        format!("feature {TOKEN}"),
+        vec![
+            ("path".into(), s(HOME)),
+            ("error.type".into(), s(URL_CREDS)),
+        ],
+    ));
     sp
 }
 
@@ -68,16 +92,34 @@ fn sentinel(n: u64) -> RawSpan {
 }
 
 fn manifest_keys() -> BTreeSet<String> {
-    consentry::manifest::attribute_keys().into_iter().map(str::to_owned).collect()
+    consentry::manifest::attribute_keys()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 fn check_backend(backend: &Collector, gw: &Gateway) {
-    let spans = backend.wait_for("the tampered and the sentinel span", Duration::from_secs(30), |s| s.len() >= 2);
+    let spans = backend.wait_for(
+        "the tampered and the sentinel span",
+        Duration::from_secs(30),
+        |s| s.len() >= 2,
+    );
     std::thread::sleep(Duration::from_millis(500));
-    let spans = if backend.spans().len() > spans.len() { backend.spans() } else { spans };
-    let commands: BTreeSet<String> =
-        spans.iter().map(|s| attr_str(&s.attrs, "consentry.command").unwrap_or_default()).collect();
-    assert_eq!(spans.len(), 2, "only the cleaned span and the sentinel pass: {spans:#?}\ngateway log:\n{}", gw.log());
+    let spans = if backend.spans().len() > spans.len() {
+        backend.spans()
+    } else {
+        spans
+    };
+    let commands: BTreeSet<String> = spans
+        .iter()
+        .map(|s| attr_str(&s.attrs, "consentry.command").unwrap_or_default())
+        .collect();
+    assert_eq!(
+        spans.len(),
+        2,
+        "only the cleaned span and the sentinel pass: {spans:#?}\ngateway log:\n{}",
+        gw.log()
+    );
     assert!(commands.contains("sentinel"), "{commands:?}");
     let allowed = manifest_keys();
     for sp in &spans {
@@ -87,20 +129,46 @@ fn check_backend(backend: &Collector, gw: &Gateway) {
         }
     }
     let raw = String::from_utf8_lossy(&backend.raw()).into_owned();
-    for secret in PLANTED.iter().chain(&["vcs.url", "client.address", "some-http-client", "process.working_directory", "redaction."]) {
-        assert!(!raw.contains(secret), "{secret:?} reached the backend:\n{raw}");
+    for secret in PLANTED.iter().chain(&[
+        "vcs.url",
+        "client.address",
+        "some-http-client",
+        "process.working_directory",
+        "redaction.",
+    ]) {
+        assert!(
+            !raw.contains(secret),
+            "{secret:?} reached the backend:\n{raw}"
+        );
     }
     // What was legitimate about the tampered span is kept.
-    let cleaned = spans.iter().find(|s| attr_str(&s.attrs, "consentry.command").as_deref() != Some("sentinel")).unwrap();
-    assert_eq!(attr_str(&cleaned.resource, "service.name").as_deref(), Some("taskr"));
-    assert_eq!(attr_str(&cleaned.attrs, "consentry.command").as_deref(), Some("add ****"));
-    assert_eq!(support::attr_i64(&cleaned.attrs, "process.exit.code"), Some(0));
+    let cleaned = spans
+        .iter()
+        .find(|s| attr_str(&s.attrs, "consentry.command").as_deref() != Some("sentinel"))
+        .unwrap();
+    assert_eq!(
+        attr_str(&cleaned.resource, "service.name").as_deref(),
+        Some("taskr")
+    );
+    assert_eq!(
+        attr_str(&cleaned.attrs, "consentry.command").as_deref(),
+        Some("add ****")
+    );
+    assert_eq!(
+        support::attr_i64(&cleaned.attrs, "process.exit.code"),
+        Some(0)
+    );
 }
 
 fn wait_metric(gw: &Gateway, what: &str, pred: impl Fn(&Gateway) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !pred(gw) {
-        assert!(Instant::now() < deadline, "{what} never showed:\nown metrics:\n{}\nexported:\n{}", gw.own_metrics().text, gw.exported_metrics().text);
+        assert!(
+            Instant::now() < deadline,
+            "{what} never showed:\nown metrics:\n{}\nexported:\n{}",
+            gw.own_metrics().text,
+            gw.exported_metrics().text
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -114,7 +182,10 @@ fn otelcol_drops(body: Vec<u8>, content_type: &str) {
 
     // The collector's own metrics count the spans the filter dropped...
     wait_metric(&gw, "2 spans filtered", |g| {
-        g.own_metrics().sum("otelcol_processor_filter_spans_filtered", &[("filter", "filter/consentry")]) == 2.0
+        g.own_metrics().sum(
+            "otelcol_processor_filter_spans_filtered",
+            &[("filter", "filter/consentry")],
+        ) == 2.0
     });
     // ...and the audit counters the span that needed keys removed and values masked.
     wait_metric(&gw, "the corrected span in the audit counters", |g| {
@@ -124,18 +195,31 @@ fn otelcol_drops(body: Vec<u8>, content_type: &str) {
             .iter()
             .filter(|(n, l, _)| {
                 n == "consentry_gateway_privacy_calls_total"
-                    && l.get("redaction_masked_count").is_some_and(|v| !v.is_empty())
-                    && l.get("redaction_redacted_count").is_some_and(|v| !v.is_empty())
+                    && l.get("redaction_masked_count")
+                        .is_some_and(|v| !v.is_empty())
+                    && l.get("redaction_redacted_count")
+                        .is_some_and(|v| !v.is_empty())
             })
             .map(|(_, _, v)| v)
             .sum();
-        let clean = m.sum("consentry_gateway_privacy_calls_total", &[("redaction_masked_count", ""), ("redaction_redacted_count", "")]);
+        let clean = m.sum(
+            "consentry_gateway_privacy_calls_total",
+            &[
+                ("redaction_masked_count", ""),
+                ("redaction_redacted_count", ""),
+            ],
+        );
         corrected == 1.0 && clean == 1.0
     });
 }
 
 fn all_bad_and_one_good() -> Vec<RawSpan> {
-    vec![tampered(1), foreign_scope(2), missing_command(3), sentinel(4)]
+    vec![
+        tampered(1),
+        foreign_scope(2),
+        missing_command(3),
+        sentinel(4),
+    ]
 }
 
 #[test]
@@ -145,7 +229,10 @@ fn otelcol_gateway_cleans_a_tampered_json_request() {
 
 #[test]
 fn otelcol_gateway_cleans_a_tampered_protobuf_request() {
-    otelcol_drops(to_protobuf(&all_bad_and_one_good()), "application/x-protobuf");
+    otelcol_drops(
+        to_protobuf(&all_bad_and_one_good()),
+        "application/x-protobuf",
+    );
 }
 
 #[test]
@@ -153,7 +240,10 @@ fn rotel_gateway_cleans_a_tampered_protobuf_request() {
     let backend = Collector::start(CollectorKind::Otelcol);
     let gw = Gateway::start_rotel(backend.grpc_port, &[]);
     assert_eq!(gw.kind, GatewayKind::Rotel);
-    let r = gw.post_traces("application/x-protobuf", &to_protobuf(&all_bad_and_one_good()));
+    let r = gw.post_traces(
+        "application/x-protobuf",
+        &to_protobuf(&all_bad_and_one_good()),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     check_backend(&backend, &gw);
     // Rotel has no metrics for this; the processor reports on stderr, counts and key
@@ -161,21 +251,35 @@ fn rotel_gateway_cleans_a_tampered_protobuf_request() {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let log = gw.log();
-        let lines: Vec<&str> = log.lines().filter(|l| l.starts_with("consentry-gateway: ")).collect();
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|l| l.starts_with("consentry-gateway: "))
+            .collect();
         // Running totals: the last line counts everything.
         let done = lines.last().is_some_and(|l| {
-            l.contains("dropped_spans=2 ") && !l.contains("removed_keys=0 ") && !l.contains("masked_values=0")
+            l.contains("dropped_spans=2 ")
+                && !l.contains("removed_keys=0 ")
+                && !l.contains("masked_values=0")
         });
         if done {
             for line in &lines {
-                for secret in PLANTED.iter().filter(|s| !["user.email", "host.name"].contains(s)) {
-                    assert!(!line.contains(secret), "{secret:?} in the gateway's log line: {line}");
+                for secret in PLANTED
+                    .iter()
+                    .filter(|s| !["user.email", "host.name"].contains(s))
+                {
+                    assert!(
+                        !line.contains(secret),
+                        "{secret:?} in the gateway's log line: {line}"
+                    );
                 }
             }
             assert!(lines.iter().any(|l| l.contains("user.email")), "{lines:#?}");
             break;
         }
-        assert!(Instant::now() < deadline, "no complete drop report in Rotel's log:\n{log}");
+        assert!(
+            Instant::now() < deadline,
+            "no complete drop report in Rotel's log:\n{log}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }

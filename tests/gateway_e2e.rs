@@ -6,9 +6,9 @@
 
 #![allow(clippy::type_complexity)]
 
-mod support;
 #[path = "support/gateway.rs"]
 mod gateway;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -17,13 +17,21 @@ use gateway::{Gateway, GatewayOptions};
 use support::{Collector, CollectorKind, Span, Taskr, Transport, attr_str};
 
 const RUNS: [&[&str]; 3] = [
-    &["add", "call alice@example.com about ghp_9fQ2xLr7Tb1mZ0aK4vW8sE3nH6jC5uY2dP0q", "--priority", "high"],
+    &[
+        "add",
+        "call alice@example.com about ghp_9fQ2xLr7Tb1mZ0aK4vW8sE3nH6jC5uY2dP0q",
+        "--priority",
+        "high",
+    ],
     &["list", "--all"],
     &["done", "42"],
 ];
 
 fn manifest_keys() -> BTreeSet<String> {
-    consentry::manifest::attribute_keys().into_iter().map(str::to_owned).collect()
+    consentry::manifest::attribute_keys()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Everything about a span that the gateway must leave alone, keyed by command.
@@ -36,7 +44,11 @@ fn by_command(spans: &[Span]) -> BTreeMap<String, (String, String, i64, Vec<(Str
                 .resource
                 .iter()
                 .map(|(k, v)| (format!("resource {k}"), v.to_string()))
-                .chain(s.attrs.iter().map(|(k, v)| (format!("span {k}"), v.to_string())))
+                .chain(
+                    s.attrs
+                        .iter()
+                        .map(|(k, v)| (format!("span {k}"), v.to_string())),
+                )
                 .collect();
             kv.sort();
             (cmd, (s.name.clone(), s.scope.clone(), s.status_code, kv))
@@ -65,38 +77,77 @@ fn through_gateway(gateway: &Gateway, backend: &Collector, transport: Transport)
     run_all(&Taskr::sending_to(&direct_ep, transport));
     run_all(&Taskr::sending_to(&endpoint, transport));
 
-    let want = direct.wait_for("3 spans sent directly", Duration::from_secs(20), |s| s.len() >= 3);
-    let got = backend.wait_for("3 spans through the gateway", Duration::from_secs(30), |s| s.len() >= 3);
+    let want = direct.wait_for("3 spans sent directly", Duration::from_secs(20), |s| {
+        s.len() >= 3
+    });
+    let got = backend.wait_for(
+        "3 spans through the gateway",
+        Duration::from_secs(30),
+        |s| s.len() >= 3,
+    );
     std::thread::sleep(Duration::from_millis(500));
     let got_now = backend.spans();
-    assert_eq!(got_now.len(), 3, "one span per run, nothing else: {got_now:#?}\ngateway log:\n{}", gateway.log());
+    assert_eq!(
+        got_now.len(),
+        3,
+        "one span per run, nothing else: {got_now:#?}\ngateway log:\n{}",
+        gateway.log()
+    );
 
     let allowed = manifest_keys();
     for s in &got {
         for k in s.resource.keys().chain(s.attrs.keys()) {
-            assert!(allowed.contains(k), "{k} is not in consentry's manifest: {s:#?}");
+            assert!(
+                allowed.contains(k),
+                "{k} is not in consentry's manifest: {s:#?}"
+            );
         }
         assert_eq!(s.scope, "consentry");
     }
     // Per-user and per-run values differ between the two users (install id, session id,
     // and the project id keyed by each install's secret); everything else is identical.
-    const VARYING: [&str; 3] = ["resource consentry.install.id", "resource consentry.session.id", "span consentry.project.id"];
+    const VARYING: [&str; 3] = [
+        "resource consentry.install.id",
+        "resource consentry.session.id",
+        "span consentry.project.id",
+    ];
     let strip = |m: BTreeMap<String, (String, String, i64, Vec<(String, String)>)>| {
         m.into_iter()
             .map(|(c, (n, sc, st, kv))| {
-                (c, (n, sc, st, kv.into_iter().filter(|(k, _)| !VARYING.contains(&k.as_str())).collect::<Vec<_>>()))
+                (
+                    c,
+                    (
+                        n,
+                        sc,
+                        st,
+                        kv.into_iter()
+                            .filter(|(k, _)| !VARYING.contains(&k.as_str()))
+                            .collect::<Vec<_>>(),
+                    ),
+                )
             })
             .collect::<BTreeMap<_, _>>()
     };
-    assert_eq!(strip(by_command(&got)), strip(by_command(&want)), "the gateway changed a legitimate span");
+    assert_eq!(
+        strip(by_command(&got)),
+        strip(by_command(&want)),
+        "the gateway changed a legitimate span"
+    );
     for s in &got {
         assert!(s.resource.contains_key("consentry.install.id"), "{s:#?}");
         assert!(s.resource.contains_key("consentry.session.id"), "{s:#?}");
         assert!(s.attrs.contains_key("consentry.project.id"), "{s:#?}");
     }
     let raw = String::from_utf8_lossy(&backend.raw()).into_owned();
-    for secret in ["alice@example.com", "ghp_9fQ2xLr7Tb1mZ0aK4vW8sE3nH6jC5uY2dP0q", "redaction."] {
-        assert!(!raw.contains(secret), "{secret:?} reached the backend:\n{raw}");
+    for secret in [
+        "alice@example.com",
+        "ghp_9fQ2xLr7Tb1mZ0aK4vW8sE3nH6jC5uY2dP0q",
+        "redaction.",
+    ] {
+        assert!(
+            !raw.contains(secret),
+            "{secret:?} reached the backend:\n{raw}"
+        );
     }
 }
 

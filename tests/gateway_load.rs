@@ -13,15 +13,17 @@
 //! It fails when the gateway dies, accepts nothing, or forwards a different number of
 //! spans than it accepted.
 
-mod support;
 #[path = "support/gateway.rs"]
 mod gateway;
+mod support;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use gateway::{Gateway, GatewayKind, GatewayOptions, HttpConn, RawSpan, Sink, proc_cpu_seconds, to_protobuf};
+use gateway::{
+    Gateway, GatewayKind, GatewayOptions, HttpConn, RawSpan, Sink, proc_cpu_seconds, to_protobuf,
+};
 
 const WORKERS: u64 = 32;
 const PB: &str = "application/x-protobuf";
@@ -46,7 +48,9 @@ impl Step {
 }
 
 fn run_step(port: u16, pid: u32, req_rate: f64, spans_per_req: u64, secs: f64) -> Step {
-    let spans: Vec<RawSpan> = (0..spans_per_req).map(|n| RawSpan::consentry_like("load", n)).collect();
+    let spans: Vec<RawSpan> = (0..spans_per_req)
+        .map(|n| RawSpan::consentry_like("load", n))
+        .collect();
     let body = Arc::new(to_protobuf(&spans));
     let stop = Arc::new(AtomicBool::new(false));
     let results = Arc::new(Mutex::new((0u64, 0u64, 0u64, Vec::<u32>::new())));
@@ -109,7 +113,10 @@ fn run_step(port: u16, pid: u32, req_rate: f64, spans_per_req: u64, secs: f64) -
     let cores = (proc_cpu_seconds(pid) - cpu0) / elapsed;
     let mut r = results.lock().unwrap();
     r.3.sort_unstable();
-    let pct = |p: f64| r.3.get(((r.3.len() as f64 * p) as usize).min(r.3.len().saturating_sub(1))).map_or(0.0, |v| *v as f64 / 1000.0);
+    let pct = |p: f64| {
+        r.3.get(((r.3.len() as f64 * p) as usize).min(r.3.len().saturating_sub(1)))
+            .map_or(0.0, |v| *v as f64 / 1000.0)
+    };
     Step {
         target_spans: req_rate * spans_per_req as f64,
         spans_per_req,
@@ -124,7 +131,13 @@ fn run_step(port: u16, pid: u32, req_rate: f64, spans_per_req: u64, secs: f64) -
     }
 }
 
-fn series(label: &str, gw: &Gateway, spans_per_req: u64, req_rates: &[f64], secs: f64) -> Vec<Step> {
+fn series(
+    label: &str,
+    gw: &Gateway,
+    spans_per_req: u64,
+    req_rates: &[f64],
+    secs: f64,
+) -> Vec<Step> {
     let mut out = Vec::new();
     for &rate in req_rates {
         let step = run_step(gw.http_port, gw.pid(), rate, spans_per_req, secs);
@@ -138,7 +151,11 @@ fn series(label: &str, gw: &Gateway, spans_per_req: u64, req_rates: &[f64], secs
             step.p50_ms,
             step.p99_ms,
             step.cores,
-            if step.cores > 0.0 { step.achieved() / step.cores } else { 0.0 },
+            if step.cores > 0.0 {
+                step.achieved() / step.cores
+            } else {
+                0.0
+            },
             step.rss_mib,
         );
         out.push(step);
@@ -150,21 +167,39 @@ fn series(label: &str, gw: &Gateway, spans_per_req: u64, req_rates: &[f64], secs
 }
 
 fn header() {
-    println!("| gateway, spans/request  | target/s  | spans/s   | refused  | failed | p50 ms  | p99 ms  | cores | spans/core | RSS MiB |");
-    println!("|------------------------|-----------|-----------|----------|--------|---------|---------|-------|------------|---------|");
+    println!(
+        "| gateway, spans/request  | target/s  | spans/s   | refused  | failed | p50 ms  | p99 ms  | cores | spans/core | RSS MiB |"
+    );
+    println!(
+        "|------------------------|-----------|-----------|----------|--------|---------|---------|-------|------------|---------|"
+    );
 }
 
 fn main() {
-    let full = std::env::args().any(|a| a == "--full") || std::env::var_os("CONSENTRY_LOAD_FULL").is_some();
+    let full = std::env::args().any(|a| a == "--full")
+        || std::env::var_os("CONSENTRY_LOAD_FULL").is_some();
     let secs = if full { 5.0 } else { 1.5 };
-    let single: Vec<f64> = if full { vec![250., 500., 1000., 2000., 4000., 8000., 16000.] } else { vec![200., 800.] };
-    let batched: Vec<f64> = if full { vec![20., 50., 100., 200., 400., 800., 1600.] } else { vec![20., 80.] };
+    let single: Vec<f64> = if full {
+        vec![250., 500., 1000., 2000., 4000., 8000., 16000.]
+    } else {
+        vec![200., 800.]
+    };
+    let batched: Vec<f64> = if full {
+        vec![20., 50., 100., 200., 400., 800., 1600.]
+    } else {
+        vec![20., 80.]
+    };
     let machine = std::thread::available_parallelism().map_or(0, |n| n.get());
-    println!("gateway load test ({} run, {secs} s a step, {WORKERS} connections, {machine} CPUs shared by generator, gateway and sink)", if full { "full" } else { "short" });
+    println!(
+        "gateway load test ({} run, {secs} s a step, {WORKERS} connections, {machine} CPUs shared by generator, gateway and sink)",
+        if full { "full" } else { "short" }
+    );
     header();
 
     let sink = Sink::start();
-    let mut gw = Gateway::start(GatewayOptions::forwarding_to(sink.grpc_port).env("CONSENTRY_COLLECTOR_LOG_LEVEL", "warn"));
+    let mut gw = Gateway::start(
+        GatewayOptions::forwarding_to(sink.grpc_port).env("CONSENTRY_COLLECTOR_LOG_LEVEL", "warn"),
+    );
     let mut steps = series("otelcol, 1", &gw, 1, &single, secs);
     steps.extend(series("otelcol, 50", &gw, 50, &batched, secs));
     assert!(gw.alive(), "the gateway died under load:\n{}", gw.log());
@@ -176,12 +211,18 @@ fn main() {
     loop {
         let m = gw.own_metrics();
         let received = m.sum("otelcol_receiver_accepted_spans", &[("transport", "http")]);
-        let sent = m.sum("otelcol_exporter_sent_spans", &[("exporter", "otlp_grpc/vendor")]);
+        let sent = m.sum(
+            "otelcol_exporter_sent_spans",
+            &[("exporter", "otlp_grpc/vendor")],
+        );
         if sent == received && received >= accepted as f64 {
             println!("forwarded {sent} of {received} accepted spans");
             break;
         }
-        assert!(Instant::now() < deadline, "forwarded {sent} of {received} accepted spans ({accepted} acknowledged)");
+        assert!(
+            Instant::now() < deadline,
+            "forwarded {sent} of {received} accepted spans ({accepted} acknowledged)"
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
     drop(gw);

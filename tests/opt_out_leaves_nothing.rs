@@ -19,7 +19,9 @@ impl Trace {
         let log = user.home().join("strace.log");
         let inner = user.command(args);
         let mut c = Command::new("strace");
-        c.args(["-f", "-qq", "-e", "trace=%network,%file,%process", "-o"]).arg(&log).arg(inner.get_program());
+        c.args(["-f", "-qq", "-e", "trace=%network,%file,%process", "-o"])
+            .arg(&log)
+            .arg(inner.get_program());
         c.args(inner.get_args());
         c.env_clear();
         for (k, v) in inner.get_envs() {
@@ -31,18 +33,27 @@ impl Trace {
             c.current_dir(d);
         }
         let out = run_command(c);
-        assert_eq!(out.code, Some(0), "strace is required (Debian package strace): {out:?}");
+        assert_eq!(
+            out.code,
+            Some(0),
+            "strace is required (Debian package strace): {out:?}"
+        );
         assert_eq!(out.stdout, "added task 1\n", "{out:?}");
         assert!(!out.stderr.contains("strace:"), "{out:?}");
         let text = std::fs::read_to_string(&log).expect("strace log");
-        Trace { lines: text.lines().map(str::to_owned).collect() }
+        Trace {
+            lines: text.lines().map(str::to_owned).collect(),
+        }
     }
 
     fn calls(&self, names: &[&str]) -> Vec<&String> {
         self.lines
             .iter()
             .filter(|l| {
-                let call = l.split_once(' ').map_or(l.as_str(), |(_, rest)| rest).trim_start();
+                let call = l
+                    .split_once(' ')
+                    .map_or(l.as_str(), |(_, rest)| rest)
+                    .trim_start();
                 names.iter().any(|n| call.starts_with(&format!("{n}(")))
             })
             .collect()
@@ -57,7 +68,11 @@ impl Trace {
         self.touching(dir)
             .into_iter()
             .filter(|l| {
-                ["O_WRONLY", "O_RDWR", "O_CREAT", "mkdir", "rename", "link", "unlink"].iter().any(|w| l.contains(w))
+                [
+                    "O_WRONLY", "O_RDWR", "O_CREAT", "mkdir", "rename", "link", "unlink",
+                ]
+                .iter()
+                .any(|w| l.contains(w))
             })
             .collect()
     }
@@ -67,27 +82,43 @@ impl Trace {
 /// listens there), with `var=value`.
 fn opted_out_user(var: &str, value: &str) -> Taskr {
     let mut u = Taskr::fresh();
-    u.env("TASKR_TELEMETRY_ENDPOINT", format!("http://127.0.0.1:{}", free_port()));
+    u.env(
+        "TASKR_TELEMETRY_ENDPOINT",
+        format!("http://127.0.0.1:{}", free_port()),
+    );
     u.env(var, value);
     u
 }
 
 fn assert_no_network_or_thread(t: &Trace, why: &str) {
     let net = t.calls(&["socket", "connect", "sendto", "sendmsg"]);
-    assert!(net.is_empty(), "{why}: network calls when opted out: {net:#?}");
+    assert!(
+        net.is_empty(),
+        "{why}: network calls when opted out: {net:#?}"
+    );
     let threads = t.calls(&["clone", "clone3", "fork", "vfork"]);
-    assert!(threads.is_empty(), "{why}: threads or processes when opted out: {threads:#?}");
+    assert!(
+        threads.is_empty(),
+        "{why}: threads or processes when opted out: {threads:#?}"
+    );
 }
 
 #[test]
 fn env_opt_out_touches_no_network_thread_or_config_dir() {
-    for (var, value) in [("DO_NOT_TRACK", "1"), ("TASKR_TELEMETRY_OPTOUT", "true"), ("DO_NOT_TRACK", "")] {
+    for (var, value) in [
+        ("DO_NOT_TRACK", "1"),
+        ("TASKR_TELEMETRY_OPTOUT", "true"),
+        ("DO_NOT_TRACK", ""),
+    ] {
         let user = opted_out_user(var, value);
         let t = Trace::run(&user, &["add", "x"]);
         let why = format!("{var}={value:?}");
         assert_no_network_or_thread(&t, &why);
         let touched = t.touching(&user.config_home());
-        assert!(touched.is_empty(), "{why}: config dir looked at: {touched:#?}");
+        assert!(
+            touched.is_empty(),
+            "{why}: config dir looked at: {touched:#?}"
+        );
         assert!(!user.config_home().exists(), "{why}: config dir created");
     }
 }
@@ -97,13 +128,19 @@ fn flag_and_project_file_opt_out_touch_no_network_or_config_dir() {
     let user = opted_out_user("UNRELATED", "1");
     let t = Trace::run(&user, &["--disable-telemetry", "add", "x"]);
     assert_no_network_or_thread(&t, "--disable-telemetry");
-    assert!(t.touching(&user.config_home()).is_empty(), "the flag decides before any file is read");
+    assert!(
+        t.touching(&user.config_home()).is_empty(),
+        "the flag decides before any file is read"
+    );
 
     let user = opted_out_user("UNRELATED", "1");
     std::fs::write(user.work_dir().join(".telemetry"), "consent: false\n").unwrap();
     let t = Trace::run(&user, &["add", "x"]);
     assert_no_network_or_thread(&t, "project .telemetry");
-    assert!(t.writes_under(&user.config_home()).is_empty(), "writes in the config dir");
+    assert!(
+        t.writes_under(&user.config_home()).is_empty(),
+        "writes in the config dir"
+    );
     assert!(!user.config_home().exists());
 }
 
@@ -115,18 +152,34 @@ fn settings_file_opt_out_only_reads_the_settings_file() {
     assert_no_network_or_thread(&t, "settings file");
     let writes = t.writes_under(&user.config_home());
     assert!(writes.is_empty(), "writes in the config dir: {writes:#?}");
-    let files: Vec<_> = std::fs::read_dir(user.config_dir()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let files: Vec<_> = std::fs::read_dir(user.config_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(files, ["telemetry.toml"], "only the settings file exists");
 }
 
 #[test]
 fn positive_control_an_opted_in_run_is_seen_connecting() {
     // Proves the trace would catch a breach: the same run, opted in, connects.
-    let user = Taskr::sending_to(&format!("http://127.0.0.1:{}", free_port()), Transport::Http);
+    let user = Taskr::sending_to(
+        &format!("http://127.0.0.1:{}", free_port()),
+        Transport::Http,
+    );
     let t = Trace::run(&user, &["add", "x"]);
-    assert!(!t.calls(&["connect"]).is_empty(), "strace did not see the connect of an opted-in run: {:#?}", t.lines);
-    assert!(!t.calls(&["clone", "clone3"]).is_empty(), "strace did not see the export thread");
-    assert!(!t.writes_under(&user.config_home()).is_empty(), "install id write not seen");
+    assert!(
+        !t.calls(&["connect"]).is_empty(),
+        "strace did not see the connect of an opted-in run: {:#?}",
+        t.lines
+    );
+    assert!(
+        !t.calls(&["clone", "clone3"]).is_empty(),
+        "strace did not see the export thread"
+    );
+    assert!(
+        !t.writes_under(&user.config_home()).is_empty(),
+        "install id write not seen"
+    );
 }
 
 #[test]
@@ -136,6 +189,13 @@ fn the_notice_run_sends_nothing_and_opens_no_socket() {
     let t = Trace::run(&user, &["add", "x"]);
     assert_no_network_or_thread(&t, "notice run");
     let _ = log;
-    let files: Vec<_> = std::fs::read_dir(user.config_dir()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(files, ["telemetry.toml"], "the notice run records the notice and makes no id");
+    let files: Vec<_> = std::fs::read_dir(user.config_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        files,
+        ["telemetry.toml"],
+        "the notice run records the notice and makes no id"
+    );
 }

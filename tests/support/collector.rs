@@ -43,10 +43,18 @@ impl Collector {
             let dir = tempfile::tempdir().expect("tempdir");
             let (grpc_port, http_port) = (free_port(), free_port());
             let child = spawn_otelcol(dir.path(), grpc_port, http_port);
-            let mut c = Collector { grpc_port, http_port, dir, child, downstream: None };
+            let mut c = Collector {
+                grpc_port,
+                http_port,
+                dir,
+                child,
+                downstream: None,
+            };
             match c.ready() {
                 Ok(()) => return c,
-                Err(why) if attempt < 3 => eprintln!("collector start attempt {attempt} failed: {why}"),
+                Err(why) if attempt < 3 => {
+                    eprintln!("collector start attempt {attempt} failed: {why}")
+                }
                 Err(why) => panic!("{why}"),
             }
         }
@@ -85,7 +93,13 @@ impl Collector {
         let (grpc_port, http_port) = (free_port(), free_port());
         let log = std::fs::File::create(dir.path().join("collector.log")).expect("log file");
         let child = Command::new(rotel_binary())
-            .args(["start", "--exporter", "otlp", "--otlp-exporter-protocol", "grpc"])
+            .args([
+                "start",
+                "--exporter",
+                "otlp",
+                "--otlp-exporter-protocol",
+                "grpc",
+            ])
             .arg("--otlp-grpc-endpoint")
             .arg(format!("127.0.0.1:{grpc_port}"))
             .arg("--otlp-http-endpoint")
@@ -99,7 +113,13 @@ impl Collector {
             .stderr(log)
             .spawn()
             .expect("start rotel-agent");
-        let mut c = Collector { grpc_port, http_port, dir, child, downstream: Some(Box::new(downstream)) };
+        let mut c = Collector {
+            grpc_port,
+            http_port,
+            dir,
+            child,
+            downstream: Some(Box::new(downstream)),
+        };
         c.wait_ready();
         c
     }
@@ -114,13 +134,19 @@ impl Collector {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().expect("collector status") {
-                return Err(format!("collector exited at start ({status}):\n{}", self.log()));
+                return Err(format!(
+                    "collector exited at start ({status}):\n{}",
+                    self.log()
+                ));
             }
             if listening(self.grpc_port) && listening(self.http_port) {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                return Err(format!("collector not listening after 30 s:\n{}", self.log()));
+                return Err(format!(
+                    "collector not listening after 30 s:\n{}",
+                    self.log()
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -152,7 +178,12 @@ impl Collector {
     }
 
     /// Waits (bounded) until `pred` holds for the received spans, then returns them.
-    pub fn wait_for(&self, what: &str, timeout: Duration, pred: impl Fn(&[Span]) -> bool) -> Vec<Span> {
+    pub fn wait_for(
+        &self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&[Span]) -> bool,
+    ) -> Vec<Span> {
         let deadline = Instant::now() + timeout;
         loop {
             let spans = self.spans();
@@ -160,7 +191,11 @@ impl Collector {
                 return spans;
             }
             if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; have {} spans:\n{spans:#?}\ncollector log:\n{}", spans.len(), self.log());
+                panic!(
+                    "timed out waiting for {what}; have {} spans:\n{spans:#?}\ncollector log:\n{}",
+                    spans.len(),
+                    self.log()
+                );
             }
             std::thread::sleep(Duration::from_millis(25));
         }
@@ -168,9 +203,11 @@ impl Collector {
 
     /// Waits until a span whose `process.command_args` contains `marker` arrived.
     pub fn wait_for_marker(&self, marker: &str) -> Vec<Span> {
-        self.wait_for(&format!("span with {marker}"), Duration::from_secs(20), |s| {
-            s.iter().any(|s| s.args().iter().any(|a| a == marker))
-        })
+        self.wait_for(
+            &format!("span with {marker}"),
+            Duration::from_secs(20),
+            |s| s.iter().any(|s| s.args().iter().any(|a| a == marker)),
+        )
     }
 
     pub fn log(&self) -> String {
@@ -198,7 +235,11 @@ impl Drop for Collector {
 }
 
 fn spawn_otelcol(dir: &Path, grpc_port: u16, http_port: u16) -> Child {
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("collector.log")).expect("log");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("collector.log"))
+        .expect("log");
     Command::new(otelcol_binary())
         .arg("--config")
         .arg(repo_root().join("collector-config/local.yaml"))
@@ -220,7 +261,11 @@ pub fn listening(port: u16) -> bool {
 
 /// A port that was free a moment ago on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The ocb-built collector: `CONSENTRY_OTELCOL`, else `scripts/build-collector.sh`
@@ -236,7 +281,10 @@ pub fn otelcol_binary() -> PathBuf {
             .stderr(Stdio::inherit())
             .output()
             .expect("run scripts/build-collector.sh");
-        assert!(out.status.success(), "building the collector failed; see stderr");
+        assert!(
+            out.status.success(),
+            "building the collector failed; see stderr"
+        );
         PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
     })
     .clone()
@@ -249,9 +297,15 @@ pub fn rotel_binary() -> PathBuf {
         return PathBuf::from(p);
     }
     let out = Command::new("python3")
-        .args(["-c", "import os, rotel; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))"])
+        .args([
+            "-c",
+            "import os, rotel; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))",
+        ])
         .output()
         .expect("run python3");
-    assert!(out.status.success(), "the rotel package is not installed (pip install rotel==0.0.1a15)");
+    assert!(
+        out.status.success(),
+        "the rotel package is not installed (pip install rotel==0.0.1a15)"
+    );
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }

@@ -106,7 +106,10 @@ fn serve(mut conn: TcpStream, mode: Mode, upstream: u16) {
         }
         Mode::Status(code, headers) => {
             read_http_request(&mut conn);
-            let _ = write!(conn, "HTTP/1.1 {code} Status\r\ncontent-length: 0\r\nconnection: close\r\n{headers}\r\n");
+            let _ = write!(
+                conn,
+                "HTTP/1.1 {code} Status\r\ncontent-length: 0\r\nconnection: close\r\n{headers}\r\n"
+            );
         }
         Mode::Garbage => {
             read_http_request(&mut conn);
@@ -143,7 +146,9 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn forward(client: TcpStream, upstream: u16) {
-    let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else { return };
+    let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+        return;
+    };
     let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
     let up = std::thread::spawn(move || {
         let mut client = client;

@@ -52,7 +52,10 @@ impl GatewayOptions {
         GatewayOptions {
             destinations: vec!["forward-otlp.yaml"],
             env: vec![
-                ("CONSENTRY_FORWARD_OTLP_ENDPOINT".into(), format!("127.0.0.1:{backend_grpc_port}")),
+                (
+                    "CONSENTRY_FORWARD_OTLP_ENDPOINT".into(),
+                    format!("127.0.0.1:{backend_grpc_port}"),
+                ),
                 ("CONSENTRY_FORWARD_OTLP_INSECURE".into(), "true".into()),
             ],
         }
@@ -92,27 +95,56 @@ impl Gateway {
         let mut cmd = Command::new("bash");
         cmd.arg(config_path("rotel/run.sh")).arg("gateway");
         let mut env: Vec<(String, String)> = vec![
-            ("CONSENTRY_FORWARD_OTLP_ENDPOINT".into(), format!("http://127.0.0.1:{backend_grpc_port}")),
-            ("CONSENTRY_ROTEL".into(), rotel_binary().display().to_string()),
+            (
+                "CONSENTRY_FORWARD_OTLP_ENDPOINT".into(),
+                format!("http://127.0.0.1:{backend_grpc_port}"),
+            ),
+            (
+                "CONSENTRY_ROTEL".into(),
+                rotel_binary().display().to_string(),
+            ),
             ("CONSENTRY_BATCH_TIMEOUT".into(), "100ms".into()),
         ];
-        env.extend(extra_env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        env.extend(
+            extra_env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         Self::spawn(GatewayKind::Rotel, cmd, dir, &env)
     }
 
-    fn spawn(kind: GatewayKind, mut cmd: Command, dir: tempfile::TempDir, env: &[(String, String)]) -> Gateway {
-        let (grpc_port, http_port, health_port, prometheus_port, telemetry_port) =
-            (free_port(), free_port(), free_port(), free_port(), free_port());
+    fn spawn(
+        kind: GatewayKind,
+        mut cmd: Command,
+        dir: tempfile::TempDir,
+        env: &[(String, String)],
+    ) -> Gateway {
+        let (grpc_port, http_port, health_port, prometheus_port, telemetry_port) = (
+            free_port(),
+            free_port(),
+            free_port(),
+            free_port(),
+            free_port(),
+        );
         let log = std::fs::File::create(dir.path().join("gateway.log")).expect("log file");
         cmd.env("CONSENTRY_OTLP_GRPC", format!("127.0.0.1:{grpc_port}"))
             .env("CONSENTRY_OTLP_HTTP", format!("127.0.0.1:{http_port}"))
-            .env("CONSENTRY_HEALTH_ENDPOINT", format!("127.0.0.1:{health_port}"))
-            .env("CONSENTRY_PROMETHEUS_ENDPOINT", format!("127.0.0.1:{prometheus_port}"))
+            .env(
+                "CONSENTRY_HEALTH_ENDPOINT",
+                format!("127.0.0.1:{health_port}"),
+            )
+            .env(
+                "CONSENTRY_PROMETHEUS_ENDPOINT",
+                format!("127.0.0.1:{prometheus_port}"),
+            )
             .env("CONSENTRY_TELEMETRY_HOST", "127.0.0.1")
             .env("CONSENTRY_TELEMETRY_PORT", telemetry_port.to_string())
             .env("CONSENTRY_METRICS_FLUSH_INTERVAL", "500ms")
             .env("CONSENTRY_BATCH_TIMEOUT", "200ms")
-            .env("CONSENTRY_FILE_PATH", dir.path().join("gateway-spans.jsonl"));
+            .env(
+                "CONSENTRY_FILE_PATH",
+                dir.path().join("gateway-spans.jsonl"),
+            );
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -122,7 +154,16 @@ impl Gateway {
             .stderr(log)
             .spawn()
             .expect("start gateway");
-        let mut g = Gateway { kind, grpc_port, http_port, health_port, prometheus_port, telemetry_port, dir, child };
+        let mut g = Gateway {
+            kind,
+            grpc_port,
+            http_port,
+            health_port,
+            prometheus_port,
+            telemetry_port,
+            dir,
+            child,
+        };
         g.wait_ready();
         g
     }
@@ -138,14 +179,16 @@ impl Gateway {
                 GatewayKind::Otelcol => {
                     matches!(http_get(self.health_port, "/"), Ok((200, _)))
                 }
-                GatewayKind::Rotel => {
-                    listening(self.grpc_port) && listening(self.http_port)
-                }
+                GatewayKind::Rotel => listening(self.grpc_port) && listening(self.http_port),
             };
             if ready {
                 return;
             }
-            assert!(Instant::now() < deadline, "gateway not ready after 30 s:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "gateway not ready after 30 s:\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -177,8 +220,13 @@ impl Gateway {
 
     /// POSTs an OTLP/HTTP traces request.
     pub fn post_traces(&self, content_type: &str, body: &[u8]) -> HttpResponse {
-        http_post(self.http_port, "/v1/traces", &[("Content-Type", content_type)], body)
-            .unwrap_or_else(|e| panic!("POST to the gateway failed: {e}\n{}", self.log()))
+        http_post(
+            self.http_port,
+            "/v1/traces",
+            &[("Content-Type", content_type)],
+            body,
+        )
+        .unwrap_or_else(|e| panic!("POST to the gateway failed: {e}\n{}", self.log()))
     }
 
     /// The collector's own metrics (Prometheus text), parsed.
@@ -246,12 +294,17 @@ impl Metrics {
 
     pub fn parse(text: &str) -> Metrics {
         let mut samples = Vec::new();
-        for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
             let (head, value) = match line.rsplit_once(' ') {
                 Some(x) => x,
                 None => continue,
             };
-            let Ok(value) = value.parse::<f64>() else { continue };
+            let Ok(value) = value.parse::<f64>() else {
+                continue;
+            };
             let (name, labels) = match head.split_once('{') {
                 Some((n, l)) => (n, l.trim_end_matches('}')),
                 None => (head, ""),
@@ -260,12 +313,18 @@ impl Metrics {
             // Label values here never hold `",`; a simple split is enough.
             for pair in labels.split("\",").filter(|p| !p.is_empty()) {
                 if let Some((k, v)) = pair.split_once("=\"") {
-                    map.insert(k.trim_matches(',').to_owned(), v.trim_end_matches('"').to_owned());
+                    map.insert(
+                        k.trim_matches(',').to_owned(),
+                        v.trim_end_matches('"').to_owned(),
+                    );
                 }
             }
             samples.push((name.to_owned(), map, value));
         }
-        Metrics { samples, text: text.to_owned() }
+        Metrics {
+            samples,
+            text: text.to_owned(),
+        }
     }
 
     /// Sum of the samples of `name` whose labels include every pair in `labels` (a
@@ -273,7 +332,12 @@ impl Metrics {
     pub fn sum(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
         self.samples
             .iter()
-            .filter(|(n, l, _)| n == name && labels.iter().all(|(k, v)| l.get(*k).map_or("", String::as_str) == *v))
+            .filter(|(n, l, _)| {
+                n == name
+                    && labels
+                        .iter()
+                        .all(|(k, v)| l.get(*k).map_or("", String::as_str) == *v)
+            })
             .map(|(_, _, v)| v)
             .sum()
     }
@@ -306,11 +370,23 @@ impl HttpConn {
         s.set_read_timeout(Some(timeout))?;
         s.set_write_timeout(Some(timeout))?;
         s.set_nodelay(true)?;
-        Ok(HttpConn { port, reader: BufReader::new(s) })
+        Ok(HttpConn {
+            port,
+            reader: BufReader::new(s),
+        })
     }
 
-    pub fn post(&mut self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> std::io::Result<HttpResponse> {
-        let mut req = format!("POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\n", self.port, body.len());
+    pub fn post(
+        &mut self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> std::io::Result<HttpResponse> {
+        let mut req = format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\n",
+            self.port,
+            body.len()
+        );
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -322,7 +398,10 @@ impl HttpConn {
     }
 
     pub fn get(&mut self, path: &str) -> std::io::Result<HttpResponse> {
-        let req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n", self.port);
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
+            self.port
+        );
         self.reader.get_mut().write_all(req.as_bytes())?;
         self.read_response()
     }
@@ -331,9 +410,16 @@ impl HttpConn {
         let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_owned());
         let mut line = String::new();
         if self.reader.read_line(&mut line)? == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "connection closed",
+            ));
         }
-        let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| bad(&line))?;
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| bad(&line))?;
         let (mut len, mut chunked) = (None, false);
         loop {
             line.clear();
@@ -354,7 +440,8 @@ impl HttpConn {
             loop {
                 line.clear();
                 self.reader.read_line(&mut line)?;
-                let n = usize::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16).map_err(|_| bad("chunk"))?;
+                let n = usize::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16)
+                    .map_err(|_| bad("chunk"))?;
                 let mut chunk = vec![0; n + 2];
                 self.reader.read_exact(&mut chunk)?;
                 if n == 0 {
@@ -370,7 +457,12 @@ impl HttpConn {
     }
 }
 
-pub fn http_post(port: u16, path: &str, headers: &[(&str, &str)], body: &[u8]) -> std::io::Result<HttpResponse> {
+pub fn http_post(
+    port: u16,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<HttpResponse> {
     HttpConn::connect(port, Duration::from_secs(15))?.post(path, headers, body)
 }
 
@@ -422,7 +514,10 @@ impl RawSpan {
                 ("os.type".into(), s("linux")),
                 ("os.version".into(), s("6.1.0-18-amd64")),
                 ("host.arch".into(), s("amd64")),
-                ("consentry.install.id".into(), s("0b6c2a4e-5f0d-4b8e-9a57-3d1e2f9c7a10")),
+                (
+                    "consentry.install.id".into(),
+                    s("0b6c2a4e-5f0d-4b8e-9a57-3d1e2f9c7a10"),
+                ),
             ],
             scope: "consentry".into(),
             name: "taskr".into(),
@@ -433,7 +528,10 @@ impl RawSpan {
             attrs: vec![
                 ("process.executable.name".into(), s("taskr")),
                 ("consentry.command".into(), s(command)),
-                ("process.command_args".into(), Val::Strs(vec!["taskr".into(), command.into(), "*****".into()])),
+                (
+                    "process.command_args".into(),
+                    Val::Strs(vec!["taskr".into(), command.into(), "*****".into()]),
+                ),
                 ("process.exit.code".into(), Val::Int(0)),
             ],
             events: Vec::new(),
@@ -449,12 +547,17 @@ fn json_val(v: &Val) -> serde_json::Value {
     match v {
         Val::Str(s) => serde_json::json!({ "stringValue": s }),
         Val::Int(i) => serde_json::json!({ "intValue": i.to_string() }),
-        Val::Strs(a) => serde_json::json!({ "arrayValue": { "values": a.iter().map(|s| serde_json::json!({ "stringValue": s })).collect::<Vec<_>>() } }),
+        Val::Strs(a) => {
+            serde_json::json!({ "arrayValue": { "values": a.iter().map(|s| serde_json::json!({ "stringValue": s })).collect::<Vec<_>>() } })
+        }
     }
 }
 
 fn json_attrs(a: &[(String, Val)]) -> serde_json::Value {
-    a.iter().map(|(k, v)| serde_json::json!({ "key": k, "value": json_val(v) })).collect::<Vec<_>>().into()
+    a.iter()
+        .map(|(k, v)| serde_json::json!({ "key": k, "value": json_val(v) }))
+        .collect::<Vec<_>>()
+        .into()
 }
 
 /// OTLP/JSON ExportTraceServiceRequest, one resource per span.
@@ -593,7 +696,11 @@ pub fn generated_block(text: &str, name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut inside = false;
     for line in text.lines() {
-        if line.contains(&format!("BEGIN GENERATED {name} ")) || line.trim_end().ends_with(&format!("BEGIN GENERATED {name}")) {
+        if line.contains(&format!("BEGIN GENERATED {name} "))
+            || line
+                .trim_end()
+                .ends_with(&format!("BEGIN GENERATED {name}"))
+        {
             inside = true;
         } else if line.contains(&format!("END GENERATED {name}")) {
             inside = false;
@@ -644,9 +751,19 @@ impl Sink {
             .stderr(log)
             .spawn()
             .expect("start rotel-agent");
-        let sink = Sink { grpc_port, http_port, child, dir };
+        let sink = Sink {
+            grpc_port,
+            http_port,
+            child,
+            dir,
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(&([127, 0, 0, 1], grpc_port).into(), Duration::from_millis(200)).is_err() {
+        while TcpStream::connect_timeout(
+            &([127, 0, 0, 1], grpc_port).into(),
+            Duration::from_millis(200),
+        )
+        .is_err()
+        {
             assert!(Instant::now() < deadline, "sink not listening");
             std::thread::sleep(Duration::from_millis(50));
         }

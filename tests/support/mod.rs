@@ -3,7 +3,13 @@
 //!
 //! A collector that cannot be found or started fails the test; nothing is skipped.
 
-#![allow(dead_code, unreachable_pub, unused_imports, clippy::type_complexity, clippy::let_and_return)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    unused_imports,
+    clippy::type_complexity,
+    clippy::let_and_return
+)]
 
 pub mod collector;
 pub mod fault;
@@ -18,7 +24,10 @@ use std::path::PathBuf;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 pub mod scenarios;

@@ -26,7 +26,12 @@ fn attrs(list: Option<&Value>) -> BTreeMap<String, Value> {
     list.and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .map(|kv| (kv["key"].as_str().unwrap_or_default().to_owned(), kv["value"].clone()))
+        .map(|kv| {
+            (
+                kv["key"].as_str().unwrap_or_default().to_owned(),
+                kv["value"].clone(),
+            )
+        })
         .collect()
 }
 
@@ -34,7 +39,9 @@ pub fn parse_lines(bytes: &[u8]) -> Vec<Span> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let Ok(req) = serde_json::from_str::<Value>(line) else { continue };
+        let Ok(req) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
         for rs in req["resourceSpans"].as_array().into_iter().flatten() {
             let resource = attrs(rs["resource"].get("attributes"));
             for ss in rs["scopeSpans"].as_array().into_iter().flatten() {
@@ -57,7 +64,10 @@ pub fn parse_lines(bytes: &[u8]) -> Vec<Span> {
 }
 
 pub fn attr_str(map: &BTreeMap<String, Value>, key: &str) -> Option<String> {
-    map.get(key)?.get("stringValue")?.as_str().map(str::to_owned)
+    map.get(key)?
+        .get("stringValue")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 pub fn attr_i64(map: &BTreeMap<String, Value>, key: &str) -> Option<i64> {

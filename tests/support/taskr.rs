@@ -37,24 +37,37 @@ impl Taskr {
     pub fn new() -> Taskr {
         let t = Taskr::fresh();
         let first = t.run(&["list"]);
-        assert_eq!((first.code, first.stdout.as_str()), (Some(0), ""), "{first:?}");
-        assert!(first.stderr.starts_with("Telemetry\n---------\n"), "first run shows the notice: {first:?}");
+        assert_eq!(
+            (first.code, first.stdout.as_str()),
+            (Some(0), ""),
+            "{first:?}"
+        );
+        assert!(
+            first.stderr.starts_with("Telemetry\n---------\n"),
+            "first run shows the notice: {first:?}"
+        );
         t
     }
 
     /// A user who has never run taskr.
     pub fn fresh() -> Taskr {
-        Taskr { home: tempfile::tempdir().expect("home"), envs: Vec::new() }
+        Taskr {
+            home: tempfile::tempdir().expect("home"),
+            envs: Vec::new(),
+        }
     }
 
     /// A user (past the notice) whose taskr sends to `endpoint` over `transport`.
     pub fn sending_to(endpoint: &str, transport: Transport) -> Taskr {
         let mut t = Taskr::new();
         t.env("TASKR_TELEMETRY_ENDPOINT", endpoint);
-        t.env("TASKR_TELEMETRY_PROTOCOL", match transport {
-            Transport::Http => "http/protobuf",
-            Transport::Grpc => "grpc",
-        });
+        t.env(
+            "TASKR_TELEMETRY_PROTOCOL",
+            match transport {
+                Transport::Http => "http/protobuf",
+                Transport::Grpc => "grpc",
+            },
+        );
         t
     }
 

@@ -31,7 +31,10 @@ enum Override {
 impl SchemaBuilder {
     /// Starts from `cmd`, for example `Cli::command()` with clap's derive.
     pub fn new(cmd: Command) -> Self {
-        SchemaBuilder { cmd, overrides: Vec::new() }
+        SchemaBuilder {
+            cmd,
+            overrides: Vec::new(),
+        }
     }
 
     /// Sends the value of argument `id` in clear: restricted to its possible values
@@ -69,7 +72,9 @@ impl SchemaBuilder {
     }
 
     fn spec(&self, cmd: &Command) -> CommandSpec {
-        let mut spec = cmd.get_all_aliases().fold(CommandSpec::new(cmd.get_name()), CommandSpec::alias);
+        let mut spec = cmd
+            .get_all_aliases()
+            .fold(CommandSpec::new(cmd.get_name()), CommandSpec::alias);
         for arg in cmd.get_arguments().filter(|a| !a.is_positional()) {
             if let Some(opt) = self.option(arg) {
                 spec = spec.option(opt);
@@ -84,7 +89,8 @@ impl SchemaBuilder {
             }
             spec = spec.positional(param);
         }
-        cmd.get_subcommands().fold(spec, |spec, sub| spec.subcommand(self.spec(sub)))
+        cmd.get_subcommands()
+            .fold(spec, |spec, sub| spec.subcommand(self.spec(sub)))
     }
 
     fn option(&self, arg: &Arg) -> Option<Opt> {
@@ -93,8 +99,16 @@ impl SchemaBuilder {
             (None, Some(short)) => Opt::short_only(short),
             (None, None) => return None,
         };
-        opt = arg.get_all_aliases().unwrap_or_default().into_iter().fold(opt, Opt::alias);
-        opt = arg.get_all_short_aliases().unwrap_or_default().into_iter().fold(opt, Opt::short);
+        opt = arg
+            .get_all_aliases()
+            .unwrap_or_default()
+            .into_iter()
+            .fold(opt, Opt::alias);
+        opt = arg
+            .get_all_short_aliases()
+            .unwrap_or_default()
+            .into_iter()
+            .fold(opt, Opt::short);
         if takes_values(arg) {
             opt = opt.value(self.policy(arg));
             if let Some(range) = arg.get_num_args() {
@@ -114,9 +128,17 @@ impl SchemaBuilder {
         let possible: Vec<String> = arg
             .get_possible_values()
             .iter()
-            .flat_map(|v| v.get_name_and_aliases().map(str::to_owned).collect::<Vec<_>>())
+            .flat_map(|v| {
+                v.get_name_and_aliases()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
             .collect();
-        let chosen = self.overrides.iter().find(|(id, _)| id == arg.get_id().as_str()).map(|(_, o)| *o);
+        let chosen = self
+            .overrides
+            .iter()
+            .find(|(id, _)| id == arg.get_id().as_str())
+            .map(|(_, o)| *o);
         match (chosen, possible.is_empty()) {
             (Some(Override::Hash), _) => Policy::Hashed,
             (Some(Override::NameOnly), _) | (None, true) => Policy::NameOnly,

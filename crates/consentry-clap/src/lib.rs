@@ -38,4 +38,6 @@ mod derive;
 mod telemetry;
 
 pub use derive::{SchemaBuilder, schema};
-pub use telemetry::{DISABLE_TELEMETRY, TELEMETRY, TelemetryAction, augment, disable_flag, telemetry_action};
+pub use telemetry::{
+    DISABLE_TELEMETRY, TELEMETRY, TelemetryAction, augment, disable_flag, telemetry_action,
+};

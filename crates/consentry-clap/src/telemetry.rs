@@ -27,10 +27,26 @@ pub enum TelemetryAction {
 }
 
 const ACTIONS: [(&str, TelemetryAction, &str); 4] = [
-    ("status", TelemetryAction::Status, "Show whether telemetry is on and which setting decided it"),
-    ("enable", TelemetryAction::Enable, "Turn telemetry on in the user settings file"),
-    ("disable", TelemetryAction::Disable, "Turn telemetry off in the user settings file and delete the install id"),
-    ("show", TelemetryAction::Show, "Print what would be sent about this run, and send nothing"),
+    (
+        "status",
+        TelemetryAction::Status,
+        "Show whether telemetry is on and which setting decided it",
+    ),
+    (
+        "enable",
+        TelemetryAction::Enable,
+        "Turn telemetry on in the user settings file",
+    ),
+    (
+        "disable",
+        TelemetryAction::Disable,
+        "Turn telemetry off in the user settings file and delete the install id",
+    ),
+    (
+        "show",
+        TelemetryAction::Show,
+        "Print what would be sent about this run, and send nothing",
+    ),
 ];
 
 /// Adds a global `--disable-telemetry` flag and a `telemetry` subcommand with
@@ -46,17 +62,28 @@ pub fn augment(cmd: Command) -> Command {
         .global(true)
         .action(ArgAction::SetTrue)
         .help("Send no telemetry for this run");
-    let actions = ACTIONS.iter().map(|(name, _, about)| Command::new(*name).about(*about));
+    let actions = ACTIONS
+        .iter()
+        .map(|(name, _, about)| Command::new(*name).about(*about));
     cmd.arg(flag).subcommand(
-        Command::new(TELEMETRY).about("See or change what is sent about the use of this tool").subcommands(actions),
+        Command::new(TELEMETRY)
+            .about("See or change what is sent about the use of this tool")
+            .subcommands(actions),
     )
 }
 
 /// The telemetry action chosen, when the command line was `<tool> telemetry ...`.
 pub fn telemetry_action(matches: &ArgMatches) -> Option<TelemetryAction> {
-    let (TELEMETRY, sub) = matches.subcommand()? else { return None };
-    let Some(name) = sub.subcommand_name() else { return Some(TelemetryAction::Status) };
-    ACTIONS.iter().find(|(n, _, _)| *n == name).map(|(_, action, _)| *action)
+    let (TELEMETRY, sub) = matches.subcommand()? else {
+        return None;
+    };
+    let Some(name) = sub.subcommand_name() else {
+        return Some(TelemetryAction::Status);
+    };
+    ACTIONS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, action, _)| *action)
 }
 
 /// Whether `--disable-telemetry` was given, before or after any subcommand. False when
@@ -64,7 +91,12 @@ pub fn telemetry_action(matches: &ArgMatches) -> Option<TelemetryAction> {
 pub fn disable_flag(matches: &ArgMatches) -> bool {
     let mut level = Some(matches);
     while let Some(m) = level {
-        if m.try_get_one::<bool>(DISABLE_TELEMETRY).ok().flatten().copied().unwrap_or(false) {
+        if m.try_get_one::<bool>(DISABLE_TELEMETRY)
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or(false)
+        {
             return true;
         }
         level = m.subcommand().map(|(_, sub)| sub);

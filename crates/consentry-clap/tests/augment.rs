@@ -8,12 +8,16 @@ fn tool() -> Command {
     augment(
         Command::new("tool")
             .subcommand(Command::new("run").arg(Arg::new("target")))
-            .subcommand(Command::new("remote").subcommand(Command::new("add").arg(Arg::new("name")))),
+            .subcommand(
+                Command::new("remote").subcommand(Command::new("add").arg(Arg::new("name"))),
+            ),
     )
 }
 
 fn parse(args: &[&str]) -> clap::ArgMatches {
-    tool().try_get_matches_from(std::iter::once("tool").chain(args.iter().copied())).expect("valid command line")
+    tool()
+        .try_get_matches_from(std::iter::once("tool").chain(args.iter().copied()))
+        .expect("valid command line")
 }
 
 #[test]
@@ -29,24 +33,42 @@ fn each_action() {
         ("disable", TelemetryAction::Disable),
         ("show", TelemetryAction::Show),
     ] {
-        assert_eq!(telemetry_action(&parse(&["telemetry", word])), Some(action), "{word}");
+        assert_eq!(
+            telemetry_action(&parse(&["telemetry", word])),
+            Some(action),
+            "{word}"
+        );
     }
-    assert_eq!(telemetry_action(&parse(&["telemetry"])), Some(TelemetryAction::Status));
+    assert_eq!(
+        telemetry_action(&parse(&["telemetry"])),
+        Some(TelemetryAction::Status)
+    );
     assert_eq!(telemetry_action(&parse(&["run", "x"])), None);
-    assert!(tool().try_get_matches_from(["tool", "telemetry", "nope"]).is_err());
+    assert!(
+        tool()
+            .try_get_matches_from(["tool", "telemetry", "nope"])
+            .is_err()
+    );
 }
 
 #[test]
 fn disable_flag_anywhere() {
     assert!(disable_flag(&parse(&["--disable-telemetry", "run"])));
     assert!(disable_flag(&parse(&["run", "--disable-telemetry", "x"])));
-    assert!(disable_flag(&parse(&["remote", "add", "n", "--disable-telemetry"])));
+    assert!(disable_flag(&parse(&[
+        "remote",
+        "add",
+        "n",
+        "--disable-telemetry"
+    ])));
     assert!(!disable_flag(&parse(&["remote", "add", "n"])));
 }
 
 #[test]
 fn disable_flag_is_false_without_augment() {
-    let m = Command::new("plain").try_get_matches_from(["plain"]).expect("valid");
+    let m = Command::new("plain")
+        .try_get_matches_from(["plain"])
+        .expect("valid");
     assert!(!disable_flag(&m));
 }
 
@@ -56,5 +78,10 @@ fn the_derived_schema_knows_them() {
     let m = schema.mask(["telemetry", "disable", "--disable-telemetry"], None);
     assert_eq!(m.command_path, ["telemetry", "disable"]);
     assert_eq!(m.args, ["telemetry", "disable", "--disable-telemetry"]);
-    assert_eq!(schema.mask(["run", "secret", "--disable-telemetry"], None).args, ["run", MASK, "--disable-telemetry"]);
+    assert_eq!(
+        schema
+            .mask(["run", "secret", "--disable-telemetry"], None)
+            .args,
+        ["run", MASK, "--disable-telemetry"]
+    );
 }

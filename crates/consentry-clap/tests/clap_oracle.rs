@@ -7,37 +7,100 @@ use proptest::prelude::*;
 fn tool() -> Command {
     Command::new("tool")
         .arg(Arg::new("config").short('C').long("config").global(true))
-        .arg(Arg::new("verbose").short('v').long("verbose").action(ArgAction::Count).global(true))
+        .arg(
+            Arg::new("verbose")
+                .short('v')
+                .long("verbose")
+                .action(ArgAction::Count)
+                .global(true),
+        )
         .subcommand(
             Command::new("add")
                 .visible_alias("a")
                 .arg(Arg::new("title"))
-                .arg(Arg::new("priority").short('p').long("priority").value_parser(["low", "high"]))
-                .arg(Arg::new("tag").short('t').long("tag").action(ArgAction::Append))
-                .arg(Arg::new("all").short('a').long("all").action(ArgAction::SetTrue)),
+                .arg(
+                    Arg::new("priority")
+                        .short('p')
+                        .long("priority")
+                        .value_parser(["low", "high"]),
+                )
+                .arg(
+                    Arg::new("tag")
+                        .short('t')
+                        .long("tag")
+                        .action(ArgAction::Append),
+                )
+                .arg(
+                    Arg::new("all")
+                        .short('a')
+                        .long("all")
+                        .action(ArgAction::SetTrue),
+                ),
         )
         .subcommand(
             Command::new("remote")
-                .subcommand(Command::new("add").arg(Arg::new("name")).arg(Arg::new("url")))
+                .subcommand(
+                    Command::new("add")
+                        .arg(Arg::new("name"))
+                        .arg(Arg::new("url")),
+                )
                 .subcommand(Command::new("rm").arg(Arg::new("names").num_args(1..))),
         )
-        .subcommand(Command::new("cp").arg(Arg::new("files").long("files").num_args(1..)).arg(Arg::new("to")))
+        .subcommand(
+            Command::new("cp")
+                .arg(Arg::new("files").long("files").num_args(1..))
+                .arg(Arg::new("to")),
+        )
 }
 
 const WORDS: &[&str] = &[
-    "add", "a", "remote", "rm", "cp", "help", "--", "-", "-C", "--config", "-v", "-vv", "--verbose", "-p", "--priority",
-    "low", "high", "-t", "--tag", "-a", "--all", "-at", "--files", "-vC",
+    "add",
+    "a",
+    "remote",
+    "rm",
+    "cp",
+    "help",
+    "--",
+    "-",
+    "-C",
+    "--config",
+    "-v",
+    "-vv",
+    "--verbose",
+    "-p",
+    "--priority",
+    "low",
+    "high",
+    "-t",
+    "--tag",
+    "-a",
+    "--all",
+    "-at",
+    "--files",
+    "-vC",
 ];
 
 fn token(secret: String) -> impl Strategy<Value = String> {
     let word = proptest::sample::select(WORDS).prop_map(str::to_owned);
-    let forms: &[&str] = &["{}", "--{}", "-{}", "--tag={}", "-t{}", "-p{}", "--config={}", "-C{}", "-at{}", "--files={}"];
+    let forms: &[&str] = &[
+        "{}",
+        "--{}",
+        "-{}",
+        "--tag={}",
+        "-t{}",
+        "-p{}",
+        "--config={}",
+        "-C{}",
+        "-at{}",
+        "--files={}",
+    ];
     let planted = proptest::sample::select(forms).prop_map(move |f| f.replace("{}", &secret));
     prop_oneof![3 => word, 1 => planted]
 }
 
 fn command_line() -> impl Strategy<Value = (String, Vec<String>)> {
-    "S3C[a-z0-9]{6,12}".prop_flat_map(|s| (Just(s.clone()), proptest::collection::vec(token(s), 0..8)))
+    "S3C[a-z0-9]{6,12}"
+        .prop_flat_map(|s| (Just(s.clone()), proptest::collection::vec(token(s), 0..8)))
 }
 
 /// The subcommands clap chose, by name.

@@ -65,9 +65,14 @@ enum Cmd {
 
 #[derive(Debug, Subcommand)]
 enum RemoteCmd {
-    Add { name: String, url: String },
+    Add {
+        name: String,
+        url: String,
+    },
     #[command(visible_alias = "rm")]
-    Remove { names: Vec<String> },
+    Remove {
+        names: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, ValueEnum)]
@@ -105,16 +110,43 @@ fn the_command_parses() {
 
 #[test]
 fn values_masked_enums_allowed_flags_kept() {
-    let m = mask(&["set", "db/password", "hunter2", "-t", "prod", "--label=eu", "--kind", "api-key", "-fvv", "--ttl", "-5"]);
+    let m = mask(&[
+        "set",
+        "db/password",
+        "hunter2",
+        "-t",
+        "prod",
+        "--label=eu",
+        "--kind",
+        "api-key",
+        "-fvv",
+        "--ttl",
+        "-5",
+    ]);
     assert_eq!(m.command_path, ["set"]);
-    assert_eq!(m.args, ["set", MASK, MASK, "-t", MASK, "--label", MASK, "--kind", "api-key", "-fvv", "--ttl", MASK]);
-    assert_eq!(m.options_used, ["--tag", "--kind", "--force", "--verbose", "--ttl"]);
+    assert_eq!(
+        m.args,
+        [
+            "set", MASK, MASK, "-t", MASK, "--label", MASK, "--kind", "api-key", "-fvv", "--ttl",
+            MASK
+        ]
+    );
+    assert_eq!(
+        m.options_used,
+        ["--tag", "--kind", "--force", "--verbose", "--ttl"]
+    );
 }
 
 #[test]
 fn enum_values_outside_the_set_are_masked() {
-    assert_eq!(mask(&["get", "k", "--format=xml"]).args, ["get", MASK, "--format", MASK]);
-    assert_eq!(mask(&["get", "k", "--format=json"]).args, ["get", MASK, "--format", "json"]);
+    assert_eq!(
+        mask(&["get", "k", "--format=xml"]).args,
+        ["get", MASK, "--format", MASK]
+    );
+    assert_eq!(
+        mask(&["get", "k", "--format=json"]).args,
+        ["get", MASK, "--format", "json"]
+    );
 }
 
 #[test]
@@ -126,15 +158,51 @@ fn alias_reports_the_command_name() {
 
 #[test]
 fn globals_anywhere_and_nested_subcommands() {
-    let m = mask(&["-C", "/home/me/.vault", "remote", "--color", "never", "rm", "origin", "-v", "--config=x"]);
+    let m = mask(&[
+        "-C",
+        "/home/me/.vault",
+        "remote",
+        "--color",
+        "never",
+        "rm",
+        "origin",
+        "-v",
+        "--config=x",
+    ]);
     assert_eq!(m.command_path, ["remote", "remove"]);
-    assert_eq!(m.args, ["-C", MASK, "remote", "--color", "never", "rm", MASK, "-v", "--config", MASK]);
+    assert_eq!(
+        m.args,
+        [
+            "-C", MASK, "remote", "--color", "never", "rm", MASK, "-v", "--config", MASK
+        ]
+    );
 }
 
 #[test]
 fn multiple_values_and_positionals() {
-    let m = mask(&["import", "a.txt", "b.txt", "--only", "x", "y", "--project", "acme"]);
-    assert_eq!(m.args, ["import", MASK, MASK, "--only", MASK, MASK, "--project", MASK]);
+    let m = mask(&[
+        "import",
+        "a.txt",
+        "b.txt",
+        "--only",
+        "x",
+        "y",
+        "--project",
+        "acme",
+    ]);
+    assert_eq!(
+        m.args,
+        [
+            "import",
+            MASK,
+            MASK,
+            "--only",
+            MASK,
+            MASK,
+            "--project",
+            MASK
+        ]
+    );
 }
 
 #[test]
@@ -145,7 +213,10 @@ fn unknown_subcommands_and_options_are_masked() {
 
 #[test]
 fn help_and_version() {
-    assert_eq!(mask(&["help", "remote", "add"]).command_path, ["help", "remote", "add"]);
+    assert_eq!(
+        mask(&["help", "remote", "add"]).command_path,
+        ["help", "remote", "add"]
+    );
     assert_eq!(mask(&["--version"]).args, ["--version"]);
     assert_eq!(mask(&["set", "-h"]).args, ["set", "-h"]);
 }
@@ -161,13 +232,25 @@ fn overrides_by_id() {
     let hasher = |v: &str| format!("#{}", v.len());
     let m = schema.mask(["import", "f", "--project", "acme"], Some(&hasher));
     assert_eq!(m.args, ["import", MASK, "--project", "#4"]);
-    let m = schema.mask(["set", "k", "v", "--ttl", "-5", "--kind", "nope"], Some(&hasher));
+    let m = schema.mask(
+        ["set", "k", "v", "--ttl", "-5", "--kind", "nope"],
+        Some(&hasher),
+    );
     assert_eq!(m.args, ["set", MASK, MASK, "--ttl", "-5", "--kind", MASK]);
-    assert_eq!(schema.mask(["get", "k", "--format", "json"], None).args, ["get", MASK, "--format", MASK]);
+    assert_eq!(
+        schema.mask(["get", "k", "--format", "json"], None).args,
+        ["get", MASK, "--format", MASK]
+    );
 }
 
 #[test]
 fn the_last_override_of_an_id_wins() {
-    let schema = SchemaBuilder::new(Cli::command()).allow_value("project").name_only("project").build();
-    assert_eq!(schema.mask(["import", "f", "--project=acme"], None).args, ["import", MASK, "--project", MASK]);
+    let schema = SchemaBuilder::new(Cli::command())
+        .allow_value("project")
+        .name_only("project")
+        .build();
+    assert_eq!(
+        schema.mask(["import", "f", "--project=acme"], None).args,
+        ["import", MASK, "--project", MASK]
+    );
 }

@@ -41,7 +41,11 @@ fn taskr_schema() -> Schema {
         .subcommand(
             CommandSpec::new("add")
                 .positional(Param::new("title"))
-                .option(Opt::long("priority").short('p').value(Policy::allow(["low", "normal", "high"])))
+                .option(
+                    Opt::long("priority")
+                        .short('p')
+                        .value(Policy::allow(["low", "normal", "high"])),
+                )
                 .option(Opt::long("tag").short('t').value(Policy::NameOnly)),
         )
         .subcommand(CommandSpec::new("list").option(Opt::long("all").short('a')))
@@ -100,13 +104,23 @@ impl Users {
         let off = telemetry(&dir.path().join("off"));
         off.set_enabled(false).expect("settings file");
         let users = Users { _dir: dir, on, off };
-        assert!(users.guard(true).is_enabled(), "opted-in guard is not recording (DO_NOT_TRACK set?)");
-        assert!(!users.guard(false).is_enabled(), "opted-out guard is recording");
+        assert!(
+            users.guard(true).is_enabled(),
+            "opted-in guard is not recording (DO_NOT_TRACK set?)"
+        );
+        assert!(
+            !users.guard(false).is_enabled(),
+            "opted-out guard is recording"
+        );
         users
     }
 
     fn guard(&self, opted_in: bool) -> TelemetryGuard {
-        if opted_in { self.on.clone().init() } else { self.off.clone().init() }
+        if opted_in {
+            self.on.clone().init()
+        } else {
+            self.off.clone().init()
+        }
     }
 }
 
@@ -116,11 +130,18 @@ impl Users {
 struct Gate;
 
 impl<S> tracing_subscriber::layer::Filter<S> for Gate {
-    fn enabled(&self, meta: &tracing::Metadata<'_>, _: &tracing_subscriber::layer::Context<'_, S>) -> bool {
+    fn enabled(
+        &self,
+        meta: &tracing::Metadata<'_>,
+        _: &tracing_subscriber::layer::Context<'_, S>,
+    ) -> bool {
         meta.target() == consentry::TARGET
     }
 
-    fn callsite_enabled(&self, meta: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+    fn callsite_enabled(
+        &self,
+        meta: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
         if meta.target() == consentry::TARGET {
             tracing::subscriber::Interest::always()
         } else {
@@ -157,7 +178,12 @@ fn timed<F: FnMut(&TelemetryGuard)>(users: &Users, setup: Setup, iters: u64, f: 
     let took = match setup {
         Setup::Without => run(registry(), iters, &guard, f),
         Setup::NoopLayer => run(registry().with(noop()), iters, &guard, f),
-        Setup::NoopLayerOptedOut => run(registry().with(noop()).with(guard.layer()), iters, &guard, f),
+        Setup::NoopLayerOptedOut => run(
+            registry().with(noop()).with(guard.layer()),
+            iters,
+            &guard,
+            f,
+        ),
         Setup::OptedIn | Setup::OptedOut => run(registry().with(guard.layer()), iters, &guard, f),
     };
     drop(guard);
@@ -222,8 +248,10 @@ fn spans(c: &mut Criterion) {
         ("opted_out", Setup::OptedOut),
     ] {
         // `tracing` targets are part of a callsite, so each target has its own loop.
-        let loops: [(&str, fn(&TelemetryGuard)); 2] =
-            [("consentry_target", children!("consentry")), ("tool_target", children!("taskr"))];
+        let loops: [(&str, fn(&TelemetryGuard)); 2] = [
+            ("consentry_target", children!("consentry")),
+            ("tool_target", children!("taskr")),
+        ];
         for (target, run) in loops {
             group.bench_function(BenchmarkId::new(name, target), |b| {
                 b.iter_custom(|iters| timed(&users, setup, iters, run));
@@ -241,15 +269,23 @@ fn mask(c: &mut Criterion) {
     for i in 0..3_333 {
         many.push(OsString::from("--tag"));
         many.push(OsString::from(format!("label-{i}")));
-        many.push(OsString::from(if i % 2 == 0 { "--unknown=secret" } else { "-p" }));
+        many.push(OsString::from(if i % 2 == 0 {
+            "--unknown=secret"
+        } else {
+            "-p"
+        }));
     }
     let bytes: usize = many.iter().map(|a| a.len()).sum();
     group.throughput(Throughput::Bytes(bytes as u64));
-    group.bench_function("argv_10k_tokens", |b| b.iter(|| schema.mask(black_box(&many), None)));
+    group.bench_function("argv_10k_tokens", |b| {
+        b.iter(|| schema.mask(black_box(&many), None))
+    });
     // One 1 MiB value (a pasted document as a title).
     let long = vec![OsString::from("add"), OsString::from("x".repeat(1 << 20))];
     group.throughput(Throughput::Bytes(1 << 20));
-    group.bench_function("one_1MiB_value", |b| b.iter(|| schema.mask(black_box(&long), None)));
+    group.bench_function("one_1MiB_value", |b| {
+        b.iter(|| schema.mask(black_box(&long), None))
+    });
     group.finish();
 }
 
@@ -262,7 +298,9 @@ fn scrub(c: &mut Criterion) {
         .repeat((64 << 10) / 69);
     for (name, text) in [("64KiB_secrets", &dirty), ("64KiB_plain", &clean)] {
         group.throughput(Throughput::Bytes(text.len() as u64));
-        group.bench_function(name, |b| b.iter(|| consentry::scrub::scrub(black_box(text))));
+        group.bench_function(name, |b| {
+            b.iter(|| consentry::scrub::scrub(black_box(text)))
+        });
     }
     group.finish();
 }

@@ -94,39 +94,174 @@ pub const EXCEPTION_EVENT: &str = "exception";
 
 /// Resource attributes, in the order they are sent.
 pub const RESOURCE: &[Attribute] = &[
-    Attribute { key: SERVICE_NAME, scope: Scope::Resource, description: "The tool's name.", example: "taskr" },
-    Attribute { key: SERVICE_VERSION, scope: Scope::Resource, description: "The tool's version.", example: "1.4.2" },
-    Attribute { key: OS_TYPE, scope: Scope::Resource, description: "Operating system family.", example: "linux" },
-    Attribute { key: OS_VERSION, scope: Scope::Resource, description: "Kernel release (Unix) or OS version (Windows).", example: "6.1.0-18-amd64" },
-    Attribute { key: HOST_ARCH, scope: Scope::Resource, description: "CPU architecture.", example: "amd64" },
-    Attribute { key: INSTALL_ID, scope: Scope::Resource, description: "Random UUID v4 made on first use; deleted when the user opts out by command.", example: "0b6c2a4e-5f0d-4b8e-9a57-3d1e2f9c7a10" },
-    Attribute { key: SESSION_ID, scope: Scope::Resource, description: "Random UUID v4 of this run.", example: "5d1c7b0e-2f3a-4c6d-8e9f-0a1b2c3d4e5f" },
-    Attribute { key: CI, scope: Scope::Resource, description: "Whether the run is in a CI system.", example: "false" },
-    Attribute { key: CI_VENDOR, scope: Scope::Resource, description: "Which CI system, when in one.", example: "GitHubActions" },
-    Attribute { key: SOURCE, scope: Scope::Resource, description: "How the tool was invoked: `cli` or a source the author declared.", example: "cli" },
-    Attribute { key: CHANNEL, scope: Scope::Resource, description: "How the tool was installed, as its build declares.", example: "cargo" },
-    Attribute { key: RUNTIME_NAME, scope: Scope::Resource, description: "The runtime: `rust`.", example: "rust" },
-    Attribute { key: RUNTIME_VERSION, scope: Scope::Resource, description: "The rustc version that built the tool.", example: "1.95.0" },
+    Attribute {
+        key: SERVICE_NAME,
+        scope: Scope::Resource,
+        description: "The tool's name.",
+        example: "taskr",
+    },
+    Attribute {
+        key: SERVICE_VERSION,
+        scope: Scope::Resource,
+        description: "The tool's version.",
+        example: "1.4.2",
+    },
+    Attribute {
+        key: OS_TYPE,
+        scope: Scope::Resource,
+        description: "Operating system family.",
+        example: "linux",
+    },
+    Attribute {
+        key: OS_VERSION,
+        scope: Scope::Resource,
+        description: "Kernel release (Unix) or OS version (Windows).",
+        example: "6.1.0-18-amd64",
+    },
+    Attribute {
+        key: HOST_ARCH,
+        scope: Scope::Resource,
+        description: "CPU architecture.",
+        example: "amd64",
+    },
+    Attribute {
+        key: INSTALL_ID,
+        scope: Scope::Resource,
+        description: "Random UUID v4 made on first use; deleted when the user opts out by command.",
+        example: "0b6c2a4e-5f0d-4b8e-9a57-3d1e2f9c7a10",
+    },
+    Attribute {
+        key: SESSION_ID,
+        scope: Scope::Resource,
+        description: "Random UUID v4 of this run.",
+        example: "5d1c7b0e-2f3a-4c6d-8e9f-0a1b2c3d4e5f",
+    },
+    Attribute {
+        key: CI,
+        scope: Scope::Resource,
+        description: "Whether the run is in a CI system.",
+        example: "false",
+    },
+    Attribute {
+        key: CI_VENDOR,
+        scope: Scope::Resource,
+        description: "Which CI system, when in one.",
+        example: "GitHubActions",
+    },
+    Attribute {
+        key: SOURCE,
+        scope: Scope::Resource,
+        description: "How the tool was invoked: `cli` or a source the author declared.",
+        example: "cli",
+    },
+    Attribute {
+        key: CHANNEL,
+        scope: Scope::Resource,
+        description: "How the tool was installed, as its build declares.",
+        example: "cargo",
+    },
+    Attribute {
+        key: RUNTIME_NAME,
+        scope: Scope::Resource,
+        description: "The runtime: `rust`.",
+        example: "rust",
+    },
+    Attribute {
+        key: RUNTIME_VERSION,
+        scope: Scope::Resource,
+        description: "The rustc version that built the tool.",
+        example: "1.95.0",
+    },
 ];
 
 /// Command span attributes.
 pub const COMMAND_SPAN: &[Attribute] = &[
-    Attribute { key: EXECUTABLE_NAME, scope: Scope::CommandSpan, description: "The tool's name.", example: "taskr" },
-    Attribute { key: COMMAND, scope: Scope::CommandSpan, description: "The command that ran.", example: "add" },
-    Attribute { key: COMMAND_ARGS, scope: Scope::CommandSpan, description: "The arguments: names kept; each value `*****` unless the tool declared it safe (e.g. one of a fixed set of choices) or hashed (keyed hash).", example: "[\"taskr\", \"add\", \"*****\", \"--priority\", \"high\"]" },
-    Attribute { key: EXIT_CODE, scope: Scope::CommandSpan, description: "The exit code.", example: "0" },
-    Attribute { key: ERROR_TYPE, scope: Scope::CommandSpan, description: "Error class chosen by the author, or the exit code; only when the exit code is not 0.", example: "NotFound" },
-    Attribute { key: OPTIONS, scope: Scope::CommandSpan, description: "Names of the options used, without values.", example: "[\"--priority\"]" },
-    Attribute { key: PROJECT_ID, scope: Scope::CommandSpan, description: "HMAC-SHA256 of a project identifier, keyed by a secret that never leaves the machine.", example: "9f86d081884c7d659a2feaa0c55ad015" },
+    Attribute {
+        key: EXECUTABLE_NAME,
+        scope: Scope::CommandSpan,
+        description: "The tool's name.",
+        example: "taskr",
+    },
+    Attribute {
+        key: COMMAND,
+        scope: Scope::CommandSpan,
+        description: "The command that ran.",
+        example: "add",
+    },
+    Attribute {
+        key: COMMAND_ARGS,
+        scope: Scope::CommandSpan,
+        description: "The arguments: names kept; each value `*****` unless the tool declared it safe (e.g. one of a fixed set of choices) or hashed (keyed hash).",
+        example: "[\"taskr\", \"add\", \"*****\", \"--priority\", \"high\"]",
+    },
+    Attribute {
+        key: EXIT_CODE,
+        scope: Scope::CommandSpan,
+        description: "The exit code.",
+        example: "0",
+    },
+    Attribute {
+        key: ERROR_TYPE,
+        scope: Scope::CommandSpan,
+        description: "Error class chosen by the author, or the exit code; only when the exit code is not 0.",
+        example: "NotFound",
+    },
+    Attribute {
+        key: OPTIONS,
+        scope: Scope::CommandSpan,
+        description: "Names of the options used, without values.",
+        example: "[\"--priority\"]",
+    },
+    Attribute {
+        key: PROJECT_ID,
+        scope: Scope::CommandSpan,
+        description: "HMAC-SHA256 of a project identifier, keyed by a secret that never leaves the machine.",
+        example: "9f86d081884c7d659a2feaa0c55ad015",
+    },
 ];
 
 /// Attributes of the events a command span may carry.
 pub const EVENTS: &[Attribute] = &[
-    Attribute { key: FEATURE_NAME, scope: Scope::Event, description: "A feature the author declared, used in this run (`consentry.feature` event).", example: "export-csv" },
-    Attribute { key: COUNT_NAME, scope: Scope::Event, description: "A count the author declared (`consentry.count` event).", example: "tasks" },
-    Attribute { key: COUNT_VALUE, scope: Scope::Event, description: "Its value, an integer.", example: "12" },
-    Attribute { key: EXCEPTION_TYPE, scope: Scope::Event, description: "`panic`, or the error class the tool gave (`exception` event).", example: "panic" },
-    Attribute { key: EXCEPTION_MESSAGE, scope: Scope::Event, description: "The panic or error message with its cause chain, scrubbed of paths, names, emails, addresses and tokens.", example: "cannot open <path>: permission denied" },
-    Attribute { key: CODE_FILE, scope: Scope::Event, description: "Where a panic happened, relative to its crate.", example: "taskr/src/store.rs" },
-    Attribute { key: CODE_LINE, scope: Scope::Event, description: "Its line.", example: "42" },
+    Attribute {
+        key: FEATURE_NAME,
+        scope: Scope::Event,
+        description: "A feature the author declared, used in this run (`consentry.feature` event).",
+        example: "export-csv",
+    },
+    Attribute {
+        key: COUNT_NAME,
+        scope: Scope::Event,
+        description: "A count the author declared (`consentry.count` event).",
+        example: "tasks",
+    },
+    Attribute {
+        key: COUNT_VALUE,
+        scope: Scope::Event,
+        description: "Its value, an integer.",
+        example: "12",
+    },
+    Attribute {
+        key: EXCEPTION_TYPE,
+        scope: Scope::Event,
+        description: "`panic`, or the error class the tool gave (`exception` event).",
+        example: "panic",
+    },
+    Attribute {
+        key: EXCEPTION_MESSAGE,
+        scope: Scope::Event,
+        description: "The panic or error message with its cause chain, scrubbed of paths, names, emails, addresses and tokens.",
+        example: "cannot open <path>: permission denied",
+    },
+    Attribute {
+        key: CODE_FILE,
+        scope: Scope::Event,
+        description: "Where a panic happened, relative to its crate.",
+        example: "taskr/src/store.rs",
+    },
+    Attribute {
+        key: CODE_LINE,
+        scope: Scope::Event,
+        description: "Its line.",
+        example: "42",
+    },
 ];

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::env;
-use crate::export::{DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, SpoolLimits, Transport};
+use crate::export::{
+    DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, SpoolLimits, Transport,
+};
 
 /// How long exit may wait for the collector by default. Long enough for a collector on
 /// the same network (a TLS handshake plus one round trip), short enough that nobody
@@ -132,7 +134,11 @@ impl Telemetry {
             project_file: true,
             policy_file: None,
             disabled_in_ci: false,
-            notice: Notice { version: 1, text: None, docs_url: None },
+            notice: Notice {
+                version: 1,
+                text: None,
+                docs_url: None,
+            },
             channel: "unknown",
             sources: vec!["cli"],
             features: Vec::new(),
@@ -192,8 +198,12 @@ impl Telemetry {
     /// Machine policy files read, in order: the system one, then the one named by
     /// `<TOOL>_TELEMETRY_POLICY_FILE`.
     pub fn policy_files(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> =
-            self.policy_file.clone().or_else(|| crate::config::default_policy_file(&self.tool)).into_iter().collect();
+        let mut files: Vec<PathBuf> = self
+            .policy_file
+            .clone()
+            .or_else(|| crate::config::default_policy_file(&self.tool))
+            .into_iter()
+            .collect();
         if let Some(extra) = std::env::var_os(&self.policy_var).filter(|v| !v.is_empty()) {
             files.push(PathBuf::from(extra));
         }
@@ -403,7 +413,13 @@ impl TelemetryBuilder {
         let prefix = env::env_prefix(&self.tool);
         let mut opt_out_vars = vec![format!("{prefix}{}", env::OPT_OUT_SUFFIX)];
         opt_out_vars.extend(self.opt_out_vars);
-        for name in self.features.iter().chain(&self.counts).chain(&self.sources).chain([&self.channel]) {
+        for name in self
+            .features
+            .iter()
+            .chain(&self.counts)
+            .chain(&self.sources)
+            .chain([&self.channel])
+        {
             if !valid_tool_name(name) {
                 return Err(BuildError::Name((*name).to_owned()));
             }
@@ -444,7 +460,9 @@ impl TelemetryBuilder {
 fn valid_tool_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 #[cfg(test)]
@@ -453,10 +471,17 @@ mod tests {
 
     #[test]
     fn derived_variable_names() {
-        let t = Telemetry::builder("my-tool").with_opt_out_var("MYTOOL_NO_METRICS").build().unwrap();
+        let t = Telemetry::builder("my-tool")
+            .with_opt_out_var("MYTOOL_NO_METRICS")
+            .build()
+            .unwrap();
         assert_eq!(
             t.opt_out_vars().collect::<Vec<_>>(),
-            ["DO_NOT_TRACK", "MY_TOOL_TELEMETRY_OPTOUT", "MYTOOL_NO_METRICS"]
+            [
+                "DO_NOT_TRACK",
+                "MY_TOOL_TELEMETRY_OPTOUT",
+                "MYTOOL_NO_METRICS"
+            ]
         );
         assert_eq!(t.endpoint_var(), "MY_TOOL_TELEMETRY_ENDPOINT");
     }
@@ -464,10 +489,18 @@ mod tests {
     #[test]
     fn bad_configuration_is_refused() {
         for name in ["", "1tool", "a b", "a/b", &"x".repeat(65)] {
-            assert!(matches!(Telemetry::builder(name).build(), Err(BuildError::ToolName(_))), "{name:?}");
+            assert!(
+                matches!(
+                    Telemetry::builder(name).build(),
+                    Err(BuildError::ToolName(_))
+                ),
+                "{name:?}"
+            );
         }
         assert!(matches!(
-            Telemetry::builder("t").with_exit_budget(Duration::ZERO).build(),
+            Telemetry::builder("t")
+                .with_exit_budget(Duration::ZERO)
+                .build(),
             Err(BuildError::ExitBudget)
         ));
         assert!(matches!(
@@ -476,7 +509,9 @@ mod tests {
         ));
         #[cfg(feature = "http")]
         assert!(matches!(
-            Telemetry::builder("t").with_endpoint("localhost:4318").build(),
+            Telemetry::builder("t")
+                .with_endpoint("localhost:4318")
+                .build(),
             Err(BuildError::Endpoint(EndpointError::NotAUrl))
         ));
     }

@@ -27,7 +27,11 @@ pub struct CommandRun {
 
 impl CommandRun {
     pub(crate) fn disabled() -> Self {
-        CommandRun { span: tracing::Span::none(), context: None, finished: true }
+        CommandRun {
+            span: tracing::Span::none(),
+            context: None,
+            finished: true,
+        }
     }
 
     /// Opens the span. It is not entered, so the tool's own logs carry no trace of it.
@@ -48,15 +52,25 @@ impl CommandRun {
                 let args = mask::mask_args(&path, args);
                 let options = args
                     .iter()
-                    .filter(|a| a.starts_with('-') && a.len() > 1 && *a != "--" && !a.contains(mask::MASK))
+                    .filter(|a| {
+                        a.starts_with('-') && a.len() > 1 && *a != "--" && !a.contains(mask::MASK)
+                    })
                     .cloned()
                     .collect();
                 let command_path = path.iter().map(|p| (*p).to_owned()).collect();
-                mask::Masked { command_path, args, options_used: options }
+                mask::Masked {
+                    command_path,
+                    args,
+                    options_used: options,
+                }
             }
         };
         let joined = masked.command_path.join(" ");
-        let command = if command.is_empty() { joined.as_str() } else { command };
+        let command = if command.is_empty() {
+            joined.as_str()
+        } else {
+            command
+        };
         let span = tracing::info_span!(
             target: "consentry",
             parent: None,
@@ -67,13 +81,21 @@ impl CommandRun {
             "process.exit.code" = Empty,
             "error.type" = Empty,
         );
-        let options: Vec<StringValue> = masked.options_used.into_iter().map(StringValue::from).collect();
+        let options: Vec<StringValue> = masked
+            .options_used
+            .into_iter()
+            .map(StringValue::from)
+            .collect();
         let mut all: Vec<StringValue> = vec![tool.to_owned().into()];
         all.extend(masked.args.into_iter().map(StringValue::from));
         span.set_attribute(attr::COMMAND_ARGS, Value::Array(Array::String(all)));
         span.set_attribute(attr::OPTIONS, Value::Array(Array::String(options)));
         crate::panic::set_current(&span);
-        CommandRun { span, context: Some(context), finished: false }
+        CommandRun {
+            span,
+            context: Some(context),
+            finished: false,
+        }
     }
 
     /// Whether the span is being recorded: telemetry is on and the layer from
@@ -86,19 +108,33 @@ impl CommandRun {
     /// not declared with [`with_features`](crate::TelemetryBuilder::with_features) is
     /// ignored: the manifest lists every feature that can be sent.
     pub fn feature(&self, name: &'static str) {
-        if self.context.as_ref().is_some_and(|c| c.features.contains(&name)) {
-            self.span.add_event(attr::FEATURE_EVENT, vec![KeyValue::new(attr::FEATURE_NAME, name)]);
+        if self
+            .context
+            .as_ref()
+            .is_some_and(|c| c.features.contains(&name))
+        {
+            self.span.add_event(
+                attr::FEATURE_EVENT,
+                vec![KeyValue::new(attr::FEATURE_NAME, name)],
+            );
         }
     }
 
     /// Records a declared count about the project, e.g. `count("tasks", 12)` (a
     /// `consentry.count` event). Undeclared names are ignored.
     pub fn count(&self, name: &'static str, value: u64) {
-        if self.context.as_ref().is_some_and(|c| c.counts.contains(&name)) {
+        if self
+            .context
+            .as_ref()
+            .is_some_and(|c| c.counts.contains(&name))
+        {
             let value = i64::try_from(value).unwrap_or(i64::MAX);
             self.span.add_event(
                 attr::COUNT_EVENT,
-                vec![KeyValue::new(attr::COUNT_NAME, name), KeyValue::new(attr::COUNT_VALUE, value)],
+                vec![
+                    KeyValue::new(attr::COUNT_NAME, name),
+                    KeyValue::new(attr::COUNT_VALUE, value),
+                ],
             );
         }
     }
@@ -108,7 +144,10 @@ impl CommandRun {
     /// nobody without this machine's key can tell which project it is.
     pub fn project_id(&self, identifier: &str) {
         if let Some(key) = self.context.as_ref().and_then(|c| c.key.as_ref()) {
-            self.span.set_attribute(attr::PROJECT_ID, crate::identity::keyed_hash(key, identifier));
+            self.span.set_attribute(
+                attr::PROJECT_ID,
+                crate::identity::keyed_hash(key, identifier),
+            );
         }
     }
 

@@ -39,7 +39,12 @@ pub(crate) fn load(path: &Path) -> Loaded {
             Err(e) => Loaded::Broken(format!("not valid settings: {}", e.message())),
         },
         // A path that cannot hold a file (a parent is a regular file) holds no setting.
-        Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
             Loaded::Missing
         }
         Err(e) => Loaded::Broken(format!("cannot be read: {}", e.kind())),
@@ -83,7 +88,11 @@ pub(crate) fn default_policy_file(tool: &str) -> Option<PathBuf> {
     if cfg!(windows) {
         std::env::var_os("ProgramData").map(|d| PathBuf::from(d).join(tool).join(USER_CONFIG_FILE))
     } else if cfg!(target_os = "macos") {
-        Some(PathBuf::from("/Library/Application Support").join(tool).join(USER_CONFIG_FILE))
+        Some(
+            PathBuf::from("/Library/Application Support")
+                .join(tool)
+                .join(USER_CONFIG_FILE),
+        )
     } else {
         Some(PathBuf::from("/etc").join(tool).join(USER_CONFIG_FILE))
     }
@@ -104,14 +113,24 @@ mod tests {
     #[test]
     fn missing_file_is_no_setting() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(load(&dir.path().join("nope.toml")), Loaded::Missing));
+        assert!(matches!(
+            load(&dir.path().join("nope.toml")),
+            Loaded::Missing
+        ));
     }
 
     #[test]
     fn round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub").join(USER_CONFIG_FILE);
-        store(&path, &UserConfig { enabled: Some(false), notice: None }).unwrap();
+        store(
+            &path,
+            &UserConfig {
+                enabled: Some(false),
+                notice: None,
+            },
+        )
+        .unwrap();
         match load(&path) {
             Loaded::Found(c) => assert_eq!(c.enabled, Some(false)),
             other => panic!("{other:?}"),
@@ -122,7 +141,12 @@ mod tests {
     fn corrupt_file_is_broken_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(USER_CONFIG_FILE);
-        for bad in [&b"enabled = maybe"[..], b"\xff\xfe\x00", b"enabled = [", b"enabled = 1"] {
+        for bad in [
+            &b"enabled = maybe"[..],
+            b"\xff\xfe\x00",
+            b"enabled = [",
+            b"enabled = 1",
+        ] {
             std::fs::write(&path, bad).unwrap();
             assert!(matches!(load(&path), Loaded::Broken(_)), "{bad:?}");
         }
@@ -133,6 +157,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(USER_CONFIG_FILE);
         std::fs::write(&path, "enabled = true\nfuture = 3\n").unwrap();
-        assert!(matches!(load(&path), Loaded::Found(UserConfig { enabled: Some(true), .. })));
+        assert!(matches!(
+            load(&path),
+            Loaded::Found(UserConfig {
+                enabled: Some(true),
+                ..
+            })
+        ));
     }
 }

@@ -92,8 +92,15 @@ pub(crate) struct Files {
 
 /// The opt-out variables in precedence order with their values in this process.
 pub(crate) fn env_inputs(opt_out_vars: &[String]) -> Vec<(String, Option<OsString>)> {
-    let mut env = vec![(env::DO_NOT_TRACK.to_owned(), std::env::var_os(env::DO_NOT_TRACK))];
-    env.extend(opt_out_vars.iter().map(|v| (v.clone(), std::env::var_os(v))));
+    let mut env = vec![(
+        env::DO_NOT_TRACK.to_owned(),
+        std::env::var_os(env::DO_NOT_TRACK),
+    )];
+    env.extend(
+        opt_out_vars
+            .iter()
+            .map(|v| (v.clone(), std::env::var_os(v))),
+    );
     env
 }
 
@@ -106,7 +113,10 @@ pub(crate) fn decide(
     ci_off: impl FnOnce() -> Option<String>,
     default_enabled: bool,
 ) -> Decision {
-    let off = |source| Decision { enabled: false, source };
+    let off = |source| Decision {
+        enabled: false,
+        source,
+    };
     for (name, value) in env {
         if env::opts_out(value.as_deref()) {
             return off(Source::EnvVar(name.clone()));
@@ -120,15 +130,28 @@ pub(crate) fn decide(
         .project
         .iter()
         .map(|(p, s)| (Source::ProjectFile(p.clone()), p, s))
-        .chain(files.user.iter().map(|(p, s)| (Source::UserConfig(p.clone()), p, s)))
-        .chain(files.policies.iter().map(|(p, s)| (Source::Policy(p.clone()), p, s)));
+        .chain(
+            files
+                .user
+                .iter()
+                .map(|(p, s)| (Source::UserConfig(p.clone()), p, s)),
+        )
+        .chain(
+            files
+                .policies
+                .iter()
+                .map(|(p, s)| (Source::Policy(p.clone()), p, s)),
+        );
     let mut first_yes = None;
     for (source, path, says) in ordered {
         match says {
             FileSays::Nothing => {}
             FileSays::Enabled(false) => return off(source),
             FileSays::Broken(reason) => {
-                return off(Source::Unreadable { path: path.clone(), reason: reason.clone() });
+                return off(Source::Unreadable {
+                    path: path.clone(),
+                    reason: reason.clone(),
+                });
             }
             FileSays::Enabled(true) => {
                 first_yes.get_or_insert(source);
@@ -139,15 +162,25 @@ pub(crate) fn decide(
         return off(Source::Ci(vendor));
     }
     match (first_yes, default_enabled) {
-        (Some(source), _) => Decision { enabled: true, source },
-        (None, true) => Decision { enabled: true, source: Source::Default },
+        (Some(source), _) => Decision {
+            enabled: true,
+            source,
+        },
+        (None, true) => Decision {
+            enabled: true,
+            source: Source::Default,
+        },
         (None, false) => off(Source::OptInDefault),
     }
 }
 
 /// The nearest `.telemetry` file from `start` upward, if any.
 pub(crate) fn find_project_file(start: &Path) -> Option<PathBuf> {
-    start.ancestors().take(64).map(|d| d.join(PROJECT_FILE)).find(|p| p.is_file())
+    start
+        .ancestors()
+        .take(64)
+        .map(|d| d.join(PROJECT_FILE))
+        .find(|p| p.is_file())
 }
 
 /// Reads a project file: `consent: false` (or `no`, `off`) opts out, `consent: true`

@@ -56,7 +56,13 @@ pub fn opts_out(value: Option<&OsStr>) -> bool {
 /// `taskr` -> `TASKR`, `my-tool` -> `MY_TOOL`: the prefix of a tool's variables.
 pub(crate) fn env_prefix(tool: &str) -> String {
     tool.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -75,7 +81,9 @@ mod tests {
 
     #[test]
     fn every_other_value_opts_out() {
-        for v in ["", " ", "1", "true", "yes", "on", "2", "nope", "0 0", "disable"] {
+        for v in [
+            "", " ", "1", "true", "yes", "on", "2", "nope", "0 0", "disable",
+        ] {
             assert!(opts_out(Some(OsStr::new(v))), "{v:?}");
         }
     }

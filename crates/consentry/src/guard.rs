@@ -18,10 +18,12 @@ use crate::builder::Telemetry;
 use crate::command::CommandRun;
 use crate::config::{self, USER_CONFIG_FILE};
 use crate::consent::{self, Decision, Files};
-use crate::prompt;
-use crate::export::{self, Backoff, Background, Collected, Delivery, Endpoint, Outcome, Spool, Transport, uploader};
+use crate::export::{
+    self, Background, Backoff, Collected, Delivery, Endpoint, Outcome, Spool, Transport, uploader,
+};
 use crate::identity;
 use crate::layer::Gate;
+use crate::prompt;
 use crate::resource;
 
 impl Telemetry {
@@ -35,8 +37,12 @@ impl Telemetry {
     pub fn init(self) -> TelemetryGuard {
         let mut config_dir = None;
         let decision = self.decide_into(&mut config_dir);
-        let inactive =
-            |decision, notes, notice_shown| TelemetryGuard { decision, active: None, notes, notice_shown };
+        let inactive = |decision, notes, notice_shown| TelemetryGuard {
+            decision,
+            active: None,
+            notes,
+            notice_shown,
+        };
         if !decision.enabled {
             if decision.source == consent::Source::OptInDefault && prompt::interactive() {
                 let notes = self.ask(config_dir.as_deref()).into_iter().collect();
@@ -59,10 +65,20 @@ impl Telemetry {
         let (install_id, key) = match &config_dir {
             Some(dir) => {
                 let id = identity::load_or_create(dir)
-                    .map_err(|e| notes.push(format!("install id unavailable ({}); sending without it", e.kind())))
+                    .map_err(|e| {
+                        notes.push(format!(
+                            "install id unavailable ({}); sending without it",
+                            e.kind()
+                        ))
+                    })
                     .ok();
                 let key = identity::load_or_create_key(dir)
-                    .map_err(|e| notes.push(format!("hashing key unavailable ({}); hashed values are masked", e.kind())))
+                    .map_err(|e| {
+                        notes.push(format!(
+                            "hashing key unavailable ({}); hashed values are masked",
+                            e.kind()
+                        ))
+                    })
                     .ok();
                 (id.map(|id| id.to_string()), key)
             }
@@ -92,16 +108,24 @@ impl Telemetry {
             .with_version(env!("CARGO_PKG_VERSION"))
             .build();
         let tracer = provider.tracer_with_scope(scope);
-        let print_mode = self.print_mode || crate::env::opts_out(std::env::var_os(&self.debug_var).as_deref());
+        let print_mode =
+            self.print_mode || crate::env::opts_out(std::env::var_os(&self.debug_var).as_deref());
         let delivery = Delivery {
             endpoint,
             spool: self.spool(),
             budget: self.exit_budget,
-            backoff: Backoff { base: self.backoff.0, max: self.backoff.1 },
+            backoff: Backoff {
+                base: self.backoff.0,
+                max: self.backoff.1,
+            },
             uploader: self.uploader,
         };
         // Print mode sends nothing, spooled requests included.
-        let background = if print_mode { None } else { delivery.start_background() };
+        let background = if print_mode {
+            None
+        } else {
+            delivery.start_background()
+        };
         if self.panic_hook {
             crate::panic::install();
         }
@@ -112,12 +136,30 @@ impl Telemetry {
             key,
             schema: self.schema.clone(),
         });
-        let active = Active { context, tracer, provider, collected, resource, delivery, background, config_dir, print_mode };
-        TelemetryGuard { decision, active: Some(active), notes, notice_shown: false }
+        let active = Active {
+            context,
+            tracer,
+            provider,
+            collected,
+            resource,
+            delivery,
+            background,
+            config_dir,
+            print_mode,
+        };
+        TelemetryGuard {
+            decision,
+            active: Some(active),
+            notes,
+            notice_shown: false,
+        }
     }
 
     pub(crate) fn spool(&self) -> Option<Spool> {
-        let dir = self.spool_dir.clone().or_else(|| config::default_spool_dir(&self.tool))?;
+        let dir = self
+            .spool_dir
+            .clone()
+            .or_else(|| config::default_spool_dir(&self.tool))?;
         Some(Spool::new(dir, self.spool_limits))
     }
 
@@ -138,8 +180,12 @@ impl Telemetry {
             && let (Ok(endpoint), Some(spool)) = (self.resolve_endpoint(), self.spool())
             && let Some(lock) = spool.try_lock()
         {
-            let deadline = std::time::Instant::now() + uploader::UPLOADER_LIFETIME - Duration::from_secs(1);
-            let backoff = Backoff { base: self.backoff.0, max: self.backoff.1 };
+            let deadline =
+                std::time::Instant::now() + uploader::UPLOADER_LIFETIME - Duration::from_secs(1);
+            let backoff = Backoff {
+                base: self.backoff.0,
+                max: self.backoff.1,
+            };
             let stop = std::sync::atomic::AtomicBool::new(false);
             export::drain(&spool, &lock, &endpoint, backoff, deadline, &stop);
         }
@@ -157,7 +203,13 @@ impl Telemetry {
                 *config_dir = self.config_dir();
                 self.files(config_dir.as_deref())
             },
-            || if self.disabled_in_ci { resource::ci().map(|v| v.unwrap_or_else(|| "unknown".into())) } else { None },
+            || {
+                if self.disabled_in_ci {
+                    resource::ci().map(|v| v.unwrap_or_else(|| "unknown".into()))
+                } else {
+                    None
+                }
+            },
             self.default_enabled,
         )
     }
@@ -187,7 +239,11 @@ impl Telemetry {
                 (p, says)
             })
             .collect();
-        Files { project, user, policies }
+        Files {
+            project,
+            user,
+            policies,
+        }
     }
 
     /// `consentry.source`: a declared value of `<TOOL>_TELEMETRY_SOURCE`, `cli` when
@@ -220,7 +276,10 @@ impl Telemetry {
             return None;
         }
         if let Err(e) = config::update(&path, |cfg| cfg.notice = Some(version)) {
-            return Some(format!("cannot record the notice ({}); telemetry stays off", e.kind()));
+            return Some(format!(
+                "cannot record the notice ({}); telemetry stays off",
+                e.kind()
+            ));
         }
         let _ = writeln!(std::io::stderr().lock(), "{}", self.notice_text());
         Some(String::new())
@@ -228,7 +287,11 @@ impl Telemetry {
 
     /// The opt-in prompt; the answer is stored like `telemetry enable|disable`.
     fn ask(&self, config_dir: Option<&std::path::Path>) -> Option<String> {
-        let question = format!("{}\nSend anonymous usage data to help improve {}? [y/N] ", self.notice_text(), self.tool);
+        let question = format!(
+            "{}\nSend anonymous usage data to help improve {}? [y/N] ",
+            self.notice_text(),
+            self.tool
+        );
         let answer = prompt::ask(&question, std::io::stdin().lock(), std::io::stderr().lock());
         let path = config_dir?.join(USER_CONFIG_FILE);
         let version = self.notice_version();
@@ -244,7 +307,9 @@ impl Telemetry {
     /// [`TelemetryBuilder::with_config_dir`](crate::TelemetryBuilder::with_config_dir),
     /// else the OS config dir, or `None` when no home dir is known.
     pub fn config_dir(&self) -> Option<PathBuf> {
-        self.config_dir.clone().or_else(|| config::default_config_dir(&self.tool))
+        self.config_dir
+            .clone()
+            .or_else(|| config::default_config_dir(&self.tool))
     }
 
     /// Records the user's choice in the settings file (what `<tool> telemetry enable`
@@ -252,7 +317,10 @@ impl Telemetry {
     /// starts as a new, unlinkable install. Returns the settings file's path.
     pub fn set_enabled(&self, enabled: bool) -> std::io::Result<PathBuf> {
         let dir = self.config_dir().ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no config dir: home dir unknown")
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no config dir: home dir unknown",
+            )
         })?;
         let path = dir.join(USER_CONFIG_FILE);
         config::update(&path, |cfg| cfg.enabled = Some(enabled))?;
@@ -273,19 +341,32 @@ impl Telemetry {
 
     pub(crate) fn resolve_endpoint(&self) -> Result<Endpoint, String> {
         let transport = match std::env::var(&self.protocol_var) {
-            Ok(p) if !p.trim().is_empty() => Transport::from_protocol(&p)
-                .ok_or_else(|| format!("{} is not grpc or http/protobuf; nothing is sent", self.protocol_var))?,
-            _ => self.endpoint.as_ref().map_or_else(Transport::default_compiled, Endpoint::transport),
+            Ok(p) if !p.trim().is_empty() => Transport::from_protocol(&p).ok_or_else(|| {
+                format!(
+                    "{} is not grpc or http/protobuf; nothing is sent",
+                    self.protocol_var
+                )
+            })?,
+            _ => self
+                .endpoint
+                .as_ref()
+                .map_or_else(Transport::default_compiled, Endpoint::transport),
         };
         match std::env::var_os(&self.endpoint_var) {
             Some(url) if !url.is_empty() => {
-                let url = url.to_str().ok_or_else(|| format!("{} is not UTF-8", self.endpoint_var))?;
-                Endpoint::new(url, transport).map_err(|e| format!("{}: {e}; nothing is sent", self.endpoint_var))
+                let url = url
+                    .to_str()
+                    .ok_or_else(|| format!("{} is not UTF-8", self.endpoint_var))?;
+                Endpoint::new(url, transport)
+                    .map_err(|e| format!("{}: {e}; nothing is sent", self.endpoint_var))
             }
             _ => match &self.endpoint {
                 Some(e) if e.transport() == transport => Ok(e.clone()),
                 Some(e) => Endpoint::new(e.url(), transport).map_err(|e| e.to_string()),
-                None => Err(format!("no endpoint configured (set {}); nothing is sent", self.endpoint_var)),
+                None => Err(format!(
+                    "no endpoint configured (set {}); nothing is sent",
+                    self.endpoint_var
+                )),
             },
         }
     }
@@ -293,7 +374,10 @@ impl Telemetry {
 
 /// Whether `flag` is among this process's arguments, before any `--`.
 fn flag_given(flag: &str) -> bool {
-    std::env::args_os().skip(1).take_while(|a| a != "--").any(|a| a == flag)
+    std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == flag)
 }
 
 /// What a command run needs from init.
@@ -364,7 +448,9 @@ impl TelemetryGuard {
 
     /// The endpoint spans go to, or why there is none.
     pub fn endpoint(&self) -> Option<Result<&Endpoint, &str>> {
-        self.active.as_ref().map(|a| a.delivery.endpoint.as_ref().map_err(String::as_str))
+        self.active
+            .as_ref()
+            .map(|a| a.delivery.endpoint.as_ref().map_err(String::as_str))
     }
 
     /// The tool's config dir (settings file and install id), when known.
@@ -452,14 +538,23 @@ impl TelemetryGuard {
             return Outcome::Printed { spans: count };
         }
         let body = prost::Message::encode_to_vec(&request);
-        active.delivery.at_exit(body, count, exit_started, active.background)
+        active
+            .delivery
+            .at_exit(body, count, exit_started, active.background)
     }
 }
 
 /// Print mode: the exact request, as OTLP JSON, on stderr.
-fn print_request(tool: &str, request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest) {
-    let json = serde_json::to_string_pretty(request).unwrap_or_else(|e| format!("(cannot render: {e})"));
-    let _ = writeln!(std::io::stderr().lock(), "{tool} telemetry (print mode, nothing sent):\n{json}");
+fn print_request(
+    tool: &str,
+    request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+) {
+    let json =
+        serde_json::to_string_pretty(request).unwrap_or_else(|e| format!("(cannot render: {e})"));
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{tool} telemetry (print mode, nothing sent):\n{json}"
+    );
 }
 
 impl Drop for TelemetryGuard {

@@ -19,9 +19,12 @@ pub const KEY_FILE: &str = "telemetry-key";
 
 /// Returns the install id stored in `dir`, creating it atomically if there is none.
 pub(crate) fn load_or_create(dir: &Path) -> io::Result<Uuid> {
-    let text = load_or_create_secret(dir, INSTALL_ID_FILE, || Uuid::new_v4().to_string(), |t| {
-        Uuid::parse_str(t).is_ok_and(|id| id.get_version() == Some(uuid::Version::Random))
-    })?;
+    let text = load_or_create_secret(
+        dir,
+        INSTALL_ID_FILE,
+        || Uuid::new_v4().to_string(),
+        |t| Uuid::parse_str(t).is_ok_and(|id| id.get_version() == Some(uuid::Version::Random)),
+    )?;
     Uuid::parse_str(&text).map_err(io::Error::other)
 }
 
@@ -110,9 +113,15 @@ pub(crate) fn delete(dir: &Path) -> io::Result<()> {
 /// HMAC-SHA256 of `value` under `key`, as 32 hex characters (128 bits).
 pub(crate) fn keyed_hash(key: &[u8; 32], value: &str) -> String {
     use hmac::Mac;
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    let mut mac =
+        hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
     mac.update(value.as_bytes());
-    mac.finalize().into_bytes().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -140,8 +149,9 @@ mod tests {
     fn threads_racing_agree() {
         let dir = tempfile::tempdir().unwrap();
         let ids: Vec<Uuid> = std::thread::scope(|s| {
-            let hs: Vec<_> =
-                (0..16).map(|_| s.spawn(|| load_or_create(dir.path()).unwrap())).collect();
+            let hs: Vec<_> = (0..16)
+                .map(|_| s.spawn(|| load_or_create(dir.path()).unwrap()))
+                .collect();
             hs.into_iter().map(|h| h.join().unwrap()).collect()
         });
         assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
@@ -159,7 +169,11 @@ mod tests {
         assert_ne!(ka, kb);
         let url = "https://github.com/acme/secret-repo";
         assert_eq!(keyed_hash(&ka, url), keyed_hash(&ka, url));
-        assert_ne!(keyed_hash(&ka, url), keyed_hash(&kb, url), "unlinkable across installs");
+        assert_ne!(
+            keyed_hash(&ka, url),
+            keyed_hash(&kb, url),
+            "unlinkable across installs"
+        );
         assert_eq!(keyed_hash(&ka, url).len(), 32);
         assert!(!keyed_hash(&ka, url).contains("acme"));
     }

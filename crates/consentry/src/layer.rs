@@ -28,6 +28,10 @@ impl<S> Filter<S> for Gate {
     }
 
     fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
-        if Self::admits(meta) { Interest::always() } else { Interest::never() }
+        if Self::admits(meta) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
     }
 }

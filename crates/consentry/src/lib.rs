@@ -155,30 +155,33 @@ mod identity;
 mod layer;
 pub mod manifest;
 pub mod mask;
+mod notice;
 mod panic;
 mod prompt;
 mod resource;
-mod notice;
-mod status;
 pub mod scrub;
+mod status;
 
 pub use attributes::{Attribute, COMMAND_SPAN, EVENTS, RESOURCE, Scope as AttributeScope};
-pub use builder::{BuildError, DEFAULT_DISABLE_FLAG, DEFAULT_EXIT_BUDGET, MAX_EXIT_BUDGET, Telemetry, TelemetryBuilder};
+pub use builder::{
+    BuildError, DEFAULT_DISABLE_FLAG, DEFAULT_EXIT_BUDGET, MAX_EXIT_BUDGET, Telemetry,
+    TelemetryBuilder,
+};
 pub use command::CommandRun;
 pub use config::USER_CONFIG_FILE;
 pub use consent::{Decision, PROJECT_FILE, Source};
 pub use env::{
-    DEBUG_SUFFIX, DO_NOT_TRACK, ENDPOINT_SUFFIX, FALSE_WORDS, OPT_OUT_SUFFIX, POLICY_SUFFIX, PROTOCOL_SUFFIX, SOURCE_SUFFIX,
-    opts_out,
+    DEBUG_SUFFIX, DO_NOT_TRACK, ENDPOINT_SUFFIX, FALSE_WORDS, OPT_OUT_SUFFIX, POLICY_SUFFIX,
+    PROTOCOL_SUFFIX, SOURCE_SUFFIX, opts_out,
 };
 pub use export::{
-    DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, Outcome, SpoolLimits, Transport,
-    UPLOADER_ARG, UPLOADER_LIFETIME,
+    DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, Outcome, SpoolLimits,
+    Transport, UPLOADER_ARG, UPLOADER_LIFETIME,
 };
 pub use guard::TelemetryGuard;
-pub use status::Status;
 pub use identity::{INSTALL_ID_FILE, KEY_FILE};
 pub use layer::TARGET;
+pub use status::Status;
 
 /// The instrumentation scope name of every span consentry sends; a collector can keep
 /// only this scope.
@@ -192,8 +195,16 @@ mod doc_tests {
     #[test]
     fn every_attribute_is_documented_in_the_crate_docs() {
         let docs = include_str!("lib.rs");
-        for a in crate::RESOURCE.iter().chain(crate::COMMAND_SPAN).chain(crate::EVENTS) {
-            assert!(docs.contains(&format!("| `{}` |", a.key)), "{} missing from crate docs", a.key);
+        for a in crate::RESOURCE
+            .iter()
+            .chain(crate::COMMAND_SPAN)
+            .chain(crate::EVENTS)
+        {
+            assert!(
+                docs.contains(&format!("| `{}` |", a.key)),
+                "{} missing from crate docs",
+                a.key
+            );
         }
     }
 }
@@ -204,7 +215,10 @@ mod readme_tests {
     fn the_readme_names_every_attribute() {
         let readme = include_str!("../../../README.md");
         for key in crate::manifest::attribute_keys() {
-            assert!(readme.contains(&format!("`{key}`")), "{key} missing from README.md");
+            assert!(
+                readme.contains(&format!("`{key}`")),
+                "{key} missing from README.md"
+            );
         }
     }
 }

@@ -15,7 +15,10 @@ pub fn attribute_keys() -> Vec<&'static str> {
 }
 
 fn all() -> impl Iterator<Item = &'static Attribute> {
-    attributes::RESOURCE.iter().chain(attributes::COMMAND_SPAN).chain(attributes::EVENTS)
+    attributes::RESOURCE
+        .iter()
+        .chain(attributes::COMMAND_SPAN)
+        .chain(attributes::EVENTS)
 }
 
 /// The manifest as a Markdown table, for a tool's documentation.
@@ -27,7 +30,11 @@ pub fn to_markdown() -> String {
             Scope::CommandSpan => "command span",
             Scope::Event => "command span event",
         };
-        let _ = writeln!(out, "| `{}` | {place} | {} | `{}` |", a.key, a.description, a.example);
+        let _ = writeln!(
+            out,
+            "| `{}` | {place} | {} | `{}` |",
+            a.key, a.description, a.example
+        );
     }
     out
 }
@@ -39,7 +46,15 @@ impl crate::Telemetry {
         let mut out = format!("# What {} sends\n\n", self.tool);
         out.push_str(&to_markdown());
         let list = |names: &[&str]| {
-            if names.is_empty() { "none".to_owned() } else { names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ") }
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         };
         let _ = writeln!(out, "\nFeatures it may record: {}.", list(&self.features));
         let _ = writeln!(out, "Counts it may record: {}.", list(&self.counts));

@@ -14,7 +14,10 @@ impl Telemetry {
             return text.clone();
         }
         let tool = &self.tool;
-        let var = self.opt_out_vars.first().map_or("DO_NOT_TRACK", String::as_str);
+        let var = self
+            .opt_out_vars
+            .first()
+            .map_or("DO_NOT_TRACK", String::as_str);
         let mut text = format!(
             "Telemetry\n---------\n\
              {tool} collects anonymous usage data to help improve it: the command you run,\n\
@@ -56,9 +59,18 @@ mod tests {
 
     #[test]
     fn default_notice_names_opt_outs_and_commands() {
-        let t = Telemetry::builder("taskr").with_docs_url("https://example.com/t").build().unwrap();
+        let t = Telemetry::builder("taskr")
+            .with_docs_url("https://example.com/t")
+            .build()
+            .unwrap();
         let text = t.notice_text();
-        for must in ["TASKR_TELEMETRY_OPTOUT=1", "DO_NOT_TRACK=1", "taskr telemetry disable", "TASKR_TELEMETRY_DEBUG", "https://example.com/t"] {
+        for must in [
+            "TASKR_TELEMETRY_OPTOUT=1",
+            "DO_NOT_TRACK=1",
+            "taskr telemetry disable",
+            "TASKR_TELEMETRY_DEBUG",
+            "https://example.com/t",
+        ] {
             assert!(text.contains(must), "{must} missing:\n{text}");
         }
     }
@@ -67,9 +79,33 @@ mod tests {
     fn version_changes_with_text_version_and_declarations() {
         let base = Telemetry::builder("t").build().unwrap().notice_version();
         assert!(base.starts_with("1-"));
-        assert_ne!(base, Telemetry::builder("t").with_notice(2, None).build().unwrap().notice_version());
-        assert_ne!(base, Telemetry::builder("t").with_notice(1, Some("x".into())).build().unwrap().notice_version());
-        assert_ne!(base, Telemetry::builder("t").with_features(&["f"]).build().unwrap().notice_version());
-        assert_eq!(base, Telemetry::builder("t").build().unwrap().notice_version());
+        assert_ne!(
+            base,
+            Telemetry::builder("t")
+                .with_notice(2, None)
+                .build()
+                .unwrap()
+                .notice_version()
+        );
+        assert_ne!(
+            base,
+            Telemetry::builder("t")
+                .with_notice(1, Some("x".into()))
+                .build()
+                .unwrap()
+                .notice_version()
+        );
+        assert_ne!(
+            base,
+            Telemetry::builder("t")
+                .with_features(&["f"])
+                .build()
+                .unwrap()
+                .notice_version()
+        );
+        assert_eq!(
+            base,
+            Telemetry::builder("t").build().unwrap().notice_version()
+        );
     }
 }

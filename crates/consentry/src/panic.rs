@@ -37,7 +37,9 @@ pub(crate) fn install() {
 
 fn record(info: &PanicHookInfo<'_>) {
     // try_lock: a panic while the lock is held must not deadlock inside the hook.
-    let Ok(current) = CURRENT.try_lock() else { return };
+    let Ok(current) = CURRENT.try_lock() else {
+        return;
+    };
     let Some(span) = current.as_ref() else { return };
     let message = info
         .payload()
@@ -50,7 +52,10 @@ fn record(info: &PanicHookInfo<'_>) {
         KeyValue::new(attr::EXCEPTION_MESSAGE, crate::scrub::scrub(&message)),
     ];
     if let Some(loc) = info.location() {
-        kv.push(KeyValue::new(attr::CODE_FILE, relative_source_path(loc.file())));
+        kv.push(KeyValue::new(
+            attr::CODE_FILE,
+            relative_source_path(loc.file()),
+        ));
         kv.push(KeyValue::new(attr::CODE_LINE, i64::from(loc.line())));
     }
     span.add_event(attr::EXCEPTION_EVENT, kv);
@@ -61,7 +66,10 @@ fn record(info: &PanicHookInfo<'_>) {
 /// else the file name.
 pub(crate) fn relative_source_path(file: &str) -> String {
     let parts: Vec<&str> = file.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
-    match parts.iter().rposition(|p| matches!(*p, "src" | "tests" | "examples" | "benches")) {
+    match parts
+        .iter()
+        .rposition(|p| matches!(*p, "src" | "tests" | "examples" | "benches"))
+    {
         Some(i) if i > 0 => parts[i - 1..].join("/"),
         Some(i) => parts[i..].join("/"),
         None => parts.last().map_or_else(String::new, |s| (*s).to_owned()),
@@ -74,11 +82,20 @@ mod tests {
 
     #[test]
     fn build_machine_paths_are_cut() {
-        assert_eq!(rel("/home/alice/.cargo/registry/src/index.crates.io-1/serde-1.0.0/src/de.rs"), "serde-1.0.0/src/de.rs");
+        assert_eq!(
+            rel("/home/alice/.cargo/registry/src/index.crates.io-1/serde-1.0.0/src/de.rs"),
+            "serde-1.0.0/src/de.rs"
+        );
         assert_eq!(rel("examples/taskr/src/main.rs"), "taskr/src/main.rs");
         assert_eq!(rel("src/lib.rs"), "src/lib.rs");
-        assert_eq!(rel("C:\\Users\\bob\\proj\\src\\main.rs"), "proj/src/main.rs");
+        assert_eq!(
+            rel("C:\\Users\\bob\\proj\\src\\main.rs"),
+            "proj/src/main.rs"
+        );
         assert_eq!(rel("/rustc/abc/library/core/panicking.rs"), "panicking.rs");
-        assert_eq!(rel("/build/ws/crates/tool/tests/cli.rs"), "tool/tests/cli.rs");
+        assert_eq!(
+            rel("/build/ws/crates/tool/tests/cli.rs"),
+            "tool/tests/cli.rs"
+        );
     }
 }

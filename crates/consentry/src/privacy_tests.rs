@@ -17,7 +17,11 @@ fn schema() -> Schema {
         .subcommand(
             CommandSpec::new("add")
                 .positional(Param::new("title"))
-                .option(Opt::long("priority").short('p').value(Policy::allow(["low", "high"])))
+                .option(
+                    Opt::long("priority")
+                        .short('p')
+                        .value(Policy::allow(["low", "high"])),
+                )
                 .option(Opt::long("format").value(Policy::AllowAny))
                 .option(Opt::long("repo").value(Policy::Hashed))
                 .option(Opt::long("tag").short('t').value(Policy::NameOnly)),
@@ -34,10 +38,32 @@ fn secret() -> impl Strategy<Value = String> {
 
 fn token(secret: String) -> impl Strategy<Value = String> {
     let known = proptest::sample::select(vec![
-        "add", "-v", "--verbose", "--priority", "-p", "low", "high", "--tag", "-t", "--repo", "--", "-", "x",
+        "add",
+        "-v",
+        "--verbose",
+        "--priority",
+        "-p",
+        "low",
+        "high",
+        "--tag",
+        "-t",
+        "--repo",
+        "--",
+        "-",
+        "x",
     ])
     .prop_map(str::to_owned);
-    let forms = proptest::sample::select(vec!["{}", "--{}", "-{}", "--tag={}", "--repo={}", "-t{}", "-p{}", "--priority={}", "--x={}"]);
+    let forms = proptest::sample::select(vec![
+        "{}",
+        "--{}",
+        "-{}",
+        "--tag={}",
+        "--repo={}",
+        "-t{}",
+        "-p{}",
+        "--priority={}",
+        "--x={}",
+    ]);
     let planted = forms.prop_map(move |f| f.replace("{}", &secret));
     prop_oneof![3 => known, 2 => planted]
 }
@@ -58,13 +84,19 @@ fn telemetry(dir: &std::path::Path) -> Telemetry {
         .build()
         .unwrap();
     let version = t.notice_version();
-    crate::config::update(&dir.join("config").join(crate::USER_CONFIG_FILE), |c| c.notice = Some(version)).unwrap();
+    crate::config::update(&dir.join("config").join(crate::USER_CONFIG_FILE), |c| {
+        c.notice = Some(version)
+    })
+    .unwrap();
     t
 }
 
 fn record(t: &Telemetry, args: &[String]) -> crate::TelemetryGuard {
     let guard = t.clone().init();
-    assert!(guard.is_enabled(), "telemetry must be on (is DO_NOT_TRACK set?)");
+    assert!(
+        guard.is_enabled(),
+        "telemetry must be on (is DO_NOT_TRACK set?)"
+    );
     let subscriber = tracing_subscriber::registry().with(guard.layer());
     tracing::subscriber::with_default(subscriber, || {
         let run = guard.command("", args.iter().map(OsString::from));
@@ -121,12 +153,21 @@ fn opt_in_default_stays_off_without_a_terminal_and_writes_nothing() {
     let guard = t.clone().init();
     assert!(!guard.is_enabled());
     assert_eq!(guard.decision().source, crate::Source::OptInDefault);
-    assert!(!dir.path().join("config").exists(), "no prompt, no file, when nobody can answer");
+    assert!(
+        !dir.path().join("config").exists(),
+        "no prompt, no file, when nobody can answer"
+    );
     drop(guard);
     t.set_enabled(true).unwrap();
     let guard = t.clone().init();
-    assert_eq!(guard.decision().source, crate::Source::UserConfig(dir.path().join("config").join(crate::USER_CONFIG_FILE)));
-    assert!(guard.notice_shown(), "agreeing by command still shows the notice once");
+    assert_eq!(
+        guard.decision().source,
+        crate::Source::UserConfig(dir.path().join("config").join(crate::USER_CONFIG_FILE))
+    );
+    assert!(
+        guard.notice_shown(),
+        "agreeing by command still shows the notice once"
+    );
     drop(guard);
     assert!(t.clone().init().is_enabled());
 }

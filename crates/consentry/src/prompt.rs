@@ -18,7 +18,15 @@ pub(crate) fn ask(question: &str, mut input: impl BufRead, mut out: impl Write) 
         return false;
     }
     let yes = matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes");
-    let _ = writeln!(out, "{}", if yes { "Thank you. Telemetry is on." } else { "Telemetry stays off." });
+    let _ = writeln!(
+        out,
+        "{}",
+        if yes {
+            "Thank you. Telemetry is on."
+        } else {
+            "Telemetry stays off."
+        }
+    );
     yes
 }
 
@@ -28,7 +36,15 @@ mod tests {
 
     #[test]
     fn only_yes_is_yes() {
-        for (input, want) in [("y\n", true), ("YES\n", true), (" yes \n", true), ("\n", false), ("no\n", false), ("", false), ("yep\n", false)] {
+        for (input, want) in [
+            ("y\n", true),
+            ("YES\n", true),
+            (" yes \n", true),
+            ("\n", false),
+            ("no\n", false),
+            ("", false),
+            ("yep\n", false),
+        ] {
             let mut out = Vec::new();
             assert_eq!(ask("Q? ", input.as_bytes(), &mut out), want, "{input:?}");
             assert!(String::from_utf8(out).unwrap().starts_with("Q? "));

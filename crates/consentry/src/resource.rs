@@ -36,7 +36,10 @@ pub(crate) fn host_arch() -> &'static str {
 pub(crate) fn os_version() -> String {
     #[cfg(unix)]
     {
-        rustix::system::uname().release().to_string_lossy().into_owned()
+        rustix::system::uname()
+            .release()
+            .to_string_lossy()
+            .into_owned()
     }
     #[cfg(not(unix))]
     {
@@ -57,7 +60,8 @@ pub(crate) struct Describe<'a> {
 /// Whether this run is in CI, and which vendor when `ci_info` knows it.
 pub(crate) fn ci() -> Option<Option<String>> {
     let info = ci_info::get();
-    info.ci.then(|| info.vendor.map(|v| format!("{v:?}")).or(info.name))
+    info.ci
+        .then(|| info.vendor.map(|v| format!("{v:?}")).or(info.name))
 }
 
 /// Builds the resource from scratch: `Resource::builder()` would also read
@@ -82,7 +86,10 @@ pub(crate) fn build(d: Describe<'_>) -> Resource {
     kv.push(KeyValue::new(attr::SOURCE, d.source.to_owned()));
     kv.push(KeyValue::new(attr::CHANNEL, d.channel.to_owned()));
     kv.push(KeyValue::new(attr::RUNTIME_NAME, "rust"));
-    kv.push(KeyValue::new(attr::RUNTIME_VERSION, env!("CONSENTRY_RUSTC_VERSION")));
+    kv.push(KeyValue::new(
+        attr::RUNTIME_VERSION,
+        env!("CONSENTRY_RUSTC_VERSION"),
+    ));
     Resource::builder_empty().with_attributes(kv).build()
 }
 
@@ -110,7 +117,15 @@ mod tests {
             channel: "cargo",
         });
         let keys: Vec<String> = r.iter().map(|(k, _)| k.to_string()).collect();
-        assert_eq!(keys.len(), attr::RESOURCE.len(), "every resource attribute, once: {keys:?}");
-        assert!(keys.iter().all(|k| attr::RESOURCE.iter().any(|a| a.key == k)), "{keys:?}");
+        assert_eq!(
+            keys.len(),
+            attr::RESOURCE.len(),
+            "every resource attribute, once: {keys:?}"
+        );
+        assert!(
+            keys.iter()
+                .all(|k| attr::RESOURCE.iter().any(|a| a.key == k)),
+            "{keys:?}"
+        );
     }
 }

@@ -180,7 +180,10 @@ impl Scrubber {
 fn truncate(mut text: String, max: usize) -> String {
     const MORE: &str = "...";
     if text.len() > max {
-        let cut = (0..=max - MORE.len()).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let cut = (0..=max - MORE.len())
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
         text.truncate(cut);
         text.push_str(MORE);
     }

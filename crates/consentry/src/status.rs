@@ -37,7 +37,8 @@ impl Telemetry {
     /// Reads the current state: consent, paths, spool contents and delivery health.
     pub fn status(&self) -> Status {
         let spool = self.spool();
-        let (spooled_requests, spooled_bytes) = spool.as_ref().map(|s| s.usage()).unwrap_or_default();
+        let (spooled_requests, spooled_bytes) =
+            spool.as_ref().map(|s| s.usage()).unwrap_or_default();
         let state = spool.as_ref().map(|s| s.state()).unwrap_or_default();
         let now = crate::export::now_ms();
         Status {
@@ -57,13 +58,24 @@ impl Telemetry {
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = if self.decision.enabled { "enabled" } else { "disabled" };
-        writeln!(f, "telemetry: {state} (decided by {})", self.decision.source)?;
+        let state = if self.decision.enabled {
+            "enabled"
+        } else {
+            "disabled"
+        };
+        writeln!(
+            f,
+            "telemetry: {state} (decided by {})",
+            self.decision.source
+        )?;
         match &self.endpoint {
             Ok(e) => writeln!(f, "endpoint: {e}")?,
             Err(reason) => writeln!(f, "endpoint: none ({reason})")?,
         }
-        let path = |p: &Option<PathBuf>| p.as_ref().map_or("unknown (no home dir)".into(), |p| p.display().to_string());
+        let path = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .map_or("unknown (no home dir)".into(), |p| p.display().to_string())
+        };
         writeln!(f, "settings file: {}", path(&self.settings_file))?;
         writeln!(f, "spool: {}", path(&self.spool_dir))?;
         writeln!(
@@ -72,7 +84,11 @@ impl fmt::Display for Status {
             self.spooled_requests, self.spooled_bytes, self.dropped_by_limits, self.rejected
         )?;
         if let Some(d) = self.backing_off_for {
-            writeln!(f, "delivery: backing off for {} s after failures", d.as_secs())?;
+            writeln!(
+                f,
+                "delivery: backing off for {} s after failures",
+                d.as_secs()
+            )?;
         }
         Ok(())
     }

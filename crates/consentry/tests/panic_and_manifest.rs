@@ -18,7 +18,11 @@ fn schema() -> Schema {
 fn keys_of(request: &ExportTraceServiceRequest) -> Vec<String> {
     let mut keys = Vec::new();
     for rs in &request.resource_spans {
-        keys.extend(rs.resource.iter().flat_map(|r| r.attributes.iter().map(|kv| kv.key.clone())));
+        keys.extend(
+            rs.resource
+                .iter()
+                .flat_map(|r| r.attributes.iter().map(|kv| kv.key.clone())),
+        );
         for ss in &rs.scope_spans {
             for span in &ss.spans {
                 keys.extend(span.attributes.iter().map(|kv| kv.key.clone()));
@@ -48,7 +52,10 @@ fn every_key_the_exporter_emits_is_in_the_manifest_and_panics_are_scrubbed() {
     // The first run shows the notice; this test is about the runs after it.
     assert!(t.clone().init().notice_shown());
     let guard = t.init();
-    assert!(guard.is_enabled(), "telemetry must be on (is DO_NOT_TRACK set?)");
+    assert!(
+        guard.is_enabled(),
+        "telemetry must be on (is DO_NOT_TRACK set?)"
+    );
     let subscriber = tracing_subscriber::registry().with(guard.layer());
     let home = std::env::var("HOME").unwrap_or_else(|_| "/home/alice".into());
     tracing::subscriber::with_default(subscriber, || {
@@ -58,29 +65,56 @@ fn every_key_the_exporter_emits_is_in_the_manifest_and_panics_are_scrubbed() {
             run.feature("undeclared-is-dropped");
             run.count("items", 3);
             run.project_id("/srv/projects/secret-project");
-            let io = std::io::Error::other(format!("cannot read {home}/notes.txt for bob@example.org"));
+            let io =
+                std::io::Error::other(format!("cannot read {home}/notes.txt for bob@example.org"));
             run.error("Io", &io);
-            panic!("failed at {home}/project/data.csv with token ghp_abcdefghijklmnopqrstuvwxyz0123456789");
+            panic!(
+                "failed at {home}/project/data.csv with token ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+            );
         }));
         assert!(unwound.is_err());
     });
-    assert!(matches!(guard.shutdown(), consentry::Outcome::Spooled { .. }));
+    assert!(matches!(
+        guard.shutdown(),
+        consentry::Outcome::Spooled { .. }
+    ));
     let file = std::fs::read_dir(dir.path().join("spool"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|e| e == "otlp"))
         .expect("the run was spooled");
-    let request: ExportTraceServiceRequest = prost::Message::decode(&std::fs::read(file).unwrap()[..]).unwrap();
+    let request: ExportTraceServiceRequest =
+        prost::Message::decode(&std::fs::read(file).unwrap()[..]).unwrap();
     let manifest = consentry::manifest::attribute_keys();
     for key in keys_of(&request) {
-        assert!(manifest.contains(&key.as_str()), "{key} is emitted but not in the manifest");
+        assert!(
+            manifest.contains(&key.as_str()),
+            "{key} is emitted but not in the manifest"
+        );
     }
     let json = serde_json::to_string(&request).unwrap();
-    for secret in [home.as_str(), "bob@example.org", "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "secret-project", "undeclared"] {
+    for secret in [
+        home.as_str(),
+        "bob@example.org",
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        "secret-project",
+        "undeclared",
+    ] {
         assert!(!json.contains(secret), "{secret} leaked: {json}");
     }
-    for expected in ["\"panic\"", "\"101\"", "consentry.feature", "\"export\"", "consentry.count", "\"Io\"", "consentry/tests/panic_and_manifest.rs"] {
+    for expected in [
+        "\"panic\"",
+        "\"101\"",
+        "consentry.feature",
+        "\"export\"",
+        "consentry.count",
+        "\"Io\"",
+        "consentry/tests/panic_and_manifest.rs",
+    ] {
         assert!(json.contains(expected), "{expected} missing: {json}");
     }
-    assert!(!json.contains(env!("CARGO_MANIFEST_DIR")), "a build-machine path was sent");
+    assert!(
+        !json.contains(env!("CARGO_MANIFEST_DIR")),
+        "a build-machine path was sent"
+    );
 }

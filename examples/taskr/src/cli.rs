@@ -40,7 +40,14 @@ pub(crate) enum Command {
     },
 }
 
-#[cfg_attr(not(any(feature = "telemetry-http", feature = "telemetry-grpc", feature = "standard-wiring")), allow(dead_code))]
+#[cfg_attr(
+    not(any(
+        feature = "telemetry-http",
+        feature = "telemetry-grpc",
+        feature = "standard-wiring"
+    )),
+    allow(dead_code)
+)]
 impl Command {
     pub(crate) fn name(&self) -> &'static str {
         match self {
@@ -57,4 +64,3 @@ pub(crate) enum Priority {
     Normal,
     High,
 }
-

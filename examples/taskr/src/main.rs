@@ -5,9 +5,12 @@
 //! same CLI without telemetry.
 
 mod cli;
-mod store;
-#[cfg(all(feature = "standard-wiring", not(any(feature = "telemetry-http", feature = "telemetry-grpc"))))]
+#[cfg(all(
+    feature = "standard-wiring",
+    not(any(feature = "telemetry-http", feature = "telemetry-grpc"))
+))]
 mod standard;
+mod store;
 #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
 mod telemetry;
 
@@ -42,9 +45,16 @@ fn main() -> ExitCode {
     #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
     {
         let guard = telemetry.init();
-        tracing_subscriber::registry().with(logs).with(guard.layer()).init();
+        tracing_subscriber::registry()
+            .with(logs)
+            .with(guard.layer())
+            .init();
         let run = guard.command(cli.command.name(), std::env::args_os().skip(1));
-        run.project_id(&std::path::absolute(&cli.file).unwrap_or_else(|_| cli.file.clone()).to_string_lossy());
+        run.project_id(
+            &std::path::absolute(&cli.file)
+                .unwrap_or_else(|_| cli.file.clone())
+                .to_string_lossy(),
+        );
         if let Command::Add { tags, .. } = &cli.command
             && !tags.is_empty()
         {
@@ -61,18 +71,26 @@ fn main() -> ExitCode {
         drop(guard);
         report(result)
     }
-    #[cfg(all(feature = "standard-wiring", not(any(feature = "telemetry-http", feature = "telemetry-grpc"))))]
+    #[cfg(all(
+        feature = "standard-wiring",
+        not(any(feature = "telemetry-http", feature = "telemetry-grpc"))
+    ))]
     {
         let provider = standard::provider();
         let otel = provider.as_ref().map(standard::layer);
         tracing_subscriber::registry().with(logs).with(otel).init();
-        let result = tracing::info_span!("command", name = cli.command.name()).in_scope(|| execute(&cli));
+        let result =
+            tracing::info_span!("command", name = cli.command.name()).in_scope(|| execute(&cli));
         if let Some(p) = provider {
             let _ = p.shutdown();
         }
         report(result)
     }
-    #[cfg(not(any(feature = "telemetry-http", feature = "telemetry-grpc", feature = "standard-wiring")))]
+    #[cfg(not(any(
+        feature = "telemetry-http",
+        feature = "telemetry-grpc",
+        feature = "standard-wiring"
+    )))]
     {
         tracing_subscriber::registry().with(logs).init();
         report(execute(&cli))
@@ -83,7 +101,11 @@ fn execute(cli: &Cli) -> Result<(), TaskError> {
     let _span = tracing::info_span!("taskr.execute", file = %cli.file.display()).entered();
     let mut out = std::io::stdout().lock();
     match &cli.command {
-        Command::Add { title, priority, tags } => {
+        Command::Add {
+            title,
+            priority,
+            tags,
+        } => {
             let id = store::add(&cli.file, title, *priority, tags)?;
             tracing::info!(id, title = %title, "task added");
             store::say(&mut out, format_args!("added task {id}"))

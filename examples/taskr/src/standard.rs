@@ -8,7 +8,8 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
 pub(crate) fn provider() -> Option<SdkTracerProvider> {
-    let endpoint = std::env::var("TASKR_TELEMETRY_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:4318".into());
+    let endpoint = std::env::var("TASKR_TELEMETRY_ENDPOINT")
+        .unwrap_or_else(|_| "http://127.0.0.1:4318".into());
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_endpoint(format!("{endpoint}/v1/traces"))

@@ -23,7 +23,10 @@ impl TaskError {
     }
 
     /// The error class sent as `error.type`: a fixed word, never the message.
-    #[cfg_attr(not(any(feature = "telemetry-http", feature = "telemetry-grpc")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "telemetry-http", feature = "telemetry-grpc")),
+        allow(dead_code)
+    )]
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             TaskError::NotFound(_) => "NotFound",
@@ -83,26 +86,43 @@ fn save(path: &Path, tasks: &[Task]) -> Result<(), TaskError> {
     let mut text = String::new();
     for t in tasks {
         let done = if t.done { "x" } else { "-" };
-        text.push_str(&format!("{}\t{done}\t{}\t{}\t{}\n", t.id, t.priority, t.tags, t.title));
+        text.push_str(&format!(
+            "{}\t{done}\t{}\t{}\t{}\n",
+            t.id, t.priority, t.tags, t.title
+        ));
     }
     std::fs::write(path, text)?;
     Ok(())
 }
 
-pub(crate) fn add(path: &Path, title: &str, priority: Priority, tags: &[String]) -> Result<u32, TaskError> {
+pub(crate) fn add(
+    path: &Path,
+    title: &str,
+    priority: Priority,
+    tags: &[String],
+) -> Result<u32, TaskError> {
     let mut tasks = load(path)?;
     let id = tasks.iter().map(|t| t.id).max().unwrap_or(0) + 1;
     let title = title.replace(['\t', '\n'], " ");
     let tags = tags.join(",").replace(['\t', '\n'], " ");
     let priority = format!("{priority:?}").to_lowercase();
-    tasks.push(Task { id, done: false, priority, tags, title });
+    tasks.push(Task {
+        id,
+        done: false,
+        priority,
+        tags,
+        title,
+    });
     save(path, &tasks)?;
     Ok(id)
 }
 
 pub(crate) fn complete(path: &Path, id: u32) -> Result<(), TaskError> {
     let mut tasks = load(path)?;
-    let task = tasks.iter_mut().find(|t| t.id == id).ok_or(TaskError::NotFound(id))?;
+    let task = tasks
+        .iter_mut()
+        .find(|t| t.id == id)
+        .ok_or(TaskError::NotFound(id))?;
     task.done = true;
     save(path, &tasks)
 }
@@ -110,14 +130,24 @@ pub(crate) fn complete(path: &Path, id: u32) -> Result<(), TaskError> {
 pub(crate) fn list(path: &Path, all: bool, out: &mut impl Write) -> Result<(), TaskError> {
     for t in load(path)?.iter().filter(|t| all || !t.done) {
         let mark = if t.done { "x" } else { " " };
-        let tags = if t.tags.is_empty() { String::new() } else { format!(" [{}]", t.tags) };
-        say(out, format_args!("[{mark}] {:>3}  {:<6} {}{tags}", t.id, t.priority, t.title))?;
+        let tags = if t.tags.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", t.tags)
+        };
+        say(
+            out,
+            format_args!("[{mark}] {:>3}  {:<6} {}{tags}", t.id, t.priority, t.title),
+        )?;
     }
     Ok(())
 }
 
 /// How many tasks the file holds (reported as the `tasks` count).
-#[cfg_attr(not(any(feature = "telemetry-http", feature = "telemetry-grpc")), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "telemetry-http", feature = "telemetry-grpc")),
+    allow(dead_code)
+)]
 pub(crate) fn count(path: &Path) -> Result<u64, TaskError> {
     Ok(load(path)?.len() as u64)
 }

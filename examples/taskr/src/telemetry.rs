@@ -53,7 +53,11 @@ fn manage(telemetry: &Telemetry, action: TelemetryAction) -> ExitCode {
             let enable = action == TelemetryAction::Enable;
             match telemetry.set_enabled(enable) {
                 Ok(path) => {
-                    let state = if enable { "enabled" } else { "disabled; install id, key and spool deleted" };
+                    let state = if enable {
+                        "enabled"
+                    } else {
+                        "disabled; install id, key and spool deleted"
+                    };
                     println!("telemetry {state} ({})", path.display());
                     ExitCode::SUCCESS
                 }

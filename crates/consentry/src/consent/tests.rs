@@ -56,7 +56,11 @@ fn expected(
             return (true, name);
         }
     }
-    if default_on { (true, "default") } else { (false, "optin") }
+    if default_on {
+        (true, "default")
+    } else {
+        (false, "optin")
+    }
 }
 
 fn name(source: &Source) -> &'static str {
@@ -100,17 +104,28 @@ fn full_matrix_matches_the_documented_rule() {
                                             Files {
                                                 project: Some((".telemetry".into(), says(project))),
                                                 user: Some(("telemetry.toml".into(), says(user))),
-                                                policies: vec![("policy.toml".into(), says(policy))],
+                                                policies: vec![(
+                                                    "policy.toml".into(),
+                                                    says(policy),
+                                                )],
                                             }
                                         },
                                         || ci_off.then(|| "GitHubActions".to_owned()),
                                         default_on,
                                     );
-                                    let want = expected(dnt, tool, flag, project, user, policy, ci_off, default_on);
-                                    let case = (dnt, tool, flag, project, user, policy, ci_off, default_on);
+                                    let want = expected(
+                                        dnt, tool, flag, project, user, policy, ci_off, default_on,
+                                    );
+                                    let case = (
+                                        dnt, tool, flag, project, user, policy, ci_off, default_on,
+                                    );
                                     assert_eq!((d.enabled, name(&d.source)), want, "{case:?}");
-                                    let env_or_flag = matches!(dnt, Env::Set) || matches!(tool, Env::Set) || flag;
-                                    assert_eq!(files_read, !env_or_flag, "files read only when needed: {case:?}");
+                                    let env_or_flag =
+                                        matches!(dnt, Env::Set) || matches!(tool, Env::Set) || flag;
+                                    assert_eq!(
+                                        files_read, !env_or_flag,
+                                        "files read only when needed: {case:?}"
+                                    );
                                     cases += 1;
                                 }
                             }
@@ -146,7 +161,10 @@ fn project_file_parsing() {
     let p = dir.path().join(PROJECT_FILE);
     for (text, want) in [
         ("consent: false\n", FileSays::Enabled(false)),
-        ("# made by kedro new\nconsent: False  # no\n", FileSays::Enabled(false)),
+        (
+            "# made by kedro new\nconsent: False  # no\n",
+            FileSays::Enabled(false),
+        ),
         ("---\nconsent: 'true'\nother: x\n", FileSays::Enabled(true)),
         ("consent: no", FileSays::Enabled(false)),
         ("other: 1\n", FileSays::Nothing),
@@ -157,7 +175,10 @@ fn project_file_parsing() {
     }
     for bad in ["consent: maybe", "consent false", "\u{0}\u{1}"] {
         std::fs::write(&p, bad).unwrap();
-        assert!(matches!(read_project_file(&p), FileSays::Broken(_)), "{bad:?}");
+        assert!(
+            matches!(read_project_file(&p), FileSays::Broken(_)),
+            "{bad:?}"
+        );
     }
     std::fs::write(&p, b"\xff\xfe").unwrap();
     assert!(matches!(read_project_file(&p), FileSays::Broken(_)));
@@ -168,10 +189,19 @@ fn project_file_found_upward() {
     let dir = tempfile::tempdir().unwrap();
     let deep = dir.path().join("a/b/c");
     std::fs::create_dir_all(&deep).unwrap();
-    assert_eq!(find_project_file(&deep).filter(|p| p.starts_with(dir.path())), None);
+    assert_eq!(
+        find_project_file(&deep).filter(|p| p.starts_with(dir.path())),
+        None
+    );
     std::fs::write(dir.path().join("a").join(PROJECT_FILE), "consent: false").unwrap();
-    assert_eq!(find_project_file(&deep), Some(dir.path().join("a").join(PROJECT_FILE)));
+    assert_eq!(
+        find_project_file(&deep),
+        Some(dir.path().join("a").join(PROJECT_FILE))
+    );
     // A directory named .telemetry is not the file.
     std::fs::create_dir(deep.join(PROJECT_FILE)).unwrap();
-    assert_eq!(find_project_file(&deep), Some(dir.path().join("a").join(PROJECT_FILE)));
+    assert_eq!(
+        find_project_file(&deep),
+        Some(dir.path().join("a").join(PROJECT_FILE))
+    );
 }

@@ -20,7 +20,10 @@ pub(crate) struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff { base: DEFAULT_BACKOFF_BASE, max: DEFAULT_BACKOFF_MAX }
+        Backoff {
+            base: DEFAULT_BACKOFF_BASE,
+            max: DEFAULT_BACKOFF_MAX,
+        }
     }
 }
 
@@ -33,14 +36,21 @@ impl Backoff {
     /// `Retry-After` extends it.
     pub(crate) fn fail(&self, state: &mut State, retry_after: Option<Duration>) {
         if Self::waiting(state) {
-            let asked = now_ms().saturating_add(u64::try_from(retry_after.unwrap_or_default().as_millis()).unwrap_or(u64::MAX));
+            let asked = now_ms().saturating_add(
+                u64::try_from(retry_after.unwrap_or_default().as_millis()).unwrap_or(u64::MAX),
+            );
             state.next_attempt_ms = state.next_attempt_ms.max(asked);
             return;
         }
         state.failures = state.failures.saturating_add(1);
         let doubling = 1u32 << (state.failures - 1).min(20);
-        let delay = self.base.saturating_mul(doubling).min(self.max).max(retry_after.unwrap_or_default());
-        state.next_attempt_ms = now_ms().saturating_add(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
+        let delay = self
+            .base
+            .saturating_mul(doubling)
+            .min(self.max)
+            .max(retry_after.unwrap_or_default());
+        state.next_attempt_ms =
+            now_ms().saturating_add(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
     }
 
     /// Records a success: the next run may send at once.
@@ -60,18 +70,27 @@ mod tests {
 
     #[test]
     fn doubles_to_max_and_honours_retry_after() {
-        let b = Backoff { base: Duration::from_secs(1), max: Duration::from_secs(5) };
+        let b = Backoff {
+            base: Duration::from_secs(1),
+            max: Duration::from_secs(5),
+        };
         let mut s = State::default();
         let expect = |s: &State, secs: u64| {
             let left = s.next_attempt_ms - now_ms();
-            assert!(left <= secs * 1000 && left + 200 >= secs * 1000, "{left} vs {secs}s");
+            assert!(
+                left <= secs * 1000 && left + 200 >= secs * 1000,
+                "{left} vs {secs}s"
+            );
         };
         let expire = |s: &mut State| s.next_attempt_ms = 0;
         b.fail(&mut s, None);
         expect(&s, 1);
         b.fail(&mut s, None);
         expect(&s, 1);
-        assert_eq!(s.failures, 1, "a failure during the backoff is the same outage");
+        assert_eq!(
+            s.failures, 1,
+            "a failure during the backoff is the same outage"
+        );
         expire(&mut s);
         b.fail(&mut s, None);
         expect(&s, 2);

@@ -93,7 +93,9 @@ impl Background {
     /// request. Whatever it has not sent by then stays in the spool. Returns the
     /// spool lock, which this process holds until the sender ends.
     pub(crate) fn finish(self, deadline: Instant) -> Arc<SpoolLock> {
-        let _ = self.done.recv_timeout(deadline.saturating_duration_since(Instant::now()));
+        let _ = self
+            .done
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()));
         self.stop.store(true, Ordering::Release);
         self.lock
     }
@@ -122,8 +124,16 @@ impl Delivery {
         std::thread::Builder::new()
             .name("consentry-spool".into())
             .spawn(move || {
-                let _quiet = tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
-                drain(&spool, &held, &endpoint, backoff, Instant::now() + PER_REQUEST * 3, &flag);
+                let _quiet =
+                    tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
+                drain(
+                    &spool,
+                    &held,
+                    &endpoint,
+                    backoff,
+                    Instant::now() + PER_REQUEST * 3,
+                    &flag,
+                );
                 let _ = tx.send(());
             })
             .ok()?;
@@ -132,7 +142,13 @@ impl Delivery {
 
     /// Delivers this run's request within the budget that started at `exit_started`,
     /// spooling it when that is not possible.
-    pub(crate) fn at_exit(&self, body: Vec<u8>, spans: usize, exit_started: Instant, background: Option<Background>) -> Outcome {
+    pub(crate) fn at_exit(
+        &self,
+        body: Vec<u8>,
+        spans: usize,
+        exit_started: Instant,
+        background: Option<Background>,
+    ) -> Outcome {
         let deadline = exit_started + self.budget;
         let endpoint = match &self.endpoint {
             Ok(e) => e.clone(),
@@ -140,13 +156,21 @@ impl Delivery {
                 if let Some(bg) = background {
                     bg.finish(deadline);
                 }
-                return Outcome::NoEndpoint { spans, reason: reason.clone() };
+                return Outcome::NoEndpoint {
+                    spans,
+                    reason: reason.clone(),
+                };
             }
         };
         if let Some(spool) = &self.spool {
             let state = spool.state();
             if Backoff::waiting(&state) {
-                return self.spool_request(&body, spans, "the collector failed recently; backing off".into(), None);
+                return self.spool_request(
+                    &body,
+                    spans,
+                    "the collector failed recently; backing off".into(),
+                    None,
+                );
             }
             // The last attempt failed and another process (the uploader) holds the spool
             // while it retries: it re-lists the spool, so leave this request to it.
@@ -178,7 +202,10 @@ impl Delivery {
                 if self.spool.as_ref().is_some_and(|s| !s.is_empty()) {
                     self.start_uploader();
                 }
-                Outcome::Delivered { spans, took: exit_started.elapsed() }
+                Outcome::Delivered {
+                    spans,
+                    took: exit_started.elapsed(),
+                }
             }
             Some(Err(SendError::Rejected(reason))) => {
                 self.update_state(held, |state| {
@@ -187,7 +214,10 @@ impl Delivery {
                 });
                 Outcome::Rejected { spans, reason }
             }
-            Some(Err(SendError::Retryable { reason, retry_after })) => {
+            Some(Err(SendError::Retryable {
+                reason,
+                retry_after,
+            })) => {
                 let outcome = self.spool_request(&body, spans, reason, held);
                 self.update_state(held, |state| {
                     self.backoff.fail(state, retry_after);
@@ -199,7 +229,12 @@ impl Delivery {
                 // No answer in time: maybe a black hole, maybe only a slow network.
                 // Back off so the next runs do not wait too, and let the uploader,
                 // which has time, find out which.
-                let outcome = self.spool_request(&body, spans, format!("no answer within {:?}", self.budget), held);
+                let outcome = self.spool_request(
+                    &body,
+                    spans,
+                    format!("no answer within {:?}", self.budget),
+                    held,
+                );
                 self.update_state(held, |state| {
                     self.backoff.fail(state, None);
                     true
@@ -212,9 +247,18 @@ impl Delivery {
 
     /// Spools the request and applies the limits, under `held` (this process's lock)
     /// or when the lock is free.
-    fn spool_request(&self, body: &[u8], spans: usize, reason: String, held: Option<&SpoolLock>) -> Outcome {
+    fn spool_request(
+        &self,
+        body: &[u8],
+        spans: usize,
+        reason: String,
+        held: Option<&SpoolLock>,
+    ) -> Outcome {
         let Some(spool) = &self.spool else {
-            return Outcome::Lost { spans, reason: format!("{reason}; no spool dir") };
+            return Outcome::Lost {
+                spans,
+                reason: format!("{reason}; no spool dir"),
+            };
         };
         match spool.put(body) {
             Ok(_) => {
@@ -228,14 +272,21 @@ impl Delivery {
                 });
                 Outcome::Spooled { spans, reason }
             }
-            Err(e) => Outcome::Lost { spans, reason: format!("{reason}; spool not writable ({})", e.kind()) },
+            Err(e) => Outcome::Lost {
+                spans,
+                reason: format!("{reason}; spool not writable ({})", e.kind()),
+            },
         }
     }
 
     /// Applies `change` to the shared state under `held` (this process's lock) or when
     /// the lock is free; `change` says whether anything changed, so a healthy run
     /// writes no file.
-    fn update_state(&self, held: Option<&SpoolLock>, change: impl FnOnce(&mut super::spool::State) -> bool) {
+    fn update_state(
+        &self,
+        held: Option<&SpoolLock>,
+        change: impl FnOnce(&mut super::spool::State) -> bool,
+    ) {
         self.with_lock(held, |spool, lock| {
             let mut state = spool.state();
             if change(&mut state) {
@@ -270,17 +321,23 @@ impl Delivery {
 /// Sends on a thread of its own and waits for it until `deadline`; `None` if it did
 /// not answer in time. The thread has no `tracing` subscriber, so nothing the HTTP/2
 /// stack logs reaches the host's logs or consentry's own layer.
-fn send_within(endpoint: Endpoint, body: Vec<u8>, deadline: Instant) -> Option<Result<(), SendError>> {
+fn send_within(
+    endpoint: Endpoint,
+    body: Vec<u8>,
+    deadline: Instant,
+) -> Option<Result<(), SendError>> {
     let (tx, rx) = mpsc::sync_channel(1);
     std::thread::Builder::new()
         .name("consentry-export".into())
         .spawn(move || {
-            let _quiet = tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
+            let _quiet =
+                tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
             let timeout = deadline.saturating_duration_since(Instant::now());
             let _ = tx.send(send(&endpoint, &body, timeout));
         })
         .ok()?;
-    rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).ok()
+    rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        .ok()
 }
 
 /// Sends spooled requests oldest first until the spool is empty, `deadline` passes,
@@ -314,7 +371,9 @@ pub(crate) fn drain(
                 failed = true;
                 break;
             }
-            let Ok(body) = std::fs::read(&path) else { continue };
+            let Ok(body) = std::fs::read(&path) else {
+                continue;
+            };
             match send(endpoint, &body, left.min(PER_REQUEST)) {
                 Ok(()) => {
                     let _ = std::fs::remove_file(&path);
@@ -373,21 +432,44 @@ mod tests {
         let (_dir, _hole, spool, delivery) = black_hole();
         let sender = spool.try_lock().unwrap();
         // One earlier failure whose backoff has run out.
-        spool.store_state(&sender, &super::super::spool::State { failures: 1, ..Default::default() }).unwrap();
+        spool
+            .store_state(
+                &sender,
+                &super::super::spool::State {
+                    failures: 1,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         // Nothing for a background sender to do while the uploader holds the spool.
         spool.put(b"earlier").unwrap();
-        assert!(delivery.start_background().is_none(), "a background sender was started");
+        assert!(
+            delivery.start_background().is_none(),
+            "a background sender was started"
+        );
         let started = Instant::now();
         let outcome = delivery.at_exit(b"request".to_vec(), 1, started, None);
-        assert!(started.elapsed() < Duration::from_millis(150), "waited {:?}: {outcome:?}", started.elapsed());
-        assert!(matches!(&outcome, Outcome::Spooled { reason, .. } if reason.contains("retrying")), "{outcome:?}");
+        assert!(
+            started.elapsed() < Duration::from_millis(150),
+            "waited {:?}: {outcome:?}",
+            started.elapsed()
+        );
+        assert!(
+            matches!(&outcome, Outcome::Spooled { reason, .. } if reason.contains("retrying")),
+            "{outcome:?}"
+        );
         assert_eq!(spool.list().len(), 2);
         // With no failure on record a held lock does not stop a send (here: no answer
         // within the budget, so it is spooled after waiting).
-        spool.store_state(&sender, &super::super::spool::State::default()).unwrap();
+        spool
+            .store_state(&sender, &super::super::spool::State::default())
+            .unwrap();
         let started = Instant::now();
         let outcome = delivery.at_exit(b"request".to_vec(), 1, started, None);
-        assert!(started.elapsed() >= Duration::from_millis(290), "{outcome:?}");
+        assert!(
+            started.elapsed() >= Duration::from_millis(290),
+            "{outcome:?}"
+        );
         drop(sender);
     }
 
@@ -398,10 +480,16 @@ mod tests {
         let (_dir, _hole, spool, delivery) = black_hole();
         spool.put(b"earlier").unwrap();
         let background = delivery.start_background();
-        assert!(background.is_some(), "no background sender for the spooled request");
+        assert!(
+            background.is_some(),
+            "no background sender for the spooled request"
+        );
         let outcome = delivery.at_exit(b"request".to_vec(), 1, Instant::now(), background);
         assert!(matches!(outcome, Outcome::Spooled { .. }), "{outcome:?}");
         let state = spool.state();
-        assert!(state.failures == 1 && Backoff::waiting(&state), "failure not recorded: {state:?}");
+        assert!(
+            state.failures == 1 && Backoff::waiting(&state),
+            "failure not recorded: {state:?}"
+        );
     }
 }

@@ -30,7 +30,11 @@ impl Transport {
 
     /// The transport used when the author names none: HTTP when compiled in.
     pub(crate) fn default_compiled() -> Self {
-        if cfg!(feature = "http") { Transport::HttpProtobuf } else { Transport::Grpc }
+        if cfg!(feature = "http") {
+            Transport::HttpProtobuf
+        } else {
+            Transport::Grpc
+        }
     }
 }
 
@@ -90,7 +94,9 @@ impl Endpoint {
         }
         if authority.is_empty()
             || authority.starts_with(':')
-            || authority.chars().any(|c| c.is_whitespace() || c.is_control())
+            || authority
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
         {
             return Err(EndpointError::NotAUrl);
         }
@@ -138,8 +144,20 @@ mod tests {
 
     #[test]
     fn malformed_endpoints_are_refused() {
-        for bad in ["", "127.0.0.1:4318", "ftp://h", "http://", "http://:80", "http://a b", "http:/x"] {
-            assert_eq!(Endpoint::new(bad, Transport::HttpProtobuf), Err(EndpointError::NotAUrl), "{bad:?}");
+        for bad in [
+            "",
+            "127.0.0.1:4318",
+            "ftp://h",
+            "http://",
+            "http://:80",
+            "http://a b",
+            "http:/x",
+        ] {
+            assert_eq!(
+                Endpoint::new(bad, Transport::HttpProtobuf),
+                Err(EndpointError::NotAUrl),
+                "{bad:?}"
+            );
         }
         assert_eq!(
             Endpoint::new("http://user:pw@h:1", Transport::HttpProtobuf),
@@ -150,7 +168,10 @@ mod tests {
     #[test]
     fn protocol_names() {
         assert_eq!(Transport::from_protocol("grpc"), Some(Transport::Grpc));
-        assert_eq!(Transport::from_protocol(" HTTP/protobuf "), Some(Transport::HttpProtobuf));
+        assert_eq!(
+            Transport::from_protocol(" HTTP/protobuf "),
+            Some(Transport::HttpProtobuf)
+        );
         assert_eq!(Transport::from_protocol("http/json"), None);
     }
 }

@@ -30,11 +30,19 @@ pub(super) fn send(url: &str, body: &[u8], timeout: Duration) -> Result<(), Send
             endpoint
         };
         let call = async {
-            let channel =
-                endpoint.connect().await.map_err(|e| SendError::retryable(format!("cannot connect: {e}")))?;
-            TraceServiceClient::new(channel).export(request).await.map(|_| ()).map_err(classify)
+            let channel = endpoint
+                .connect()
+                .await
+                .map_err(|e| SendError::retryable(format!("cannot connect: {e}")))?;
+            TraceServiceClient::new(channel)
+                .export(request)
+                .await
+                .map(|_| ())
+                .map_err(classify)
         };
-        tokio::time::timeout(timeout, call).await.map_err(|_| SendError::retryable("timed out"))?
+        tokio::time::timeout(timeout, call)
+            .await
+            .map_err(|_| SendError::retryable("timed out"))?
     })
 }
 
@@ -55,7 +63,10 @@ fn classify(status: tonic::Status) -> SendError {
                 .get_details_retry_info()
                 .and_then(|info| info.retry_delay)
                 .map(|d| d.min(MAX_RETRY_AFTER));
-            SendError::Retryable { reason, retry_after }
+            SendError::Retryable {
+                reason,
+                retry_after,
+            }
         }
         _ => SendError::Rejected(reason),
     }

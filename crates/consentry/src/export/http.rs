@@ -18,6 +18,9 @@ pub(super) fn send(url: &str, body: &[u8], timeout: Duration) -> Result<(), Send
         .content_type("application/x-protobuf")
         .send(body)
         .map_err(|e| SendError::retryable(format!("request failed: {e}")))?;
-    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok());
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok());
     classify_http(response.status().as_u16(), retry_after)
 }

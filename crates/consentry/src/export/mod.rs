@@ -21,13 +21,13 @@ mod send;
 mod spool;
 pub(crate) mod uploader;
 
-pub use backoff::{DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX};
 pub(crate) use backoff::Backoff;
+pub use backoff::{DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX};
 pub(crate) use collect::Collected;
-pub(crate) use deliver::{Background, Delivery, drain};
 pub use deliver::Outcome;
+pub(crate) use deliver::{Background, Delivery, drain};
 pub(crate) use encode::encode;
 pub use endpoint::{Endpoint, EndpointError, Transport};
-pub(crate) use spool::{Spool, now_ms};
 pub use spool::SpoolLimits;
+pub(crate) use spool::{Spool, now_ms};
 pub use uploader::{UPLOADER_ARG, UPLOADER_LIFETIME};

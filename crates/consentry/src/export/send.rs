@@ -13,7 +13,10 @@ pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 pub(crate) enum SendError {
     /// Worth trying again later: unreachable, throttled (429), unavailable (502-504),
     /// a server error, or an answer that was not OTLP at all.
-    Retryable { reason: String, retry_after: Option<Duration> },
+    Retryable {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
     /// The collector refused the request itself (400, 413, INVALID_ARGUMENT...):
     /// sending the same bytes again can only fail again.
     Rejected(String),
@@ -21,7 +24,10 @@ pub(crate) enum SendError {
 
 impl SendError {
     pub(crate) fn retryable(reason: impl Into<String>) -> Self {
-        SendError::Retryable { reason: reason.into(), retry_after: None }
+        SendError::Retryable {
+            reason: reason.into(),
+            retry_after: None,
+        }
     }
 }
 
@@ -36,7 +42,9 @@ pub(crate) fn send(endpoint: &Endpoint, body: &[u8], timeout: Duration) -> Resul
         #[cfg(feature = "grpc")]
         Transport::Grpc => super::grpc::send(endpoint.url(), body, timeout),
         #[allow(unreachable_patterns)]
-        other => Err(SendError::Rejected(format!("transport {other} is not compiled in"))),
+        other => Err(SendError::Rejected(format!(
+            "transport {other} is not compiled in"
+        ))),
     }
 }
 
@@ -52,7 +60,9 @@ pub(crate) fn classify_http(status: u16, retry_after: Option<&str>) -> Result<()
             reason: format!("collector answered HTTP {status}"),
             retry_after: retry_after.and_then(parse_retry_after),
         }),
-        _ => Err(SendError::Rejected(format!("collector refused the request: HTTP {status}"))),
+        _ => Err(SendError::Rejected(format!(
+            "collector refused the request: HTTP {status}"
+        ))),
     }
 }
 
@@ -71,8 +81,14 @@ mod tests {
     #[test]
     fn http_classes() {
         assert_eq!(classify_http(200, None), Ok(()));
-        assert!(matches!(classify_http(400, None), Err(SendError::Rejected(_))));
-        assert!(matches!(classify_http(413, None), Err(SendError::Rejected(_))));
+        assert!(matches!(
+            classify_http(400, None),
+            Err(SendError::Rejected(_))
+        ));
+        assert!(matches!(
+            classify_http(413, None),
+            Err(SendError::Rejected(_))
+        ));
         assert_eq!(
             classify_http(429, Some(" 7 ")),
             Err(SendError::Retryable {
@@ -80,7 +96,15 @@ mod tests {
                 retry_after: Some(Duration::from_secs(7))
             })
         );
-        assert!(matches!(classify_http(503, Some("Wed, 21 Oct 2015 07:28:00 GMT")), Err(SendError::Retryable { retry_after: None, .. })));
-        assert!(matches!(classify_http(503, Some("999999")), Err(SendError::Retryable { retry_after: Some(d), .. }) if d == MAX_RETRY_AFTER));
+        assert!(matches!(
+            classify_http(503, Some("Wed, 21 Oct 2015 07:28:00 GMT")),
+            Err(SendError::Retryable {
+                retry_after: None,
+                ..
+            })
+        ));
+        assert!(
+            matches!(classify_http(503, Some("999999")), Err(SendError::Retryable { retry_after: Some(d), .. }) if d == MAX_RETRY_AFTER)
+        );
     }
 }

@@ -34,7 +34,11 @@ impl Default for SpoolLimits {
     /// 4 MiB, 1000 requests, 7 days: weeks of offline use of a typical CLI (a request
     /// is about 1 KiB), small enough that nobody has to think about the directory.
     fn default() -> Self {
-        SpoolLimits { max_bytes: 4 << 20, max_files: 1000, max_age: Duration::from_secs(7 * 24 * 3600) }
+        SpoolLimits {
+            max_bytes: 4 << 20,
+            max_files: 1000,
+            max_age: Duration::from_secs(7 * 24 * 3600),
+        }
     }
 }
 
@@ -81,8 +85,15 @@ impl Spool {
     pub(crate) fn put(&self, request: &[u8]) -> io::Result<PathBuf> {
         fs::create_dir_all(&self.dir)?;
         let now = now_ms();
-        let name = format!("{:020}-{:08x}-{}.{EXT}", now, std::process::id(), uuid::Uuid::new_v4().simple());
-        let mut tmp = tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(&self.dir)?;
+        let name = format!(
+            "{:020}-{:08x}-{}.{EXT}",
+            now,
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let mut tmp = tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .tempfile_in(&self.dir)?;
         // No fsync: the rename makes the file whole or absent across a process crash,
         // which is the failure a CLI meets; an fsync would cost exit time on every
         // spooled run for the rarer power loss.
@@ -95,7 +106,9 @@ impl Spool {
     /// Spooled requests, oldest first. Files are named by creation time, so the order
     /// holds across processes without reading metadata.
     pub(crate) fn list(&self) -> Vec<PathBuf> {
-        let Ok(entries) = fs::read_dir(&self.dir) else { return Vec::new() };
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
         let mut files: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
@@ -112,7 +125,12 @@ impl Spool {
     /// Takes the lock if nobody holds it.
     pub(crate) fn try_lock(&self) -> Option<SpoolLock> {
         fs::create_dir_all(&self.dir).ok()?;
-        let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(self.dir.join(LOCK)).ok()?;
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.dir.join(LOCK))
+            .ok()?;
         file.try_lock().ok()?;
         Some(SpoolLock { _file: file })
     }
@@ -131,7 +149,9 @@ impl Spool {
 
     pub(crate) fn store_state(&self, _lock: &SpoolLock, state: &State) -> io::Result<()> {
         let text = toml::to_string(state).map_err(io::Error::other)?;
-        let mut tmp = tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(&self.dir)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .tempfile_in(&self.dir)?;
         tmp.write_all(text.as_bytes())?;
         tmp.persist(self.dir.join(STATE)).map_err(|e| e.error)?;
         Ok(())
@@ -170,7 +190,9 @@ impl Spool {
     }
 
     fn remove_stale_temps(&self) {
-        let Ok(entries) = fs::read_dir(&self.dir) else { return };
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
         for e in entries.filter_map(Result::ok) {
             let stale = e.file_name().to_string_lossy().starts_with(TMP_PREFIX)
                 && e.metadata()
@@ -193,7 +215,11 @@ impl Spool {
     /// Requests waiting and their total size, for `telemetry status`.
     pub(crate) fn usage(&self) -> (usize, u64) {
         let files = self.list();
-        let bytes = files.iter().filter_map(|p| fs::metadata(p).ok()).map(|m| m.len()).sum();
+        let bytes = files
+            .iter()
+            .filter_map(|p| fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
         (files.len(), bytes)
     }
 }
@@ -203,7 +229,9 @@ fn created_ms(path: &Path) -> Option<u64> {
 }
 
 pub(crate) fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
@@ -239,11 +267,17 @@ mod tests {
 
     #[test]
     fn prune_drops_oldest_past_count_and_size() {
-        let (_d, s) = spool(SpoolLimits { max_bytes: 10, max_files: 3, max_age: Duration::from_secs(60) });
-        let paths: Vec<_> = (0..5).map(|i| {
-            std::thread::sleep(Duration::from_millis(2));
-            s.put(format!("req{i}").as_bytes()).unwrap()
-        }).collect();
+        let (_d, s) = spool(SpoolLimits {
+            max_bytes: 10,
+            max_files: 3,
+            max_age: Duration::from_secs(60),
+        });
+        let paths: Vec<_> = (0..5)
+            .map(|i| {
+                std::thread::sleep(Duration::from_millis(2));
+                s.put(format!("req{i}").as_bytes()).unwrap()
+            })
+            .collect();
         let lock = s.try_lock().unwrap();
         assert_eq!(s.prune(&lock), 3, "4 bytes each: only 2 fit in 10 bytes");
         assert_eq!(s.list(), paths[3..]);
@@ -251,7 +285,10 @@ mod tests {
 
     #[test]
     fn prune_drops_by_age() {
-        let (_d, s) = spool(SpoolLimits { max_age: Duration::from_millis(1), ..SpoolLimits::default() });
+        let (_d, s) = spool(SpoolLimits {
+            max_age: Duration::from_millis(1),
+            ..SpoolLimits::default()
+        });
         s.put(b"old").unwrap();
         std::thread::sleep(Duration::from_millis(20));
         let lock = s.try_lock().unwrap();
@@ -263,7 +300,12 @@ mod tests {
     fn state_round_trip_and_corrupt_state_is_default() {
         let (_d, s) = spool(SpoolLimits::default());
         let lock = s.try_lock().unwrap();
-        let st = State { failures: 2, next_attempt_ms: 5, dropped_by_limits: 1, rejected: 0 };
+        let st = State {
+            failures: 2,
+            next_attempt_ms: 5,
+            dropped_by_limits: 1,
+            rejected: 0,
+        };
         s.store_state(&lock, &st).unwrap();
         assert_eq!(s.state(), st);
         fs::write(s.dir().join(STATE), "garbage = [").unwrap();
@@ -276,10 +318,18 @@ mod tests {
         std::thread::scope(|sc| {
             for t in 0..8 {
                 let s = &s;
-                sc.spawn(move || for i in 0..25 { s.put(format!("{t}-{i}").as_bytes()).unwrap(); });
+                sc.spawn(move || {
+                    for i in 0..25 {
+                        s.put(format!("{t}-{i}").as_bytes()).unwrap();
+                    }
+                });
             }
         });
-        let mut bodies: Vec<String> = s.list().iter().map(|p| fs::read_to_string(p).unwrap()).collect();
+        let mut bodies: Vec<String> = s
+            .list()
+            .iter()
+            .map(|p| fs::read_to_string(p).unwrap())
+            .collect();
         bodies.sort();
         bodies.dedup();
         assert_eq!(bodies.len(), 200);

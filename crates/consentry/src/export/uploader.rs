@@ -28,9 +28,14 @@ pub(crate) fn requested() -> bool {
 /// Starts the uploader, detached. Failure to start is not an error: the next run's
 /// background sender delivers the spool instead.
 pub(crate) fn spawn() {
-    let Ok(exe) = std::env::current_exe() else { return };
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
     let mut cmd = Command::new(exe);
-    cmd.arg(UPLOADER_ARG).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    cmd.arg(UPLOADER_ARG)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;

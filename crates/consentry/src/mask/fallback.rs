@@ -43,7 +43,11 @@ where
                 Some((n, _)) => (n, true),
                 None => (long, false),
             };
-            out.push(if plain_name(name) { format!("--{name}") } else { format!("--{MASK}") });
+            out.push(if plain_name(name) {
+                format!("--{name}")
+            } else {
+                format!("--{MASK}")
+            });
             if value {
                 out.push(MASK.to_owned());
             }
@@ -69,7 +73,9 @@ fn plain_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= MAX_OPTION_NAME
         && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 #[cfg(test)]
@@ -91,26 +97,44 @@ mod tests {
     #[test]
     fn positionals_and_short_forms() {
         assert_eq!(
-            m(&["add"], &["add", "buy milk", "-p", "high", "-phigh", "-5", "-"]),
+            m(
+                &["add"],
+                &["add", "buy milk", "-p", "high", "-phigh", "-5", "-"]
+            ),
             ["add", MASK, "-p", MASK, "-p", MASK, MASK, MASK]
         );
     }
 
     #[test]
     fn command_words_only_in_leading_order() {
-        assert_eq!(m(&["remote", "add"], &["remote", "add", "add"]), ["remote", "add", MASK]);
+        assert_eq!(
+            m(&["remote", "add"], &["remote", "add", "add"]),
+            ["remote", "add", MASK]
+        );
         assert_eq!(m(&["add"], &["--x", "add"]), ["--x", "add"]);
     }
 
     #[test]
     fn odd_option_names_are_masked() {
-        assert_eq!(m(&[], &["--token=abc", "--sk-live-7f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a"]), ["--token", MASK, "--*****"]);
+        assert_eq!(
+            m(
+                &[],
+                &[
+                    "--token=abc",
+                    "--sk-live-7f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a"
+                ]
+            ),
+            ["--token", MASK, "--*****"]
+        );
         assert_eq!(m(&[], &["--me@x.org", "--/home/u"]), ["--*****", "--*****"]);
     }
 
     #[test]
     fn everything_after_double_dash_is_masked() {
-        assert_eq!(m(&["exec"], &["exec", "--", "--flag", "exec"]), ["exec", "--", MASK, MASK]);
+        assert_eq!(
+            m(&["exec"], &["exec", "--", "--flag", "exec"]),
+            ["exec", "--", MASK, MASK]
+        );
     }
 
     #[cfg(unix)]

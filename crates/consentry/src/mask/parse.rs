@@ -87,7 +87,9 @@ impl<'s> Walker<'s, '_> {
     fn token(&mut self, arg: &[u8]) {
         match std::mem::replace(&mut self.pending, Pending::Nothing) {
             Pending::Value(opt) => return self.value(opt, arg, 0),
-            Pending::More(opt, taken) if !looks_like_option(arg) => return self.value(opt, arg, taken),
+            Pending::More(opt, taken) if !looks_like_option(arg) => {
+                return self.value(opt, arg, taken);
+            }
             Pending::Unknown if !looks_like_option(arg) => return self.mask(),
             _ => {}
         }
@@ -111,9 +113,12 @@ impl<'s> Walker<'s, '_> {
             Some(i) => (&body[..i], Some(&body[i + 1..])),
             None => (body, None),
         };
-        let known = std::str::from_utf8(name)
-            .ok()
-            .and_then(|name| Some((name, self.find_option(|o| o.long.iter().any(|l| l == name))?)));
+        let known = std::str::from_utf8(name).ok().and_then(|name| {
+            Some((
+                name,
+                self.find_option(|o| o.long.iter().any(|l| l == name))?,
+            ))
+        });
         let Some((name, opt)) = known else {
             self.mask();
             if value.is_none() {
@@ -140,7 +145,9 @@ impl<'s> Walker<'s, '_> {
         };
         let mut kept = String::from("-");
         for (i, c) in text.char_indices() {
-            let Some(opt) = self.find_option(|o| o.short.contains(&c)) else { break };
+            let Some(opt) = self.find_option(|o| o.short.contains(&c)) else {
+                break;
+            };
             kept.push(c);
             self.used(opt);
             if opt.value.is_some() {
@@ -198,7 +205,9 @@ impl<'s> Walker<'s, '_> {
             None
         } else {
             let params = &self.current().positionals;
-            params.get(self.positionals).or_else(|| params.last().filter(|p| p.multiple))
+            params
+                .get(self.positionals)
+                .or_else(|| params.last().filter(|p| p.multiple))
         };
         self.positionals += 1;
         match param {
@@ -216,15 +225,17 @@ impl<'s> Walker<'s, '_> {
     }
 
     fn push_value(&mut self, policy: &Policy, arg: &[u8]) {
-        let clear = std::str::from_utf8(arg).ok().and_then(|value| match policy {
-            Policy::NameOnly => None,
-            // A value that looks like an option is most likely a mistyped command line
-            // (clap refuses it), so "any value" does not cover it.
-            Policy::AllowAny if looks_like_option(arg) => None,
-            Policy::AllowAny => Some(value.to_owned()),
-            Policy::AllowOnly(set) => set.iter().any(|v| v == value).then(|| value.to_owned()),
-            Policy::Hashed => self.hasher.map(|hash| hash(value)),
-        });
+        let clear = std::str::from_utf8(arg)
+            .ok()
+            .and_then(|value| match policy {
+                Policy::NameOnly => None,
+                // A value that looks like an option is most likely a mistyped command line
+                // (clap refuses it), so "any value" does not cover it.
+                Policy::AllowAny if looks_like_option(arg) => None,
+                Policy::AllowAny => Some(value.to_owned()),
+                Policy::AllowOnly(set) => set.iter().any(|v| v == value).then(|| value.to_owned()),
+                Policy::Hashed => self.hasher.map(|hash| hash(value)),
+            });
         self.out.args.push(clear.unwrap_or_else(|| MASK.to_owned()));
     }
 
@@ -247,10 +258,14 @@ impl<'s> Walker<'s, '_> {
     /// then the global ones of the commands it is under, innermost first.
     fn find_option(&self, matches: impl Fn(&Opt) -> bool) -> Option<&'s Opt> {
         let own = self.chain.len() - 1;
-        self.chain.iter().enumerate().rev().find_map(|(depth, cmd)| {
-            let all = depth == own && !self.lost;
-            cmd.options.iter().find(|o| (all || o.global) && matches(o))
-        })
+        self.chain
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(depth, cmd)| {
+                let all = depth == own && !self.lost;
+                cmd.options.iter().find(|o| (all || o.global) && matches(o))
+            })
     }
 }
 

@@ -19,15 +19,66 @@ fn secret() -> impl Strategy<Value = String> {
 /// Words the schema knows, in every spelling, with the one `AllowAny` option left out
 /// so that it can be planted on purpose.
 const KNOWN: &[&str] = &[
-    "add", "remote", "r", "rm", "remove", "cp", "--", "-", "", "-v", "-vv", "-n", "--verbose", "--file", "-f", "-vf",
-    "--priority", "-p", "low", "high", "origin", "--tag", "-t", "--label", "--all", "-a", "-ab", "-abt", "-b",
-    "--project", "--color", "--color=auto", "--files", "a", "-5", "--dry-run", "--unknown", "-x", "word",
+    "add",
+    "remote",
+    "r",
+    "rm",
+    "remove",
+    "cp",
+    "--",
+    "-",
+    "",
+    "-v",
+    "-vv",
+    "-n",
+    "--verbose",
+    "--file",
+    "-f",
+    "-vf",
+    "--priority",
+    "-p",
+    "low",
+    "high",
+    "origin",
+    "--tag",
+    "-t",
+    "--label",
+    "--all",
+    "-a",
+    "-ab",
+    "-abt",
+    "-b",
+    "--project",
+    "--color",
+    "--color=auto",
+    "--files",
+    "a",
+    "-5",
+    "--dry-run",
+    "--unknown",
+    "-x",
+    "word",
 ];
 
 /// Where the secret is planted: `{}` stands for it.
 const FORMS: &[&str] = &[
-    "{}", "--{}", "-{}", "--file={}", "--tag={}", "--priority={}", "--project={}", "--color={}", "--files={}", "-p{}",
-    "-t{}", "-ab{}", "-abt{}", "-vf{}", "--{}=x", "-p={}", "--offset={}",
+    "{}",
+    "--{}",
+    "-{}",
+    "--file={}",
+    "--tag={}",
+    "--priority={}",
+    "--project={}",
+    "--color={}",
+    "--files={}",
+    "-p{}",
+    "-t{}",
+    "-ab{}",
+    "-abt{}",
+    "-vf{}",
+    "--{}=x",
+    "-p={}",
+    "--offset={}",
 ];
 
 /// One token: a known word, or the secret alone, as an option name, or as a value in
@@ -45,7 +96,9 @@ fn command_line() -> impl Strategy<Value = (String, Vec<String>)> {
 /// Whether `args` plants `secret` as the value of `--offset`, the one `AllowAny` option.
 fn planted_as_allowed(args: &[String], secret: &str) -> bool {
     args.iter().any(|a| *a == format!("--offset={secret}"))
-        || args.windows(2).any(|w| w[0] == "--offset" && w[1] == secret)
+        || args
+            .windows(2)
+            .any(|w| w[0] == "--offset" && w[1] == secret)
 }
 
 fn hash(value: &str) -> String {

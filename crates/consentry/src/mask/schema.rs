@@ -43,7 +43,11 @@ impl Param {
     /// A positional named `name` (for the author; the name is never sent), with
     /// [`Policy::NameOnly`].
     pub fn new(name: impl Into<String>) -> Self {
-        Param { name: name.into(), policy: Policy::NameOnly, multiple: false }
+        Param {
+            name: name.into(),
+            policy: Policy::NameOnly,
+            multiple: false,
+        }
     }
 
     /// Sets what may be sent of its value. Default: [`Policy::NameOnly`].
@@ -81,16 +85,29 @@ pub struct Opt {
 impl Opt {
     /// An option `--name`. It is a flag (takes no value) until [`value`](Self::value).
     pub fn long(name: impl Into<String>) -> Self {
-        Opt { long: vec![name.into()], ..Opt::empty() }
+        Opt {
+            long: vec![name.into()],
+            ..Opt::empty()
+        }
     }
 
     /// An option `-c` with no long name. It is a flag until [`value`](Self::value).
     pub fn short_only(c: char) -> Self {
-        Opt { short: vec![c], ..Opt::empty() }
+        Opt {
+            short: vec![c],
+            ..Opt::empty()
+        }
     }
 
     fn empty() -> Self {
-        Opt { long: Vec::new(), short: Vec::new(), value: None, max_values: 1, require_equals: false, global: false }
+        Opt {
+            long: Vec::new(),
+            short: Vec::new(),
+            value: None,
+            max_values: 1,
+            require_equals: false,
+            global: false,
+        }
     }
 
     /// Adds the short name `-c`; a second call adds an alias.
@@ -201,7 +218,9 @@ impl CommandSpec {
     }
 
     pub(super) fn find_subcommand(&self, word: &str) -> Option<&CommandSpec> {
-        self.subcommands.iter().find(|c| c.name == word || c.aliases.iter().any(|a| a == word))
+        self.subcommands
+            .iter()
+            .find(|c| c.name == word || c.aliases.iter().any(|a| a == word))
     }
 }
 
@@ -232,25 +251,33 @@ pub struct Schema {
 impl Schema {
     /// The schema of the tool `name`, with nothing declared yet.
     pub fn new(name: impl Into<String>) -> Self {
-        Schema { root: CommandSpec::new(name) }
+        Schema {
+            root: CommandSpec::new(name),
+        }
     }
 
     /// Declares an option of the tool itself (before any subcommand).
     #[must_use]
     pub fn option(self, opt: Opt) -> Self {
-        Schema { root: self.root.option(opt) }
+        Schema {
+            root: self.root.option(opt),
+        }
     }
 
     /// Declares the next positional of the tool itself.
     #[must_use]
     pub fn positional(self, param: Param) -> Self {
-        Schema { root: self.root.positional(param) }
+        Schema {
+            root: self.root.positional(param),
+        }
     }
 
     /// Declares a subcommand.
     #[must_use]
     pub fn subcommand(self, cmd: CommandSpec) -> Self {
-        Schema { root: self.root.subcommand(cmd) }
+        Schema {
+            root: self.root.subcommand(cmd),
+        }
     }
 }
 

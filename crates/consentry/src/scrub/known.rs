@@ -20,7 +20,12 @@ impl Known {
         let Some(home) = home.to_str() else { return };
         let home = home.trim_end_matches(['/', '\\']);
         // `/` or `C:` would turn every path into `<home>`.
-        if home.chars().filter(|c| !matches!(c, '/' | '\\' | ':')).count() >= 2 {
+        if home
+            .chars()
+            .filter(|c| !matches!(c, '/' | '\\' | ':'))
+            .count()
+            >= 2
+        {
             add(&mut self.homes, home);
         }
     }
@@ -46,17 +51,37 @@ impl Known {
             // `/` and `\` alike; the home directory only when a name does not go on
             // (`/home/al` is not the home of `/home/alice`).
             let homes = longest_first(&self.homes).map(|h| {
-                h.split(['/', '\\']).map(regex::escape).collect::<Vec<_>>().join(r"[/\\]")
+                h.split(['/', '\\'])
+                    .map(regex::escape)
+                    .collect::<Vec<_>>()
+                    .join(r"[/\\]")
             });
-            alternatives.push(format!(r"(?P<home>(?i:{}))(?P<after>$|[^\w.-])", join(homes)));
+            alternatives.push(format!(
+                r"(?P<home>(?i:{}))(?P<after>$|[^\w.-])",
+                join(homes)
+            ));
         }
         if !self.secrets.is_empty() {
-            alternatives.push(format!("(?P<secret>{})", join(longest_first(&self.secrets).map(regex::escape))));
+            alternatives.push(format!(
+                "(?P<secret>{})",
+                join(longest_first(&self.secrets).map(regex::escape))
+            ));
         }
         if !self.users.is_empty() {
             let users = longest_first(&self.users).map(|u| {
-                let edge = |c: Option<char>| if c.is_some_and(|c| c.is_alphanumeric() || c == '_') { r"\b" } else { "" };
-                format!("{}{}{}", edge(u.chars().next()), regex::escape(u), edge(u.chars().last()))
+                let edge = |c: Option<char>| {
+                    if c.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        r"\b"
+                    } else {
+                        ""
+                    }
+                };
+                format!(
+                    "{}{}{}",
+                    edge(u.chars().next()),
+                    regex::escape(u),
+                    edge(u.chars().last())
+                )
             });
             alternatives.push(format!("(?P<user>(?i:{}))", join(users)));
         }

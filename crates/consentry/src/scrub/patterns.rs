@@ -40,7 +40,8 @@ struct Rule {
 
 impl Rule {
     fn new(pattern: &str, replace: Replace) -> Self {
-        let re = Regex::new(&format!("(?:{pattern})|(?P<keep>{PLACEHOLDER})")).expect("scrub pattern is valid");
+        let re = Regex::new(&format!("(?:{pattern})|(?P<keep>{PLACEHOLDER})"))
+            .expect("scrub pattern is valid");
         Rule { re, replace }
     }
 
@@ -71,38 +72,67 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             With(|c, _| Some(format!("{}<credentials>@", &c["scheme"]))),
         ),
         // `file:` URLs, whatever path they hold.
-        Rule::new(&format!(r"(?i)\bfile:(?://)?(?:<home>|/|[a-z]:)(?:{PIECE}|:)*"), Fixed("<path>")),
+        Rule::new(
+            &format!(r"(?i)\bfile:(?://)?(?:<home>|/|[a-z]:)(?:{PIECE}|:)*"),
+            Fixed("<path>"),
+        ),
         // Paths under the home directory, once the home directory is `<home>`.
-        Rule::new(&format!(r"<home>(?P<sep>[/\\]){PIECE}+"), With(|c, _| Some(format!("<home>{}<path>", &c["sep"])))),
+        Rule::new(
+            &format!(r"<home>(?P<sep>[/\\]){PIECE}+"),
+            With(|c, _| Some(format!("<home>{}<path>", &c["sep"]))),
+        ),
         // Unix (and `~/`) absolute paths, Windows drive paths, UNC paths.
-        Rule::new(&format!(r"{BEFORE_PATH}~?/{FIRST}{PIECE}*"), Fixed("<path>")),
+        Rule::new(
+            &format!(r"{BEFORE_PATH}~?/{FIRST}{PIECE}*"),
+            Fixed("<path>"),
+        ),
         Rule::new(&format!(r"\b[A-Za-z]:[\\/]{PIECE}*"), Fixed("<path>")),
         Rule::new(&format!(r"{BEFORE_PATH}\\\\{PIECE}+"), Fixed("<path>")),
         // Email addresses, including one whose user part was already `<user>`.
-        Rule::new(r"(?:<user>|[A-Za-z0-9._%+-]+)@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", Fixed("<email>")),
+        Rule::new(
+            r"(?:<user>|[A-Za-z0-9._%+-]+)@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+            Fixed("<email>"),
+        ),
         // IP addresses: candidates here, std decides what is an address.
-        Rule::new(r"(?P<pre>^|[^\w:.>])(?P<ip>[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)", With(ipv6)),
-        Rule::new(r"\b(?:\d{1,3}\.){3}\d{1,3}\b", With(|c, _| c[0].parse::<Ipv4Addr>().ok().map(|_| "<ip>".to_owned()))),
+        Rule::new(
+            r"(?P<pre>^|[^\w:.>])(?P<ip>[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)",
+            With(ipv6),
+        ),
+        Rule::new(
+            r"\b(?:\d{1,3}\.){3}\d{1,3}\b",
+            With(|c, _| c[0].parse::<Ipv4Addr>().ok().map(|_| "<ip>".to_owned())),
+        ),
         // `token=...`, `client_secret=...`, `Bearer ...`.
         Rule::new(
             r"(?i)(?P<key>\b[\w-]*(?:password|passwd|pwd|secret|token|api[_-]?key|auth)[\w-]*\s*=\s*)[^\s<>&,;]+",
             With(|c, _| Some(format!("{}<token>", &c["key"]))),
         ),
-        Rule::new(r"(?i)(?P<key>\bbearer\s+)[A-Za-z0-9._~+/-]+=*", With(|c, _| Some(format!("{}<token>", &c["key"])))),
+        Rule::new(
+            r"(?i)(?P<key>\bbearer\s+)[A-Za-z0-9._~+/-]+=*",
+            With(|c, _| Some(format!("{}<token>", &c["key"]))),
+        ),
         // Tokens with a well-known prefix, and JWTs.
         Rule::new(
             r"\b(?:gh[pousr]_|github_pat_|sk-|sk_(?:live|test)_|rk_(?:live|test)_|xox[abprs]-|glpat-|npm_|hf_|AKIA|ASIA|AIza)[A-Za-z0-9_-]{8,}",
             Fixed("<token>"),
         ),
-        Rule::new(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", Fixed("<token>")),
+        Rule::new(
+            r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*",
+            Fixed("<token>"),
+        ),
         // Any other long run that looks random.
-        Rule::new(r"[A-Za-z0-9+/=_-]{20,}", With(|c, _| looks_random(&c[0]).then(|| "<token>".to_owned()))),
+        Rule::new(
+            r"[A-Za-z0-9+/=_-]{20,}",
+            With(|c, _| looks_random(&c[0]).then(|| "<token>".to_owned())),
+        ),
     ]
 });
 
 /// Applies every rule, in order.
 pub(super) fn apply(text: &str) -> String {
-    RULES.iter().fold(text.to_owned(), |text, rule| rule.apply(&text))
+    RULES
+        .iter()
+        .fold(text.to_owned(), |text, rule| rule.apply(&text))
 }
 
 /// An IPv6 candidate is an address when std parses it (less trailing dots, which end
@@ -110,7 +140,11 @@ pub(super) fn apply(text: &str) -> String {
 /// placeholder next to it counts as a word: a later rule may have made it from one.
 fn ipv6(c: &Captures<'_>, text: &str) -> Option<String> {
     let m = c.name("ip")?;
-    if text[m.end()..].chars().next().is_some_and(|ch| ch.is_alphanumeric() || ch == '_' || ch == '<') {
+    if text[m.end()..]
+        .chars()
+        .next()
+        .is_some_and(|ch| ch.is_alphanumeric() || ch == '_' || ch == '<')
+    {
         return None;
     }
     let ip = m.as_str().trim_end_matches('.');
@@ -122,7 +156,11 @@ fn ipv6(c: &Captures<'_>, text: &str) -> Option<String> {
 /// entropy of random text rather than of words (`snake_case_names` have one class).
 pub(super) fn looks_random(run: &str) -> bool {
     let has = |f: fn(&u8) -> bool| run.as_bytes().iter().any(f);
-    let classes = [has(u8::is_ascii_lowercase), has(u8::is_ascii_uppercase), has(u8::is_ascii_digit)];
+    let classes = [
+        has(u8::is_ascii_lowercase),
+        has(u8::is_ascii_uppercase),
+        has(u8::is_ascii_digit),
+    ];
     classes.iter().filter(|&&c| c).count() >= 2 && entropy(run) >= 3.0
 }
 
@@ -133,5 +171,10 @@ fn entropy(s: &str) -> f64 {
         counts[usize::from(b)] += 1;
     }
     let len = s.len() as f64;
-    counts.iter().filter(|&&n| n > 0).map(|&n| f64::from(n) / len).map(|p| -p * p.log2()).sum()
+    counts
+        .iter()
+        .filter(|&&n| n > 0)
+        .map(|&n| f64::from(n) / len)
+        .map(|p| -p * p.log2())
+        .sum()
 }

@@ -19,7 +19,8 @@ fn secret() -> impl Strategy<Value = String> {
         "/home/alice(/[A-Za-z0-9_.-]{1,12}){0,3}",
         "(/(etc|var|srv|tmp)|[A-Z]:\\\\Users)([/\\\\][A-Za-z0-9_.-]{1,12}){1,3}",
         "https://[a-z]{1,8}:[A-Za-z0-9]{4,12}@example\\.com",
-        "(10|172|192)\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}".prop_filter("an address", |ip| ip.parse::<std::net::Ipv4Addr>().is_ok()),
+        "(10|172|192)\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}"
+            .prop_filter("an address", |ip| ip.parse::<std::net::Ipv4Addr>().is_ok()),
     ]
 }
 

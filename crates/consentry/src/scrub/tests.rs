@@ -13,22 +13,33 @@ fn s(text: &str) -> String {
 #[test]
 fn home_directory_and_what_is_under_it() {
     assert_eq!(s("in /home/alice"), "in <home>");
-    assert_eq!(s("open /home/alice/.config/x.toml: denied"), "open <home>/<path>: denied");
+    assert_eq!(
+        s("open /home/alice/.config/x.toml: denied"),
+        "open <home>/<path>: denied"
+    );
     assert_eq!(s("/home/alice2/x"), "<path>");
     assert_eq!(s("/HOME/Alice/x"), "<home>/<path>");
 }
 
 #[test]
 fn windows_home_with_either_separator() {
-    let s = Scrubber::new().with_home(r"C:\Users\Bob Smith").with_user("Bob Smith");
-    assert_eq!(s.scrub(r"at C:\Users\Bob Smith\AppData\x.log"), r"at <home>\<path>");
+    let s = Scrubber::new()
+        .with_home(r"C:\Users\Bob Smith")
+        .with_user("Bob Smith");
+    assert_eq!(
+        s.scrub(r"at C:\Users\Bob Smith\AppData\x.log"),
+        r"at <home>\<path>"
+    );
     assert_eq!(s.scrub("at c:/users/bob smith/x"), "at <home>/<path>");
     assert_eq!(s.scrub("hello Bob Smith"), "hello <user>");
 }
 
 #[test]
 fn user_name_as_a_whole_word_only() {
-    assert_eq!(s("alice: permission denied; Alice again, not malice"), "<user>: permission denied; <user> again, not malice");
+    assert_eq!(
+        s("alice: permission denied; Alice again, not malice"),
+        "<user>: permission denied; <user> again, not malice"
+    );
 }
 
 #[test]
@@ -39,17 +50,32 @@ fn user_name_inside_paths_elsewhere() {
 #[test]
 fn absolute_paths() {
     let s = Scrubber::new();
-    assert_eq!(s.scrub("no such file: /etc/app/conf.toml"), "no such file: <path>");
-    assert_eq!(s.scrub("read '/var/lib/x' (os error 2)"), "read '<path>' (os error 2)");
+    assert_eq!(
+        s.scrub("no such file: /etc/app/conf.toml"),
+        "no such file: <path>"
+    );
+    assert_eq!(
+        s.scrub("read '/var/lib/x' (os error 2)"),
+        "read '<path>' (os error 2)"
+    );
     assert_eq!(s.scrub("see ~/projects/x"), "see <path>");
-    assert_eq!(s.scrub(r"cannot open C:\Users\bob\file.txt"), "cannot open <path>");
+    assert_eq!(
+        s.scrub(r"cannot open C:\Users\bob\file.txt"),
+        "cannot open <path>"
+    );
     assert_eq!(s.scrub(r"on \\server\share\dir"), "on <path>");
-    assert_eq!(s.scrub("relative/path.txt stays, as does a / b"), "relative/path.txt stays, as does a / b");
+    assert_eq!(
+        s.scrub("relative/path.txt stays, as does a / b"),
+        "relative/path.txt stays, as does a / b"
+    );
 }
 
 #[test]
 fn file_urls() {
-    assert_eq!(s("file:///home/alice/x.txt and FILE:///C:/Users/x"), "<path> and <path>");
+    assert_eq!(
+        s("file:///home/alice/x.txt and FILE:///C:/Users/x"),
+        "<path> and <path>"
+    );
     assert_eq!(Scrubber::new().scrub("file://localhost/etc/x"), "<path>");
     assert_eq!(s("file: not found"), "file: not found");
 }
@@ -57,50 +83,89 @@ fn file_urls() {
 #[test]
 fn urls_keep_their_host_and_path_but_not_credentials() {
     let s = Scrubber::new();
-    assert_eq!(s.scrub("GET https://user:p4ss@example.com/a/b failed"), "GET https://<credentials>@example.com/a/b failed");
-    assert_eq!(s.scrub("ssh://git@example.com/repo"), "ssh://<credentials>@example.com/repo");
-    assert_eq!(s.scrub("https://example.com/a@b"), "https://example.com/a@b");
+    assert_eq!(
+        s.scrub("GET https://user:p4ss@example.com/a/b failed"),
+        "GET https://<credentials>@example.com/a/b failed"
+    );
+    assert_eq!(
+        s.scrub("ssh://git@example.com/repo"),
+        "ssh://<credentials>@example.com/repo"
+    );
+    assert_eq!(
+        s.scrub("https://example.com/a@b"),
+        "https://example.com/a@b"
+    );
 }
 
 #[test]
 fn emails() {
-    assert_eq!(s("mail bob.smith+x@mail.example.org now"), "mail <email> now");
+    assert_eq!(
+        s("mail bob.smith+x@mail.example.org now"),
+        "mail <email> now"
+    );
     assert_eq!(s("alice@example.com"), "<email>");
 }
 
 #[test]
 fn ip_addresses() {
     let s = Scrubber::new();
-    assert_eq!(s.scrub("connect 192.168.1.20:8080 refused"), "connect <ip>:8080 refused");
+    assert_eq!(
+        s.scrub("connect 192.168.1.20:8080 refused"),
+        "connect <ip>:8080 refused"
+    );
     assert_eq!(s.scrub("http://10.0.0.1/x"), "http://<ip>/x");
-    assert_eq!(s.scrub("to [::1]:4317 and fe80::1ff:fe23:4567:890a."), "to [<ip>]:4317 and <ip>.");
+    assert_eq!(
+        s.scrub("to [::1]:4317 and fe80::1ff:fe23:4567:890a."),
+        "to [<ip>]:4317 and <ip>."
+    );
     assert_eq!(s.scrub("2001:db8::8a2e:370:7334"), "<ip>");
     assert_eq!(s.scrub("::ffff:192.0.2.1"), "<ip>");
     // Not addresses: times, Rust paths, version numbers that are not four numbers.
-    assert_eq!(s.scrub("at 12:30:45 in std::io::Error v1.2.3"), "at 12:30:45 in std::io::Error v1.2.3");
+    assert_eq!(
+        s.scrub("at 12:30:45 in std::io::Error v1.2.3"),
+        "at 12:30:45 in std::io::Error v1.2.3"
+    );
     assert_eq!(s.scrub("999.1.1.1"), "999.1.1.1");
 }
 
 #[test]
 fn tokens() {
     let s = Scrubber::new();
-    assert_eq!(s.scrub("token ghp_abcdefghijklmnopqrstuvwxyz0123456789"), "token <token>");
+    assert_eq!(
+        s.scrub("token ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+        "token <token>"
+    );
     assert_eq!(s.scrub("key sk-proj-abcdEFGH1234"), "key <token>");
     assert_eq!(s.scrub("AKIAIOSFODNN7EXAMPLE"), "<token>");
     assert_eq!(
         s.scrub("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
         "jwt <token>"
     );
-    assert_eq!(s.scrub("id 0b6c2a4e-5f0d-4b8e-9a57-3d1e2f9c7a10"), "id <token>");
-    assert_eq!(s.scrub("x dGhpcyBpcyBhIHNlY3JldCB2YWx1ZQ== y"), "x <token> y");
+    assert_eq!(
+        s.scrub("id 0b6c2a4e-5f0d-4b8e-9a57-3d1e2f9c7a10"),
+        "id <token>"
+    );
+    assert_eq!(
+        s.scrub("x dGhpcyBpcyBhIHNlY3JldCB2YWx1ZQ== y"),
+        "x <token> y"
+    );
 }
 
 #[test]
 fn key_value_secrets() {
     let s = Scrubber::new();
-    assert_eq!(s.scrub("url ?a=1&access_token=abc&b=2"), "url ?a=1&access_token=<token>&b=2");
-    assert_eq!(s.scrub("PASSWORD = hunter2, then"), "PASSWORD = <token>, then");
-    assert_eq!(s.scrub("Authorization: Bearer abc.def"), "Authorization: Bearer <token>");
+    assert_eq!(
+        s.scrub("url ?a=1&access_token=abc&b=2"),
+        "url ?a=1&access_token=<token>&b=2"
+    );
+    assert_eq!(
+        s.scrub("PASSWORD = hunter2, then"),
+        "PASSWORD = <token>, then"
+    );
+    assert_eq!(
+        s.scrub("Authorization: Bearer abc.def"),
+        "Authorization: Bearer <token>"
+    );
 }
 
 #[test]
@@ -119,7 +184,10 @@ fn known_secrets() {
 
 #[test]
 fn placeholder_names_as_user_names_stay_idempotent() {
-    let s = Scrubber::new().with_user("user").with_user("token").with_home("/home/path");
+    let s = Scrubber::new()
+        .with_user("user")
+        .with_user("token")
+        .with_home("/home/path");
     let once = s.scrub("user token /home/path/x ghp_abcdefghijklmnopqrstuvwxyz0123");
     assert_eq!(once, "<user> <user> <home>/<path> <token>");
     assert_eq!(s.scrub(&once), once);
@@ -128,7 +196,11 @@ fn placeholder_names_as_user_names_stay_idempotent() {
 #[test]
 fn placeholders_made_by_later_rules_do_not_change_earlier_ones() {
     let s = Scrubber::new();
-    for text in ["::ghp_AAaA0AaaAaAA0000", "ghp_AAaA0AaaAaAA0000::1", "fe80::ghp_AAaA0AaaAaAA0000"] {
+    for text in [
+        "::ghp_AAaA0AaaAaAA0000",
+        "ghp_AAaA0AaaAaAA0000::1",
+        "fe80::ghp_AAaA0AaaAaAA0000",
+    ] {
         let once = s.scrub(text);
         assert_eq!(s.scrub(&once), once, "{text}");
     }
@@ -136,7 +208,10 @@ fn placeholders_made_by_later_rules_do_not_change_earlier_ones() {
 
 #[test]
 fn root_homes_are_ignored() {
-    let s = Scrubber::new().with_home("/").with_home(r"C:\").with_user("a");
+    let s = Scrubber::new()
+        .with_home("/")
+        .with_home(r"C:\")
+        .with_user("a");
     assert_eq!(s.scrub("a b"), "a b");
 }
 
@@ -170,7 +245,10 @@ fn error_chain_is_joined_and_scrubbed() {
 fn error_that_repeats_its_source_is_not_repeated() {
     let inner = Chain("disk full", None);
     let outer = Chain("write failed: disk full", Some(Box::new(inner)));
-    assert_eq!(Scrubber::new().scrub_error(&outer), "write failed: disk full");
+    assert_eq!(
+        Scrubber::new().scrub_error(&outer),
+        "write failed: disk full"
+    );
 }
 
 #[test]
