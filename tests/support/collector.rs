@@ -91,28 +91,19 @@ impl Collector {
         let downstream = Self::start_otelcol();
         let dir = tempfile::tempdir().expect("tempdir");
         let (grpc_port, http_port) = (free_port(), free_port());
-        let log = std::fs::File::create(dir.path().join("collector.log")).expect("log file");
-        let child = Command::new(rotel_binary())
-            .args([
-                "start",
+        let child = spawn_rotel(
+            &dir.path().join("collector.log"),
+            grpc_port,
+            http_port,
+            &[
                 "--exporter",
                 "otlp",
                 "--otlp-exporter-protocol",
                 "grpc",
-            ])
-            .arg("--otlp-grpc-endpoint")
-            .arg(format!("127.0.0.1:{grpc_port}"))
-            .arg("--otlp-http-endpoint")
-            .arg(format!("127.0.0.1:{http_port}"))
-            .arg("--otlp-exporter-endpoint")
-            .arg(format!("http://127.0.0.1:{}", downstream.grpc_port))
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start rotel-agent");
+                "--otlp-exporter-endpoint",
+                &format!("http://127.0.0.1:{}", downstream.grpc_port),
+            ],
+        );
         let mut c = Collector {
             grpc_port,
             http_port,
@@ -252,6 +243,26 @@ fn spawn_otelcol(dir: &Path, grpc_port: u16, http_port: u16) -> Child {
         .stderr(log)
         .spawn()
         .expect("start otelcol")
+}
+
+/// Starts `rotel-agent start` listening on loopback `grpc_port`/`http_port` with
+/// `args` (exporter settings), in a clean environment, logging to `log`.
+pub fn spawn_rotel(log: &Path, grpc_port: u16, http_port: u16, args: &[&str]) -> Child {
+    let log = std::fs::File::create(log).expect("log file");
+    Command::new(rotel_binary())
+        .arg("start")
+        .arg("--otlp-grpc-endpoint")
+        .arg(format!("127.0.0.1:{grpc_port}"))
+        .arg("--otlp-http-endpoint")
+        .arg(format!("127.0.0.1:{http_port}"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("start rotel-agent")
 }
 
 /// Whether something accepts connections on 127.0.0.1:`port`.

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::collector::{free_port, listening, otelcol_binary, rotel_binary};
+use crate::support::collector::{free_port, listening, otelcol_binary, rotel_binary, spawn_rotel};
 use crate::support::repo_root;
 
 /// Which implementation runs the gateway.
@@ -735,22 +735,17 @@ impl Sink {
     pub fn start() -> Sink {
         let dir = tempfile::tempdir().expect("tempdir");
         let (grpc_port, http_port) = (free_port(), free_port());
-        let log = std::fs::File::create(dir.path().join("sink.log")).expect("log");
-        let child = Command::new(rotel_binary())
-            .args(["start", "--exporter", "blackhole"])
-            .arg("--otlp-grpc-endpoint")
-            .arg(format!("127.0.0.1:{grpc_port}"))
-            .arg("--otlp-http-endpoint")
-            .arg(format!("127.0.0.1:{http_port}"))
-            .arg("--otlp-grpc-max-recv-msg-size-mib")
-            .arg("64")
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start rotel-agent");
+        let child = spawn_rotel(
+            &dir.path().join("sink.log"),
+            grpc_port,
+            http_port,
+            &[
+                "--exporter",
+                "blackhole",
+                "--otlp-grpc-max-recv-msg-size-mib",
+                "64",
+            ],
+        );
         let sink = Sink {
             grpc_port,
             http_port,
@@ -758,12 +753,7 @@ impl Sink {
             dir,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(
-            &([127, 0, 0, 1], grpc_port).into(),
-            Duration::from_millis(200),
-        )
-        .is_err()
-        {
+        while !listening(grpc_port) {
             assert!(Instant::now() < deadline, "sink not listening");
             std::thread::sleep(Duration::from_millis(50));
         }
