@@ -217,7 +217,12 @@ pub(crate) fn read_project_file(path: &Path) -> FileSays {
 
 /// Reads a TOML settings or policy file (`enabled = true|false`).
 pub(crate) fn read_settings_file(path: &Path) -> FileSays {
-    match config::load(path) {
+    settings_say(config::load(path))
+}
+
+/// What an already loaded settings or policy file says.
+pub(crate) fn settings_say(loaded: Loaded) -> FileSays {
+    match loaded {
         Loaded::Missing => FileSays::Nothing,
         Loaded::Found(cfg) => cfg.enabled.map_or(FileSays::Nothing, FileSays::Enabled),
         Loaded::Broken(reason) => FileSays::Broken(reason),

@@ -35,8 +35,9 @@ impl Telemetry {
     /// When telemetry is off nothing else happens: no file is read beyond the settings
     /// files, none is written, and no thread or socket is created, then or later.
     pub fn init(self) -> TelemetryGuard {
-        let mut config_dir = None;
-        let decision = self.decide_into(&mut config_dir);
+        let mut read = SettingsRead::default();
+        let decision = self.decide_into(&mut read);
+        let config_dir = read.config_dir;
         let inactive = |decision, notes, notice_shown| TelemetryGuard {
             decision,
             active: None,
@@ -51,7 +52,9 @@ impl Telemetry {
             return inactive(decision, Vec::new(), false);
         }
         let mut notes = Vec::new();
-        if let Some(note) = self.show_notice_if_new(config_dir.as_deref()) {
+        if let Some(note) =
+            self.show_notice_if_new(config_dir.as_deref(), read.seen_notice.as_deref())
+        {
             let shown = note.is_empty();
             if !shown {
                 notes.push(note);
@@ -192,16 +195,16 @@ impl Telemetry {
         std::process::exit(0);
     }
 
-    /// Decides, remembering the config dir when the files were read.
-    fn decide_into(&self, config_dir: &mut Option<PathBuf>) -> Decision {
+    /// Decides, remembering what init needs from the files when they were read.
+    fn decide_into(&self, read: &mut SettingsRead) -> Decision {
         let env = consent::env_inputs(&self.opt_out_vars);
         let flag = self.disable_flag.as_deref().filter(|f| flag_given(f));
         consent::decide(
             &env,
             flag,
             || {
-                *config_dir = self.config_dir();
-                self.files(config_dir.as_deref())
+                read.config_dir = self.config_dir();
+                self.files(read)
             },
             || {
                 if self.disabled_in_ci {
@@ -214,7 +217,7 @@ impl Telemetry {
         )
     }
 
-    fn files(&self, config_dir: Option<&std::path::Path>) -> Files {
+    fn files(&self, read: &mut SettingsRead) -> Files {
         let project = if self.project_file {
             std::env::current_dir()
                 .ok()
@@ -226,10 +229,14 @@ impl Telemetry {
         } else {
             None
         };
-        let user = config_dir.map(|d| {
+        // Read once: the notice check after the decision uses the same load.
+        let user = read.config_dir.as_deref().map(|d| {
             let p = d.join(USER_CONFIG_FILE);
-            let says = consent::read_settings_file(&p);
-            (p, says)
+            let loaded = config::load(&p);
+            if let config::Loaded::Found(cfg) = &loaded {
+                read.seen_notice = cfg.notice.clone();
+            }
+            (p, consent::settings_say(loaded))
         });
         let policies = self
             .policy_files()
@@ -265,14 +272,16 @@ impl Telemetry {
     /// config dir, or one that cannot be written) it is not shown and nothing is sent:
     /// showing it on every run would be noise, and sending without a recorded notice
     /// would break the promise that it comes first.
-    fn show_notice_if_new(&self, config_dir: Option<&std::path::Path>) -> Option<String> {
+    fn show_notice_if_new(
+        &self,
+        config_dir: Option<&std::path::Path>,
+        seen: Option<&str>,
+    ) -> Option<String> {
         let version = self.notice_version();
         let Some(path) = config_dir.map(|d| d.join(USER_CONFIG_FILE)) else {
             return Some("no config dir to record the notice in; telemetry stays off".into());
         };
-        if let config::Loaded::Found(cfg) = config::load(&path)
-            && cfg.notice.as_deref() == Some(version.as_str())
-        {
+        if seen == Some(version.as_str()) {
             return None;
         }
         if let Err(e) = config::update(&path, |cfg| cfg.notice = Some(version)) {
@@ -336,7 +345,7 @@ impl Telemetry {
     /// Decides consent without preparing anything: what `<tool> telemetry status`
     /// shows. Reads the environment and the settings file only.
     pub fn decide(&self) -> Decision {
-        self.decide_into(&mut None)
+        self.decide_into(&mut SettingsRead::default())
     }
 
     pub(crate) fn resolve_endpoint(&self) -> Result<Endpoint, String> {
@@ -370,6 +379,15 @@ impl Telemetry {
             },
         }
     }
+}
+
+/// What deciding consent read from the settings, kept for the rest of init.
+#[derive(Debug, Default)]
+struct SettingsRead {
+    /// The tool's config dir, once the files were looked at.
+    config_dir: Option<PathBuf>,
+    /// The notice version the user settings file records as seen.
+    seen_notice: Option<String>,
 }
 
 /// Whether `flag` is among this process's arguments, before any `--`.
