@@ -35,6 +35,10 @@ use tracing_subscriber::prelude::*;
 const SPANS: u64 = 10_000;
 
 /// taskr's command tree, declared by hand as `consentry-clap` derives it.
+
+/// One benchmark loop: opens child spans under the guard's layer.
+type SpanLoop = fn(&TelemetryGuard);
+
 fn taskr_schema() -> Schema {
     Schema::new("taskr")
         .option(Opt::long("file").value(Policy::NameOnly).global())
@@ -248,7 +252,7 @@ fn spans(c: &mut Criterion) {
         ("opted_out", Setup::OptedOut),
     ] {
         // `tracing` targets are part of a callsite, so each target has its own loop.
-        let loops: [(&str, fn(&TelemetryGuard)); 2] = [
+        let loops: [(&str, SpanLoop); 2] = [
             ("consentry_target", children!("consentry")),
             ("tool_target", children!("taskr")),
         ];
