@@ -34,11 +34,10 @@ use tracing_subscriber::prelude::*;
 /// Child spans per iteration of `spans_10k`.
 const SPANS: u64 = 10_000;
 
-/// taskr's command tree, declared by hand as `consentry-clap` derives it.
-
 /// One benchmark loop: opens child spans under the guard's layer.
 type SpanLoop = fn(&TelemetryGuard);
 
+/// taskr's command tree, declared by hand as `consentry-clap` derives it.
 fn taskr_schema() -> Schema {
     Schema::new("taskr")
         .option(Opt::long("file").value(Policy::NameOnly).global())
