@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use support::collector::free_port;
 use support::{Collector, CollectorKind, Outcome, Taskr, Transport, attr_str};
 
 /// Far above the 300 ms budget, far below any hang: a run slower than this is a bug.
@@ -112,8 +111,8 @@ fn unreachable_or_misbehaving_collectors() {
         ("garbage", Server::start(garbage)),
         ("slow", Server::start(slow_ok)),
     ];
-    let refused = format!("http://127.0.0.1:{}", free_port());
-    let mut endpoints: Vec<(String, String)> = vec![("refused".into(), refused)];
+    let refused = support::ports::Refused::new();
+    let mut endpoints: Vec<(String, String)> = vec![("refused".into(), refused.url())];
     endpoints.extend(servers.iter().map(|(n, s)| (n.to_string(), s.url())));
     for (name, url) in &endpoints {
         for transport in [Transport::Http, Transport::Grpc] {
@@ -159,10 +158,7 @@ fn odd_env_values() {
             OsString::from("x".repeat(100_000)),
         ),
     ] {
-        let mut user = Taskr::sending_to(
-            &format!("http://127.0.0.1:{}", free_port()),
-            Transport::Http,
-        );
+        let mut user = Taskr::sending_nowhere(Transport::Http);
         user.env(var, &value);
         assert_untouched(&user.run(&["add", "x"]), var);
     }

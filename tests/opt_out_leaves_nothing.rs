@@ -6,7 +6,6 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use support::collector::free_port;
 use support::taskr::run_command;
 use support::{Taskr, Transport};
 
@@ -82,11 +81,7 @@ impl Trace {
 /// listens there), with `var=value`.
 fn opted_out_user(var: &str, value: &str) -> Taskr {
     let mut u = Taskr::fresh();
-    u.env(
-        "TASKR_TELEMETRY_ENDPOINT",
-        format!("http://127.0.0.1:{}", free_port()),
-    );
-    u.env(var, value);
+    u.send_nowhere().env(var, value);
     u
 }
 
@@ -162,10 +157,7 @@ fn settings_file_opt_out_only_reads_the_settings_file() {
 #[test]
 fn positive_control_an_opted_in_run_is_seen_connecting() {
     // Proves the trace would catch a breach: the same run, opted in, connects.
-    let user = Taskr::sending_to(
-        &format!("http://127.0.0.1:{}", free_port()),
-        Transport::Http,
-    );
+    let user = Taskr::sending_nowhere(Transport::Http);
     let t = Trace::run(&user, &["add", "x"]);
     assert!(
         !t.calls(&["connect"]).is_empty(),

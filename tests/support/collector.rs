@@ -1,11 +1,12 @@
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use super::otlp::{self, Span};
+use super::ports::{self, Reserved};
 use super::repo_root;
 
 /// Which collector implementation receives the spans.
@@ -18,7 +19,7 @@ pub enum CollectorKind {
     Rotel,
 }
 
-/// A collector running on free loopback ports, writing what it receives to a file.
+/// A collector running on reserved loopback ports, writing what it receives to a file.
 pub struct Collector {
     pub grpc_port: u16,
     pub http_port: u16,
@@ -26,6 +27,9 @@ pub struct Collector {
     child: Child,
     /// For Rotel: the otelcol it forwards to (which owns the output file).
     downstream: Option<Box<Collector>>,
+    /// Held until the child is gone (fields drop after `Drop::drop` killed it), so a
+    /// restart gets the same ports and nobody else takes them meanwhile.
+    _ports: Vec<Reserved>,
 }
 
 impl Collector {
@@ -37,11 +41,9 @@ impl Collector {
     }
 
     fn start_otelcol() -> Collector {
-        // A port found free can be taken by another test before the collector binds it;
-        // a collector that exits at start is retried on new ports, a few times.
-        for attempt in 1..=3 {
+        ports::spawn_with_ports("collector", 2, |ports| {
             let dir = tempfile::tempdir().expect("tempdir");
-            let (grpc_port, http_port) = (free_port(), free_port());
+            let (grpc_port, http_port) = (ports[0].port(), ports[1].port());
             let child = spawn_otelcol(dir.path(), grpc_port, http_port);
             let mut c = Collector {
                 grpc_port,
@@ -49,16 +51,10 @@ impl Collector {
                 dir,
                 child,
                 downstream: None,
+                _ports: ports,
             };
-            match c.ready() {
-                Ok(()) => return c,
-                Err(why) if attempt < 3 => {
-                    eprintln!("collector start attempt {attempt} failed: {why}")
-                }
-                Err(why) => panic!("{why}"),
-            }
-        }
-        unreachable!()
+            c.ready().map(|()| c)
+        })
     }
 
     /// Stops the collector as an operator's restart does (SIGTERM, so it writes what it
@@ -88,31 +84,40 @@ impl Collector {
     }
 
     fn start_rotel() -> Collector {
-        let downstream = Self::start_otelcol();
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (grpc_port, http_port) = (free_port(), free_port());
-        let child = spawn_rotel(
-            &dir.path().join("collector.log"),
-            grpc_port,
-            http_port,
-            &[
-                "--exporter",
-                "otlp",
-                "--otlp-exporter-protocol",
-                "grpc",
-                "--otlp-exporter-endpoint",
-                &format!("http://127.0.0.1:{}", downstream.grpc_port),
-            ],
-        );
-        let mut c = Collector {
-            grpc_port,
-            http_port,
-            dir,
-            child,
-            downstream: Some(Box::new(downstream)),
-        };
-        c.wait_ready();
-        c
+        let mut downstream = Some(Box::new(Self::start_otelcol()));
+        ports::spawn_with_ports("rotel", 2, |ports| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let (grpc_port, http_port) = (ports[0].port(), ports[1].port());
+            let forward_to = downstream.as_ref().expect("downstream").grpc_endpoint();
+            let child = spawn_rotel(
+                &dir.path().join("collector.log"),
+                grpc_port,
+                http_port,
+                &[
+                    "--exporter",
+                    "otlp",
+                    "--otlp-exporter-protocol",
+                    "grpc",
+                    "--otlp-exporter-endpoint",
+                    &forward_to,
+                ],
+            );
+            let mut c = Collector {
+                grpc_port,
+                http_port,
+                dir,
+                child,
+                downstream: None,
+                _ports: ports,
+            };
+            match c.ready() {
+                Ok(()) => {
+                    c.downstream = downstream.take();
+                    Ok(c)
+                }
+                Err(why) => Err(why),
+            }
+        })
     }
 
     fn wait_ready(&mut self) {
@@ -268,15 +273,6 @@ pub fn spawn_rotel(log: &Path, grpc_port: u16, http_port: u16, args: &[&str]) ->
 /// Whether something accepts connections on 127.0.0.1:`port`.
 pub fn listening(port: u16) -> bool {
     TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok()
-}
-
-/// A port that was free a moment ago on 127.0.0.1.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The ocb-built collector: `CONSENTRY_OTELCOL`, else `scripts/build-collector.sh`

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::collector::{free_port, listening, otelcol_binary, rotel_binary, spawn_rotel};
+use crate::support::collector::{listening, otelcol_binary, rotel_binary, spawn_rotel};
+use crate::support::ports::{self, Reserved};
 use crate::support::repo_root;
 
 /// Which implementation runs the gateway.
@@ -36,6 +37,8 @@ pub struct Gateway {
     pub telemetry_port: u16,
     dir: tempfile::TempDir,
     child: Child,
+    /// Held until the child is gone (fields drop after `Drop::drop` killed it).
+    _ports: Vec<Reserved>,
 }
 
 /// Options for starting a gateway.
@@ -79,21 +82,25 @@ pub fn config_path(name: &str) -> PathBuf {
 impl Gateway {
     /// otelcol with gateway.yaml plus the given destination files.
     pub fn start(opts: GatewayOptions) -> Gateway {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut cmd = Command::new(otelcol_binary());
-        cmd.arg("--config").arg(config_path("gateway.yaml"));
-        for d in &opts.destinations {
-            cmd.arg("--config").arg(config_path(d));
-        }
-        Self::spawn(GatewayKind::Otelcol, cmd, dir, &opts.env)
+        let command = || {
+            let mut cmd = Command::new(otelcol_binary());
+            cmd.arg("--config").arg(config_path("gateway.yaml"));
+            for d in &opts.destinations {
+                cmd.arg("--config").arg(config_path(d));
+            }
+            cmd
+        };
+        Self::spawn(GatewayKind::Otelcol, &command, &opts.env)
     }
 
     /// Rotel with collector-config/rotel/run.sh gateway, forwarding over OTLP/gRPC to
     /// `backend_grpc_port` (or discarding with `exporter = "blackhole"`).
     pub fn start_rotel(backend_grpc_port: u16, extra_env: &[(&str, &str)]) -> Gateway {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut cmd = Command::new("bash");
-        cmd.arg(config_path("rotel/run.sh")).arg("gateway");
+        let command = || {
+            let mut cmd = Command::new("bash");
+            cmd.arg(config_path("rotel/run.sh")).arg("gateway");
+            cmd
+        };
         let mut env: Vec<(String, String)> = vec![
             (
                 "CONSENTRY_FORWARD_OTLP_ENDPOINT".into(),
@@ -110,22 +117,36 @@ impl Gateway {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
-        Self::spawn(GatewayKind::Rotel, cmd, dir, &env)
+        Self::spawn(GatewayKind::Rotel, &command, &env)
     }
 
     fn spawn(
         kind: GatewayKind,
-        mut cmd: Command,
-        dir: tempfile::TempDir,
+        command: &dyn Fn() -> Command,
         env: &[(String, String)],
     ) -> Gateway {
-        let (grpc_port, http_port, health_port, prometheus_port, telemetry_port) = (
-            free_port(),
-            free_port(),
-            free_port(),
-            free_port(),
-            free_port(),
-        );
+        ports::spawn_with_ports("gateway", 5, |ports| {
+            Self::spawn_on(kind, command(), env, ports)
+        })
+    }
+
+    fn spawn_on(
+        kind: GatewayKind,
+        mut cmd: Command,
+        env: &[(String, String)],
+        ports: Vec<Reserved>,
+    ) -> Result<Gateway, String> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let [
+            grpc_port,
+            http_port,
+            health_port,
+            prometheus_port,
+            telemetry_port,
+        ] = ports::numbers(&ports)[..]
+        else {
+            unreachable!("five ports reserved")
+        };
         let log = std::fs::File::create(dir.path().join("gateway.log")).expect("log file");
         cmd.env("CONSENTRY_OTLP_GRPC", format!("127.0.0.1:{grpc_port}"))
             .env("CONSENTRY_OTLP_HTTP", format!("127.0.0.1:{http_port}"))
@@ -163,16 +184,19 @@ impl Gateway {
             telemetry_port,
             dir,
             child,
+            _ports: ports,
         };
-        g.wait_ready();
-        g
+        g.wait_ready().map(|()| g)
     }
 
-    fn wait_ready(&mut self) {
+    fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().expect("gateway status") {
-                panic!("gateway exited at start ({status}):\n{}", self.log());
+                return Err(format!(
+                    "gateway exited at start ({status}):\n{}",
+                    self.log()
+                ));
             }
             let ready = match self.kind {
                 // The health check answers 200 once every pipeline is up.
@@ -182,13 +206,11 @@ impl Gateway {
                 GatewayKind::Rotel => listening(self.grpc_port) && listening(self.http_port),
             };
             if ready {
-                return;
+                return Ok(());
             }
-            assert!(
-                Instant::now() < deadline,
-                "gateway not ready after 30 s:\n{}",
-                self.log()
-            );
+            if Instant::now() > deadline {
+                return Err(format!("gateway not ready after 30 s:\n{}", self.log()));
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -729,35 +751,49 @@ pub struct Sink {
     pub http_port: u16,
     child: Child,
     dir: tempfile::TempDir,
+    /// Held until the child is gone (fields drop after `Drop::drop` killed it).
+    _ports: Vec<Reserved>,
 }
 
 impl Sink {
     pub fn start() -> Sink {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (grpc_port, http_port) = (free_port(), free_port());
-        let child = spawn_rotel(
-            &dir.path().join("sink.log"),
-            grpc_port,
-            http_port,
-            &[
-                "--exporter",
-                "blackhole",
-                "--otlp-grpc-max-recv-msg-size-mib",
-                "64",
-            ],
-        );
-        let sink = Sink {
-            grpc_port,
-            http_port,
-            child,
-            dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !listening(grpc_port) {
-            assert!(Instant::now() < deadline, "sink not listening");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        sink
+        ports::spawn_with_ports("sink", 2, |ports| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let (grpc_port, http_port) = (ports[0].port(), ports[1].port());
+            let child = spawn_rotel(
+                &dir.path().join("sink.log"),
+                grpc_port,
+                http_port,
+                &[
+                    "--exporter",
+                    "blackhole",
+                    "--otlp-grpc-max-recv-msg-size-mib",
+                    "64",
+                ],
+            );
+            let mut sink = Sink {
+                grpc_port,
+                http_port,
+                child,
+                dir,
+                _ports: ports,
+            };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !listening(grpc_port) {
+                if let Some(status) = sink.child.try_wait().expect("sink status") {
+                    return Err(format!("sink exited at start ({status}):\n{}", sink.log()));
+                }
+                if Instant::now() > deadline {
+                    return Err(format!("sink not listening after 30 s:\n{}", sink.log()));
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Ok(sink)
+        })
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("sink.log")).unwrap_or_default()
     }
 
     pub fn pid(&self) -> u32 {

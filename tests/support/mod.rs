@@ -14,6 +14,7 @@
 pub mod collector;
 pub mod fault;
 pub mod otlp;
+pub mod ports;
 pub mod taskr;
 
 pub use collector::{Collector, CollectorKind};

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::ports::Refused;
+
 /// Transport the CLI is told to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
@@ -25,6 +27,8 @@ pub struct Outcome {
 pub struct Taskr {
     pub home: tempfile::TempDir,
     envs: Vec<(String, std::ffi::OsString)>,
+    /// Refused endpoints this user sends to, held as long as the user lives.
+    refused: Vec<Refused>,
 }
 
 impl Taskr {
@@ -54,6 +58,7 @@ impl Taskr {
         Taskr {
             home: tempfile::tempdir().expect("home"),
             envs: Vec::new(),
+            refused: Vec::new(),
         }
     }
 
@@ -69,6 +74,23 @@ impl Taskr {
             },
         );
         t
+    }
+
+    /// A user (past the notice) whose taskr sends to a loopback port that refuses
+    /// connections (held by this user, so nothing else can listen there).
+    pub fn sending_nowhere(transport: Transport) -> Taskr {
+        let refused = Refused::new();
+        let mut t = Taskr::sending_to(&refused.url(), transport);
+        t.refused.push(refused);
+        t
+    }
+
+    /// Points the telemetry endpoint at a refusing port held by this user.
+    pub fn send_nowhere(&mut self) -> &mut Self {
+        let refused = Refused::new();
+        self.env("TASKR_TELEMETRY_ENDPOINT", refused.url());
+        self.refused.push(refused);
+        self
     }
 
     pub fn env(&mut self, k: &str, v: impl AsRef<OsStr>) -> &mut Self {
