@@ -3,7 +3,7 @@
 //! secret patterns with collector-config/secret-patterns.txt, in gateway.yaml and in
 //! the Rotel processor alike. And the generator's --check mode fails on drift.
 
-#[path = "support/gateway.rs"]
+#[path = "support/gateway/mod.rs"]
 mod gateway;
 mod support;
 

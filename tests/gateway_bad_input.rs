@@ -3,7 +3,7 @@
 //! limit. The gateway answers each with an error, stays up, and serves well-formed
 //! requests afterwards.
 
-#[path = "support/gateway.rs"]
+#[path = "support/gateway/mod.rs"]
 mod gateway;
 mod support;
 
@@ -171,32 +171,20 @@ fn a_flood_beyond_the_memory_limit_is_refused_and_the_gateway_recovers() {
             let refused_status = refused_status.clone();
             let port = gw.http_port;
             std::thread::spawn(move || {
-                let mut conn = None;
+                // One keep-alive client per worker, as a real sender holds its connection.
+                let mut conn = HttpConn::new(port, Duration::from_secs(10));
                 while !stop.load(Ordering::Relaxed) {
-                    let c = match conn.take() {
-                        Some(c) => c,
-                        None => match HttpConn::connect(port, Duration::from_secs(10)) {
-                            Ok(c) => c,
-                            Err(_) => {
-                                failed.fetch_add(1, Ordering::Relaxed);
-                                std::thread::sleep(Duration::from_millis(20));
-                                continue;
-                            }
-                        },
-                    };
-                    let mut c = c;
-                    match c.post("/v1/traces", &[("Content-Type", PB)], &body) {
+                    match conn.post("/v1/traces", &[("Content-Type", PB)], &body) {
                         Ok(r) if r.status == 200 => {
                             ok.fetch_add(1, Ordering::Relaxed);
-                            conn = Some(c);
                         }
                         Ok(r) => {
                             refused.fetch_add(1, Ordering::Relaxed);
                             refused_status.store(u64::from(r.status), Ordering::Relaxed);
-                            conn = Some(c);
                         }
                         Err(_) => {
                             failed.fetch_add(1, Ordering::Relaxed);
+                            std::thread::sleep(Duration::from_millis(20));
                         }
                     }
                 }

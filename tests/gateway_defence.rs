@@ -5,7 +5,7 @@
 //! legitimate span next to it does; and the drop shows in the gateway's own metrics
 //! (otelcol) or log (Rotel).
 
-#[path = "support/gateway.rs"]
+#[path = "support/gateway/mod.rs"]
 mod gateway;
 mod support;
 

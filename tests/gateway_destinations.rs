@@ -1,7 +1,7 @@
 //! Every collector-config setup passes `otelcol validate`; the rotated-file destination,
 //! the span-metrics usage metrics and the bearer-token overlay work on a running gateway.
 
-#[path = "support/gateway.rs"]
+#[path = "support/gateway/mod.rs"]
 mod gateway;
 mod support;
 

@@ -6,7 +6,7 @@
 
 #![allow(clippy::type_complexity)]
 
-#[path = "support/gateway.rs"]
+#[path = "support/gateway/mod.rs"]
 mod gateway;
 mod support;
 

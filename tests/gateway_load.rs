@@ -13,7 +13,7 @@
 //! It fails when the gateway dies, accepts nothing, or forwards a different number of
 //! spans than it accepted.
 
-#[path = "support/gateway.rs"]
+#[path = "support/gateway/mod.rs"]
 mod gateway;
 mod support;
 
@@ -64,7 +64,8 @@ fn run_step(port: u16, pid: u32, req_rate: f64, spans_per_req: u64, secs: f64) -
                 let (mut ok, mut refused, mut failed, mut lat) = (0, 0, 0, Vec::new());
                 // Spread the workers' first sends over one interval.
                 let mut next = Instant::now() + interval.mul_f64(w as f64 / WORKERS as f64);
-                let mut conn: Option<HttpConn> = None;
+                // One keep-alive client per worker, as a real sender holds its connection.
+                let mut conn = HttpConn::new(port, Duration::from_secs(10));
                 while !stop.load(Ordering::Relaxed) {
                     let now = Instant::now();
                     if now < next {
@@ -72,24 +73,14 @@ fn run_step(port: u16, pid: u32, req_rate: f64, spans_per_req: u64, secs: f64) -
                         continue;
                     }
                     next += interval;
-                    if conn.is_none() {
-                        conn = HttpConn::connect(port, Duration::from_secs(10)).ok();
-                    }
-                    let Some(c) = conn.as_mut() else {
-                        failed += 1;
-                        continue;
-                    };
                     let t = Instant::now();
-                    match c.post("/v1/traces", &[("Content-Type", PB)], &body) {
+                    match conn.post("/v1/traces", &[("Content-Type", PB)], &body) {
                         Ok(r) if r.status == 200 => {
                             ok += 1;
                             lat.push(t.elapsed().as_micros() as u32);
                         }
                         Ok(_) => refused += 1,
-                        Err(_) => {
-                            failed += 1;
-                            conn = None;
-                        }
+                        Err(_) => failed += 1,
                     }
                 }
                 let mut r = results.lock().unwrap();

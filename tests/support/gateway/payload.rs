@@ -1,0 +1,209 @@
+//! OTLP payloads as an old or tampered client would send them: protobuf encoded with
+//! `opentelemetry-proto`'s types, and OTLP/JSON.
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{
+    AnyValue, ArrayValue, InstrumentationScope, KeyValue, any_value,
+};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, Status, span};
+use prost::Message;
+
+/// An attribute value.
+#[derive(Debug, Clone)]
+pub enum Val {
+    Str(String),
+    Int(i64),
+    Strs(Vec<String>),
+}
+
+pub fn s(v: &str) -> Val {
+    Val::Str(v.to_owned())
+}
+
+/// One span with its resource and scope, as a client posts it.
+#[derive(Debug, Clone)]
+pub struct RawSpan {
+    pub resource: Vec<(String, Val)>,
+    pub scope: String,
+    pub name: String,
+    pub trace_id: [u8; 16],
+    pub span_id: [u8; 8],
+    pub trace_state: String,
+    pub status_message: String,
+    pub attrs: Vec<(String, Val)>,
+    pub events: Vec<(String, Vec<(String, Val)>)>,
+}
+
+impl RawSpan {
+    /// A span shaped like consentry's for `command`, with the keys the manifest lists
+    /// (values made up), and ids derived from `n`.
+    pub fn consentry_like(command: &str, n: u64) -> RawSpan {
+        let mut trace_id = [0u8; 16];
+        trace_id[..8].copy_from_slice(&(n + 1).to_be_bytes());
+        trace_id[8..].copy_from_slice(&0x5eed_u64.to_be_bytes());
+        RawSpan {
+            resource: vec![
+                ("service.name".into(), s("taskr")),
+                ("service.version".into(), s("0.1.0")),
+                ("os.type".into(), s("linux")),
+                ("os.version".into(), s("6.1.0-18-amd64")),
+                ("host.arch".into(), s("amd64")),
+                (
+                    "consentry.install.id".into(),
+                    s("0b6c2a4e-5f0d-4b8e-9a57-3d1e2f9c7a10"),
+                ),
+            ],
+            scope: "consentry".into(),
+            name: "taskr".into(),
+            trace_id,
+            span_id: (n + 1).to_be_bytes(),
+            trace_state: String::new(),
+            status_message: String::new(),
+            attrs: vec![
+                ("process.executable.name".into(), s("taskr")),
+                ("consentry.command".into(), s(command)),
+                (
+                    "process.command_args".into(),
+                    Val::Strs(vec!["taskr".into(), command.into(), "*****".into()]),
+                ),
+                ("process.exit.code".into(), Val::Int(0)),
+            ],
+            events: Vec::new(),
+        }
+    }
+
+    pub fn trace_id_hex(&self) -> String {
+        self.trace_id.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+fn json_val(v: &Val) -> serde_json::Value {
+    match v {
+        Val::Str(s) => serde_json::json!({ "stringValue": s }),
+        Val::Int(i) => serde_json::json!({ "intValue": i.to_string() }),
+        Val::Strs(a) => {
+            serde_json::json!({ "arrayValue": { "values": a.iter().map(|s| serde_json::json!({ "stringValue": s })).collect::<Vec<_>>() } })
+        }
+    }
+}
+
+fn json_attrs(a: &[(String, Val)]) -> serde_json::Value {
+    a.iter()
+        .map(|(k, v)| serde_json::json!({ "key": k, "value": json_val(v) }))
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// OTLP/JSON ExportTraceServiceRequest, one resource per span.
+pub fn to_json(spans: &[RawSpan]) -> Vec<u8> {
+    let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let rs: Vec<serde_json::Value> = spans
+        .iter()
+        .map(|sp| {
+            serde_json::json!({
+                "resource": { "attributes": json_attrs(&sp.resource) },
+                "scopeSpans": [{
+                    "scope": { "name": sp.scope, "version": "0.1.0" },
+                    "spans": [{
+                        "traceId": hex(&sp.trace_id),
+                        "spanId": hex(&sp.span_id),
+                        "traceState": sp.trace_state,
+                        "name": sp.name,
+                        "kind": 1,
+                        "startTimeUnixNano": "1700000000000000000",
+                        "endTimeUnixNano": "1700000000250000000",
+                        "attributes": json_attrs(&sp.attrs),
+                        "events": sp.events.iter().map(|(n, a)| serde_json::json!({
+                            "name": n, "timeUnixNano": "1700000000100000000", "attributes": json_attrs(a)
+                        })).collect::<Vec<_>>(),
+                        "status": { "code": if sp.status_message.is_empty() { 0 } else { 2 }, "message": sp.status_message },
+                    }]
+                }]
+            })
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({ "resourceSpans": rs })).unwrap()
+}
+
+// Protobuf wire format, just what OTLP traces need.
+
+fn any_value(v: &Val) -> AnyValue {
+    let str_value = |s: &str| AnyValue {
+        value: Some(any_value::Value::StringValue(s.to_owned())),
+    };
+    AnyValue {
+        value: Some(match v {
+            Val::Str(s) => any_value::Value::StringValue(s.clone()),
+            Val::Int(i) => any_value::Value::IntValue(*i),
+            Val::Strs(a) => any_value::Value::ArrayValue(ArrayValue {
+                values: a.iter().map(|s| str_value(s)).collect(),
+            }),
+        }),
+    }
+}
+
+fn key_values(attrs: &[(String, Val)]) -> Vec<KeyValue> {
+    attrs
+        .iter()
+        .map(|(k, v)| KeyValue {
+            key: k.clone(),
+            value: Some(any_value(v)),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// The OTLP request for `spans`, one resource per span.
+pub fn to_request(spans: &[RawSpan]) -> ExportTraceServiceRequest {
+    let resource_spans = spans
+        .iter()
+        .map(|sp| ResourceSpans {
+            resource: Some(Resource {
+                attributes: key_values(&sp.resource),
+                ..Default::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                scope: Some(InstrumentationScope {
+                    name: sp.scope.clone(),
+                    version: "0.1.0".into(),
+                    ..Default::default()
+                }),
+                spans: vec![Span {
+                    trace_id: sp.trace_id.to_vec(),
+                    span_id: sp.span_id.to_vec(),
+                    trace_state: sp.trace_state.clone(),
+                    name: sp.name.clone(),
+                    kind: span::SpanKind::Internal as i32,
+                    start_time_unix_nano: 1_700_000_000_000_000_000,
+                    end_time_unix_nano: 1_700_000_000_250_000_000,
+                    attributes: key_values(&sp.attrs),
+                    events: sp
+                        .events
+                        .iter()
+                        .map(|(name, attrs)| span::Event {
+                            time_unix_nano: 1_700_000_000_100_000_000,
+                            name: name.clone(),
+                            attributes: key_values(attrs),
+                            ..Default::default()
+                        })
+                        .collect(),
+                    status: (!sp.status_message.is_empty()).then(|| Status {
+                        message: sp.status_message.clone(),
+                        code: opentelemetry_proto::tonic::trace::v1::status::StatusCode::Error
+                            as i32,
+                    }),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .collect();
+    ExportTraceServiceRequest { resource_spans }
+}
+
+/// OTLP/protobuf ExportTraceServiceRequest, one resource per span.
+pub fn to_protobuf(spans: &[RawSpan]) -> Vec<u8> {
+    to_request(spans).encode_to_vec()
+}
