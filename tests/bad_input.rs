@@ -5,7 +5,7 @@
 
 #![allow(clippy::type_complexity)]
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -2,7 +2,7 @@
 //! no id; the notice goes to stderr only; stdout is byte-identical with telemetry on,
 //! off and in print mode; 32 concurrent first runs agree on one install id.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

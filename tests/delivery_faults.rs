@@ -3,7 +3,7 @@
 //! every span arrives (counted by span id; at-least-once, so copies are allowed but no
 //! span may be missing or invented).
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -360,6 +360,8 @@ mod in_process {
             .with_spool_dir(dir.join("spool"))
             .with_spool_limits(limits)
             .with_uploader(false)
+            // The hook is process-wide and every integration test shares this process.
+            .with_panic_hook(false)
             .with_retry_backoff(Duration::from_millis(1), Duration::from_millis(1))
             .build()
             .unwrap()

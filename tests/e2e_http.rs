@@ -1,6 +1,6 @@
 //! End to end over OTLP/HTTP: taskr -> otelcol -> file.
 
-mod support;
+use crate::support;
 
 use support::{CollectorKind, Transport, scenarios};
 

@@ -1,7 +1,7 @@
 //! End to end through Rotel, a second OpenTelemetry collector implementation:
 //! taskr -> rotel-agent -> otelcol -> file.
 
-mod support;
+use crate::support;
 
 use support::{CollectorKind, Transport, scenarios};
 

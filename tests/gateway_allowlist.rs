@@ -3,9 +3,8 @@
 //! secret patterns with collector-config/secret-patterns.txt, in gateway.yaml and in
 //! the Rotel processor alike. And the generator's --check mode fails on drift.
 
-#[path = "support/gateway/mod.rs"]
-mod gateway;
-mod support;
+use crate::support;
+use crate::support::gateway;
 
 use std::collections::BTreeSet;
 use std::process::Command;

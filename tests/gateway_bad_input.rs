@@ -3,9 +3,8 @@
 //! limit. The gateway answers each with an error, stays up, and serves well-formed
 //! requests afterwards.
 
-#[path = "support/gateway/mod.rs"]
-mod gateway;
-mod support;
+use crate::support;
+use crate::support::gateway;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

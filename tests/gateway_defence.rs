@@ -5,9 +5,8 @@
 //! legitimate span next to it does; and the drop shows in the gateway's own metrics
 //! (otelcol) or log (Rotel).
 
-#[path = "support/gateway/mod.rs"]
-mod gateway;
-mod support;
+use crate::support;
+use crate::support::gateway;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

@@ -1,9 +1,8 @@
 //! Every collector-config setup passes `otelcol validate`; the rotated-file destination,
 //! the span-metrics usage metrics and the bearer-token overlay work on a running gateway.
 
-#[path = "support/gateway/mod.rs"]
-mod gateway;
-mod support;
+use crate::support;
+use crate::support::gateway;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -15,7 +14,7 @@ use support::otlp;
 const PB: &str = "application/x-protobuf";
 
 /// Each setup an operator can start, as the list of files given to --config.
-pub const SETUPS: &[&[&str]] = &[
+const SETUPS: &[&[&str]] = &[
     &["local.yaml"],
     &["gateway.yaml", "forward-otlp.yaml"],
     &["gateway.yaml", "forward-clickhouse.yaml"],

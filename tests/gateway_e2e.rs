@@ -6,9 +6,8 @@
 
 #![allow(clippy::type_complexity)]
 
-#[path = "support/gateway/mod.rs"]
-mod gateway;
-mod support;
+use crate::support;
+use crate::support::gateway;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

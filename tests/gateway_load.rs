@@ -13,9 +13,9 @@
 //! It fails when the gateway dies, accepts nothing, or forwards a different number of
 //! spans than it accepted.
 
-#[path = "support/gateway/mod.rs"]
-mod gateway;
 mod support;
+
+use support::gateway;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,7 @@
 //! An opted-out run makes no socket, no connection, no thread, and writes nothing in
 //! the config dir: checked by tracing every system call of the process with strace.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

@@ -13,6 +13,7 @@
 
 pub mod collector;
 pub mod fault;
+pub mod gateway;
 pub mod otlp;
 pub mod ports;
 pub mod taskr;

@@ -4,8 +4,7 @@
 //! its metrics pages, a sink backend, and OTLP payloads (JSON and protobuf) as an old or
 //! tampered client would send them.
 //!
-//! Included by the gateway test files with `#[path = "support/gateway.rs"] mod gateway;`
-//! next to `mod support;`.
+//! Reached as `crate::support::gateway` from the integration tests.
 
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
