@@ -27,5 +27,6 @@ mod gateway_bad_input;
 mod gateway_defence;
 mod gateway_destinations;
 mod gateway_e2e;
+mod harness_ports;
 mod opt_out_leaves_nothing;
 mod transcripts;
