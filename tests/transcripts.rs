@@ -3,10 +3,16 @@
 
 use std::path::Path;
 
+use crate::support::ports::Refused;
+
 fn case(file: &str, env: &[(&str, &str)]) {
     let home = tempfile::tempdir().unwrap();
     let work = home.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
+    // Nothing listens at the endpoint: the transcripts never depend on a collector. The
+    // port is held (bound, never listening) until the cases, which run when `cases` is
+    // dropped, are done; declared first, it is dropped last.
+    let refused = Refused::new();
     let cases = trycmd::TestCases::new();
     cases
         .register_bin(
@@ -23,9 +29,10 @@ fn case(file: &str, env: &[(&str, &str)]) {
             home.path().join(".local/state").display().to_string(),
         )
         .env("TASKR_FILE", work.join("taskr.tasks").display().to_string())
-        // A port nothing listens on: the transcripts never depend on a collector.
-        .env("TASKR_TELEMETRY_ENDPOINT", "http://127.0.0.1:9")
+        .env("TASKR_TELEMETRY_ENDPOINT", refused.url())
         .insert_var("[HOME]", home.path().display().to_string())
+        .unwrap()
+        .insert_var("[ENDPOINT]", refused.url())
         .unwrap();
     // Opt-out variables the developer's shell may carry, set to a false word ("not set").
     for k in [
