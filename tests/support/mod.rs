@@ -1,4 +1,4 @@
-//! Harness for end-to-end tests: a real OpenTelemetry collector on free loopback
+//! Harness for end-to-end tests: a real OpenTelemetry collector on reserved loopback
 //! ports, and the example CLI run as a child process in a private home.
 //!
 //! A collector that cannot be found or started fails the test; nothing is skipped.
