@@ -22,7 +22,6 @@ use crate::export::{
     self, Background, Backoff, Collected, Delivery, Endpoint, Outcome, Spool, Transport, uploader,
 };
 use crate::identity;
-use crate::layer::Gate;
 use crate::prompt;
 use crate::resource;
 
@@ -137,7 +136,14 @@ impl Telemetry {
             features: self.features.clone(),
             counts: self.counts.clone(),
             key,
-            schema: self.schema.clone(),
+            schema: self
+                .schema
+                .as_ref()
+                .map(crate::run_setup::SchemaSource::resolve),
+            success_exit_codes: self.success_exit_codes.clone(),
+            dispatch: crate::dispatch::own_dispatch(&tracer),
+            tracer: tracer.clone(),
+            runs_dir: self.runs_dir(),
         });
         let active = Active {
             context,
@@ -198,7 +204,7 @@ impl Telemetry {
     /// Decides, remembering what init needs from the files when they were read.
     fn decide_into(&self, read: &mut SettingsRead) -> Decision {
         let env = consent::env_inputs(&self.opt_out_vars);
-        let flag = self.disable_flag.as_deref().filter(|f| flag_given(f));
+        let flag = self.disable_flag.as_deref().filter(|f| self.flag_given(f));
         consent::decide(
             &env,
             flag,
@@ -390,14 +396,6 @@ struct SettingsRead {
     seen_notice: Option<String>,
 }
 
-/// Whether `flag` is among this process's arguments, before any `--`.
-fn flag_given(flag: &str) -> bool {
-    std::env::args_os()
-        .skip(1)
-        .take_while(|a| a != "--")
-        .any(|a| a == flag)
-}
-
 /// What a command run needs from init.
 #[derive(Debug)]
 pub(crate) struct RunContext {
@@ -406,6 +404,11 @@ pub(crate) struct RunContext {
     pub(crate) counts: Vec<&'static str>,
     pub(crate) key: Option<[u8; 32]>,
     pub(crate) schema: Option<Arc<crate::mask::Schema>>,
+    pub(crate) success_exit_codes: Vec<i32>,
+    /// Records the command span without any subscriber the host may have set.
+    pub(crate) dispatch: tracing::Dispatch,
+    pub(crate) tracer: SdkTracer,
+    pub(crate) runs_dir: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -490,27 +493,16 @@ impl TelemetryGuard {
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
-        self.active.as_ref().map(|a| {
-            tracing_opentelemetry::layer()
-                .with_tracer(a.tracer.clone())
-                // Each of these would add data the manifest does not promise: source
-                // paths of the build machine, thread names, tracing levels and targets.
-                .with_location(false)
-                .with_threads(false)
-                .with_level(false)
-                .with_target(false)
-                .with_tracked_inactivity(false)
-                .with_error_events_to_exceptions(false)
-                .with_error_fields_to_exceptions(false)
-                .with_filter(Gate)
-        })
+        self.active
+            .as_ref()
+            .map(|a| crate::dispatch::otel_layer(a.tracer.clone()))
     }
 
     /// Starts the span of one command run: `command` is the command's name as the
     /// author calls it (`"add"`, `"remote add"`; empty to take the path the schema
     /// finds), `args` the raw arguments without the program name. Every argument is
     /// masked, by the schema when there is one, before anything is recorded.
-    pub fn command<I, T>(&self, command: &str, args: I) -> CommandRun
+    pub fn command<I, T>(&self, command: &str, args: I) -> CommandRun<'_>
     where
         I: IntoIterator<Item = T>,
         T: AsRef<OsStr>,
@@ -519,6 +511,20 @@ impl TelemetryGuard {
             Some(a) => CommandRun::start(a.context.clone(), command, args),
             None => CommandRun::disabled(),
         }
+    }
+
+    /// A handle that sends what finished runs recorded, from any thread, before a
+    /// `std::process::exit` (see [`FlushHandle`](crate::FlushHandle)). `None` when
+    /// telemetry is off.
+    pub fn flush_handle(&self) -> Option<crate::FlushHandle> {
+        let a = self.active.as_ref()?;
+        Some(crate::FlushHandle::new(
+            a.collected.clone(),
+            a.resource.clone(),
+            a.context.tool.clone(),
+            a.print_mode,
+            &a.delivery,
+        ))
     }
 
     /// The request this run would send, taken out of the guard (tests only).
@@ -563,7 +569,7 @@ impl TelemetryGuard {
 }
 
 /// Print mode: the exact request, as OTLP JSON, on stderr.
-fn print_request(
+pub(crate) fn print_request(
     tool: &str,
     request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
 ) {
