@@ -35,9 +35,14 @@
 //! accepted by `ignore_case`.
 
 mod derive;
+mod init;
+mod manage;
 mod telemetry;
 
 pub use derive::{SchemaBuilder, schema};
+pub use init::{Setup, init};
+pub use manage::run_action;
 pub use telemetry::{
-    DISABLE_TELEMETRY, TELEMETRY, TelemetryAction, augment, disable_flag, telemetry_action,
+    DISABLE_TELEMETRY, Shape, TELEMETRY, TelemetryAction, augment, augment_with, disable_flag,
+    telemetry_action,
 };
