@@ -123,6 +123,9 @@ impl Setup {
     ) -> Result<(ArgMatches, Arc<Command>, TelemetryGuard), BuildError> {
         let mut telemetry = self.builder.build()?;
         telemetry.run_uploader_if_requested();
+        if self.shape == Shape::Option {
+            telemetry.set_manage_command("--telemetry");
+        }
         let mut cmd = augment_with(cmd, self.shape);
         let overrides = self.schema;
         let parsed = cmd.try_get_matches_from_mut(&args);

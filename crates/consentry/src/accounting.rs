@@ -101,10 +101,11 @@ pub(crate) fn report_leftovers(dir: &Path, tracer: &SdkTracer, tool: &str) -> us
             continue;
         };
         let started = UNIX_EPOCH + Duration::from_millis(record.start_ms);
-        if ended.duration_since(started).is_err()
-            || SystemTime::now()
-                .duration_since(started)
-                .is_ok_and(|age| age > MAX_AGE)
+        // File times come from a coarse clock and can read a little before the start.
+        let ended = ended.max(started);
+        if SystemTime::now()
+            .duration_since(started)
+            .is_ok_and(|age| age > MAX_AGE)
         {
             continue;
         }

@@ -115,6 +115,8 @@ pub struct Telemetry {
     pub(crate) success_exit_codes: Vec<i32>,
     /// The disable flag as the tool's own parser read it; `None`: scan the raw args.
     pub(crate) disable_flag_given: Option<bool>,
+    /// How the notice names the telemetry commands: `telemetry` or `--telemetry`.
+    pub(crate) manage_command: String,
 }
 
 impl Telemetry {
@@ -470,6 +472,7 @@ impl TelemetryBuilder {
             schema: self.schema,
             success_exit_codes: self.success_exit_codes,
             disable_flag_given: None,
+            manage_command: "telemetry".into(),
             endpoint_var: format!("{prefix}{}", env::ENDPOINT_SUFFIX),
             protocol_var: format!("{prefix}{}", env::PROTOCOL_SUFFIX),
             tool: self.tool,

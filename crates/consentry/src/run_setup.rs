@@ -54,6 +54,13 @@ impl Telemetry {
         self.schema = Some(SchemaSource::Lazy(Arc::new(make)));
     }
 
+    /// How the notice names the telemetry commands: `telemetry` (default, for
+    /// `<tool> telemetry disable`) or `--telemetry` for a tool that offers them as an
+    /// option (`consentry-clap`'s `Shape::Option` sets it).
+    pub fn set_manage_command(&mut self, command: impl Into<String>) {
+        self.manage_command = command.into();
+    }
+
     /// The exit codes that are not failures (see
     /// [`TelemetryBuilder::with_success_exit_codes`](crate::TelemetryBuilder::with_success_exit_codes)).
     pub fn success_exit_codes(&self) -> &[i32] {
