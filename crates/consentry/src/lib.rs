@@ -232,3 +232,6 @@ mod readme_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod run_tests;
