@@ -50,7 +50,10 @@ fn the_span_is_recorded_without_any_subscriber_and_only_once_with_one() {
     let t = on(dir.path(), Telemetry::builder("tool"));
     // No subscriber at all (the thread default is "none").
     let mut guard = t.clone().init();
-    assert!(guard.is_enabled(), "telemetry must be on (is DO_NOT_TRACK set?)");
+    assert!(
+        guard.is_enabled(),
+        "telemetry must be on (is DO_NOT_TRACK set?)"
+    );
     tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || {
         let run = guard.command("go", ["x"]);
         assert!(run.is_recording());
