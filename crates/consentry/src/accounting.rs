@@ -8,9 +8,14 @@
 //! reports it as a span with `error.type` `abandoned` (Sentry's "abnormal" session)
 //! and `process.exit.code` `-1` (unknown), then deletes it. The marker is written and
 //! closed at once: no file descriptor is held while the command runs.
+//!
+//! While the command runs, a sleeping thread touches the marker every
+//! [`DEFAULT_HEARTBEAT`] (the author can change it), so an abandoned run is reported
+//! with its duration to within one period.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use opentelemetry::trace::{Span as _, Status, Tracer as _};
@@ -26,6 +31,9 @@ pub const RUNS_DIR: &str = "telemetry-runs";
 /// `error.type` of a run that started and never finished: killed, crashed, or ended
 /// with `std::process::exit` before `finish`.
 pub const ABANDONED: &str = "abandoned";
+
+/// How often a running command's marker is touched by default.
+pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(60);
 
 /// At most this many leftover markers are reported by one run; the rest wait.
 const MAX_REPORTED: usize = 16;
@@ -46,12 +54,18 @@ struct Record {
 #[derive(Debug)]
 pub(crate) struct Marker {
     path: PathBuf,
+    stop: Arc<(Mutex<bool>, Condvar)>,
 }
 
 impl Marker {
     /// Writes the marker (best effort: a state dir that cannot be written only loses
     /// the report of an abnormal end).
-    pub(crate) fn create(dir: &Path, command: &str, args: &[String]) -> Option<Marker> {
+    pub(crate) fn create(
+        dir: &Path,
+        command: &str,
+        args: &[String],
+        heartbeat: Duration,
+    ) -> Option<Marker> {
         std::fs::create_dir_all(dir).ok()?;
         let record = Record {
             pid: std::process::id(),
@@ -72,11 +86,44 @@ impl Marker {
             .open(&path)
             .ok()?;
         std::io::Write::write_all(&mut file, &body).ok()?;
-        Some(Marker { path })
+        drop(file);
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let (beat_path, beat_stop) = (path.clone(), stop.clone());
+        // A thread that fails to start only costs the duration of an abandoned run.
+        let _ = std::thread::Builder::new()
+            .name("consentry-heartbeat".into())
+            .spawn(move || beat(&beat_path, &beat_stop, heartbeat));
+        Some(Marker { path, stop })
     }
 
     pub(crate) fn remove(self) {
+        let (stopped, wake) = &*self.stop;
+        *stopped.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        wake.notify_all();
         let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Touches the marker every `period` until told to stop; opens it only to touch it.
+fn beat(path: &Path, stop: &(Mutex<bool>, Condvar), period: Duration) {
+    let (stopped, wake) = stop;
+    let mut done = stopped.lock().unwrap_or_else(PoisonError::into_inner);
+    while !*done {
+        let (guard, timeout) = wake
+            .wait_timeout(done, period)
+            .unwrap_or_else(PoisonError::into_inner);
+        done = guard;
+        if *done || !timeout.timed_out() {
+            continue;
+        }
+        let is_ours = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+        if !is_ours {
+            return;
+        }
+        let _ = std::fs::File::options()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_modified(SystemTime::now()));
     }
 }
 
@@ -210,10 +257,25 @@ mod tests {
     #[test]
     fn a_marker_is_written_and_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let m = Marker::create(dir.path(), "add", &["*****".into()]).unwrap();
+        let m = Marker::create(dir.path(), "add", &["*****".into()], DEFAULT_HEARTBEAT).unwrap();
         let (record, _) = read_marker(&m.path).unwrap();
         assert_eq!(record.command, "add");
         assert_eq!(record.pid, std::process::id());
+        m.remove();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_running_command_s_marker_is_touched() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Marker::create(dir.path(), "watch", &[], Duration::from_millis(20)).unwrap();
+        let first = std::fs::metadata(&m.path).unwrap().modified().unwrap();
+        // Bounded: 500 polls of 10 ms; the beat is every 20 ms.
+        let touched = (0..500).any(|_| {
+            std::thread::sleep(Duration::from_millis(10));
+            std::fs::metadata(&m.path).unwrap().modified().unwrap() > first
+        });
+        assert!(touched, "the marker was never touched");
         m.remove();
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }

@@ -47,6 +47,7 @@ pub struct TelemetryBuilder {
     panic_hook: bool,
     schema: Option<crate::run_setup::SchemaSource>,
     success_exit_codes: Vec<i32>,
+    heartbeat: Duration,
 }
 
 /// The notice shown once before anything is sent.
@@ -113,6 +114,7 @@ pub struct Telemetry {
     pub(crate) panic_hook: bool,
     pub(crate) schema: Option<crate::run_setup::SchemaSource>,
     pub(crate) success_exit_codes: Vec<i32>,
+    pub(crate) heartbeat: Duration,
     /// The disable flag as the tool's own parser read it; `None`: scan the raw args.
     pub(crate) disable_flag_given: Option<bool>,
     /// How the notice names the telemetry commands: `telemetry` or `--telemetry`.
@@ -153,6 +155,7 @@ impl Telemetry {
             panic_hook: true,
             schema: None,
             success_exit_codes: vec![0],
+            heartbeat: crate::accounting::DEFAULT_HEARTBEAT,
         }
     }
 
@@ -405,6 +408,15 @@ impl TelemetryBuilder {
         self
     }
 
+    /// How often a running command's marker is touched, so that a run that never
+    /// finishes (killed, crashed) is reported `abandoned` with its duration to within
+    /// this period (see [`accounting`](crate::accounting)). Default:
+    /// [`DEFAULT_HEARTBEAT`](crate::accounting::DEFAULT_HEARTBEAT) (60 s); at least 10 ms.
+    pub fn with_run_heartbeat(mut self, period: Duration) -> Self {
+        self.heartbeat = period.max(Duration::from_millis(10));
+        self
+    }
+
     /// The exit codes that are not failures: a run ending with one of them sets no
     /// `error.type` and no error status. Default: `[0]`. A grep-like tool, for which 1
     /// means "no match", declares `&[0, 1]`.
@@ -471,6 +483,7 @@ impl TelemetryBuilder {
             panic_hook: self.panic_hook,
             schema: self.schema,
             success_exit_codes: self.success_exit_codes,
+            heartbeat: self.heartbeat,
             disable_flag_given: None,
             manage_command: "telemetry".into(),
             endpoint_var: format!("{prefix}{}", env::ENDPOINT_SUFFIX),

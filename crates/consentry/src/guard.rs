@@ -144,6 +144,7 @@ impl Telemetry {
             dispatch: crate::dispatch::own_dispatch(&tracer),
             tracer: tracer.clone(),
             runs_dir: self.runs_dir(),
+            heartbeat: self.heartbeat,
         });
         let active = Active {
             context,
@@ -409,6 +410,7 @@ pub(crate) struct RunContext {
     pub(crate) dispatch: tracing::Dispatch,
     pub(crate) tracer: SdkTracer,
     pub(crate) runs_dir: Option<PathBuf>,
+    pub(crate) heartbeat: Duration,
 }
 
 #[derive(Debug)]

@@ -78,7 +78,7 @@
 //! | `<config dir>/telemetry-key` | The per-install hashing key; never sent. [`KEY_FILE`] |
 //! | `<state dir>/telemetry-spool/*.otlp` | Requests not yet delivered (OTLP protobuf). |
 //! | `<state dir>/telemetry-spool/state.toml` | Backoff and drop counters shared by runs. |
-//! | `<state dir>/telemetry-runs/*.run` | A marker per running command, removed at `finish`; one left by a dead process is reported as `abandoned`. [`accounting::RUNS_DIR`] |
+//! | `<state dir>/telemetry-runs/*.run` | A marker per running command, touched every 60 s while it runs, removed at `finish`; one left by a dead process is reported as `abandoned`. [`accounting::RUNS_DIR`] |
 //! | `.telemetry` (project, upward from the working dir) | `consent: false` opts out. [`PROJECT_FILE`] |
 //! | `/etc/<tool>/telemetry.toml` | Machine policy, `enabled = false`. |
 //!
