@@ -83,6 +83,26 @@ impl TelemetryGuard {
         self.command("", std::env::args_os().skip(1))
     }
 
+    /// Passes this run's opt-out to a child process the tool starts (itself, or a
+    /// helper that uses consentry too): when the user opted out (by the flag, for
+    /// example, which the child would not see), sets `<TOOL>_TELEMETRY_OPTOUT=1` on
+    /// `cmd`. Does nothing when telemetry is on.
+    ///
+    /// ```
+    /// let guard = consentry::Telemetry::builder("mytool").build().unwrap().init();
+    /// let mut child = std::process::Command::new("mytool");
+    /// guard.apply_opt_out(&mut child);
+    /// ```
+    pub fn apply_opt_out<'c>(
+        &self,
+        cmd: &'c mut std::process::Command,
+    ) -> &'c mut std::process::Command {
+        if !self.decision().enabled {
+            cmd.env(&self.opt_out_var, "1");
+        }
+        cmd
+    }
+
     /// Sends what was recorded (within the exit budget) and exits the process with
     /// `code`: the `std::process::exit` that does not lose the run. Finish the run
     /// first; the borrow checker makes sure of it.

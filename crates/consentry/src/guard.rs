@@ -37,11 +37,13 @@ impl Telemetry {
         let mut read = SettingsRead::default();
         let decision = self.decide_into(&mut read);
         let config_dir = read.config_dir;
+        let opt_out_var = self.opt_out_vars[0].clone();
         let inactive = |decision, notes, notice_shown| TelemetryGuard {
             decision,
             active: None,
             notes,
             notice_shown,
+            opt_out_var: opt_out_var.clone(),
         };
         if !decision.enabled {
             if decision.source == consent::Source::OptInDefault && prompt::interactive() {
@@ -162,6 +164,7 @@ impl Telemetry {
             active: Some(active),
             notes,
             notice_shown: false,
+            opt_out_var,
         }
     }
 
@@ -436,6 +439,8 @@ pub struct TelemetryGuard {
     active: Option<Active>,
     notes: Vec<String>,
     notice_shown: bool,
+    /// `<TOOL>_TELEMETRY_OPTOUT`, for child processes (see `apply_opt_out`).
+    pub(crate) opt_out_var: String,
 }
 
 impl TelemetryGuard {

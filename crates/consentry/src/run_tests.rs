@@ -114,3 +114,24 @@ fn a_finished_run_leaves_no_marker_and_an_open_one_leaves_one() {
     run.finish(0);
     assert_eq!(std::fs::read_dir(&runs).unwrap().count(), 0);
 }
+
+#[test]
+fn an_opt_out_passes_to_child_processes_and_consent_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = on(dir.path(), Telemetry::builder("tool"));
+    let child_env = |guard: &crate::TelemetryGuard| {
+        let mut cmd = std::process::Command::new("child");
+        guard.apply_opt_out(&mut cmd);
+        cmd.get_envs()
+            .map(|(k, v)| (k.to_owned(), v.map(std::ffi::OsStr::to_owned)))
+            .collect::<Vec<_>>()
+    };
+    assert!(child_env(&t.clone().init()).is_empty());
+    t.set_disable_flag_given(true);
+    let guard = t.init();
+    assert!(!guard.decision().enabled);
+    assert_eq!(
+        child_env(&guard),
+        [("TOOL_TELEMETRY_OPTOUT".into(), Some("1".into()))]
+    );
+}
