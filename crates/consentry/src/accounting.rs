@@ -90,9 +90,11 @@ impl Marker {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let (beat_path, beat_stop) = (path.clone(), stop.clone());
         // A thread that fails to start only costs the duration of an abandoned run.
-        let _ = std::thread::Builder::new()
-            .name("consentry-heartbeat".into())
-            .spawn(move || beat(&beat_path, &beat_stop, heartbeat));
+        if !heartbeat.is_zero() {
+            let _ = std::thread::Builder::new()
+                .name("consentry-heartbeat".into())
+                .spawn(move || beat(&beat_path, &beat_stop, heartbeat));
+        }
         Some(Marker { path, stop })
     }
 

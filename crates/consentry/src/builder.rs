@@ -411,9 +411,15 @@ impl TelemetryBuilder {
     /// How often a running command's marker is touched, so that a run that never
     /// finishes (killed, crashed) is reported `abandoned` with its duration to within
     /// this period (see [`accounting`](crate::accounting)). Default:
-    /// [`DEFAULT_HEARTBEAT`](crate::accounting::DEFAULT_HEARTBEAT) (60 s); at least 10 ms.
+    /// [`DEFAULT_HEARTBEAT`](crate::accounting::DEFAULT_HEARTBEAT) (60 s); at least
+    /// 10 ms. `Duration::ZERO` turns it off (no thread; an abandoned run is then
+    /// reported with the duration it had when its marker was written, zero).
     pub fn with_run_heartbeat(mut self, period: Duration) -> Self {
-        self.heartbeat = period.max(Duration::from_millis(10));
+        self.heartbeat = if period.is_zero() {
+            Duration::ZERO
+        } else {
+            period.max(Duration::from_millis(10))
+        };
         self
     }
 
