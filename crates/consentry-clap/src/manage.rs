@@ -25,7 +25,12 @@ pub(crate) fn run_action_to(
         TelemetryAction::Show => telemetry.manifest_markdown(),
         TelemetryAction::Enable | TelemetryAction::Disable => {
             let enable = action == TelemetryAction::Enable;
-            match telemetry.set_enabled(enable) {
+            let saved = if enable {
+                telemetry.enable_with_notice()
+            } else {
+                telemetry.set_enabled(false)
+            };
+            match saved {
                 Ok(path) => {
                     let state = if enable {
                         "enabled"

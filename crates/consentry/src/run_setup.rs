@@ -67,6 +67,26 @@ impl Telemetry {
         &self.success_exit_codes
     }
 
+    /// What `<tool> telemetry enable` does: records the user's yes, and shows the
+    /// notice on stderr and records it as seen, so the next run sends instead of
+    /// showing the notice again to someone who just asked for telemetry. Returns the
+    /// settings file's path.
+    ///
+    /// # Errors
+    ///
+    /// When there is no config dir (home unknown) or the settings file cannot be
+    /// written.
+    pub fn enable_with_notice(&self) -> std::io::Result<std::path::PathBuf> {
+        let path = self.set_enabled(true)?;
+        let version = self.notice_version();
+        crate::config::update(&path, |cfg| cfg.notice = Some(version))?;
+        let _ = std::io::Write::write_fmt(
+            &mut std::io::stderr().lock(),
+            format_args!("{}\n", self.notice_text()),
+        );
+        Ok(path)
+    }
+
     /// Where run markers live (see [`RUNS_DIR`](crate::accounting::RUNS_DIR)): beside
     /// the spool, in the tool's state dir.
     pub(crate) fn runs_dir(&self) -> Option<std::path::PathBuf> {
