@@ -99,8 +99,10 @@ impl Setup {
         match C::from_arg_matches_mut(&mut matches) {
             Ok(cli) => Ok((cli, guard)),
             Err(e) => {
+                let e = e.format(&mut Command::clone(&cmd));
+                guard.run().finish_with_error(e.exit_code(), "usage");
                 drop(guard);
-                e.format(&mut Command::clone(&cmd)).exit()
+                e.exit()
             }
         }
     }

@@ -8,22 +8,24 @@
 //! collector the author names, waiting no longer than a hard exit budget.
 //!
 //! ```no_run
-//! use tracing_subscriber::prelude::*;
-//!
-//! let guard = consentry::Telemetry::builder("taskr")
+//! let telemetry = consentry::Telemetry::builder("taskr")
 //!     .with_version(env!("CARGO_PKG_VERSION"))
 //!     .with_endpoint("https://telemetry.example.com:4318")
 //!     .build()
-//!     .expect("valid telemetry configuration")
-//!     .init();
-//! // The tool keeps its own log layers; consentry's layer sees only its own spans.
-//! tracing_subscriber::registry().with(guard.layer()).init();
-//!
+//!     .expect("valid telemetry configuration");
+//! telemetry.run_uploader_if_requested(); // first thing in main
+//! // ... parse the arguments (clap users: `consentry_clap::init` does all of this) ...
+//! let guard = telemetry.init();
+//! // No subscriber needed: consentry records its span through its own dispatcher.
 //! let run = guard.command("add", std::env::args_os().skip(1));
 //! let exit_code = 0; // ... the command runs ...
 //! run.finish(exit_code);
-//! drop(guard); // sends within the exit budget
+//! guard.exit(exit_code); // sends within the exit budget, then exits
 //! ```
+//!
+//! A run that never reaches `finish` (killed, crashed, `std::process::exit` without
+//! [`TelemetryGuard::exit`] or a [`FlushHandle`]) is reported by the next run as
+//! `abandoned` (see [`accounting`]).
 //!
 //! # Consent
 //!
