@@ -21,7 +21,14 @@ use crate::mask;
 /// When telemetry is off this is an empty handle: nothing is masked or recorded.
 ///
 /// It borrows the guard, so the compiler refuses a guard dropped (or moved into
-/// [`TelemetryGuard::exit`]) before the run is finished.
+/// [`TelemetryGuard::exit`]) before the run is finished:
+///
+/// ```compile_fail
+/// let guard = consentry::Telemetry::builder("tool").build().unwrap().init();
+/// let run = guard.command("go", ["x"]);
+/// drop(guard); // error[E0505]: cannot move out of `guard` because it is borrowed
+/// run.finish(0);
+/// ```
 #[must_use = "a command run records its exit code only when finished"]
 #[derive(Debug)]
 pub struct CommandRun<'g> {
