@@ -200,14 +200,14 @@ fn corrupt_or_unreadable_settings_opt_out_safely() {
         );
     }
     // `telemetry enable` repairs a corrupt file (not a directory in its place). The
-    // notice record was lost with the file, so the next run shows it again and sends
-    // nothing; the one after sends.
+    // notice record was lost with the file; `enable` shows the notice again and records
+    // it, so the next run sends.
     let user = Taskr::sending_to(&collector.http_endpoint(), Transport::Http);
     std::fs::create_dir_all(user.config_dir()).unwrap();
     std::fs::write(user.config_dir().join("telemetry.toml"), "{{{").unwrap();
-    assert_eq!(user.run(&["telemetry", "enable"]).code, Some(0));
-    let notice = user.run(&["list"]);
-    assert!(notice.stderr.starts_with("Telemetry\n"), "{notice:?}");
+    let enable = user.run(&["telemetry", "enable"]);
+    assert_eq!(enable.code, Some(0));
+    assert!(enable.stderr.starts_with("Telemetry\n"), "{enable:?}");
     assert_untouched(&user.run(&["add", "x"]), "repaired");
     let spans = collector.wait_for("the repaired run", Duration::from_secs(20), |s| {
         !s.is_empty()

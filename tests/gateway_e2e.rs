@@ -104,11 +104,12 @@ fn through_gateway(gateway: &Gateway, backend: &Collector, transport: Transport)
         assert_eq!(s.scope, "consentry");
     }
     // Per-user and per-run values differ between the two users (install id, session id,
-    // and the project id keyed by each install's secret); everything else is identical.
-    const VARYING: [&str; 3] = [
+    // process id, and the project id keyed by each install's secret); everything else is identical.
+    const VARYING: [&str; 4] = [
         "resource consentry.install.id",
         "resource consentry.session.id",
         "span consentry.project.id",
+        "span process.pid",
     ];
     let strip = |m: BTreeMap<String, (String, String, i64, Vec<(String, String)>)>| {
         m.into_iter()

@@ -29,4 +29,5 @@ mod gateway_destinations;
 mod gateway_e2e;
 mod harness_ports;
 mod opt_out_leaves_nothing;
+mod real_cli;
 mod transcripts;

@@ -1,5 +1,12 @@
-//! consentry-clap: derive consentry's masking [`Schema`](consentry::mask::Schema) from
-//! a [`clap::Command`], and add the telemetry flag and commands users expect.
+//! consentry-clap: consentry for clap CLIs in one call ([`init`], or [`Setup`] for the
+//! author's choices), which derives consentry's masking
+//! [`Schema`](consentry::mask::Schema) from the [`clap::Command`] and adds the telemetry
+//! flag and commands users expect.
+//!
+//! The telemetry commands come in two [`Shape`]s: a `telemetry` subcommand for tools
+//! with subcommands, or an option `--telemetry <status|enable|disable|show>` for tools
+//! with positional arguments, whose every word must stay theirs. Both add the global
+//! `--disable-telemetry` flag; consentry is told whether it was given as clap parsed it.
 //!
 //! A clap user declares nothing twice: commands, aliases, options, flags, positionals
 //! and possible values come from the `Command`. Values of arguments with possible
@@ -35,9 +42,20 @@
 //! accepted by `ignore_case`.
 
 mod derive;
+mod init;
+mod manage;
 mod telemetry;
 
 pub use derive::{SchemaBuilder, schema};
+pub use init::{Setup, init};
+pub use manage::run_action;
 pub use telemetry::{
-    DISABLE_TELEMETRY, TELEMETRY, TelemetryAction, augment, disable_flag, telemetry_action,
+    DISABLE_TELEMETRY, Shape, TELEMETRY, TelemetryAction, augment, augment_with, disable_flag,
+    telemetry_action,
 };
+
+/// The README's usage, compiled (clap's pattern): the code shown is the code that
+/// builds.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -11,6 +11,22 @@ pub const DISABLE_TELEMETRY: &str = "disable-telemetry";
 /// The name of the telemetry subcommand: `<tool> telemetry status|enable|disable|show`.
 pub const TELEMETRY: &str = "telemetry";
 
+/// How the telemetry commands appear on the tool's command line. The author chooses:
+/// a word the tool's own arguments could take must not be taken from them.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Shape {
+    /// A `telemetry` subcommand: `<tool> telemetry status|enable|disable|show`. For
+    /// tools with subcommands (clap adds its `help` subcommand too). In a tool with
+    /// positional arguments it would take `<tool> telemetry` and `<tool> <pattern>
+    /// telemetry` from them: use [`Shape::Option`] there.
+    #[default]
+    Subcommand,
+    /// An option `--telemetry <status|enable|disable|show>`, given alone. For tools
+    /// with positional arguments: every word of their command line stays theirs.
+    Option,
+}
+
 /// What the user asked of `<tool> telemetry`.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,23 +73,52 @@ const ACTIONS: [(&str, TelemetryAction, &str); 4] = [
 /// [`telemetry_action`] before `Cli::from_arg_matches`, which does not know the
 /// `telemetry` subcommand.
 pub fn augment(cmd: Command) -> Command {
+    augment_with(cmd, Shape::Subcommand)
+}
+
+/// Adds the global `--disable-telemetry` flag and the telemetry commands in the
+/// [`Shape`] the author chose.
+pub fn augment_with(cmd: Command, shape: Shape) -> Command {
     let flag = Arg::new(DISABLE_TELEMETRY)
         .long(DISABLE_TELEMETRY)
         .global(true)
         .action(ArgAction::SetTrue)
         .help("Send no telemetry for this run");
-    let actions = ACTIONS
-        .iter()
-        .map(|(name, _, about)| Command::new(*name).about(*about));
-    cmd.arg(flag).subcommand(
-        Command::new(TELEMETRY)
-            .about("See or change what is sent about the use of this tool")
-            .subcommands(actions),
-    )
+    let about = "See or change what is sent about the use of this tool";
+    match shape {
+        Shape::Subcommand => {
+            let actions = ACTIONS
+                .iter()
+                .map(|(name, _, about)| Command::new(*name).about(*about));
+            cmd.arg(flag)
+                .subcommand(Command::new(TELEMETRY).about(about).subcommands(actions))
+        }
+        Shape::Option => {
+            let values = ACTIONS
+                .iter()
+                .map(|(name, _, help)| clap::builder::PossibleValue::new(*name).help(*help));
+            cmd.arg(flag).arg(
+                Arg::new(TELEMETRY)
+                    .long(TELEMETRY)
+                    .value_name("ACTION")
+                    .value_parser(clap::builder::PossibleValuesParser::new(values))
+                    // Alone: the tool's required arguments are not asked for.
+                    .exclusive(true)
+                    .help(about),
+            )
+        }
+    }
 }
 
-/// The telemetry action chosen, when the command line was `<tool> telemetry ...`.
+/// The telemetry action chosen, when the command line was `<tool> telemetry ...` or
+/// `<tool> --telemetry <action>`.
 pub fn telemetry_action(matches: &ArgMatches) -> Option<TelemetryAction> {
+    if let Ok(Some(name)) = matches.try_get_one::<String>(TELEMETRY) {
+        return ACTIONS
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, action, _)| *action);
+    }
     let (TELEMETRY, sub) = matches.subcommand()? else {
         return None;
     };

@@ -67,6 +67,12 @@ pub const EXIT_CODE: &str = "process.exit.code";
 pub const ERROR_TYPE: &str = "error.type";
 /// `consentry.command.options`: the option names used in the run (no values).
 pub const OPTIONS: &str = "consentry.command.options";
+/// `process.pid` (semconv CLI spans, required): the process id of the run.
+pub const PID: &str = "process.pid";
+/// `process.interactive` (semconv): whether stdin is a terminal.
+pub const INTERACTIVE: &str = "process.interactive";
+/// `process.args_count` (semconv): how many arguments, the program name included.
+pub const ARGS_COUNT: &str = "process.args_count";
 /// `consentry.project.id`: keyed hash of a project identifier the author chose.
 pub const PROJECT_ID: &str = "consentry.project.id";
 
@@ -185,7 +191,7 @@ pub const COMMAND_SPAN: &[Attribute] = &[
     Attribute {
         key: COMMAND,
         scope: Scope::CommandSpan,
-        description: "The command that ran.",
+        description: "The command that ran; `(root)` for a tool without subcommands.",
         example: "add",
     },
     Attribute {
@@ -197,13 +203,13 @@ pub const COMMAND_SPAN: &[Attribute] = &[
     Attribute {
         key: EXIT_CODE,
         scope: Scope::CommandSpan,
-        description: "The exit code.",
+        description: "The exit code; `-1` when unknown (a run reported `abandoned` by a later run).",
         example: "0",
     },
     Attribute {
         key: ERROR_TYPE,
         scope: Scope::CommandSpan,
-        description: "Error class chosen by the author, or the exit code; only when the exit code is not 0.",
+        description: "Error class chosen by the author, or the exit code, when the exit code is not one the tool declared a success; `usage` for a command line the parser refused; `abandoned` for a run that never finished (reported by a later run).",
         example: "NotFound",
     },
     Attribute {
@@ -211,6 +217,24 @@ pub const COMMAND_SPAN: &[Attribute] = &[
         scope: Scope::CommandSpan,
         description: "Names of the options used, without values.",
         example: "[\"--priority\"]",
+    },
+    Attribute {
+        key: PID,
+        scope: Scope::CommandSpan,
+        description: "The process id of the run (reused by the OS; identifies nothing beyond the run).",
+        example: "48213",
+    },
+    Attribute {
+        key: INTERACTIVE,
+        scope: Scope::CommandSpan,
+        description: "Whether stdin is a terminal (a person typing rather than a script).",
+        example: "true",
+    },
+    Attribute {
+        key: ARGS_COUNT,
+        scope: Scope::CommandSpan,
+        description: "How many arguments, the program name included.",
+        example: "5",
     },
     Attribute {
         key: PROJECT_ID,

@@ -45,7 +45,9 @@ pub struct TelemetryBuilder {
     counts: Vec<&'static str>,
     print_mode: bool,
     panic_hook: bool,
-    schema: Option<std::sync::Arc<crate::mask::Schema>>,
+    schema: Option<crate::run_setup::SchemaSource>,
+    success_exit_codes: Vec<i32>,
+    heartbeat: Duration,
 }
 
 /// The notice shown once before anything is sent.
@@ -110,7 +112,13 @@ pub struct Telemetry {
     pub(crate) counts: Vec<&'static str>,
     pub(crate) print_mode: bool,
     pub(crate) panic_hook: bool,
-    pub(crate) schema: Option<std::sync::Arc<crate::mask::Schema>>,
+    pub(crate) schema: Option<crate::run_setup::SchemaSource>,
+    pub(crate) success_exit_codes: Vec<i32>,
+    pub(crate) heartbeat: Duration,
+    /// The disable flag as the tool's own parser read it; `None`: scan the raw args.
+    pub(crate) disable_flag_given: Option<bool>,
+    /// How the notice names the telemetry commands: `telemetry` or `--telemetry`.
+    pub(crate) manage_command: String,
 }
 
 impl Telemetry {
@@ -146,6 +154,8 @@ impl Telemetry {
             print_mode: false,
             panic_hook: true,
             schema: None,
+            success_exit_codes: vec![0],
+            heartbeat: crate::accounting::DEFAULT_HEARTBEAT,
         }
     }
 
@@ -379,7 +389,45 @@ impl TelemetryBuilder {
     /// from a `clap::Command`). Default: none, and then every value is masked and
     /// only plain option names are kept.
     pub fn with_schema(mut self, schema: crate::mask::Schema) -> Self {
-        self.schema = Some(std::sync::Arc::new(schema));
+        self.schema = Some(crate::run_setup::SchemaSource::Ready(std::sync::Arc::new(
+            schema,
+        )));
+        self
+    }
+
+    /// Like [`with_schema`](Self::with_schema), but the schema is made by `make` only
+    /// when telemetry is on for the run (at [`Telemetry::init`]); an opted-out run
+    /// never pays for deriving it. Default: none.
+    pub fn with_schema_fn(
+        mut self,
+        make: impl Fn() -> crate::mask::Schema + Send + Sync + 'static,
+    ) -> Self {
+        self.schema = Some(crate::run_setup::SchemaSource::Lazy(std::sync::Arc::new(
+            make,
+        )));
+        self
+    }
+
+    /// How often a running command's marker is touched, so that a run that never
+    /// finishes (killed, crashed) is reported `abandoned` with its duration to within
+    /// this period (see [`accounting`](crate::accounting)). Default:
+    /// [`DEFAULT_HEARTBEAT`](crate::accounting::DEFAULT_HEARTBEAT) (60 s); at least
+    /// 10 ms. `Duration::ZERO` turns it off (no thread; an abandoned run is then
+    /// reported with the duration it had when its marker was written, zero).
+    pub fn with_run_heartbeat(mut self, period: Duration) -> Self {
+        self.heartbeat = if period.is_zero() {
+            Duration::ZERO
+        } else {
+            period.max(Duration::from_millis(10))
+        };
+        self
+    }
+
+    /// The exit codes that are not failures: a run ending with one of them sets no
+    /// `error.type` and no error status. Default: `[0]`. A grep-like tool, for which 1
+    /// means "no match", declares `&[0, 1]`.
+    pub fn with_success_exit_codes(mut self, codes: &[i32]) -> Self {
+        self.success_exit_codes = codes.to_vec();
         self
     }
 
@@ -440,6 +488,10 @@ impl TelemetryBuilder {
             print_mode: self.print_mode,
             panic_hook: self.panic_hook,
             schema: self.schema,
+            success_exit_codes: self.success_exit_codes,
+            heartbeat: self.heartbeat,
+            disable_flag_given: None,
+            manage_command: "telemetry".into(),
             endpoint_var: format!("{prefix}{}", env::ENDPOINT_SUFFIX),
             protocol_var: format!("{prefix}{}", env::PROTOCOL_SUFFIX),
             tool: self.tool,

@@ -1,6 +1,8 @@
 //! One run of one command, as a span.
 
 use std::ffi::OsStr;
+use std::io::IsTerminal as _;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use opentelemetry::trace::{Status, TraceContextExt};
@@ -9,7 +11,7 @@ use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::attributes as attr;
-use crate::guard::RunContext;
+use crate::guard::{RunContext, TelemetryGuard};
 use crate::mask;
 
 /// The span of a command run. Close it with [`finish`](Self::finish) or
@@ -17,20 +19,34 @@ use crate::mask;
 /// dropped while the thread panics is closed with exit code 101 and `error.type` `panic`.
 ///
 /// When telemetry is off this is an empty handle: nothing is masked or recorded.
+///
+/// It borrows the guard, so the compiler refuses a guard dropped (or moved into
+/// [`TelemetryGuard::exit`]) before the run is finished:
+///
+/// ```compile_fail
+/// let guard = consentry::Telemetry::builder("tool").build().unwrap().init();
+/// let run = guard.command("go", ["x"]);
+/// drop(guard); // error[E0505]: cannot move out of `guard` because it is borrowed
+/// run.finish(0);
+/// ```
 #[must_use = "a command run records its exit code only when finished"]
 #[derive(Debug)]
-pub struct CommandRun {
+pub struct CommandRun<'g> {
     span: tracing::Span,
     context: Option<Arc<RunContext>>,
     finished: bool,
+    marker: Option<crate::accounting::Marker>,
+    _guard: PhantomData<&'g TelemetryGuard>,
 }
 
-impl CommandRun {
+impl CommandRun<'_> {
     pub(crate) fn disabled() -> Self {
         CommandRun {
             span: tracing::Span::none(),
             context: None,
             finished: true,
+            marker: None,
+            _guard: PhantomData,
         }
     }
 
@@ -66,21 +82,31 @@ impl CommandRun {
             }
         };
         let joined = masked.command_path.join(" ");
-        let command = if command.is_empty() {
-            joined.as_str()
-        } else {
-            command
+        let command = match (command, joined.as_str()) {
+            ("", "") => crate::run_setup::ROOT_COMMAND,
+            ("", path) => path,
+            (named, _) => named,
         };
-        let span = tracing::info_span!(
-            target: "consentry",
-            parent: None,
-            "command",
-            otel.name = tool,
-            "process.executable.name" = tool,
-            "consentry.command" = command,
-            "process.exit.code" = Empty,
-            "error.type" = Empty,
-        );
+        let marker = context.runs_dir.as_deref().and_then(|dir| {
+            crate::accounting::report_leftovers(dir, &context.tracer, tool);
+            crate::accounting::Marker::create(dir, command, &masked.args, context.heartbeat)
+        });
+        let args_count = i64::try_from(masked.args.len() + 1).unwrap_or(i64::MAX);
+        let span = tracing::dispatcher::with_default(&context.dispatch, || {
+            tracing::info_span!(
+                target: "consentry",
+                parent: None,
+                "command",
+                otel.name = tool,
+                "process.executable.name" = tool,
+                "consentry.command" = command,
+                "process.pid" = i64::from(std::process::id()),
+                "process.interactive" = std::io::stdin().is_terminal(),
+                "process.args_count" = args_count,
+                "process.exit.code" = Empty,
+                "error.type" = Empty,
+            )
+        });
         let options: Vec<StringValue> = masked
             .options_used
             .into_iter()
@@ -95,6 +121,8 @@ impl CommandRun {
             span,
             context: Some(context),
             finished: false,
+            marker,
+            _guard: PhantomData,
         }
     }
 
@@ -167,24 +195,35 @@ impl CommandRun {
         }
     }
 
-    /// Ends the run with `exit_code`. A non-zero code also sets `error.type` to the
-    /// code (as the CLI semantic conventions ask) and the span status to error.
+    /// Ends the run with `exit_code`. A code the tool did not declare a success
+    /// ([`with_success_exit_codes`](crate::TelemetryBuilder::with_success_exit_codes),
+    /// default `[0]`) also sets `error.type` to the code (as the CLI semantic
+    /// conventions ask) and the span status to error.
     pub fn finish(mut self, exit_code: i32) {
-        let error_type = (exit_code != 0).then(|| exit_code.to_string());
+        let error_type = self.is_failure(exit_code).then(|| exit_code.to_string());
         self.close(exit_code, error_type);
     }
 
     /// Ends the run with `exit_code` and the author's error class, for example
     /// `"NotFound"`. It is a `&'static str` so that no message text, path or user
-    /// input can end up in it. An exit code of 0 ignores `error_type`.
+    /// input can end up in it. A success exit code ignores `error_type`.
     pub fn finish_with_error(mut self, exit_code: i32, error_type: &'static str) {
-        let error_type = (exit_code != 0).then(|| error_type.to_owned());
+        let error_type = self.is_failure(exit_code).then(|| error_type.to_owned());
         self.close(exit_code, error_type);
+    }
+
+    fn is_failure(&self, exit_code: i32) -> bool {
+        self.context
+            .as_ref()
+            .is_none_or(|c| !c.success_exit_codes.contains(&exit_code))
     }
 
     fn close(&mut self, exit_code: i32, error_type: Option<String>) {
         self.finished = true;
         crate::panic::clear_current();
+        if let Some(marker) = self.marker.take() {
+            marker.remove();
+        }
         self.span.record(attr::EXIT_CODE, i64::from(exit_code));
         if let Some(error_type) = error_type {
             self.span.record(attr::ERROR_TYPE, error_type.as_str());
@@ -193,10 +232,13 @@ impl CommandRun {
     }
 }
 
-impl Drop for CommandRun {
+impl Drop for CommandRun<'_> {
     fn drop(&mut self) {
         if !self.finished && std::thread::panicking() {
             self.close(101, Some("panic".into()));
+        }
+        if let Some(marker) = self.marker.take() {
+            marker.remove();
         }
     }
 }

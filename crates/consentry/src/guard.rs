@@ -22,7 +22,6 @@ use crate::export::{
     self, Background, Backoff, Collected, Delivery, Endpoint, Outcome, Spool, Transport, uploader,
 };
 use crate::identity;
-use crate::layer::Gate;
 use crate::prompt;
 use crate::resource;
 
@@ -38,11 +37,13 @@ impl Telemetry {
         let mut read = SettingsRead::default();
         let decision = self.decide_into(&mut read);
         let config_dir = read.config_dir;
+        let opt_out_var = self.opt_out_vars[0].clone();
         let inactive = |decision, notes, notice_shown| TelemetryGuard {
             decision,
             active: None,
             notes,
             notice_shown,
+            opt_out_var: opt_out_var.clone(),
         };
         if !decision.enabled {
             if decision.source == consent::Source::OptInDefault && prompt::interactive() {
@@ -137,7 +138,15 @@ impl Telemetry {
             features: self.features.clone(),
             counts: self.counts.clone(),
             key,
-            schema: self.schema.clone(),
+            schema: self
+                .schema
+                .as_ref()
+                .map(crate::run_setup::SchemaSource::resolve),
+            success_exit_codes: self.success_exit_codes.clone(),
+            dispatch: crate::dispatch::own_dispatch(&tracer),
+            tracer: tracer.clone(),
+            runs_dir: self.runs_dir(),
+            heartbeat: self.heartbeat,
         });
         let active = Active {
             context,
@@ -155,6 +164,7 @@ impl Telemetry {
             active: Some(active),
             notes,
             notice_shown: false,
+            opt_out_var,
         }
     }
 
@@ -198,7 +208,7 @@ impl Telemetry {
     /// Decides, remembering what init needs from the files when they were read.
     fn decide_into(&self, read: &mut SettingsRead) -> Decision {
         let env = consent::env_inputs(&self.opt_out_vars);
-        let flag = self.disable_flag.as_deref().filter(|f| flag_given(f));
+        let flag = self.disable_flag.as_deref().filter(|f| self.flag_given(f));
         consent::decide(
             &env,
             flag,
@@ -390,14 +400,6 @@ struct SettingsRead {
     seen_notice: Option<String>,
 }
 
-/// Whether `flag` is among this process's arguments, before any `--`.
-fn flag_given(flag: &str) -> bool {
-    std::env::args_os()
-        .skip(1)
-        .take_while(|a| a != "--")
-        .any(|a| a == flag)
-}
-
 /// What a command run needs from init.
 #[derive(Debug)]
 pub(crate) struct RunContext {
@@ -406,6 +408,12 @@ pub(crate) struct RunContext {
     pub(crate) counts: Vec<&'static str>,
     pub(crate) key: Option<[u8; 32]>,
     pub(crate) schema: Option<Arc<crate::mask::Schema>>,
+    pub(crate) success_exit_codes: Vec<i32>,
+    /// Records the command span without any subscriber the host may have set.
+    pub(crate) dispatch: tracing::Dispatch,
+    pub(crate) tracer: SdkTracer,
+    pub(crate) runs_dir: Option<PathBuf>,
+    pub(crate) heartbeat: Duration,
 }
 
 #[derive(Debug)]
@@ -431,6 +439,8 @@ pub struct TelemetryGuard {
     active: Option<Active>,
     notes: Vec<String>,
     notice_shown: bool,
+    /// `<TOOL>_TELEMETRY_OPTOUT`, for child processes (see `apply_opt_out`).
+    pub(crate) opt_out_var: String,
 }
 
 impl TelemetryGuard {
@@ -490,27 +500,16 @@ impl TelemetryGuard {
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
-        self.active.as_ref().map(|a| {
-            tracing_opentelemetry::layer()
-                .with_tracer(a.tracer.clone())
-                // Each of these would add data the manifest does not promise: source
-                // paths of the build machine, thread names, tracing levels and targets.
-                .with_location(false)
-                .with_threads(false)
-                .with_level(false)
-                .with_target(false)
-                .with_tracked_inactivity(false)
-                .with_error_events_to_exceptions(false)
-                .with_error_fields_to_exceptions(false)
-                .with_filter(Gate)
-        })
+        self.active
+            .as_ref()
+            .map(|a| crate::dispatch::otel_layer(a.tracer.clone()))
     }
 
     /// Starts the span of one command run: `command` is the command's name as the
     /// author calls it (`"add"`, `"remote add"`; empty to take the path the schema
     /// finds), `args` the raw arguments without the program name. Every argument is
     /// masked, by the schema when there is one, before anything is recorded.
-    pub fn command<I, T>(&self, command: &str, args: I) -> CommandRun
+    pub fn command<I, T>(&self, command: &str, args: I) -> CommandRun<'_>
     where
         I: IntoIterator<Item = T>,
         T: AsRef<OsStr>,
@@ -519,6 +518,20 @@ impl TelemetryGuard {
             Some(a) => CommandRun::start(a.context.clone(), command, args),
             None => CommandRun::disabled(),
         }
+    }
+
+    /// A handle that sends what finished runs recorded, from any thread, before a
+    /// `std::process::exit` (see [`FlushHandle`](crate::FlushHandle)). `None` when
+    /// telemetry is off.
+    pub fn flush_handle(&self) -> Option<crate::FlushHandle> {
+        let a = self.active.as_ref()?;
+        Some(crate::FlushHandle::new(
+            a.collected.clone(),
+            a.resource.clone(),
+            a.context.tool.clone(),
+            a.print_mode,
+            &a.delivery,
+        ))
     }
 
     /// The request this run would send, taken out of the guard (tests only).
@@ -563,7 +576,7 @@ impl TelemetryGuard {
 }
 
 /// Print mode: the exact request, as OTLP JSON, on stderr.
-fn print_request(
+pub(crate) fn print_request(
     tool: &str,
     request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
 ) {

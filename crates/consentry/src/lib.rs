@@ -8,22 +8,24 @@
 //! collector the author names, waiting no longer than a hard exit budget.
 //!
 //! ```no_run
-//! use tracing_subscriber::prelude::*;
-//!
-//! let guard = consentry::Telemetry::builder("taskr")
+//! let telemetry = consentry::Telemetry::builder("taskr")
 //!     .with_version(env!("CARGO_PKG_VERSION"))
 //!     .with_endpoint("https://telemetry.example.com:4318")
 //!     .build()
-//!     .expect("valid telemetry configuration")
-//!     .init();
-//! // The tool keeps its own log layers; consentry's layer sees only its own spans.
-//! tracing_subscriber::registry().with(guard.layer()).init();
-//!
+//!     .expect("valid telemetry configuration");
+//! telemetry.run_uploader_if_requested(); // first thing in main
+//! // ... parse the arguments (clap users: `consentry_clap::init` does all of this) ...
+//! let guard = telemetry.init();
+//! // No subscriber needed: consentry records its span through its own dispatcher.
 //! let run = guard.command("add", std::env::args_os().skip(1));
 //! let exit_code = 0; // ... the command runs ...
 //! run.finish(exit_code);
-//! drop(guard); // sends within the exit budget
+//! guard.exit(exit_code); // sends within the exit budget, then exits
 //! ```
+//!
+//! A run that never reaches `finish` (killed, crashed, `std::process::exit` without
+//! [`TelemetryGuard::exit`] or a [`FlushHandle`]) is reported by the next run as
+//! `abandoned` (see [`accounting`]).
 //!
 //! # Consent
 //!
@@ -78,6 +80,7 @@
 //! | `<config dir>/telemetry-key` | The per-install hashing key; never sent. [`KEY_FILE`] |
 //! | `<state dir>/telemetry-spool/*.otlp` | Requests not yet delivered (OTLP protobuf). |
 //! | `<state dir>/telemetry-spool/state.toml` | Backoff and drop counters shared by runs. |
+//! | `<state dir>/telemetry-runs/*.run` | A marker per running command, touched every 60 s while it runs, removed at `finish`; one left by a dead process is reported as `abandoned`. [`accounting::RUNS_DIR`] |
 //! | `.telemetry` (project, upward from the working dir) | `consent: false` opts out. [`PROJECT_FILE`] |
 //! | `/etc/<tool>/telemetry.toml` | Machine policy, `enabled = false`. |
 //!
@@ -111,11 +114,14 @@
 //! | Attribute | Holds |
 //! |---|---|
 //! | `process.executable.name` | The tool's name. |
-//! | `consentry.command` | The command that ran. |
+//! | `consentry.command` | The command that ran; [`ROOT_COMMAND`] (`(root)`) without a subcommand. |
 //! | `process.command_args` | The arguments; names kept, values `*****` unless declared sendable. |
 //! | `consentry.command.options` | The option names used. |
-//! | `process.exit.code` | The exit code. |
-//! | `error.type` | The author's error class or the exit code, when not 0. |
+//! | `process.pid` | The run's process id (required by the CLI span conventions). |
+//! | `process.interactive` | Whether stdin is a terminal. |
+//! | `process.args_count` | How many arguments, the program name included. |
+//! | `process.exit.code` | The exit code; `-1` for a run reported `abandoned`. |
+//! | `error.type` | The author's error class or the exit code, when not a declared success code; `usage`, `abandoned`. |
 //! | `consentry.project.id` | Keyed hash of a project identifier ([`CommandRun::project_id`]). |
 //!
 //! Events on the command span:
@@ -143,13 +149,16 @@
 //! | `grpc` | no | OTLP/gRPC (tonic on a current-thread tokio runtime made only to send). |
 //! | `tls` | yes | `https://` endpoints (rustls, webpki roots). |
 
+pub mod accounting;
 pub mod attributes;
 mod builder;
 mod command;
 mod config;
 mod consent;
+mod dispatch;
 mod env;
 mod export;
+mod flush;
 mod guard;
 mod identity;
 mod layer;
@@ -159,6 +168,7 @@ mod notice;
 mod panic;
 mod prompt;
 mod resource;
+mod run_setup;
 pub mod scrub;
 mod status;
 
@@ -178,9 +188,11 @@ pub use export::{
     DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, Outcome, SpoolLimits,
     Transport, UPLOADER_ARG, UPLOADER_LIFETIME,
 };
+pub use flush::FlushHandle;
 pub use guard::TelemetryGuard;
 pub use identity::{INSTALL_ID_FILE, KEY_FILE};
 pub use layer::TARGET;
+pub use run_setup::ROOT_COMMAND;
 pub use status::Status;
 
 /// The instrumentation scope name of every span consentry sends; a collector can keep
@@ -222,3 +234,6 @@ mod readme_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod run_tests;

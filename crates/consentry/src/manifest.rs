@@ -21,30 +21,40 @@ fn all() -> impl Iterator<Item = &'static Attribute> {
         .chain(attributes::EVENTS)
 }
 
-/// The manifest as a Markdown table, for a tool's documentation.
+/// The manifest as a Markdown table with example values, for consentry's own
+/// documentation.
 pub fn to_markdown() -> String {
-    let mut out = String::from("| Attribute | Where | What | Example |\n|---|---|---|---|\n");
+    table(true)
+}
+
+fn table(examples: bool) -> String {
+    let mut out = if examples {
+        String::from("| Attribute | Where | What | Example |\n|---|---|---|---|\n")
+    } else {
+        String::from("| Attribute | Where | What |\n|---|---|---|\n")
+    };
     for a in all() {
         let place = match a.scope {
             Scope::Resource => "every span (resource)",
             Scope::CommandSpan => "command span",
             Scope::Event => "command span event",
         };
-        let _ = writeln!(
-            out,
-            "| `{}` | {place} | {} | `{}` |",
-            a.key, a.description, a.example
-        );
+        let _ = write!(out, "| `{}` | {place} | {} |", a.key, a.description);
+        if examples {
+            let _ = write!(out, " `{}` |", a.example);
+        }
+        out.push('\n');
     }
     out
 }
 
 impl crate::Telemetry {
     /// The manifest for this tool: every attribute, then the features and counts it
-    /// declared, so `<tool> telemetry show` lists exactly what can be sent.
+    /// declared, so `<tool> telemetry show` lists exactly what can be sent. No example
+    /// values: examples from another tool would read as this tool's data.
     pub fn manifest_markdown(&self) -> String {
         let mut out = format!("# What {} sends\n\n", self.tool);
-        out.push_str(&to_markdown());
+        out.push_str(&table(false));
         let list = |names: &[&str]| {
             if names.is_empty() {
                 "none".to_owned()

@@ -25,9 +25,10 @@ impl Telemetry {
              as a choice from a fixed list), exit code, duration, {tool} version, OS and\n\
              architecture, and a random install id. Nothing is sent during this run.\n\
              \n\
-             Opt out: set {var}=1 (or DO_NOT_TRACK=1), or run `{tool} telemetry disable`.\n\
-             See what is sent: `{tool} telemetry show`, or run with {debug}=1.\n",
-            debug = self.debug_var
+             Opt out: set {var}=1 (or DO_NOT_TRACK=1), or run `{tool} {manage} disable`.\n\
+             See what is sent: `{tool} {manage} show`, or run with {debug}=1.\n",
+            debug = self.debug_var,
+            manage = self.manage_command,
         );
         if let Some(url) = &self.notice.docs_url {
             text.push_str(&format!("Read more: {url}\n"));

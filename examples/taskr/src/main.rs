@@ -24,53 +24,17 @@ use cli::{Cli, Command};
 use store::TaskError;
 
 fn main() -> ExitCode {
+    // Uploader entry, --disable-telemetry and `telemetry status|enable|disable|show`,
+    // parsing with clap's own errors, consent: one call.
     #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
-    let telemetry = telemetry::configure();
-    // Before parsing: the detached uploader is this executable started with one marker
-    // argument that clap does not know.
-    #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
-    telemetry.run_uploader_if_requested();
-
-    #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
-    let cli = match telemetry::parse(&telemetry) {
-        Ok(cli) => cli,
-        Err(exit) => return exit,
-    };
+    let (cli, telemetry) = consentry_clap::init::<Cli>(telemetry::config())
+        .expect("taskr's telemetry configuration is valid");
     #[cfg(not(any(feature = "telemetry-http", feature = "telemetry-grpc")))]
     let cli = Cli::parse();
     let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_filter(tracing_subscriber::EnvFilter::from_env("TASKR_LOG"));
 
-    #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
-    {
-        let guard = telemetry.init();
-        tracing_subscriber::registry()
-            .with(logs)
-            .with(guard.layer())
-            .init();
-        let run = guard.command(cli.command.name(), std::env::args_os().skip(1));
-        run.project_id(
-            &std::path::absolute(&cli.file)
-                .unwrap_or_else(|_| cli.file.clone())
-                .to_string_lossy(),
-        );
-        if let Command::Add { tags, .. } = &cli.command
-            && !tags.is_empty()
-        {
-            run.feature("tags");
-        }
-        if let Ok(n) = store::count(&cli.file) {
-            run.count("tasks", n);
-        }
-        let result = execute(&cli);
-        match &result {
-            Ok(()) => run.finish(0),
-            Err(e) => run.finish_with_error(e.exit_code(), e.kind()),
-        }
-        drop(guard);
-        report(result)
-    }
     #[cfg(all(
         feature = "standard-wiring",
         not(any(feature = "telemetry-http", feature = "telemetry-grpc"))
@@ -86,14 +50,24 @@ fn main() -> ExitCode {
         }
         report(result)
     }
-    #[cfg(not(any(
-        feature = "telemetry-http",
-        feature = "telemetry-grpc",
-        feature = "standard-wiring"
+    #[cfg(not(all(
+        feature = "standard-wiring",
+        not(any(feature = "telemetry-http", feature = "telemetry-grpc"))
     )))]
     {
+        // taskr's own logs; consentry needs no subscriber.
         tracing_subscriber::registry().with(logs).init();
-        report(execute(&cli))
+        #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
+        let run = telemetry.run();
+        #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
+        telemetry::describe(&run, &cli);
+        let result = execute(&cli);
+        #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
+        match &result {
+            Ok(()) => run.finish(0),
+            Err(e) => run.finish_with_error(e.exit_code(), e.kind()),
+        }
+        report(result)
     }
 }
 
