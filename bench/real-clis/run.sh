@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Proof on real CLIs: two clap CLIs from crates.io (fd, pastel), wired to consentry with
+# its one call, run their OWN integration tests opted out, opted in against a real
+# collector, and against a black hole (bench/README.md, "Real CLIs").
+#
+#   bench/real-clis/run.sh           # both CLIs (first build about 10 minutes on 2 cores)
+#   bench/real-clis/run.sh --short   # CI: fd only, all three states
+#
+# Fails if a CLI's test fails in any state, if a run opted in has no span at the
+# collector (or a span has no run), or if the black hole slows the suite beyond the
+# exit budget. Results: $cache/results.json (cache dir: see fetch.sh).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+clis=(fd pastel)
+for arg in "$@"; do
+  case "$arg" in
+    --short) clis=(fd) ;;
+    *) echo "usage: bench/real-clis/run.sh [--short]" >&2; exit 2 ;;
+  esac
+done
+source "$root/.ci/env.sh"
+otelcol="${CONSENTRY_OTELCOL:-$(bash "$root/scripts/build-collector.sh")}"
+cache="$(bash "$here/fetch.sh")"
+python3 "$here/harness.py" --cache "$cache" --otelcol "$otelcol" \
+  --config "$root/collector-config/local.yaml" --json "$cache/results.json" "${clis[@]}"
