@@ -28,7 +28,10 @@ EXIT_BUDGET_S = 0.3  # consentry's DEFAULT_EXIT_BUDGET, which both patches keep
 # takes the program name from it). The process keeps its pid across exec, so the pid
 # written here is the `process.pid` of the run's span.
 WRAPPER = """#!/bin/bash
-[[ -n "$REAL_CLIS_RUNS" ]] && { printf '%s' $$; printf ' %q' "$@"; echo; } >>"$REAL_CLIS_RUNS"
+# One write per line (O_APPEND): parallel runs never interleave. The config home says
+# whose settings the run read: a test may give the tool a fresh one (a new user).
+[[ -n "$REAL_CLIS_RUNS" ]] &&
+  printf '%s\t%s\t%s\n' $$ "$XDG_CONFIG_HOME" "$(printf '%q ' "$@")" >>"$REAL_CLIS_RUNS"
 exec -a "$0" "$0.real" "$@"
 """
 
@@ -90,12 +93,24 @@ def run_suite(tests, work, env, log):
 
 
 def read_runs(runs_file):
-    """{pid: the command line, shell-quoted} of every run the wrapper counted."""
+    """[(pid, config home, command line shell-quoted)] of every run the wrapper
+    counted, in the order they started."""
     try:
         lines = Path(runs_file).read_text().splitlines()
     except FileNotFoundError:
-        return {}
-    return dict((line.split(" ", 1) + [""])[:2] for line in lines)
+        return []
+    return [tuple(line.split("\t", 2)) for line in lines]
+
+
+def first_runs_of_new_users(runs, own_config):
+    """The first run in each config home a test made itself: a new user, who gets the
+    notice on stderr and sends nothing in that run (consentry's contract)."""
+    seen, firsts = set(), set()
+    for pid, config, _ in runs:
+        if config != own_config and config not in seen:
+            seen.add(config)
+            firsts.add(pid)
+    return firsts
 
 
 def wait_for_spans(spans_file, pids):
@@ -106,7 +121,7 @@ def wait_for_spans(spans_file, pids):
     while True:
         spans, records = received_spans(spans_file)
         got = {s["pid"] for s in spans.values()}
-        if set(pids) <= got or time.monotonic() > deadline:
+        if pids <= got or time.monotonic() > deadline:
             break
         time.sleep(0.5)
     waited = time.monotonic() - started
@@ -132,19 +147,26 @@ def one_state(state, cli, exe, tests, work, scratch, otelcol, config):
     try:
         if state != "off":
             # The user agreed before: the notice is behind them (one run, not counted).
-            subprocess.run([str(exe) + ".real", *enable], env=env, check=True,
-                           stdout=subprocess.DEVNULL)
+            # `enable` does not count as having seen the notice: the next run shows it
+            # and sends nothing. That run is made here, not counted.
+            for args in (enable, ["--version"]):
+                subprocess.run([str(exe) + ".real", *args], env=env, check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         passed, failed, failures, secs = run_suite(tests, work, env, root / "suite.log")
         runs = read_runs(runs_file)
-        pids = list(runs)
+        pids = [pid for pid, _, _ in runs]
         row = {"cli": cli, "state": state, "passed": passed, "failed": failed,
                "failures": failures, "suite_s": round(secs, 2), "runs": len(pids),
                "log": str(root / "suite.log")}
         if state == "on":
-            spans, records, waited = wait_for_spans(server.spans_file, pids)
+            notice = first_runs_of_new_users(runs, env["XDG_CONFIG_HOME"])
+            spans, records, waited = wait_for_spans(server.spans_file, set(pids) - notice)
             got = {s["pid"] for s in spans.values()}
             row.update(spans=len(spans), span_records=records, delivery_wait_s=round(waited, 1),
-                       runs_without_span={p: runs[p] for p in sorted(set(pids) - got)},
+                       new_user_notice_runs=len(notice),
+                       runs_without_span={p: f"{c} {a}" for p, c, a in runs
+                                          if p not in got and p not in notice},
+                       notice_runs_with_span=sorted(notice & got),
                        spans_without_run=sorted(got - set(pids)),
                        usage_errors=sum(1 for s in spans.values() if s["error"] == "usage"))
         if state == "blackhole":
@@ -161,6 +183,7 @@ def main():
     ap.add_argument("--otelcol", required=True)
     ap.add_argument("--config", required=True)
     ap.add_argument("--json", required=True)
+    ap.add_argument("--states", default="off,on,blackhole")
     ap.add_argument("clis", nargs="+", choices=sorted(CLIS))
     args = ap.parse_args()
     cache = Path(args.cache)
@@ -177,12 +200,13 @@ def main():
         try:
             exe.write_text(WRAPPER)
             exe.chmod(0o755)
-            with tempfile.TemporaryDirectory(prefix="real-clis-") as scratch:
-                for state in ("off", "on", "blackhole"):
-                    row = one_state(state, cli, exe, tests, work, scratch,
-                                    args.otelcol, args.config)
-                    print(json.dumps(row), flush=True)
-                    rows.append(row)
+            # Kept for a look at the logs, markers and spool: the caller's temp dir.
+            scratch = tempfile.mkdtemp(prefix="real-clis-")
+            for state in args.states.split(","):
+                row = one_state(state, cli, exe, tests, work, scratch,
+                                args.otelcol, args.config)
+                print(json.dumps(row), flush=True)
+                rows.append(row)
         finally:
             os.replace(real, exe)
     ok = report(rows)
@@ -203,11 +227,12 @@ def report(rows):
             ok = False
             print(f"FAIL {r['cli']} {r['state']}: {r['failures']} (log {r['log']})")
         if r["state"] == "on" and (r["runs_without_span"] or r["spans_without_run"]
+                                   or r["notice_runs_with_span"]
                                    or r["span_records"] != r["spans"]):
             ok = False
             print(f"FAIL {r['cli']} on: runs without a span {r['runs_without_span']}, spans "
                   f"without a run {r['spans_without_run']}, {r['span_records']} records")
-        if r["state"] == "blackhole":
+        if r["state"] == "blackhole" and r["cli"] in off:
             base = off[r["cli"]]["suite_s"]
             # Each run may wait at most the exit budget, even if they ran one by one.
             limit = base + r["runs"] * EXIT_BUDGET_S
