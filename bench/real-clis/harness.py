@@ -93,6 +93,18 @@ def run_suite(tests, work, env, log):
     return passed, failed, failures, time.monotonic() - started
 
 
+def word_taken(exe, env, root):
+    """Whether `fd telemetry` does anything but search for "telemetry" (Shape::Option
+    must leave every positional word to the tool). Run outside the count."""
+    where = Path(root) / "word"
+    where.mkdir()
+    (where / "telemetry-notes.txt").write_text("")
+    (where / "status").write_text("")
+    out = subprocess.run([str(exe) + ".real", "telemetry"], cwd=where, env=env,
+                         capture_output=True, text=True)
+    return (out.returncode, out.stdout) != (0, "telemetry-notes.txt\n")
+
+
 def read_runs(runs_file):
     """[(pid, config home, command line shell-quoted)] of every run the wrapper
     counted, in the order they started."""
@@ -153,12 +165,15 @@ def one_state(state, cli, exe, tests, work, scratch, otelcol, config):
             for args in (enable, ["--version"]):
                 subprocess.run([str(exe) + ".real", *args], env=env, check=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        hijacked = state == "off" and cli == "fd" and word_taken(exe, env, root)
         passed, failed, failures, secs = run_suite(tests, work, env, root / "suite.log")
         runs = read_runs(runs_file)
         pids = [pid for pid, _, _ in runs]
         row = {"cli": cli, "state": state, "passed": passed, "failed": failed,
                "failures": failures, "suite_s": round(secs, 2), "runs": len(pids),
                "log": str(root / "suite.log")}
+        if state == "off" and cli == "fd":
+            row["telemetry_word_taken"] = hijacked
         if state == "on":
             notice = first_runs_of_new_users(runs, env["XDG_CONFIG_HOME"])
             spans, records, waited = wait_for_spans(server.spans_file, set(pids) - notice)
@@ -231,6 +246,9 @@ def report(rows):
         extra = [r.get(k, "-") for k in ("spans", "new_user_notice_runs", "usage_errors")]
         print(f"| {r['cli']} | {r['state']} | {r['round']} | {r['passed']} | {r['failed']} "
               f"| {r['runs']} | {' | '.join(map(str, extra))} | {r['suite_s']:.1f} s |")
+        if r.get("telemetry_word_taken"):
+            ok = False
+            print(f"FAIL {r['cli']}: `fd telemetry` did not search for 'telemetry'")
         if r["failed"] or not r["passed"]:
             ok = False
             print(f"FAIL {r['cli']} {r['state']}: {r['failures']} (log {r['log']})")
