@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -217,8 +218,10 @@ def main():
         try:
             exe.write_text(WRAPPER)
             exe.chmod(0o755)
-            # Kept for a look at the logs, markers and spool: the caller's temp dir.
-            scratch = tempfile.mkdtemp(prefix="real-clis-")
+            # Kept for a look at the logs, markers and spool until the next run.
+            scratch = cache / "last-run" / cli
+            shutil.rmtree(scratch, ignore_errors=True)
+            scratch.mkdir(parents=True)
             for round_ in range(1, args.rounds + 1):
                 for state in args.states.split(","):
                     row = one_state(state, cli, exe, tests, work, scratch,

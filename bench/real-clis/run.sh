@@ -20,6 +20,12 @@ for arg in "$@"; do
     *) echo "usage: bench/real-clis/run.sh [--short]" >&2; exit 2 ;;
   esac
 done
+# One run at a time per cache: the working copies and the binaries swapped for the
+# counting wrapper are shared.
+cache_dir="${XDG_CACHE_HOME:-$HOME/.cache}/consentry-dev/real-clis"
+mkdir -p "$cache_dir"
+exec 9>"$cache_dir/.run-lock"
+flock 9
 source "$root/.ci/env.sh"
 otelcol="${CONSENTRY_OTELCOL:-$(bash "$root/scripts/build-collector.sh")}"
 cache="$(bash "$here/fetch.sh")"
