@@ -4,8 +4,8 @@
 # collector, and against a black hole (bench/README.md, "Real CLIs").
 #
 #   bench/real-clis/run.sh           # three rounds of every state (suite times are noisy)
-#   bench/real-clis/run.sh --short   # CI: one round; about 40 s once built (the first
-#                                    # build of both CLIs takes about 10 minutes on 2 cores)
+#   bench/real-clis/run.sh --short   # CI: one round; under 40 s once built (the first
+#                                    # build of both CLIs takes about 9 minutes on 2 cores)
 #
 # Fails if a CLI's test fails in any state, if a run opted in has no span at the
 # collector (or a span has no run), or if the black hole slows the suite beyond the
