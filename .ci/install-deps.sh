@@ -13,6 +13,7 @@ command -v strip >/dev/null && command -v nm >/dev/null || need_apt+=(binutils) 
 [[ -x /usr/bin/time ]] || need_apt+=(time)              # bench/wall.py: peak RSS of each run
 command -v unzip >/dev/null || need_apt+=(unzip)
 command -v gzip >/dev/null || need_apt+=(gzip)          # gateway bad-input test (decompression bomb)
+command -v patch >/dev/null || need_apt+=(patch)        # bench/real-clis/fetch.sh
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)  # rotel wheel, gateway allowlist generator
 if ((${#need_apt[@]})); then
   echo "install-deps: apt-get install ${need_apt[*]}" >&2

@@ -53,7 +53,7 @@ pub fn init<C: Parser>(builder: TelemetryBuilder) -> Result<(C, TelemetryGuard),
 /// 6. [`Telemetry::init`], deriving the masking schema from the clap command only when
 ///    telemetry is on;
 /// 7. converts the matches into the tool's `Cli` (`FromArgMatches`), with clap's error
-///    formatting when that fails.
+///    formatting when that fails; that failure is recorded as a usage error too.
 #[derive(Debug)]
 pub struct Setup {
     builder: TelemetryBuilder,
@@ -98,6 +98,8 @@ impl Setup {
         let (mut matches, cmd, guard) = self.start(C::command(), std::env::args_os().collect())?;
         match C::from_arg_matches_mut(&mut matches) {
             Ok(cli) => Ok((cli, guard)),
+            // A value the tool's own `FromArgMatches` refuses (fd's `--exec-batch` with
+            // two placeholders) is a usage error like any clap refuses: recorded too.
             Err(e) => {
                 let e = e.format(&mut Command::clone(&cmd));
                 guard.run().finish_with_error(e.exit_code(), "usage");
