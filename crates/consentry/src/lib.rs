@@ -170,7 +170,7 @@ pub use builder::{
 };
 pub use command::CommandRun;
 pub use config::USER_CONFIG_FILE;
-pub use consent::{Decision, PROJECT_FILE, Source};
+pub use consent::{Decision, Ignored, PROJECT_FILE, Source};
 pub use env::{
     DEBUG_SUFFIX, DO_NOT_TRACK, ENDPOINT_SUFFIX, FALSE_WORDS, OPT_OUT_SUFFIX, POLICY_SUFFIX,
     PROTOCOL_SUFFIX, SOURCE_SUFFIX, opts_out,
