@@ -78,7 +78,7 @@ static DEFAULT: LazyLock<Scrubber> = LazyLock::new(Scrubber::from_env);
 #[derive(Debug, Clone, Default)]
 pub struct Scrubber {
     known: Known,
-    compiled: OnceLock<Option<regex::Regex>>,
+    compiled: OnceLock<Option<regex_lite::Regex>>,
 }
 
 impl Scrubber {
