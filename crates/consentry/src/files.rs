@@ -12,6 +12,9 @@
 //! size limit (`RLIMIT_FSIZE`, `ulimit -f`) is checked: crossing it would kill the host
 //! with `SIGXFSZ`, so the write is refused instead.
 
+// Some helpers serve the spool (delivery) code, which moves onto them separately.
+#![allow(dead_code)]
+
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -24,10 +27,6 @@ pub(crate) const PROJECT_CAP: u64 = 64 * 1024;
 /// Largest install id or key file read (a UUID or 64 hex digits and a newline).
 pub(crate) const SECRET_CAP: u64 = 1024;
 /// Largest spool request file read.
-#[allow(
-    dead_code,
-    reason = "for the spool, which moves onto this module separately"
-)]
 pub(crate) const SPOOL_REQUEST_CAP: u64 = 4 * 1024 * 1024;
 
 /// Why a file was not read.
@@ -103,10 +102,6 @@ pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
 
 /// Like [`read_capped`], `name` relative to an open directory (see [`open_dir`]), so a
 /// directory swapped for a symlink after it was opened does not redirect the read.
-#[allow(
-    dead_code,
-    reason = "for the spool, which moves onto this module separately"
-)]
 #[cfg(unix)]
 pub(crate) fn read_capped_at(
     dir: impl std::os::fd::AsFd,
@@ -118,10 +113,6 @@ pub(crate) fn read_capped_at(
 
 /// Opens a directory for [`read_capped_at`], not following a symlink in the last
 /// component.
-#[allow(
-    dead_code,
-    reason = "for the spool, which moves onto this module separately"
-)]
 #[cfg(unix)]
 pub(crate) fn open_dir(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
     use rustix::fs::{Mode, OFlags};
@@ -258,10 +249,6 @@ pub(crate) fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<bool
 /// Opens (creating, mode 0600) a lock file. A symlink there, dangling or not, is an
 /// error: it must not make us create or lock the file it points to. Anything but a
 /// regular file is refused.
-#[allow(
-    dead_code,
-    reason = "for the spool, which moves onto this module separately"
-)]
 pub(crate) fn open_lock_file(path: &Path) -> io::Result<File> {
     #[cfg(unix)]
     let file = {
