@@ -27,6 +27,7 @@ mod gateway_bad_input;
 mod gateway_defence;
 mod gateway_destinations;
 mod gateway_e2e;
+mod hardening;
 mod harness_ports;
 mod opt_out_leaves_nothing;
 mod real_cli;

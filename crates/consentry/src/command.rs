@@ -1,6 +1,6 @@
 //! One run of one command, as a span.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal as _;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::attributes as attr;
 use crate::guard::{RunContext, TelemetryGuard};
-use crate::mask;
+use crate::mask::{self, Hidden};
 
 /// The span of a command run. Close it with [`finish`](Self::finish) or
 /// [`finish_with_error`](Self::finish_with_error) before the guard is dropped. A run
@@ -34,6 +34,8 @@ use crate::mask;
 pub struct CommandRun<'g> {
     span: tracing::Span,
     context: Option<Arc<RunContext>>,
+    /// The typed values not sent in clear, masked in every message (never sent).
+    hidden: Arc<Hidden>,
     finished: bool,
     marker: Option<crate::accounting::Marker>,
     _guard: PhantomData<&'g TelemetryGuard>,
@@ -44,6 +46,7 @@ impl CommandRun<'_> {
         CommandRun {
             span: tracing::Span::none(),
             context: None,
+            hidden: Arc::default(),
             finished: true,
             marker: None,
             _guard: PhantomData,
@@ -57,6 +60,8 @@ impl CommandRun<'_> {
         T: AsRef<OsStr>,
     {
         let tool = context.tool.as_str();
+        let raw: Vec<OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        let args = &raw;
         let masked = match (&context.schema, &context.key) {
             (Some(schema), key) => {
                 let hasher = key.map(|k| move |v: &str| crate::identity::keyed_hash(&k, v));
@@ -81,6 +86,8 @@ impl CommandRun<'_> {
                 }
             }
         };
+        let hidden = Arc::new(Hidden::new(&raw, &masked.args));
+        drop(raw);
         let joined = masked.command_path.join(" ");
         let command = match (command, joined.as_str()) {
             ("", "") => crate::run_setup::ROOT_COMMAND,
@@ -116,10 +123,11 @@ impl CommandRun<'_> {
         all.extend(masked.args.into_iter().map(StringValue::from));
         span.set_attribute(attr::COMMAND_ARGS, Value::Array(Array::String(all)));
         span.set_attribute(attr::OPTIONS, Value::Array(Array::String(options)));
-        crate::panic::set_current(&span);
+        crate::panic::set_current(&span, &hidden);
         CommandRun {
             span,
             context: Some(context),
+            hidden,
             finished: false,
             marker,
             _guard: PhantomData,
@@ -180,17 +188,38 @@ impl CommandRun<'_> {
     }
 
     /// Records an error as an `exception` event: `error_type` (a fixed class such as
-    /// `"Io"`) and the error's message with its `source()` chain, scrubbed of home
-    /// paths, user names, absolute paths, emails, addresses, URL credentials and
-    /// tokens, and cut to [`MAX_ERROR_LEN`](crate::scrub::MAX_ERROR_LEN).
+    /// `"Io"`) and the error's message with its `source()` chain. Every argument value
+    /// that `process.command_args` masked is masked in the message too (see
+    /// [`mask`](crate::mask#what-was-masked-stays-masked)); then the message is
+    /// scrubbed of home paths, user names, absolute paths, emails, addresses, URL
+    /// credentials and tokens, and cut to [`MAX_ERROR_LEN`](crate::scrub::MAX_ERROR_LEN).
+    ///
+    /// Messages can still carry what neither rule recognises (a value derived from
+    /// the input, a file's content). Where that matters, send the class alone with
+    /// [`error_class`](Self::error_class).
     pub fn error(&self, error_type: &'static str, error: &dyn std::error::Error) {
         if self.context.is_some() {
             self.span.add_event(
                 attr::EXCEPTION_EVENT,
                 vec![
                     KeyValue::new(attr::EXCEPTION_TYPE, error_type),
-                    KeyValue::new(attr::EXCEPTION_MESSAGE, crate::scrub::scrub_error(error)),
+                    KeyValue::new(
+                        attr::EXCEPTION_MESSAGE,
+                        crate::scrub::scrub_error_hiding(error, &self.hidden),
+                    ),
                 ],
+            );
+        }
+    }
+
+    /// Records an error as an `exception` event with `exception.type` only, no message
+    /// at all: the choice for errors whose text may hold user data. `error_type` is a
+    /// `&'static str` so that it is a fixed class, never text built at run time.
+    pub fn error_class(&self, error_type: &'static str) {
+        if self.context.is_some() {
+            self.span.add_event(
+                attr::EXCEPTION_EVENT,
+                vec![KeyValue::new(attr::EXCEPTION_TYPE, error_type)],
             );
         }
     }

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::files::{self, ReadError};
+
 /// File name of the user settings file inside the tool's config dir.
 pub const USER_CONFIG_FILE: &str = "telemetry.toml";
 
@@ -33,21 +35,17 @@ pub(crate) enum Loaded {
 }
 
 pub(crate) fn load(path: &Path) -> Loaded {
-    match std::fs::read_to_string(path) {
-        Ok(text) => match toml::from_str::<UserConfig>(&text) {
-            Ok(cfg) => Loaded::Found(cfg),
-            Err(e) => Loaded::Broken(format!("not valid settings: {}", e.message())),
+    match files::read_capped(path, files::SETTINGS_CAP) {
+        Ok(bytes) => match std::str::from_utf8(&bytes) {
+            Ok(text) => match toml::from_str::<UserConfig>(text) {
+                Ok(cfg) => Loaded::Found(cfg),
+                Err(e) => Loaded::Broken(format!("not valid settings: {}", e.message())),
+            },
+            Err(_) => Loaded::Broken("not valid settings: not UTF-8".into()),
         },
         // A path that cannot hold a file (a parent is a regular file) holds no setting.
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-            ) =>
-        {
-            Loaded::Missing
-        }
-        Err(e) => Loaded::Broken(format!("cannot be read: {}", e.kind())),
+        Err(ReadError::Missing) => Loaded::Missing,
+        Err(e) => Loaded::Broken(e.to_string()),
     }
 }
 
@@ -62,16 +60,17 @@ pub(crate) fn update(path: &Path, change: impl FnOnce(&mut UserConfig)) -> io::R
     store(path, &cfg)
 }
 
-/// Writes the settings file atomically (temp file then rename), creating the dir.
+/// Writes the settings file atomically (temp file then rename, never through a
+/// symlink), creating the dir.
 pub(crate) fn store(path: &Path, cfg: &UserConfig) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| io::Error::other("settings path has no file name"))?;
     std::fs::create_dir_all(dir)?;
     let text = toml::to_string(cfg).map_err(io::Error::other)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    io::Write::write_all(&mut tmp, text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    files::write_atomic(dir, name, text.as_bytes())
 }
 
 /// The tool's config dir in the OS convention (`$XDG_CONFIG_HOME/<tool>` or
@@ -149,6 +148,52 @@ mod tests {
         ] {
             std::fs::write(&path, bad).unwrap();
             assert!(matches!(load(&path), Loaded::Broken(_)), "{bad:?}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn hostile_settings_files_are_broken_and_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(USER_CONFIG_FILE);
+        let target = dir.path().join("target.toml");
+        std::fs::write(&target, "enabled = true\n").unwrap();
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        match load(&path) {
+            Loaded::Broken(why) => assert!(why.contains("symlink"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // Rewriting replaces the link; the file it pointed to is untouched.
+        update(&path, |c| c.enabled = Some(false)).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "enabled = true\n"
+        );
+        assert!(matches!(
+            load(&path),
+            Loaded::Found(UserConfig {
+                enabled: Some(false),
+                ..
+            })
+        ));
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        match load(&path) {
+            Loaded::Broken(why) => assert!(why.contains("not a regular file"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn oversized_settings_file_is_broken() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(USER_CONFIG_FILE);
+        let mut text = "enabled = true\n".to_owned();
+        text.push_str(&"# padding\n".repeat(10_000));
+        std::fs::write(&path, text).unwrap();
+        match load(&path) {
+            Loaded::Broken(why) => assert!(why.contains("larger than"), "{why}"),
+            other => panic!("{other:?}"),
         }
     }
 

@@ -15,8 +15,13 @@ use std::path::{Path, PathBuf};
 use crate::config::{self, Loaded};
 use crate::env;
 
+mod project;
+
+pub(crate) use project::{find_project_file, read_project_file};
+
 /// File name of the project opt-out file, looked up from the working directory upward
-/// (Kedro's format: a line `consent: false`).
+/// (Kedro's format: a line `consent: false`). A repository can ship it, so it may only
+/// turn telemetry off: `consent: true` there is ignored.
 pub const PROJECT_FILE: &str = ".telemetry";
 
 /// Which setting decided whether telemetry is on.
@@ -33,8 +38,9 @@ pub enum Source {
     UserConfig(PathBuf),
     /// A machine-wide policy file set by an administrator.
     Policy(PathBuf),
-    /// A settings, project or policy file exists but cannot be read or parsed;
-    /// telemetry stays off until it is fixed.
+    /// A settings, project or policy file exists but cannot be read or parsed (or is
+    /// a symlink, not a regular file, or too large); telemetry stays off until it is
+    /// fixed.
     Unreadable {
         /// The file.
         path: PathBuf,
@@ -57,7 +63,9 @@ impl fmt::Display for Source {
             Source::ProjectFile(p) => write!(f, "project file {}", p.display()),
             Source::UserConfig(p) => write!(f, "user settings file {}", p.display()),
             Source::Policy(p) => write!(f, "machine policy file {}", p.display()),
-            Source::Unreadable { path, reason } => write!(f, "{} ({reason})", path.display()),
+            Source::Unreadable { path, reason } => {
+                write!(f, "{} ({reason}; counts as opted out)", path.display())
+            }
             Source::Ci(vendor) => write!(f, "the tool's rule for CI ({vendor})"),
             Source::Default => f.write_str("the tool's default (on, with notice)"),
             Source::OptInDefault => f.write_str("the tool's default (off until you agree)"),
@@ -65,13 +73,49 @@ impl fmt::Display for Source {
     }
 }
 
+/// A setting that was read but has no effect, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Ignored {
+    /// A project file says `consent: true`: a repository cannot consent for the
+    /// person running the tool, so only `consent: false` there has an effect.
+    ProjectConsent(PathBuf),
+}
+
+impl fmt::Display for Ignored {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ignored::ProjectConsent(p) => write!(
+                f,
+                "project file {} says consent: true: ignored, a repository cannot consent for you",
+                p.display()
+            ),
+        }
+    }
+}
+
 /// Whether telemetry is on for this run, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Decision {
     /// `true` when spans may be recorded and sent.
     pub enabled: bool,
     /// The setting that decided.
     pub source: Source,
+    /// Settings that were read but had no effect (shown by `telemetry status`).
+    pub ignored: Vec<Ignored>,
+}
+
+impl fmt::Display for Decision {
+    /// `enabled|disabled (decided by <source>)`, then one line per ignored setting.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.enabled { "enabled" } else { "disabled" };
+        write!(f, "{state} (decided by {})", self.source)?;
+        for ignored in &self.ignored {
+            write!(f, "\n{ignored}")?;
+        }
+        Ok(())
+    }
 }
 
 /// What one settings file says.
@@ -79,6 +123,8 @@ pub struct Decision {
 pub(crate) enum FileSays {
     Nothing,
     Enabled(bool),
+    /// A project file's `consent: true`, which has no effect.
+    Ignored,
     Broken(String),
 }
 
@@ -113,29 +159,47 @@ pub(crate) fn decide(
     ci_off: impl FnOnce() -> Option<String>,
     default_enabled: bool,
 ) -> Decision {
-    let off = |source| Decision {
-        enabled: false,
+    let mut ignored = Vec::new();
+    let (enabled, source) = decide_source(env, flag, files, ci_off, default_enabled, &mut ignored);
+    Decision {
+        enabled,
         source,
-    };
+        ignored,
+    }
+}
+
+fn decide_source(
+    env: &[(String, Option<OsString>)],
+    flag: Option<&str>,
+    files: impl FnOnce() -> Files,
+    ci_off: impl FnOnce() -> Option<String>,
+    default_enabled: bool,
+    ignored: &mut Vec<Ignored>,
+) -> (bool, Source) {
     for (name, value) in env {
         if env::opts_out(value.as_deref()) {
-            return off(Source::EnvVar(name.clone()));
+            return (false, Source::EnvVar(name.clone()));
         }
     }
     if let Some(flag) = flag {
-        return off(Source::Flag(flag.to_owned()));
+        return (false, Source::Flag(flag.to_owned()));
     }
     let files = files();
-    let ordered = files
-        .project
+    if let Some((path, says)) = &files.project {
+        match says {
+            FileSays::Nothing => {}
+            FileSays::Enabled(false) => return (false, Source::ProjectFile(path.clone())),
+            // Only off has an effect in a file a repository can ship.
+            FileSays::Enabled(true) | FileSays::Ignored => {
+                ignored.push(Ignored::ProjectConsent(path.clone()));
+            }
+            FileSays::Broken(reason) => return (false, unreadable(path, reason)),
+        }
+    }
+    let personal = files
+        .user
         .iter()
-        .map(|(p, s)| (Source::ProjectFile(p.clone()), p, s))
-        .chain(
-            files
-                .user
-                .iter()
-                .map(|(p, s)| (Source::UserConfig(p.clone()), p, s)),
-        )
+        .map(|(p, s)| (Source::UserConfig(p.clone()), p, s))
         .chain(
             files
                 .policies
@@ -143,76 +207,31 @@ pub(crate) fn decide(
                 .map(|(p, s)| (Source::Policy(p.clone()), p, s)),
         );
     let mut first_yes = None;
-    for (source, path, says) in ordered {
+    for (source, path, says) in personal {
         match says {
-            FileSays::Nothing => {}
-            FileSays::Enabled(false) => return off(source),
-            FileSays::Broken(reason) => {
-                return off(Source::Unreadable {
-                    path: path.clone(),
-                    reason: reason.clone(),
-                });
-            }
+            FileSays::Nothing | FileSays::Ignored => {}
+            FileSays::Enabled(false) => return (false, source),
+            FileSays::Broken(reason) => return (false, unreadable(path, reason)),
             FileSays::Enabled(true) => {
                 first_yes.get_or_insert(source);
             }
         }
     }
     if let Some(vendor) = ci_off() {
-        return off(Source::Ci(vendor));
+        return (false, Source::Ci(vendor));
     }
     match (first_yes, default_enabled) {
-        (Some(source), _) => Decision {
-            enabled: true,
-            source,
-        },
-        (None, true) => Decision {
-            enabled: true,
-            source: Source::Default,
-        },
-        (None, false) => off(Source::OptInDefault),
+        (Some(source), _) => (true, source),
+        (None, true) => (true, Source::Default),
+        (None, false) => (false, Source::OptInDefault),
     }
 }
 
-/// The nearest `.telemetry` file from `start` upward, if any.
-pub(crate) fn find_project_file(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .take(64)
-        .map(|d| d.join(PROJECT_FILE))
-        .find(|p| p.is_file())
-}
-
-/// Reads a project file: `consent: false` (or `no`, `off`) opts out, `consent: true`
-/// opts in. Comments and other keys are ignored; anything else unreadable opts out.
-pub(crate) fn read_project_file(path: &Path) -> FileSays {
-    let text = match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(_) => return FileSays::Broken("not UTF-8".into()),
-        },
-        Err(e) => return FileSays::Broken(format!("cannot be read: {}", e.kind())),
-    };
-    let mut said = FileSays::Nothing;
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() || line == "---" {
-            continue;
-        }
-        let Some((key, value)) = line.split_once(':') else {
-            return FileSays::Broken(format!("not `key: value`: {line:?}"));
-        };
-        if key.trim() != "consent" {
-            continue;
-        }
-        let value = value.trim().trim_matches(['"', '\'']).to_ascii_lowercase();
-        said = match value.as_str() {
-            "true" | "yes" | "on" => FileSays::Enabled(true),
-            "false" | "no" | "off" => FileSays::Enabled(false),
-            _ => return FileSays::Broken(format!("consent must be true or false, not {value:?}")),
-        };
+fn unreadable(path: &Path, reason: &str) -> Source {
+    Source::Unreadable {
+        path: path.to_path_buf(),
+        reason: reason.to_owned(),
     }
-    said
 }
 
 /// Reads a TOML settings or policy file (`enabled = true|false`).

@@ -4,10 +4,12 @@
 //! on one id. Each writes its candidate to a private temp file and links it into place
 //! without replacing; the first link wins and the others read the winner's id.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 use uuid::Uuid;
+
+use crate::files::{self, ReadError};
 
 /// File name of the install id inside the tool's config dir.
 pub const INSTALL_ID_FILE: &str = "telemetry-install-id";
@@ -74,28 +76,31 @@ fn load_or_create_secret(
     }
     std::fs::create_dir_all(dir)?;
     let candidate = make();
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    writeln!(tmp, "{candidate}")?;
-    tmp.as_file().sync_all()?;
-    match tmp.persist_noclobber(&path) {
-        Ok(_) => Ok(candidate),
-        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => match read(&path, &valid)? {
-            Some(v) => Ok(v),
-            None => {
-                e.file.persist(&path).map_err(|e| e.error)?;
-                Ok(candidate)
-            }
-        },
-        Err(e) => Err(e.error),
+    let line = format!("{candidate}\n");
+    if files::write_new(dir, name, line.as_bytes())? {
+        return Ok(candidate);
+    }
+    match read(&path, &valid)? {
+        Some(v) => Ok(v),
+        None => {
+            // Invalid, a symlink, or not a regular file: replaced (a rename replaces
+            // the link itself, never what it points to).
+            files::write_atomic(dir, name, line.as_bytes())?;
+            Ok(candidate)
+        }
     }
 }
 
+/// The valid value stored at `path`; `None` for anything to replace: missing,
+/// invalid, a symlink, not a regular file, too large.
 fn read(path: &Path, valid: &impl Fn(&str) -> bool) -> io::Result<Option<String>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text.trim().to_owned()).filter(|t| valid(t))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) if e.kind() == io::ErrorKind::InvalidData => Ok(None),
-        Err(e) => Err(e),
+    match files::read_capped(path, files::SECRET_CAP) {
+        Ok(bytes) => Ok(std::str::from_utf8(&bytes)
+            .ok()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| valid(t))),
+        Err(ReadError::Io(kind)) => Err(kind.into()),
+        Err(_) => Ok(None),
     }
 }
 
@@ -143,6 +148,31 @@ mod tests {
         std::fs::write(dir.path().join(INSTALL_ID_FILE), "not-a-uuid").unwrap();
         let a = load_or_create(dir.path()).unwrap();
         assert_eq!(load_or_create(dir.path()).unwrap(), a);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinked_id_is_replaced_and_its_target_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere");
+        let real = Uuid::new_v4().to_string();
+        std::fs::write(&target, &real).unwrap();
+        let link = dir.path().join(INSTALL_ID_FILE);
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let id = load_or_create(dir.path()).unwrap();
+        assert_ne!(
+            id.to_string(),
+            real,
+            "an id behind a symlink is not trusted"
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), real);
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_file());
+        assert_eq!(load_or_create(dir.path()).unwrap(), id);
+        // A dangling link does not make us create its target.
+        std::fs::remove_file(&link).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), &link).unwrap();
+        load_or_create(dir.path()).unwrap();
+        assert!(!dir.path().join("nowhere").exists());
     }
 
     #[test]

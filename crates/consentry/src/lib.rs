@@ -38,8 +38,11 @@
 //!    `no`, `off`, any case) means "not set"; any other value, an empty one included,
 //!    opts out.
 //! 2. The per-invocation flag `--disable-telemetry` ([`TelemetryBuilder::with_disable_flag`]).
-//! 3. A project `.telemetry` file (Kedro's format, `consent: false`), found from the
-//!    working directory upward.
+//! 3. A project `.telemetry` file (Kedro's format, `consent: false`, read as YAML),
+//!    found from the working directory upward. It can only turn telemetry **off**: a
+//!    repository can ship it, and a repository cannot consent for the person running
+//!    the tool, so `consent: true` there is ignored and listed in
+//!    [`Decision::ignored`].
 //! 4. The user settings file `telemetry.toml` in the tool's OS config dir
 //!    (`enabled = false` or `true`), written by `<tool> telemetry disable|enable`.
 //! 5. The machine policy file `/etc/<tool>/telemetry.toml` (and the one named by
@@ -49,8 +52,21 @@
 //!    ([`TelemetryBuilder::with_default_enabled`]`(false)`: off until the user agrees,
 //!    with a yes/no prompt on stderr only when stdin and stderr are terminals and not in CI).
 //!
-//! Variables and the flag are read first, so an opted-out run reads no file. A file
-//! that cannot be read or parsed opts out until it is fixed.
+//! Variables and the flag are read first, so an opted-out run reads no file. A
+//! consent file that cannot be read or parsed opts out until it is fixed
+//! ([`Source::Unreadable`] says why).
+//!
+//! # Files
+//!
+//! Every file consentry reads may be hostile (a cloned repository can carry a
+//! `.telemetry` symlink to `/proc/self/pagemap`, a FIFO or a 100 MB file). Every read
+//! accepts a regular file only, never follows a symlink in the last component, never
+//! blocks on a FIFO, and reads at most a cap per kind (64 KiB for settings, policy and
+//! project files, 1 KiB for the install id and key); anything else counts as
+//! unreadable. Every write goes to a temp file created exclusively in the target's
+//! directory and is renamed into place (a symlink there is replaced, never written
+//! through), and is skipped when it would cross the process file size limit
+//! (`RLIMIT_FSIZE`, `ulimit -f`) instead of the host being killed by `SIGXFSZ`.
 //!
 //! The first run that may send shows a notice on stderr instead and sends nothing; the
 //! notice is shown again when its version, its text or the data manifest changes.
@@ -158,6 +174,7 @@ mod consent;
 mod dispatch;
 mod env;
 mod export;
+mod files;
 mod flush;
 mod guard;
 mod identity;
@@ -179,7 +196,7 @@ pub use builder::{
 };
 pub use command::CommandRun;
 pub use config::USER_CONFIG_FILE;
-pub use consent::{Decision, PROJECT_FILE, Source};
+pub use consent::{Decision, Ignored, PROJECT_FILE, Source};
 pub use env::{
     DEBUG_SUFFIX, DO_NOT_TRACK, ENDPOINT_SUFFIX, FALSE_WORDS, OPT_OUT_SUFFIX, POLICY_SUFFIX,
     PROTOCOL_SUFFIX, SOURCE_SUFFIX, opts_out,

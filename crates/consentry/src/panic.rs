@@ -1,20 +1,23 @@
 //! The panic hook: records a panic on the running command's span, scrubbed, then hands
 //! over to the hook that was there before (the tool's own, or Rust's default).
 
+use std::any::Any;
 use std::panic::PanicHookInfo;
-use std::sync::{Mutex, Once};
+use std::sync::{Arc, Mutex, Once};
 
 use opentelemetry::KeyValue;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::attributes as attr;
+use crate::mask::Hidden;
 
-static CURRENT: Mutex<Option<tracing::Span>> = Mutex::new(None);
+/// The running command's span, and the values its arguments hid.
+static CURRENT: Mutex<Option<(tracing::Span, Arc<Hidden>)>> = Mutex::new(None);
 static INSTALL: Once = Once::new();
 
-pub(crate) fn set_current(span: &tracing::Span) {
+pub(crate) fn set_current(span: &tracing::Span, hidden: &Arc<Hidden>) {
     if let Ok(mut c) = CURRENT.try_lock() {
-        *c = Some(span.clone());
+        *c = Some((span.clone(), Arc::clone(hidden)));
     }
 }
 
@@ -40,16 +43,12 @@ fn record(info: &PanicHookInfo<'_>) {
     let Ok(current) = CURRENT.try_lock() else {
         return;
     };
-    let Some(span) = current.as_ref() else { return };
-    let message = info
-        .payload()
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| info.payload().downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(non-text panic payload)".into());
+    let Some((span, hidden)) = current.as_ref() else {
+        return;
+    };
     let mut kv = vec![
         KeyValue::new(attr::EXCEPTION_TYPE, "panic"),
-        KeyValue::new(attr::EXCEPTION_MESSAGE, crate::scrub::scrub(&message)),
+        KeyValue::new(attr::EXCEPTION_MESSAGE, message(info.payload(), hidden)),
     ];
     if let Some(loc) = info.location() {
         kv.push(KeyValue::new(
@@ -59,6 +58,16 @@ fn record(info: &PanicHookInfo<'_>) {
         kv.push(KeyValue::new(attr::CODE_LINE, i64::from(loc.line())));
     }
     span.add_event(attr::EXCEPTION_EVENT, kv);
+}
+
+/// The panic message, with the run's hidden values masked, then scrubbed.
+fn message(payload: &(dyn Any + Send), hidden: &Hidden) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(non-text panic payload)");
+    crate::scrub::scrub_hiding(text, hidden)
 }
 
 /// A source path without the build machine's directories: from the crate's own
@@ -79,6 +88,29 @@ pub(crate) fn relative_source_path(file: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::relative_source_path as rel;
+    use super::*;
+
+    #[test]
+    fn panic_messages_mask_what_the_arguments_hid() {
+        let hidden = Hidden::new(
+            &["--due", "next tuesday alice"],
+            &["--due".into(), "*****".into()],
+        );
+        let payload: Box<dyn Any + Send> = Box::new(String::from(
+            "called `Result::unwrap()` on 'Next Tuesday alice'",
+        ));
+        assert_eq!(
+            message(payload.as_ref(), &hidden),
+            "called `Result::unwrap()` on '*****'"
+        );
+        let payload: Box<dyn Any + Send> = Box::new("static next tuesday alice");
+        assert_eq!(message(payload.as_ref(), &hidden), "static *****");
+        let payload: Box<dyn Any + Send> = Box::new(7_u8);
+        assert_eq!(
+            message(payload.as_ref(), &hidden),
+            "(non-text panic payload)"
+        );
+    }
 
     #[test]
     fn build_machine_paths_are_cut() {

@@ -11,6 +11,8 @@ use tracing_subscriber::prelude::*;
 use crate::mask::{CommandSpec, Opt, Param, Policy, Schema};
 use crate::{Outcome, Telemetry};
 
+mod messages;
+
 fn schema() -> Schema {
     Schema::new("tool")
         .option(Opt::long("verbose").short('v'))

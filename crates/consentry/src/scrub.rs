@@ -58,6 +58,16 @@ pub fn scrub_error(error: &dyn Error) -> String {
     DEFAULT.scrub_error(error)
 }
 
+/// Like [`scrub_error`], replacing the run's hidden values in each part first.
+pub(crate) fn scrub_error_hiding(error: &dyn Error, hidden: &crate::mask::Hidden) -> String {
+    DEFAULT.scrub_error_with(error, &|text| hidden.apply(text))
+}
+
+/// Like [`scrub`], replacing the run's hidden values first.
+pub(crate) fn scrub_hiding(text: &str, hidden: &crate::mask::Hidden) -> String {
+    DEFAULT.scrub(&hidden.apply(text))
+}
+
 static DEFAULT: LazyLock<Scrubber> = LazyLock::new(Scrubber::from_env);
 
 /// Replaces what identifies a person or a machine in free text by placeholders.
@@ -68,7 +78,7 @@ static DEFAULT: LazyLock<Scrubber> = LazyLock::new(Scrubber::from_env);
 #[derive(Debug, Clone, Default)]
 pub struct Scrubber {
     known: Known,
-    compiled: OnceLock<Option<regex::Regex>>,
+    compiled: OnceLock<Option<regex_lite::Regex>>,
 }
 
 impl Scrubber {
@@ -154,6 +164,12 @@ impl Scrubber {
     /// errors repeat their source). The result is at most [`MAX_ERROR_LEN`] bytes, cut
     /// on a character boundary and ended with `...` when cut.
     pub fn scrub_error(&self, error: &dyn Error) -> String {
+        self.scrub_error_with(error, &str::to_owned)
+    }
+
+    /// [`scrub_error`](Self::scrub_error) with `first` applied to each part before it
+    /// is scrubbed.
+    fn scrub_error_with(&self, error: &dyn Error, first: &dyn Fn(&str) -> String) -> String {
         let mut out = String::new();
         let mut previous = String::new();
         let mut next = Some(error);
@@ -164,7 +180,7 @@ impl Scrubber {
                 if !out.is_empty() {
                     out.push_str(": ");
                 }
-                out.push_str(&self.scrub(&text));
+                out.push_str(&self.scrub(&first(&text)));
             }
             if out.len() > MAX_ERROR_LEN {
                 break;

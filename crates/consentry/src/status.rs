@@ -58,16 +58,7 @@ impl Telemetry {
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = if self.decision.enabled {
-            "enabled"
-        } else {
-            "disabled"
-        };
-        writeln!(
-            f,
-            "telemetry: {state} (decided by {})",
-            self.decision.source
-        )?;
+        writeln!(f, "telemetry: {}", self.decision)?;
         match &self.endpoint {
             Ok(e) => writeln!(f, "endpoint: {e}")?,
             Err(reason) => writeln!(f, "endpoint: none ({reason})")?,

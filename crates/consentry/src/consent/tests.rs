@@ -23,7 +23,8 @@ fn says(v: Option<bool>) -> FileSays {
 
 #[allow(clippy::too_many_arguments)] // one argument per consent source, as in the rule
 /// The documented rule, written independently of `decide`: any off wins (first in
-/// reading order names it); else the first on; else CI rule; else the default.
+/// reading order names it); else the first on, where a project file's on never
+/// counts; else CI rule; else the default.
 fn expected(
     dnt: Env,
     tool: Env,
@@ -51,7 +52,7 @@ fn expected(
     if ci_off {
         return (false, "ci");
     }
-    for (v, name) in [(project, "project"), (user, "user"), (policy, "policy")] {
+    for (v, name) in [(user, "user"), (policy, "policy")] {
         if v == Some(true) {
             return (true, name);
         }
@@ -120,6 +121,12 @@ fn full_matrix_matches_the_documented_rule() {
                                         dnt, tool, flag, project, user, policy, ci_off, default_on,
                                     );
                                     assert_eq!((d.enabled, name(&d.source)), want, "{case:?}");
+                                    let noted = !d.ignored.is_empty();
+                                    assert_eq!(
+                                        noted,
+                                        files_read && project == Some(true),
+                                        "a project's yes is named as ignored: {case:?}"
+                                    );
                                     let env_or_flag =
                                         matches!(dnt, Env::Set) || matches!(tool, Env::Set) || flag;
                                     assert_eq!(
@@ -165,8 +172,9 @@ fn project_file_parsing() {
             "# made by kedro new\nconsent: False  # no\n",
             FileSays::Enabled(false),
         ),
-        ("---\nconsent: 'true'\nother: x\n", FileSays::Enabled(true)),
+        ("---\nconsent: 'true'\nother: x\n", FileSays::Ignored),
         ("consent: no", FileSays::Enabled(false)),
+        ("\u{FEFF}{'consent': off}", FileSays::Enabled(false)),
         ("other: 1\n", FileSays::Nothing),
         ("", FileSays::Nothing),
     ] {
@@ -182,10 +190,36 @@ fn project_file_parsing() {
     }
     std::fs::write(&p, b"\xff\xfe").unwrap();
     assert!(matches!(read_project_file(&p), FileSays::Broken(_)));
+    std::fs::write(&p, "consent: false\n".repeat(10_000)).unwrap();
+    match read_project_file(&p) {
+        FileSays::Broken(why) => assert!(why.contains("larger than"), "{why}"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
-fn project_file_found_upward() {
+fn project_consent_true_never_turns_telemetry_on() {
+    let files = || Files {
+        project: Some((".telemetry".into(), FileSays::Ignored)),
+        user: None,
+        policies: vec![],
+    };
+    let d = decide(&[], None, files, || None, false);
+    assert!(!d.enabled);
+    assert_eq!(d.source, Source::OptInDefault);
+    assert_eq!(
+        d.ignored,
+        vec![Ignored::ProjectConsent(".telemetry".into())]
+    );
+    let shown = d.to_string();
+    assert!(
+        shown.contains("says consent: true: ignored, a repository cannot consent for you"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn project_file_found_upward_and_never_followed() {
     let dir = tempfile::tempdir().unwrap();
     let deep = dir.path().join("a/b/c");
     std::fs::create_dir_all(&deep).unwrap();
@@ -193,15 +227,32 @@ fn project_file_found_upward() {
         find_project_file(&deep).filter(|p| p.starts_with(dir.path())),
         None
     );
-    std::fs::write(dir.path().join("a").join(PROJECT_FILE), "consent: false").unwrap();
-    assert_eq!(
-        find_project_file(&deep),
-        Some(dir.path().join("a").join(PROJECT_FILE))
-    );
-    // A directory named .telemetry is not the file.
-    std::fs::create_dir(deep.join(PROJECT_FILE)).unwrap();
-    assert_eq!(
-        find_project_file(&deep),
-        Some(dir.path().join("a").join(PROJECT_FILE))
-    );
+    let upper = dir.path().join("a").join(PROJECT_FILE);
+    std::fs::write(&upper, "consent: false").unwrap();
+    assert_eq!(find_project_file(&deep), Some(upper.clone()));
+    // Whatever sits nearer is the project file, and anything but a regular file there
+    // is unreadable (opts out), never followed or skipped.
+    let near = deep.join(PROJECT_FILE);
+    std::fs::create_dir(&near).unwrap();
+    assert_eq!(find_project_file(&deep), Some(near.clone()));
+    match read_project_file(&near) {
+        FileSays::Broken(why) => assert!(why.contains("not a regular file"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    std::fs::remove_dir(&near).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/proc/self/pagemap", &near).unwrap();
+        assert_eq!(find_project_file(&deep), Some(near.clone()));
+        match read_project_file(&near) {
+            FileSays::Broken(why) => assert!(why.contains("symlink"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        std::fs::remove_file(&near).unwrap();
+        std::os::unix::fs::symlink(&upper, &near).unwrap();
+        assert!(matches!(read_project_file(&near), FileSays::Broken(_)));
+        std::fs::remove_file(&near).unwrap();
+        rustix::fs::mkfifoat(rustix::fs::CWD, &near, rustix::fs::Mode::RUSR).unwrap();
+        assert!(matches!(read_project_file(&near), FileSays::Broken(_)));
+    }
 }

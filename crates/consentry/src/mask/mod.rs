@@ -10,8 +10,23 @@
 //! UTF-8, is sent as [`MASK`], never as typed.
 //!
 //! Without a schema, [`mask_args`] keeps only what cannot be a value.
+//!
+//! # What was masked stays masked
+//!
+//! A command run keeps the raw values its arguments did not send in clear (in memory,
+//! for the run only, never sent) and replaces them by [`MASK`] in every message it
+//! records before scrubbing: [`CommandRun::error`](crate::CommandRun::error) and its
+//! `source()` chain, and panic messages. A value of three or more characters is
+//! replaced wherever it occurs, ignoring ASCII case; a value of one or two characters
+//! only where it stands as a whole word (`-n 5` masks `'5'`, not the 5 in `2025`):
+//! replacing every `5` or `a` would leave messages unreadable. Each component of
+//! three or more characters of a path-like value is hidden on its own too. A message
+//! part over 64 KiB, or a command line with over 1024 hidden values, is sent as
+//! [`MASK`] whole. To send an error's class with no message at all, use
+//! [`CommandRun::error_class`](crate::CommandRun::error_class).
 
 mod fallback;
+mod hidden;
 mod parse;
 mod schema;
 
@@ -21,6 +36,7 @@ mod proptests;
 mod tests;
 
 pub use fallback::mask_args;
+pub(crate) use hidden::Hidden;
 pub use parse::Masked;
 pub use schema::{CommandSpec, Opt, Param, Policy, Schema};
 

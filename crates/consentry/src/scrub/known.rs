@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use regex::{Captures, Regex};
+use regex_lite::{Captures, Regex};
 
 use super::patterns::PLACEHOLDER;
 
@@ -50,9 +50,10 @@ impl Known {
         if !self.homes.is_empty() {
             // `/` and `\` alike; the home directory only when a name does not go on
             // (`/home/al` is not the home of `/home/alice`).
-            let homes = longest_first(&self.homes).map(|h| {
+            let homes = with_case_variants(&self.homes);
+            let homes = longest_first(&homes).map(|h| {
                 h.split(['/', '\\'])
-                    .map(regex::escape)
+                    .map(regex_lite::escape)
                     .collect::<Vec<_>>()
                     .join(r"[/\\]")
             });
@@ -64,13 +65,17 @@ impl Known {
         if !self.secrets.is_empty() {
             alternatives.push(format!(
                 "(?P<secret>{})",
-                join(longest_first(&self.secrets).map(regex::escape))
+                join(longest_first(&self.secrets).map(regex_lite::escape))
             ));
         }
         if !self.users.is_empty() {
-            let users = longest_first(&self.users).map(|u| {
+            let users = with_case_variants(&self.users);
+            let users = longest_first(&users).map(|u| {
+                // `\b` is an ASCII word boundary: next to any other character it would
+                // never match, so such a name matches inside words too (more is masked,
+                // never less).
                 let edge = |c: Option<char>| {
-                    if c.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    if c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
                         r"\b"
                     } else {
                         ""
@@ -79,7 +84,7 @@ impl Known {
                 format!(
                     "{}{}{}",
                     edge(u.chars().next()),
-                    regex::escape(u),
+                    regex_lite::escape(u),
                     edge(u.chars().last())
                 )
             });
@@ -107,6 +112,17 @@ pub(super) fn apply(re: &Regex, text: &str) -> String {
         }
     })
     .into_owned()
+}
+
+/// The values with their lower and upper case forms added where these differ beyond
+/// ASCII: `(?i)` folds ASCII case only, and `/home/José` may be written `/home/josé`.
+fn with_case_variants(values: &[String]) -> Vec<String> {
+    let mut out = values.to_vec();
+    for v in values.iter().filter(|v| !v.is_ascii()) {
+        add(&mut out, &v.to_lowercase());
+        add(&mut out, &v.to_uppercase());
+    }
+    out
 }
 
 fn add(list: &mut Vec<String>, value: &str) {

@@ -8,7 +8,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::LazyLock;
 
-use regex::{Captures, Regex};
+use regex_lite::{Captures, Regex};
 
 /// Matches any placeholder this module writes.
 pub(super) const PLACEHOLDER: &str = "<(?:home|user|path|email|ip|token|credentials)>";

@@ -268,3 +268,16 @@ fn default_scrubber_knows_this_home() {
         assert_eq!(scrub(&text), "at <home>/<path>");
     }
 }
+
+#[test]
+fn non_ascii_names_and_homes_are_scrubbed_in_either_case() {
+    let s = Scrubber::new()
+        .with_home("/home/josé")
+        .with_user("josé")
+        .with_user("Zoë");
+    assert_eq!(
+        s.scrub("cannot read /home/JOSÉ/notes"),
+        "cannot read <home>/<path>"
+    );
+    assert_eq!(s.scrub("hello josé, hi ZOË"), "hello <user>, hi <user>");
+}
