@@ -13,7 +13,6 @@
 //! [`DEFAULT_HEARTBEAT`] (the author can change it), so an abandoned run is reported
 //! with its duration to within one period.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -74,19 +73,13 @@ impl Marker {
             args: args.to_vec(),
         };
         let body = serde_json::to_vec(&record).ok()?;
-        let path = dir.join(format!(
-            "{}-{}.run",
-            record.pid,
-            uuid::Uuid::new_v4().simple()
-        ));
-        // create_new: never through a symlink planted under this name.
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .ok()?;
-        std::io::Write::write_all(&mut file, &body).ok()?;
-        drop(file);
+        let name = format!("{}-{}.run", record.pid, uuid::Uuid::new_v4().simple());
+        // Through the files module: never through a symlink planted under this name,
+        // and never past `ulimit -f` (SIGXFSZ would kill the host).
+        if !crate::files::write_new(dir, &name, &body).ok()? {
+            return None;
+        }
+        let path = dir.join(name);
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let (beat_path, beat_stop) = (path.clone(), stop.clone());
         // A thread that fails to start only costs the duration of an abandoned run.
@@ -201,18 +194,10 @@ fn marker_pid(path: &Path) -> Option<u32> {
 /// The record and its last change (the end of the run, as near as is known). Only a
 /// small regular file is read: never through a symlink, never a FIFO.
 fn read_marker(path: &Path) -> Option<(Record, SystemTime)> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_MARKER_BYTES {
-        return None;
-    }
-    let mut text = Vec::new();
-    std::fs::File::open(path)
-        .ok()?
-        .take(MAX_MARKER_BYTES)
-        .read_to_end(&mut text)
-        .ok()?;
+    let text = crate::files::read_capped(path, MAX_MARKER_BYTES).ok()?;
     let record: Record = serde_json::from_slice(&text).ok()?;
-    Some((record, meta.modified().ok()?))
+    let ended = std::fs::symlink_metadata(path).ok()?.modified().ok()?;
+    Some((record, ended))
 }
 
 #[cfg(unix)]
