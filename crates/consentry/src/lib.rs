@@ -176,7 +176,7 @@ pub use env::{
 };
 pub use export::{
     DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, Outcome, SpoolLimits,
-    Transport, UPLOADER_ARG, UPLOADER_LIFETIME,
+    Transport, UPLOADER_ARG, UPLOADER_ENV, UPLOADER_LIFETIME,
 };
 pub use guard::TelemetryGuard;
 pub use identity::{INSTALL_ID_FILE, KEY_FILE};
