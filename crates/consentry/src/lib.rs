@@ -150,6 +150,7 @@ mod config;
 mod consent;
 mod env;
 mod export;
+mod files;
 mod guard;
 mod identity;
 mod layer;

@@ -1,0 +1,285 @@
+//! Every read and write of a consentry file goes through here.
+//!
+//! Every file consentry reads may be hostile: a cloned repository can ship a
+//! `.telemetry` that is a symlink to `/proc/self/pagemap` (endless, unsized) or to
+//! `~/.ssh/id_rsa`, a FIFO that blocks an `open`, or a 100 MB file. So a read accepts a
+//! regular file only, never follows a symlink in the last component, never blocks on a
+//! FIFO or device, and reads at most `cap + 1` bytes whatever the file claims to be.
+//!
+//! Writes never go through a symlink and never create a file anywhere but the named
+//! directory: a temp file created exclusively in that directory, then renamed over the
+//! name (a symlink there is replaced, not followed). Before writing, the process file
+//! size limit (`RLIMIT_FSIZE`, `ulimit -f`) is checked: crossing it would kill the host
+//! with `SIGXFSZ`, so the write is refused instead.
+
+// Some helpers serve the spool (delivery) code, which moves onto them separately.
+#![allow(dead_code)]
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+/// Largest user settings or machine policy file read (`telemetry.toml`).
+pub(crate) const SETTINGS_CAP: u64 = 64 * 1024;
+/// Largest project `.telemetry` file read; a real one is one line.
+pub(crate) const PROJECT_CAP: u64 = 64 * 1024;
+/// Largest install id or key file read (a UUID or 64 hex digits and a newline).
+pub(crate) const SECRET_CAP: u64 = 1024;
+/// Largest spool request file read.
+pub(crate) const SPOOL_REQUEST_CAP: u64 = 4 * 1024 * 1024;
+
+/// Why a file was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub(crate) enum ReadError {
+    /// No file at that path (or a parent is not a directory).
+    Missing,
+    /// The path is a symlink (or a symlink loop); symlinks are never followed.
+    Symlink,
+    /// A FIFO, directory, socket or device.
+    NotRegular,
+    /// Larger than the cap for this kind of file (or grew past it while being read).
+    TooLarge {
+        /// The cap, in bytes.
+        cap: u64,
+    },
+    /// Any other I/O failure.
+    Io(io::ErrorKind),
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Missing => f.write_str("missing"),
+            ReadError::Symlink => f.write_str("ignored: a symlink (symlinks are not followed)"),
+            ReadError::NotRegular => f.write_str("ignored: not a regular file"),
+            ReadError::TooLarge { cap } => write!(f, "ignored: larger than {cap} bytes"),
+            ReadError::Io(kind) => write!(f, "cannot be read: {kind}"),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+impl From<ReadError> for io::Error {
+    fn from(e: ReadError) -> Self {
+        let kind = match e {
+            ReadError::Missing => io::ErrorKind::NotFound,
+            ReadError::Io(kind) => kind,
+            _ => io::ErrorKind::InvalidData,
+        };
+        io::Error::new(kind, e)
+    }
+}
+
+impl ReadError {
+    fn from_io(e: &io::Error) -> Self {
+        #[cfg(unix)]
+        if let Some(code) = e.raw_os_error() {
+            let errno = rustix::io::Errno::from_raw_os_error(code);
+            if errno == rustix::io::Errno::LOOP || errno == rustix::io::Errno::MLINK {
+                // What O_NOFOLLOW returns on a symlink (EMLINK on the BSDs).
+                return ReadError::Symlink;
+            }
+            if errno == rustix::io::Errno::NXIO {
+                // A socket opened as a file.
+                return ReadError::NotRegular;
+            }
+        }
+        match e.kind() {
+            io::ErrorKind::NotFound | io::ErrorKind::NotADirectory => ReadError::Missing,
+            kind => ReadError::Io(kind),
+        }
+    }
+}
+
+/// Reads the regular file at `path`, at most `cap` bytes, without following a symlink
+/// in its last component and without blocking on a FIFO or device.
+pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
+    read_from(open_regular(path)?, cap)
+}
+
+/// Like [`read_capped`], `name` relative to an open directory (see [`open_dir`]), so a
+/// directory swapped for a symlink after it was opened does not redirect the read.
+#[cfg(unix)]
+pub(crate) fn read_capped_at(
+    dir: impl std::os::fd::AsFd,
+    name: &Path,
+    cap: u64,
+) -> Result<Vec<u8>, ReadError> {
+    read_from(unix::open_regular_at(dir.as_fd(), name)?, cap)
+}
+
+/// Opens a directory for [`read_capped_at`], not following a symlink in the last
+/// component.
+#[cfg(unix)]
+pub(crate) fn open_dir(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    Ok(rustix::fs::open(path, flags, Mode::empty())?)
+}
+
+fn read_from(file: File, cap: u64) -> Result<Vec<u8>, ReadError> {
+    let meta = file.metadata().map_err(|e| ReadError::from_io(&e))?;
+    if !meta.file_type().is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > cap {
+        return Err(ReadError::TooLarge { cap });
+    }
+    read_bounded(file, meta.len(), cap)
+}
+
+/// Reads at most `cap + 1` bytes: unsized files (procfs says 0) and files growing while
+/// read are bounded by the cap, not by the size the file claimed.
+fn read_bounded(file: File, claimed: u64, cap: u64) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::with_capacity(usize::try_from(claimed.min(cap)).unwrap_or(0));
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::from_io(&e))?;
+    if bytes.len() as u64 > cap {
+        return Err(ReadError::TooLarge { cap });
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn open_regular(path: &Path) -> Result<File, ReadError> {
+    unix::open_regular_at(rustix::fs::CWD, path)
+}
+
+#[cfg(not(unix))]
+fn open_regular(path: &Path) -> Result<File, ReadError> {
+    // No O_NOFOLLOW here: check, open, and check the opened file again.
+    let meta = std::fs::symlink_metadata(path).map_err(|e| ReadError::from_io(&e))?;
+    if meta.file_type().is_symlink() {
+        return Err(ReadError::Symlink);
+    }
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    File::open(path).map_err(|e| ReadError::from_io(&e))
+}
+
+#[cfg(unix)]
+mod unix {
+    use std::fs::File;
+    use std::os::fd::BorrowedFd;
+    use std::path::Path;
+
+    use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+
+    use super::ReadError;
+
+    /// Opens `name` under `dir` read-only if it is a regular file. The `lstat` first
+    /// means a FIFO or device is never even opened (opening a tape device rewinds it);
+    /// `O_NOFOLLOW | O_NONBLOCK` covers the race where it is swapped in between, and
+    /// the caller checks the opened file again with `fstat`.
+    pub(super) fn open_regular_at(dir: BorrowedFd<'_>, name: &Path) -> Result<File, ReadError> {
+        let errno = |e: rustix::io::Errno| ReadError::from_io(&e.into());
+        let st = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).map_err(errno)?;
+        match FileType::from_raw_mode(st.st_mode) {
+            FileType::RegularFile => {}
+            FileType::Symlink => return Err(ReadError::Symlink),
+            _ => return Err(ReadError::NotRegular),
+        }
+        let flags =
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+        let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).map_err(errno)?;
+        Ok(File::from(fd))
+    }
+}
+
+/// Whether a file may grow to `end` bytes under the process file size limit
+/// (`RLIMIT_FSIZE`). Writing past it raises `SIGXFSZ`, which kills the host by default.
+pub(crate) fn fsize_allows(end: u64) -> bool {
+    #[cfg(unix)]
+    {
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Fsize);
+        limit.current.is_none_or(|soft| end <= soft)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = end;
+        true
+    }
+}
+
+fn check_fsize(len: usize) -> io::Result<()> {
+    if fsize_allows(len as u64) {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            "the file size limit (ulimit -f) is below this write",
+        ))
+    }
+}
+
+/// A temp file in `dir` holding `bytes`: created exclusively (`O_CREAT | O_EXCL`, mode
+/// 0600), so it never follows or replaces anything, and removed if dropped unpersisted.
+fn temp_with(dir: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
+    check_fsize(bytes.len())?;
+    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    Ok(tmp)
+}
+
+/// Writes `dir/name` atomically: readers see the old or the new content, never a
+/// part. A symlink at `dir/name` is replaced, never written through.
+pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    temp_with(dir, bytes)?
+        .persist(dir.join(name))
+        .map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Creates `dir/name` holding `bytes` only if nothing (not even a dangling symlink) is
+/// there; `Ok(false)` when something is. Concurrent creators: exactly one wins.
+pub(crate) fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<bool> {
+    match temp_with(dir, bytes)?.persist_noclobber(dir.join(name)) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e.error),
+    }
+}
+
+/// Opens (creating, mode 0600) a lock file. A symlink there, dangling or not, is an
+/// error: it must not make us create or lock the file it points to. Anything but a
+/// regular file is refused.
+pub(crate) fn open_lock_file(path: &Path) -> io::Result<File> {
+    #[cfg(unix)]
+    let file = {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDWR
+            | OFlags::CREATE
+            | OFlags::NOFOLLOW
+            | OFlags::NONBLOCK
+            | OFlags::CLOEXEC
+            | OFlags::NOCTTY;
+        let fd = rustix::fs::open(path, flags, Mode::RUSR | Mode::WUSR)
+            .map_err(|e| io::Error::from(ReadError::from_io(&e.into())))?;
+        File::from(fd)
+    };
+    #[cfg(not(unix))]
+    let file = {
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(ReadError::Symlink.into());
+        }
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?
+    };
+    if !file.metadata()?.file_type().is_file() {
+        return Err(ReadError::NotRegular.into());
+    }
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests;
