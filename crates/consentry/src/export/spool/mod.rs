@@ -32,7 +32,7 @@ const WRITE_LOCK: &str = ".write.lock";
 const STATE: &str = "state.toml";
 
 /// Largest request the spool takes or reads: a run records at most 2048 spans.
-pub(crate) const MAX_REQUEST: u64 = 2 << 20;
+pub(crate) const MAX_REQUEST: u64 = crate::files::SPOOL_REQUEST_CAP;
 
 /// How long a writer tries for the writer lock before giving up on its request. Holders
 /// keep it for one directory listing and a rename, well under a millisecond.
@@ -201,19 +201,19 @@ impl Spool {
     /// Takes the sender lock if nobody holds it.
     pub(crate) fn try_lock(&self) -> Option<Lock> {
         fs::create_dir_all(&self.dir).ok()?;
-        let file = open::open_lock(&self.dir.join(LOCK), true).ok()?;
+        let file = open::open_lock(&self.dir.join(LOCK)).ok()?;
         file.try_lock().ok()?;
         Some(Lock { file: Some(file) })
     }
 
     /// Whether a sender holds the lock now, found without creating anything.
     pub(crate) fn sender_running(&self) -> bool {
-        open::open_lock(&self.dir.join(LOCK), false).is_ok_and(|f| f.try_lock().is_err())
+        open::probe_lock(&self.dir.join(LOCK)).is_ok_and(|f| f.try_lock().is_err())
     }
 
     /// The writer lock, waiting for it a bounded time.
     fn write_lock(&self) -> io::Result<Lock> {
-        let file = open::open_lock(&self.dir.join(WRITE_LOCK), true)?;
+        let file = open::open_lock(&self.dir.join(WRITE_LOCK))?;
         let deadline = Instant::now() + WRITE_LOCK_WAIT;
         loop {
             match file.try_lock() {
@@ -259,9 +259,7 @@ impl Spool {
         let Ok(text) = toml::to_string(&state) else {
             return;
         };
-        if let Ok(tmp) = open::temp_with(&self.dir, TMP_PREFIX, text.as_bytes()) {
-            let _ = tmp.persist(self.dir.join(STATE));
-        }
+        let _ = crate::files::write_atomic(&self.dir, STATE, text.as_bytes());
     }
 
     /// Removes temp files of writers that crashed (older than an hour).
