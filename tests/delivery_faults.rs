@@ -165,8 +165,19 @@ fn throttling_429_honours_retry_after() {
     let proxy = FaultProxy::start(collector.http_port, Mode::Status(429, "retry-after: 4\r\n"));
     let user = Taskr::sending_to(&proxy.url(), Transport::Http);
     run_list(&user, "throttled");
+    // The uploader the run started meets the 429 (the run itself never connects).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while proxy.connections() == 0 {
+        assert!(Instant::now() < deadline, "the uploader never connected");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Its backoff is recorded before the next runs start.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !backing_off(&user) {
+        assert!(Instant::now() < deadline, "no backoff recorded");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let seen = proxy.connections();
-    assert!(seen >= 1);
     proxy.set(Mode::Forward);
     // Within the collector's Retry-After, runs do not touch the network at all.
     for i in 0..3 {
@@ -189,14 +200,19 @@ fn malformed_request_answer_is_never_retried() {
     let proxy = FaultProxy::start(collector.http_port, Mode::Status(400, ""));
     let user = Taskr::sending_to(&proxy.url(), Transport::Http);
     run_list(&user, "rejected");
+    // The uploader sends it, meets the 400 and deletes it; it is never retried.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = user.run(&["telemetry", "status"]);
+        if status.stdout.contains("rejected by collector: 1") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{status:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert!(
         spool_files(&user).is_empty(),
-        "a rejected request is not spooled"
-    );
-    let status = user.run(&["telemetry", "status"]);
-    assert!(
-        status.stdout.contains("rejected by collector: 1"),
-        "{status:?}"
+        "a rejected request stays spooled"
     );
     proxy.set(Mode::Forward);
     run_list(&user, "after rejection");
@@ -298,18 +314,44 @@ fn spooled_span_ids(user: &Taskr) -> HashSet<String> {
     ids
 }
 
+/// Holds the sender lock as a running uploader would: runs spool and start no uploader.
+fn hold_sender_lock(user: &Taskr) -> std::fs::File {
+    std::fs::create_dir_all(spool_dir(user)).unwrap();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(spool_dir(user).join(".lock"))
+        .unwrap();
+    lock.try_lock().expect("sender lock free");
+    lock
+}
+
+/// The uploader as a run starts it (marker argument and spool variable).
+fn uploader(user: &Taskr) -> std::process::Command {
+    let mut c = user.command(&[consentry::UPLOADER_ARG]);
+    c.env(consentry::UPLOADER_ENV, spool_dir(user));
+    c
+}
+
 #[test]
 fn uploader_killed_mid_send_loses_and_invents_nothing() {
     let collector = Collector::start(CollectorKind::Otelcol);
-    let proxy = FaultProxy::start(collector.http_port, Mode::Refuse);
+    // Each request takes 150 ms to reach the collector, so kills land mid-send.
+    let proxy = FaultProxy::start(collector.http_port, Mode::Slow(Duration::from_millis(150)));
     let user = Taskr::sending_to(&proxy.url(), Transport::Http);
+    let held = hold_sender_lock(&user);
     for i in 0..12 {
         run_list(&user, &format!("spooling run {i}"));
     }
+    drop(held);
     let spooled = spooled_span_ids(&user);
     assert_eq!(spooled.len(), 12);
-    // Each request now takes 150 ms to reach the collector, so kills land mid-send.
-    proxy.set(Mode::Slow(Duration::from_millis(150)));
+    assert_eq!(
+        proxy.connections(),
+        0,
+        "a run sent while a sender held the spool"
+    );
     let mut seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -322,19 +364,13 @@ fn uploader_killed_mid_send_loses_and_invents_nothing() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let mut child = user
-            .command(&[consentry::UPLOADER_ARG])
-            .spawn()
-            .expect("spawn uploader");
+        let mut child = uploader(&user).spawn().expect("spawn uploader");
         std::thread::sleep(Duration::from_millis(seed % 400));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
     }
     // Whatever is left, an uploader that is not killed delivers.
-    let out = user
-        .command(&[consentry::UPLOADER_ARG])
-        .output()
-        .expect("uploader");
+    let out = uploader(&user).output().expect("uploader");
     assert_eq!(out.status.code(), Some(0));
     assert!(spool_files(&user).is_empty(), "spool not emptied");
     let arrived = collector.wait_for("every spooled span", Duration::from_secs(20), |s| {
@@ -345,6 +381,31 @@ fn uploader_killed_mid_send_loses_and_invents_nothing() {
         spooled,
         "arrived span ids differ from the spooled ones"
     );
+    eprintln!(
+        "SIGKILL test: {} spans arrived for {} spooled (copies for the backend to de-duplicate: {})",
+        arrived.len(),
+        spooled.len(),
+        arrived.len() - spooled.len()
+    );
+}
+
+/// The marker argument alone is an ordinary argument: a user who types it gets the
+/// tool's own answer, not a silent uploader.
+#[test]
+fn the_marker_argument_alone_is_not_the_uploader() {
+    let user = Taskr::new();
+    let plain = user.run(&[consentry::UPLOADER_ARG]);
+    let mut other = user.command(&[consentry::UPLOADER_ARG]);
+    other.env(consentry::UPLOADER_ENV, user.home().join("elsewhere"));
+    let other = support::taskr::run_command(other);
+    for r in [&plain, &other] {
+        assert_eq!(
+            r.code,
+            Some(2),
+            "clap's usage error, as for any unknown command: {r:?}"
+        );
+        assert!(r.stderr.contains(consentry::UPLOADER_ARG), "{r:?}");
+    }
 }
 
 /// In-process runs through the library, for settings taskr does not expose.

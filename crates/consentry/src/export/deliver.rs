@@ -65,7 +65,7 @@ pub enum Outcome {
     },
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Delivery {
     pub(crate) endpoint: Result<Endpoint, String>,
     pub(crate) spool: Option<Spool>,
@@ -86,28 +86,26 @@ impl Delivery {
                 };
             }
         };
-        if self.uploader {
-            return self.hand_over(&body, spans);
+        let deadline = exit_started + self.budget;
+        let Some(spool) = self.spool.as_ref().filter(|_| self.uploader) else {
+            return self.inline(endpoint, body, spans, deadline);
+        };
+        if spool.put(&body).is_err() {
+            // A spool that cannot be written (read-only, full disk, ulimit -f): the
+            // uploader cannot help, so this run sends inline within the budget.
+            let inline = Delivery {
+                spool: None,
+                ..self.clone()
+            };
+            return inline.inline(endpoint, body, spans, deadline);
         }
-        self.inline(endpoint, body, spans, exit_started + self.budget)
+        Self::hand_over(spool, spans)
     }
 
-    /// Spools the request and starts the uploader unless one runs. The request is in
-    /// place before the lock is tried, and the uploader lists the spool again after
-    /// releasing it, so one of the two always sees the request.
-    fn hand_over(&self, body: &[u8], spans: usize) -> Outcome {
-        let Some(spool) = &self.spool else {
-            return Outcome::Lost {
-                spans,
-                reason: "no spool dir".into(),
-            };
-        };
-        if let Err(e) = spool.put(body) {
-            return Outcome::Lost {
-                spans,
-                reason: format!("spool not writable ({})", e.kind()),
-            };
-        }
+    /// Starts the uploader for the request just spooled, unless one runs. The request
+    /// is in place before the lock is tried, and the uploader lists the spool again
+    /// after releasing it, so one of the two always sees the request.
+    fn hand_over(spool: &Spool, spans: usize) -> Outcome {
         let state = spool.state();
         let reason = if Backoff::waiting(&state) && !uploader::can_wait(state.next_attempt_ms) {
             "the collector failed recently; backing off"

@@ -35,8 +35,10 @@ const STATE: &str = "state.toml";
 pub(crate) const MAX_REQUEST: u64 = crate::files::SPOOL_REQUEST_CAP;
 
 /// How long a writer tries for the writer lock before giving up on its request. Holders
-/// keep it for one directory listing and a rename, well under a millisecond.
-const WRITE_LOCK_WAIT: Duration = Duration::from_millis(25);
+/// keep it for one directory listing and a rename, well under a millisecond, so a run
+/// alone never waits; the bound matters in a burst (64 runs started at once on two
+/// cores), where a holder can be descheduled for tens of milliseconds.
+const WRITE_LOCK_WAIT: Duration = Duration::from_millis(250);
 
 /// Bounds on what the spool keeps; the oldest requests are dropped first, and counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,11 +217,13 @@ impl Spool {
     fn write_lock(&self) -> io::Result<Lock> {
         let file = open::open_lock(&self.dir.join(WRITE_LOCK))?;
         let deadline = Instant::now() + WRITE_LOCK_WAIT;
+        let mut pause = Duration::from_micros(100);
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(Lock { file: Some(file) }),
                 Err(_) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_micros(500));
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(4));
                 }
                 Err(_) => {
                     return Err(io::Error::new(
