@@ -15,6 +15,7 @@ pub mod collector;
 pub mod fault;
 pub mod otlp;
 pub mod taskr;
+pub mod toxiproxy;
 
 pub use collector::{Collector, CollectorKind};
 pub use otlp::{Span, attr_i64, attr_str, attr_strings};

@@ -342,6 +342,16 @@ impl Telemetry {
     }
 
     pub(crate) fn resolve_endpoint(&self) -> Result<Endpoint, String> {
+        let endpoint = self.resolve_endpoint_url()?;
+        match std::env::var_os(&self.ca_var).filter(|v| !v.is_empty()) {
+            None => Ok(endpoint),
+            Some(path) => crate::files::read_capped(std::path::Path::new(&path), 256 * 1024)
+                .map(|pem| endpoint.with_roots(pem))
+                .map_err(|e| format!("{}: {e}; nothing is sent", self.ca_var)),
+        }
+    }
+
+    fn resolve_endpoint_url(&self) -> Result<Endpoint, String> {
         let transport = match std::env::var(&self.protocol_var) {
             Ok(p) if !p.trim().is_empty() => Transport::from_protocol(&p).ok_or_else(|| {
                 format!(

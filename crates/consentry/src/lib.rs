@@ -64,6 +64,8 @@
 //! | `<TOOL>_TELEMETRY_PROTOCOL` | `grpc` or `http/protobuf`. [`PROTOCOL_SUFFIX`] |
 //! | `<TOOL>_TELEMETRY_SOURCE` | How the tool was invoked (a declared value, e.g. `vscode`). [`SOURCE_SUFFIX`] |
 //! | `<TOOL>_TELEMETRY_POLICY_FILE` | One more machine policy file. [`POLICY_SUFFIX`] |
+//! | `<TOOL>_TELEMETRY_CA_FILE` | PEM CA certificates trusted instead of the web PKI roots for an `https://` collector (tests, private CA). [`CA_FILE_SUFFIX`] |
+//! | `CONSENTRY_UPLOADER_SPOOL` | Set only by a run on the uploader it starts: the spool to send. [`UPLOADER_ENV`] |
 //!
 //! `<TOOL>` is the tool name in upper case with other characters as `_`. consentry never
 //! reads `OTEL_EXPORTER_OTLP_*`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME` or
@@ -172,8 +174,8 @@ pub use command::CommandRun;
 pub use config::USER_CONFIG_FILE;
 pub use consent::{Decision, PROJECT_FILE, Source};
 pub use env::{
-    DEBUG_SUFFIX, DO_NOT_TRACK, ENDPOINT_SUFFIX, FALSE_WORDS, OPT_OUT_SUFFIX, POLICY_SUFFIX,
-    PROTOCOL_SUFFIX, SOURCE_SUFFIX, opts_out,
+    CA_FILE_SUFFIX, DEBUG_SUFFIX, DO_NOT_TRACK, ENDPOINT_SUFFIX, FALSE_WORDS, OPT_OUT_SUFFIX,
+    POLICY_SUFFIX, PROTOCOL_SUFFIX, SOURCE_SUFFIX, opts_out,
 };
 pub use export::{
     DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, Outcome, SpoolLimits,

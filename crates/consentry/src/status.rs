@@ -30,6 +30,8 @@ pub struct Status {
     /// Spool entries that were not requests consentry wrote and validated (a symlink,
     /// FIFO, directory, undecodable file, or data outside the manifest), deleted unsent.
     pub invalid: u64,
+    /// Consecutive failed delivery attempts (unreachable, TLS refused, 5xx...).
+    pub failures: u32,
     /// Whether the uploader is sending the spool right now.
     pub uploader_running: bool,
     /// How long runs still wait before using the network, after failures.
@@ -57,6 +59,7 @@ impl Telemetry {
             dropped_by_limits: state.dropped_by_limits,
             rejected: state.rejected,
             invalid: state.invalid,
+            failures: state.failures,
             uploader_running: spool.as_ref().is_some_and(|s| s.sender_running()),
             backing_off_for: Backoff::waiting(&state)
                 .then(|| Duration::from_millis(state.next_attempt_ms.saturating_sub(now))),
@@ -97,6 +100,9 @@ impl fmt::Display for Status {
             self.rejected,
             self.invalid
         )?;
+        if self.failures > 0 {
+            writeln!(f, "delivery: last {} attempts failed", self.failures)?;
+        }
         if self.uploader_running {
             writeln!(f, "uploader: sending now")?;
         }

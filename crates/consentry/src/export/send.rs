@@ -38,9 +38,9 @@ pub(crate) fn send(endpoint: &Endpoint, body: &[u8], timeout: Duration) -> Resul
     }
     match endpoint.transport() {
         #[cfg(feature = "http")]
-        Transport::HttpProtobuf => super::http::send(endpoint.url(), body, timeout),
+        Transport::HttpProtobuf => super::http::send(endpoint, body, timeout),
         #[cfg(feature = "grpc")]
-        Transport::Grpc => super::grpc::send(endpoint.url(), body, timeout),
+        Transport::Grpc => super::grpc::send(endpoint, body, timeout),
         #[allow(unreachable_patterns)]
         other => Err(SendError::Rejected(format!(
             "transport {other} is not compiled in"

@@ -185,7 +185,8 @@ impl Spool {
             .filter_map(|e| {
                 let file_name = e.file_name();
                 let s = file_name.to_str()?;
-                s.ends_with(&format!(".{EXT}")).then(|| Entry {
+                let ours = s.strip_suffix(EXT).is_some_and(|stem| stem.ends_with('.'));
+                ours.then(|| Entry {
                     path: e.path(),
                     name: Name::parse(s),
                 })

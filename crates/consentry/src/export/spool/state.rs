@@ -39,8 +39,9 @@ pub(crate) struct State {
 
 impl State {
     /// Parses `text`; anything unparseable is the default state, and every number is
-    /// brought into range: a backoff never longer than the longest one consentry sets
-    /// (a `Retry-After` included), counters that can still count.
+    /// brought into range: a backoff further away than the longest one consentry sets
+    /// (a `Retry-After` included) was not written by consentry and is ignored (it
+    /// would otherwise stop delivery for good), counters that can still count.
     pub(crate) fn parse(text: &str) -> State {
         let mut s: State = toml::from_str(text).unwrap_or_default();
         s.clamp(now_ms());
@@ -49,8 +50,9 @@ impl State {
 
     fn clamp(&mut self, now: u64) {
         let longest = DEFAULT_BACKOFF_MAX.max(crate::export::send::MAX_RETRY_AFTER);
-        let latest = now.saturating_add(ms(longest));
-        self.next_attempt_ms = self.next_attempt_ms.min(latest);
+        if self.next_attempt_ms > now.saturating_add(ms(longest)) {
+            self.next_attempt_ms = 0;
+        }
         self.failures = self.failures.min(MAX_FAILURES);
         let sane = |n: &mut u64| *n = (*n).min(u64::from(u32::MAX));
         sane(&mut self.dropped_by_limits);
@@ -73,9 +75,15 @@ mod tests {
             "failures = 4000000000\nnext_attempt_ms = 18446744073709551615\n\
              dropped_by_limits = 18446744073709551615\nrejected = 3\ninvalid = 1\n",
         );
-        let now = now_ms();
-        assert!(s.next_attempt_ms <= now + ms(Duration::from_secs(3600)) + 1000);
-        assert!(s.next_attempt_ms >= now, "still a backoff");
+        assert_eq!(
+            s.next_attempt_ms, 0,
+            "a backoff no run could have set is ignored"
+        );
+        let soon = now_ms() + 5000;
+        assert_eq!(
+            State::parse(&format!("next_attempt_ms = {soon}")).next_attempt_ms,
+            soon
+        );
         assert_eq!(s.failures, MAX_FAILURES);
         assert_eq!(s.dropped_by_limits, u64::from(u32::MAX));
         assert_eq!((s.rejected, s.invalid), (3, 1));
