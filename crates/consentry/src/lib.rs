@@ -4,8 +4,10 @@
 //! A command run becomes one `tracing` span with masked attributes. A consent gate
 //! decides once, at init, whether anything is recorded; when the user opted out nothing
 //! else happens: no id, no file written, no thread, no socket. When telemetry is on, the
-//! span is kept in memory and sent at exit over OTLP (HTTP/protobuf or gRPC) to the
-//! collector the author names, waiting no longer than a hard exit budget.
+//! span is kept in memory and, at exit, written to a spool from which a detached
+//! uploader (the tool's own executable) sends it over OTLP (HTTP/protobuf or gRPC) to
+//! the collector the author names: exit never waits on the network (see the `export`
+//! design notes in the README section "Never in the way, nothing lost").
 //!
 //! ```no_run
 //! use tracing_subscriber::prelude::*;
@@ -22,7 +24,7 @@
 //! let run = guard.command("add", std::env::args_os().skip(1));
 //! let exit_code = 0; // ... the command runs ...
 //! run.finish(exit_code);
-//! drop(guard); // sends within the exit budget
+//! drop(guard); // spools the request and starts the uploader; never waits on the network
 //! ```
 //!
 //! # Consent
@@ -78,8 +80,9 @@
 //! | `<config dir>/telemetry.toml` | The user's setting (`enabled`) and the notice version seen. [`USER_CONFIG_FILE`] |
 //! | `<config dir>/telemetry-install-id` | The install id, made when telemetry is on. [`INSTALL_ID_FILE`] |
 //! | `<config dir>/telemetry-key` | The per-install hashing key; never sent. [`KEY_FILE`] |
-//! | `<state dir>/telemetry-spool/*.otlp` | Requests not yet delivered (OTLP protobuf). |
-//! | `<state dir>/telemetry-spool/state.toml` | Backoff and drop counters shared by runs. |
+//! | `<state dir>/telemetry-spool/*.otlp` | Requests waiting for the uploader (OTLP protobuf), named `<created ms>-<length>-<random>.otlp`. |
+//! | `<state dir>/telemetry-spool/state.toml` | Backoff, failure and drop/rejected/invalid counters shared by runs. |
+//! | `<state dir>/telemetry-spool/.lock`, `.write.lock` | Sender lock (held by the uploader) and the short writer lock. |
 //! | `.telemetry` (project, upward from the working dir) | `consent: false` opts out. [`PROJECT_FILE`] |
 //! | `/etc/<tool>/telemetry.toml` | Machine policy, `enabled = false`. |
 //!
