@@ -144,10 +144,10 @@ def delivery(vs, tmp, samples):
 
 
 def report(vs, times, delays, counts, runs):
-    base = statistics.median(times["a"])
+    base, base_p99 = statistics.median(times["a"]), p99(times["a"])
     rows, targets = [], []
     print(f"\nexit path: whole-process wall time of `taskr {' '.join(ARGS)}`, {runs} interleaved runs each;"
-          f" added = against (a) in the same rounds")
+          f" added = median (p99) minus (a)'s median (p99) in the same rounds")
     print(f"{'variant':28} {'median':>8} {'p99':>8} {'added':>7} {'added p99':>9} {'delivery s (med/max)':>22}"
           f" {'spans sent/arrived':>18}")
     for key, label, *_ in vs:
@@ -155,13 +155,13 @@ def report(vs, times, delays, counts, runs):
         d = delays.get(key)
         dcol = f"{statistics.median(d):7.2f} / {max(d):6.2f}" if d else ""
         ccol = f"{counts[key][0]} / {counts[key][1]}" if key in counts else ""
-        print(f"{label:28} {med:8.2f} {hi:8.2f} {med - base:7.2f} {hi - base:9.2f} {dcol:>22} {ccol:>18}")
-        rows.append({"key": key, "median": med, "p99": hi, "added": med - base, "added_p99": hi - base,
+        print(f"{label:28} {med:8.2f} {hi:8.2f} {med - base:7.2f} {hi - base_p99:9.2f} {dcol:>22} {ccol:>18}")
+        rows.append({"key": key, "median": med, "p99": hi, "added": med - base, "added_p99": hi - base_p99,
                      "delivery_s": d, "sent_arrived": counts.get(key)})
         if key == "a" or key.startswith("spool"):
             continue
         targets.append((f"{label}: added median <= 2 ms", f"{med - base:.2f} ms", med - base <= 2.0))
-        targets.append((f"{label}: added p99 <= 10 ms", f"{hi - base:.2f} ms", hi - base <= 10.0))
+        targets.append((f"{label}: added p99 <= 10 ms", f"{hi - base_p99:.2f} ms", hi - base_p99 <= 10.0))
         if d:
             targets.append((f"{label}: every span delivered within 60 s", f"max {max(d):.2f} s", max(d) <= 60))
         if key in counts:
@@ -208,6 +208,7 @@ def main():
             counts[key] = (args.runs + 1 + args.delivery_samples, len(ids), len(set(ids)))
         rows, targets = report(vs, times, delays, counts, args.runs)
         if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps({"rows": rows, "targets": targets, "runs": args.runs}, indent=1))
     finally:
         for p in procs:

@@ -264,7 +264,12 @@ impl Spool {
         let Ok(text) = toml::to_string(&state) else {
             return;
         };
-        let _ = crate::files::write_atomic(&self.dir, STATE, text.as_bytes());
+        // Not `files::write_atomic`: its fsync would cost every run that drops a request
+        // from a full spool milliseconds on a real disk; a counter lost to a power cut is
+        // not worth that, and the rename still keeps the file whole.
+        if let Ok(tmp) = open::temp_with(&self.dir, TMP_PREFIX, text.as_bytes()) {
+            let _ = tmp.persist(self.dir.join(STATE));
+        }
     }
 
     /// Removes temp files of writers that crashed (older than an hour).
