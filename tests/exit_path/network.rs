@@ -214,36 +214,48 @@ fn certificate(dir: &std::path::Path) -> (PathBuf, PathBuf, PathBuf) {
     (p("ca.pem"), p("cert.pem"), p("key.pem"))
 }
 
+/// A child process killed and reaped when dropped, also when an assertion fails.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A TLS server (`openssl s_server`) on a port of its own; what clients send after the
 /// handshake appears on its stdout.
 fn tls_server(
     cert: &std::path::Path,
     key: &std::path::Path,
     out: &std::path::Path,
-) -> (std::process::Child, u16) {
+) -> (Server, u16) {
     // Unbuffered (coreutils stdbuf): a request must show in the file while it runs.
-    let child = Command::new("stdbuf")
-        .args([
-            "-o0",
-            "openssl",
-            "s_server",
-            "-accept",
-            "127.0.0.1:0",
-            "-naccept",
-            "50",
-        ])
-        .arg("-cert")
-        .arg(cert)
-        .arg("-key")
-        .arg(key)
-        .stdin(Stdio::piped())
-        .stdout(std::fs::File::create(out).unwrap())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("stdbuf and openssl s_server");
+    let child = Server(
+        Command::new("stdbuf")
+            .args([
+                "-o0",
+                "openssl",
+                "s_server",
+                "-accept",
+                "127.0.0.1:0",
+                "-naccept",
+                "50",
+            ])
+            .arg("-cert")
+            .arg(cert)
+            .arg("-key")
+            .arg(key)
+            .stdin(Stdio::piped())
+            .stdout(std::fs::File::create(out).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("stdbuf and openssl s_server"),
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        if let Some(port) = listening_ports(child.id()).into_iter().next() {
+        if let Some(port) = listening_ports(child.0.id()).into_iter().next() {
             return (child, port);
         }
         assert!(Instant::now() < deadline, "s_server did not listen");
@@ -256,7 +268,7 @@ fn an_invalid_certificate_sends_nothing_and_is_counted() {
     let dir = tempfile::tempdir().unwrap();
     let (ca, cert, key) = certificate(dir.path());
     let seen = dir.path().join("seen");
-    let (mut server, port) = tls_server(&cert, &key, &seen);
+    let (_server, port) = tls_server(&cert, &key, &seen);
     let url = format!("https://localhost:{port}");
     let user = Taskr::sending_to(&url, Transport::Http);
     let out = opted_out(&user, &["list"]);
@@ -285,6 +297,4 @@ fn an_invalid_certificate_sends_nothing_and_is_counted() {
         1,
         "the untrusted run's request reached the server"
     );
-    let _ = server.kill();
-    let _ = server.wait();
 }

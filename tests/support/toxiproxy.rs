@@ -32,17 +32,22 @@ pub fn binary() -> PathBuf {
 
 impl Toxiproxy {
     pub fn start() -> Toxiproxy {
-        let child = Command::new(binary())
-            .args(["-host", "127.0.0.1", "-port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start toxiproxy-server");
+        let mut server = Toxiproxy {
+            child: Command::new(binary())
+                .args(["-host", "127.0.0.1", "-port", "0"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start toxiproxy-server"),
+            api: 0,
+        };
+        // Dropping `server` on a failed assertion kills and reaps the child.
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Some(api) = listening_ports(child.id()).into_iter().next() {
-                return Toxiproxy { child, api };
+            if let Some(api) = listening_ports(server.child.id()).into_iter().next() {
+                server.api = api;
+                return server;
             }
             assert!(Instant::now() < deadline, "toxiproxy-server did not listen");
             std::thread::sleep(Duration::from_millis(20));
@@ -163,10 +168,12 @@ pub fn listening_ports(pid: u32) -> Vec<u16> {
         {
             let f: Vec<&str> = line.split_whitespace().collect();
             // local_address is field 1, st field 3 (0A = LISTEN), inode field 9.
-            if f.len() > 9 && f[3] == "0A" && inodes.iter().any(|i| i == f[9]) {
-                if let Some(port) = f[1].rsplit(':').next() {
-                    ports.push(u16::from_str_radix(port, 16).unwrap());
-                }
+            if f.len() > 9
+                && f[3] == "0A"
+                && inodes.iter().any(|i| i == f[9])
+                && let Some(port) = f[1].rsplit(':').next()
+            {
+                ports.push(u16::from_str_radix(port, 16).unwrap());
             }
         }
     }
