@@ -134,6 +134,8 @@ impl Endpoint {
     }
 
     /// The CA certificates trusted instead of the web PKI roots, as PEM.
+    // Only a TLS build has a use for them.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub(crate) fn roots(&self) -> Option<&[u8]> {
         self.roots.as_deref()
     }
