@@ -2,7 +2,7 @@
 //! just spooled its request, that sends the spool and exits.
 //!
 //! What a user sees in `ps`: `<tool> __consentry-upload`, for at most
-//! [`UPLOADER_LIFETIME`], in a process group of its own (a Ctrl-C for the tool does not
+//! [`UPLOADER_LIFETIME`], at nice 10, in a process group of its own (a Ctrl-C for the tool does not
 //! reach it), stdout and stderr on `/dev/null`. Its stdin is the spool's lock file,
 //! which the starting run locked: the lock passes to the child with the open file, so
 //! there is never a moment when a second uploader could start. Its work comes only
@@ -81,6 +81,10 @@ pub(crate) fn spawn(spool: &Spool, lock: Lock) {
 /// the spool listed once more: a run that spooled while the lock was held saw it held
 /// and started no uploader, so its request is picked up here (no lost wake-up).
 pub(crate) fn run(spool: &Spool, endpoint: &Endpoint, backoff: Backoff) {
+    // Background work: yield the CPU to whatever the user runs next (on a busy 2-core
+    // machine an uploader at normal priority slowed the next runs of the tool itself).
+    #[cfg(unix)]
+    let _ = rustix::process::setpriority_process(None, 10);
     let deadline = Instant::now() + UPLOADER_LIFETIME - MARGIN;
     let mut held = inherited_lock(spool);
     loop {
