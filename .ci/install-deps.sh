@@ -57,3 +57,19 @@ if ! python3 -c "import rotel" 2>/dev/null; then
   echo "install-deps: pip install rotel==0.0.1a15" >&2
   python3 -m pip install -q rotel==0.0.1a15 >&2
 fi
+
+# Toxiproxy (network faults on loopback for tests/exit_path.rs and bench/run.sh: latency,
+# bandwidth, slow close, reset, timeout), built from its Go module like the collector and
+# cached; the tests find it through CONSENTRY_TOXIPROXY (.ci/env.sh sets it).
+toxiproxy_ver="v2.12.0"
+toxiproxy_dir="${XDG_CACHE_HOME:-$HOME/.cache}/consentry-dev/toxiproxy-$toxiproxy_ver"
+if [[ ! -x "$toxiproxy_dir/toxiproxy-server" ]]; then
+  source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+  echo "install-deps: go install github.com/Shopify/toxiproxy/v2 $toxiproxy_ver" >&2
+  mkdir -p "$toxiproxy_dir"
+  GOBIN="$toxiproxy_dir/bin" go install "github.com/Shopify/toxiproxy/v2/cmd/server@$toxiproxy_ver" \
+    "github.com/Shopify/toxiproxy/v2/cmd/cli@$toxiproxy_ver" >&2
+  mv "$toxiproxy_dir/bin/server" "$toxiproxy_dir/toxiproxy-server"
+  mv "$toxiproxy_dir/bin/cli" "$toxiproxy_dir/toxiproxy-cli"
+  rmdir "$toxiproxy_dir/bin"
+fi

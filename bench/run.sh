@@ -4,6 +4,7 @@
 #
 #   bench/run.sh                  # full suite, about 30 minutes on 2 cores
 #   bench/run.sh --no-build-time  # the same without the clean builds (about 20 minutes)
+#   bench/exit_path.py            # the exit-path matrix alone (about 5 minutes once built)
 #   bench/run.sh --short          # CI: counts only; fails if an opted-out run creates a
 #                                 # thread, process, socket or file (under a minute once built)
 #
@@ -36,6 +37,9 @@ status=0
 {
   echo "consentry benchmark suite, $(date -u +%Y-%m-%d), $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   python3 bench/wall.py --runs 25 --json "$results/wall.json" || status=$?
+  # The exit path on real networks (Toxiproxy from .ci/install-deps.sh): RTT x protocol
+  # x TLS, black hole, trickle, spool 1,000 vs empty, delivery delay.
+  python3 bench/exit_path.py --runs 25 --json "$results/exit-path.json" || status=$?
   python3 bench/footprint.py $build_time --json "$results/footprint.json"
   rm -rf "$results/criterion"
   for r in $(seq 1 $rounds); do

@@ -19,7 +19,9 @@ so a failing collector in one variant never puts another into back-off.
 `--short` builds the debug CLI (already built by `cargo test`), counts only the
 opted-out variants and one opted-in positive control against a refused port, and
 exits 1 when an opted-out run creates a thread, process, socket or file, or leaves a
-descriptor open that a run without telemetry does not. No collector is needed.
+descriptor open that a run without telemetry does not, or when the opted-in run opens
+a socket itself (`own_sockets`: exit never touches the network; the socket belongs to
+the uploader it starts) or starts more than one process. No collector is needed.
 
 Talks only to 127.0.0.1; every loop is bounded in count and time.
 """
@@ -226,7 +228,8 @@ def count(exe, env, cwd, log):
                        timeout=120)
     if r.returncode != 0:
         sys.exit(f"strace run failed ({r.returncode}): {r.stderr[-500:]}")
-    c = {"threads": 0, "processes": 0, "sockets": 0, "connects": 0, "files_written": 0, "fds_at_exit": 0}
+    c = {"threads": 0, "processes": 0, "sockets": 0, "connects": 0, "files_written": 0, "fds_at_exit": 0,
+         "own_sockets": 0}
     lines = log.read_text().splitlines()
     main = None
     ours = set()  # the main process and its threads
@@ -261,6 +264,9 @@ def count(exe, env, cwd, log):
             continue
         if name == "socket" and ok:
             c["sockets"] += 1
+            # The run itself (not the uploader it starts) must never touch the network.
+            if pid in ours:
+                c["own_sockets"] += 1
         if name == "connect":
             c["connects"] += 1
         written = name in ("creat", "mkdir", "mkdirat", "rename", "renameat", "renameat2", "link", "linkat",
@@ -294,7 +300,7 @@ def counts_phase(vs, tmp):
 
 
 def print_counts(vs, counts):
-    cols = ["threads", "processes", "sockets", "connects", "files_written", "fds_at_exit"]
+    cols = ["threads", "processes", "sockets", "own_sockets", "connects", "files_written", "fds_at_exit"]
     print("\nwhat one run creates (strace -f; homes past the notice; d/e: the first run that tries)")
     print(f"{'variant':42} " + " ".join(f"{c:>13}" for c in cols))
     for key, label, _, _ in vs:
@@ -314,8 +320,10 @@ def opted_out_breaches(counts):
         if c["fds_at_exit"] > base_fds:
             bad.append(f"{key}: fds_at_exit={c['fds_at_exit']} > {base_fds}")
     control = counts.get("d")
-    if control is not None and not (control["threads"] and control["sockets"]):
-        bad.append(f"positive control saw no thread or socket: {control} (is the counting broken?)")
+    if control is not None and not (control["processes"] and control["sockets"]):
+        bad.append(f"positive control saw no uploader or socket: {control} (is the counting broken?)")
+    if control is not None and (control["own_sockets"] or control["processes"] > 1):
+        bad.append(f"an opted-in run opened a socket itself or started more than one process: {control}")
     return bad
 
 

@@ -165,8 +165,19 @@ fn throttling_429_honours_retry_after() {
     let proxy = FaultProxy::start(collector.http_port, Mode::Status(429, "retry-after: 4\r\n"));
     let user = Taskr::sending_to(&proxy.url(), Transport::Http);
     run_list(&user, "throttled");
+    // The uploader the run started meets the 429 (the run itself never connects).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while proxy.connections() == 0 {
+        assert!(Instant::now() < deadline, "the uploader never connected");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Its backoff is recorded before the next runs start.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !backing_off(&user) {
+        assert!(Instant::now() < deadline, "no backoff recorded");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let seen = proxy.connections();
-    assert!(seen >= 1);
     proxy.set(Mode::Forward);
     // Within the collector's Retry-After, runs do not touch the network at all.
     for i in 0..3 {
@@ -189,14 +200,19 @@ fn malformed_request_answer_is_never_retried() {
     let proxy = FaultProxy::start(collector.http_port, Mode::Status(400, ""));
     let user = Taskr::sending_to(&proxy.url(), Transport::Http);
     run_list(&user, "rejected");
+    // The uploader sends it, meets the 400 and deletes it; it is never retried.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = user.run(&["telemetry", "status"]);
+        if status.stdout.contains("rejected by collector: 1") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{status:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert!(
         spool_files(&user).is_empty(),
-        "a rejected request is not spooled"
-    );
-    let status = user.run(&["telemetry", "status"]);
-    assert!(
-        status.stdout.contains("rejected by collector: 1"),
-        "{status:?}"
+        "a rejected request stays spooled"
     );
     proxy.set(Mode::Forward);
     run_list(&user, "after rejection");
@@ -280,172 +296,7 @@ fn sixty_four_concurrent_runs_up_down_up() {
     );
 }
 
-/// Span ids inside the spooled OTLP requests.
-fn spooled_span_ids(user: &Taskr) -> HashSet<String> {
-    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-    let mut ids = HashSet::new();
-    for f in spool_files(user) {
-        let req: ExportTraceServiceRequest =
-            prost::Message::decode(&std::fs::read(f).unwrap()[..]).unwrap();
-        for rs in req.resource_spans {
-            for ss in rs.scope_spans {
-                for s in ss.spans {
-                    ids.insert(s.span_id.iter().map(|b| format!("{b:02x}")).collect());
-                }
-            }
-        }
-    }
-    ids
-}
-
-#[test]
-fn uploader_killed_mid_send_loses_and_invents_nothing() {
-    let collector = Collector::start(CollectorKind::Otelcol);
-    let proxy = FaultProxy::start(collector.http_port, Mode::Refuse);
-    let user = Taskr::sending_to(&proxy.url(), Transport::Http);
-    for i in 0..12 {
-        run_list(&user, &format!("spooling run {i}"));
-    }
-    let spooled = spooled_span_ids(&user);
-    assert_eq!(spooled.len(), 12);
-    // Each request now takes 150 ms to reach the collector, so kills land mid-send.
-    proxy.set(Mode::Slow(Duration::from_millis(150)));
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos() as u64
-        | 1;
-    for _ in 0..40 {
-        if spool_files(&user).is_empty() {
-            break;
-        }
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let mut child = user
-            .command(&[consentry::UPLOADER_ARG])
-            .spawn()
-            .expect("spawn uploader");
-        std::thread::sleep(Duration::from_millis(seed % 400));
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
-    }
-    // Whatever is left, an uploader that is not killed delivers.
-    let out = user
-        .command(&[consentry::UPLOADER_ARG])
-        .output()
-        .expect("uploader");
-    assert_eq!(out.status.code(), Some(0));
-    assert!(spool_files(&user).is_empty(), "spool not emptied");
-    let arrived = collector.wait_for("every spooled span", Duration::from_secs(20), |s| {
-        distinct(s).len() >= 12
-    });
-    assert_eq!(
-        distinct(&arrived),
-        spooled,
-        "arrived span ids differ from the spooled ones"
-    );
-}
+mod uploader;
 
 /// In-process runs through the library, for settings taskr does not expose.
-mod in_process {
-    use super::*;
-    use consentry::{SpoolLimits, Telemetry};
-    use tracing_subscriber::prelude::*;
-
-    fn telemetry(dir: &std::path::Path, endpoint: &str, limits: SpoolLimits) -> Telemetry {
-        Telemetry::builder("spooltest")
-            .with_endpoint(endpoint)
-            .with_config_dir(dir.join("config"))
-            .with_spool_dir(dir.join("spool"))
-            .with_spool_limits(limits)
-            .with_uploader(false)
-            // The hook is process-wide and every integration test shares this process.
-            .with_panic_hook(false)
-            .with_retry_backoff(Duration::from_millis(1), Duration::from_millis(1))
-            .build()
-            .unwrap()
-    }
-
-    /// The first run shows the notice; tests start after it.
-    fn past_notice(t: &Telemetry) {
-        let guard = t.clone().init();
-        assert!(guard.notice_shown() && !guard.is_enabled());
-        assert_eq!(guard.shutdown(), consentry::Outcome::NothingToSend);
-    }
-
-    fn one_run(t: &Telemetry) -> consentry::Outcome {
-        let guard = t.clone().init();
-        assert!(
-            guard.is_enabled(),
-            "telemetry must be on for this test (is DO_NOT_TRACK set?)"
-        );
-        let subscriber = tracing_subscriber::registry().with(guard.layer());
-        tracing::subscriber::with_default(subscriber, || guard.command("x", ["--n"]).finish(0));
-        guard.shutdown()
-    }
-
-    #[test]
-    fn size_cap_drops_oldest_and_counts_them() {
-        let collector = Collector::start(CollectorKind::Otelcol);
-        let proxy = FaultProxy::start(collector.http_port, Mode::Refuse);
-        let dir = tempfile::tempdir().unwrap();
-        let limits = SpoolLimits {
-            max_files: 4,
-            ..SpoolLimits::default()
-        };
-        let t = telemetry(dir.path(), &proxy.url(), limits);
-        past_notice(&t);
-        for _ in 0..10 {
-            std::thread::sleep(Duration::from_millis(5));
-            assert!(matches!(one_run(&t), consentry::Outcome::Spooled { .. }));
-        }
-        let status = t.status();
-        assert_eq!(
-            (status.spooled_requests, status.dropped_by_limits),
-            (4, 6),
-            "{status}"
-        );
-        proxy.set(Mode::Forward);
-        std::thread::sleep(Duration::from_millis(5));
-        assert!(matches!(one_run(&t), consentry::Outcome::Delivered { .. }));
-        let spans = collector.wait_for("4 spooled + 1", Duration::from_secs(20), |s| {
-            distinct(s).len() >= 5
-        });
-        std::thread::sleep(Duration::from_millis(300));
-        assert_eq!(distinct(&collector.spans()).len(), 5, "{spans:#?}");
-        assert_eq!(t.status().spooled_requests, 0);
-    }
-
-    #[test]
-    fn spool_deleted_during_a_run() {
-        let collector = Collector::start(CollectorKind::Otelcol);
-        let proxy = FaultProxy::start(collector.http_port, Mode::Refuse);
-        let dir = tempfile::tempdir().unwrap();
-        let t = telemetry(dir.path(), &proxy.url(), SpoolLimits::default());
-        past_notice(&t);
-        assert!(matches!(one_run(&t), consentry::Outcome::Spooled { .. }));
-        let guard = t.clone().init();
-        let subscriber = tracing_subscriber::registry().with(guard.layer());
-        tracing::subscriber::with_default(subscriber, || {
-            let run = guard.command("x", ["--n"]);
-            std::fs::remove_dir_all(dir.path().join("spool")).unwrap();
-            run.finish(0);
-        });
-        assert!(matches!(
-            guard.shutdown(),
-            consentry::Outcome::Spooled { .. }
-        ));
-        assert_eq!(
-            t.status().spooled_requests,
-            1,
-            "the deleted request is gone, the new one kept"
-        );
-        proxy.set(Mode::Forward);
-        std::thread::sleep(Duration::from_millis(5));
-        assert!(matches!(one_run(&t), consentry::Outcome::Delivered { .. }));
-        collector.wait_for("spooled + new", Duration::from_secs(20), |s| {
-            distinct(s).len() >= 2
-        });
-    }
-}
+mod in_process;

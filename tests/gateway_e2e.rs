@@ -73,8 +73,14 @@ fn through_gateway(gateway: &Gateway, backend: &Collector, transport: Transport)
         Transport::Http => direct.http_endpoint(),
         Transport::Grpc => direct.grpc_endpoint(),
     };
-    run_all(&Taskr::sending_to(&direct_ep, transport));
-    run_all(&Taskr::sending_to(&endpoint, transport));
+    // The users (their homes, with the spool the uploader sends from) live until the
+    // spans arrived: delivery happens after the runs exit.
+    let (direct_user, gateway_user) = (
+        Taskr::sending_to(&direct_ep, transport),
+        Taskr::sending_to(&endpoint, transport),
+    );
+    run_all(&direct_user);
+    run_all(&gateway_user);
 
     let want = direct.wait_for("3 spans sent directly", Duration::from_secs(20), |s| {
         s.len() >= 3

@@ -17,6 +17,7 @@ pub mod gateway;
 pub mod otlp;
 pub mod ports;
 pub mod taskr;
+pub mod toxiproxy;
 
 pub use collector::{Collector, CollectorKind};
 pub use otlp::{Span, attr_i64, attr_str, attr_strings};

@@ -32,6 +32,13 @@ pub const SOURCE_SUFFIX: &str = "_TELEMETRY_SOURCE";
 /// environments that cannot write the system location. It can only add a policy.
 pub const POLICY_SUFFIX: &str = "_TELEMETRY_POLICY_FILE";
 
+/// Suffix of the variable naming a PEM file of CA certificates that, when set, are the
+/// only roots trusted for an `https://` collector (instead of the built-in web PKI
+/// roots). Meant for tests and benchmarks against a collector with a self-signed
+/// certificate, and for a private CA; read through the same capped, no-symlink reader
+/// as every other file.
+pub const CA_FILE_SUFFIX: &str = "_TELEMETRY_CA_FILE";
+
 /// Words that mean "not set" in an opt-out variable, compared case-insensitively after
 /// trimming white space. Everything else, including an empty value, opts out: when a
 /// user sets the variable at all, the strict reading is the safe one.

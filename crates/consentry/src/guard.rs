@@ -4,7 +4,6 @@ use std::ffi::OsStr;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry::trace::TracerProvider as _;
@@ -19,7 +18,7 @@ use crate::command::CommandRun;
 use crate::config::{self, USER_CONFIG_FILE};
 use crate::consent::{self, Decision, Files};
 use crate::export::{
-    self, Background, Backoff, Collected, Delivery, Endpoint, Outcome, Spool, Transport, uploader,
+    self, Backoff, Collected, Delivery, Endpoint, Outcome, Spool, Transport, uploader,
 };
 use crate::identity;
 use crate::prompt;
@@ -124,12 +123,6 @@ impl Telemetry {
             },
             uploader: self.uploader,
         };
-        // Print mode sends nothing, spooled requests included.
-        let background = if print_mode {
-            None
-        } else {
-            delivery.start_background()
-        };
         if self.panic_hook {
             crate::panic::install();
         }
@@ -155,7 +148,6 @@ impl Telemetry {
             collected,
             resource,
             delivery,
-            background,
             config_dir,
             print_mode,
         };
@@ -178,29 +170,30 @@ impl Telemetry {
 
     /// The entry point of the detached uploader. Call it first thing in `main`, before
     /// parsing arguments: when this process was started as the uploader (argument
-    /// [`UPLOADER_ARG`](crate::UPLOADER_ARG)), it delivers the spool and exits the
-    /// process; otherwise it returns at once having done nothing.
+    /// [`UPLOADER_ARG`](crate::UPLOADER_ARG) and [`UPLOADER_ENV`](crate::UPLOADER_ENV)
+    /// naming this tool's spool), it delivers the spool and exits the process;
+    /// otherwise it returns at once having done nothing (one look at the first
+    /// argument).
     pub fn run_uploader_if_requested(&self) {
-        if !uploader::requested() {
+        if !uploader::requested_argument() {
             return;
         }
+        let Some(spool) = self.spool().filter(uploader::requested_for) else {
+            return;
+        };
         std::thread::spawn(|| {
             std::thread::sleep(uploader::UPLOADER_LIFETIME);
             std::process::exit(0);
         });
         let _quiet = tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
         if self.decide().enabled
-            && let (Ok(endpoint), Some(spool)) = (self.resolve_endpoint(), self.spool())
-            && let Some(lock) = spool.try_lock()
+            && let Ok(endpoint) = self.resolve_endpoint()
         {
-            let deadline =
-                std::time::Instant::now() + uploader::UPLOADER_LIFETIME - Duration::from_secs(1);
             let backoff = Backoff {
                 base: self.backoff.0,
                 max: self.backoff.1,
             };
-            let stop = std::sync::atomic::AtomicBool::new(false);
-            export::drain(&spool, &lock, &endpoint, backoff, deadline, &stop);
+            uploader::run(&spool, &endpoint, backoff);
         }
         std::process::exit(0);
     }
@@ -359,6 +352,16 @@ impl Telemetry {
     }
 
     pub(crate) fn resolve_endpoint(&self) -> Result<Endpoint, String> {
+        let endpoint = self.resolve_endpoint_url()?;
+        match std::env::var_os(&self.ca_var).filter(|v| !v.is_empty()) {
+            None => Ok(endpoint),
+            Some(path) => crate::files::read_capped(std::path::Path::new(&path), 256 * 1024)
+                .map(|pem| endpoint.with_roots(pem))
+                .map_err(|e| format!("{}: {e}; nothing is sent", self.ca_var)),
+        }
+    }
+
+    fn resolve_endpoint_url(&self) -> Result<Endpoint, String> {
         let transport = match std::env::var(&self.protocol_var) {
             Ok(p) if !p.trim().is_empty() => Transport::from_protocol(&p).ok_or_else(|| {
                 format!(
@@ -424,7 +427,6 @@ struct Active {
     collected: Collected,
     resource: Resource,
     delivery: Delivery,
-    background: Option<Background>,
     config_dir: Option<PathBuf>,
     print_mode: bool,
 }
@@ -558,9 +560,6 @@ impl TelemetryGuard {
         let _ = active.provider.shutdown();
         let count = spans.len();
         if count == 0 {
-            if let Some(bg) = active.background {
-                bg.finish(exit_started + active.delivery.budget);
-            }
             return Outcome::NothingToSend;
         }
         let request = export::encode(spans, &active.resource);
@@ -569,9 +568,7 @@ impl TelemetryGuard {
             return Outcome::Printed { spans: count };
         }
         let body = prost::Message::encode_to_vec(&request);
-        active
-            .delivery
-            .at_exit(body, count, exit_started, active.background)
+        active.delivery.at_exit(body, count, exit_started)
     }
 }
 

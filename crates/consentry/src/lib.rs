@@ -4,8 +4,10 @@
 //! A command run becomes one `tracing` span with masked attributes. A consent gate
 //! decides once, at init, whether anything is recorded; when the user opted out nothing
 //! else happens: no id, no file written, no thread, no socket. When telemetry is on, the
-//! span is kept in memory and sent at exit over OTLP (HTTP/protobuf or gRPC) to the
-//! collector the author names, waiting no longer than a hard exit budget.
+//! span is kept in memory and, at exit, written to a spool from which a detached
+//! uploader (the tool's own executable) sends it over OTLP (HTTP/protobuf or gRPC) to
+//! the collector the author names: exit never waits on the network (see the `export`
+//! design notes in the README section "Never in the way, nothing lost").
 //!
 //! ```no_run
 //! let telemetry = consentry::Telemetry::builder("taskr")
@@ -20,7 +22,8 @@
 //! let run = guard.command("add", std::env::args_os().skip(1));
 //! let exit_code = 0; // ... the command runs ...
 //! run.finish(exit_code);
-//! guard.exit(exit_code); // sends within the exit budget, then exits
+//! guard.exit(exit_code); // spools the request, starts the uploader, then exits:
+//! // never waits on the network
 //! ```
 //!
 //! A run that never reaches `finish` (killed, crashed, `std::process::exit` without
@@ -82,6 +85,8 @@
 //! | `<TOOL>_TELEMETRY_PROTOCOL` | `grpc` or `http/protobuf`. [`PROTOCOL_SUFFIX`] |
 //! | `<TOOL>_TELEMETRY_SOURCE` | How the tool was invoked (a declared value, e.g. `vscode`). [`SOURCE_SUFFIX`] |
 //! | `<TOOL>_TELEMETRY_POLICY_FILE` | One more machine policy file. [`POLICY_SUFFIX`] |
+//! | `<TOOL>_TELEMETRY_CA_FILE` | PEM CA certificates trusted instead of the web PKI roots for an `https://` collector (tests, private CA). [`CA_FILE_SUFFIX`] |
+//! | `CONSENTRY_UPLOADER_SPOOL` | Set only by a run on the uploader it starts: the spool to send. [`UPLOADER_ENV`] |
 //!
 //! `<TOOL>` is the tool name in upper case with other characters as `_`. consentry never
 //! reads `OTEL_EXPORTER_OTLP_*`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME` or
@@ -94,8 +99,9 @@
 //! | `<config dir>/telemetry.toml` | The user's setting (`enabled`) and the notice version seen. [`USER_CONFIG_FILE`] |
 //! | `<config dir>/telemetry-install-id` | The install id, made when telemetry is on. [`INSTALL_ID_FILE`] |
 //! | `<config dir>/telemetry-key` | The per-install hashing key; never sent. [`KEY_FILE`] |
-//! | `<state dir>/telemetry-spool/*.otlp` | Requests not yet delivered (OTLP protobuf). |
-//! | `<state dir>/telemetry-spool/state.toml` | Backoff and drop counters shared by runs. |
+//! | `<state dir>/telemetry-spool/*.otlp` | Requests waiting for the uploader (OTLP protobuf), named `<created ms>-<length>-<random>.otlp`. |
+//! | `<state dir>/telemetry-spool/state.toml` | Backoff, failure and drop/rejected/invalid counters shared by runs. |
+//! | `<state dir>/telemetry-spool/.lock`, `.write.lock` | Sender lock (held by the uploader) and the short writer lock. |
 //! | `<state dir>/telemetry-runs/*.run` | A marker per running command, touched every 60 s while it runs, removed at `finish`; one left by a dead process is reported as `abandoned`. [`accounting::RUNS_DIR`] |
 //! | `.telemetry` (project, upward from the working dir) | `consent: false` opts out. [`PROJECT_FILE`] |
 //! | `/etc/<tool>/telemetry.toml` | Machine policy, `enabled = false`. |
@@ -198,12 +204,12 @@ pub use command::CommandRun;
 pub use config::USER_CONFIG_FILE;
 pub use consent::{Decision, Ignored, PROJECT_FILE, Source};
 pub use env::{
-    DEBUG_SUFFIX, DO_NOT_TRACK, ENDPOINT_SUFFIX, FALSE_WORDS, OPT_OUT_SUFFIX, POLICY_SUFFIX,
-    PROTOCOL_SUFFIX, SOURCE_SUFFIX, opts_out,
+    CA_FILE_SUFFIX, DEBUG_SUFFIX, DO_NOT_TRACK, ENDPOINT_SUFFIX, FALSE_WORDS, OPT_OUT_SUFFIX,
+    POLICY_SUFFIX, PROTOCOL_SUFFIX, SOURCE_SUFFIX, opts_out,
 };
 pub use export::{
     DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, Outcome, SpoolLimits,
-    Transport, UPLOADER_ARG, UPLOADER_LIFETIME,
+    Transport, UPLOADER_ARG, UPLOADER_ENV, UPLOADER_LIFETIME,
 };
 pub use flush::FlushHandle;
 pub use guard::TelemetryGuard;

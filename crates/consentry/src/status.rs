@@ -27,6 +27,13 @@ pub struct Status {
     pub dropped_by_limits: u64,
     /// Requests the collector refused as malformed so far.
     pub rejected: u64,
+    /// Spool entries that were not requests consentry wrote and validated (a symlink,
+    /// FIFO, directory, undecodable file, or data outside the manifest), deleted unsent.
+    pub invalid: u64,
+    /// Consecutive failed delivery attempts (unreachable, TLS refused, 5xx...).
+    pub failures: u32,
+    /// Whether the uploader is sending the spool right now.
+    pub uploader_running: bool,
     /// How long runs still wait before using the network, after failures.
     pub backing_off_for: Option<Duration>,
     /// Where spans go, or why they go nowhere.
@@ -35,6 +42,8 @@ pub struct Status {
 
 impl Telemetry {
     /// Reads the current state: consent, paths, spool contents and delivery health.
+    /// Read-only: it creates no directory and no file (the spool's names, its state
+    /// file and whether its lock is held are looked at, nothing else).
     pub fn status(&self) -> Status {
         let spool = self.spool();
         let (spooled_requests, spooled_bytes) =
@@ -49,6 +58,9 @@ impl Telemetry {
             spooled_bytes,
             dropped_by_limits: state.dropped_by_limits,
             rejected: state.rejected,
+            invalid: state.invalid,
+            failures: state.failures,
+            uploader_running: spool.as_ref().is_some_and(|s| s.sender_running()),
             backing_off_for: Backoff::waiting(&state)
                 .then(|| Duration::from_millis(state.next_attempt_ms.saturating_sub(now))),
             endpoint: self.resolve_endpoint(),
@@ -71,9 +83,20 @@ impl fmt::Display for Status {
         writeln!(f, "spool: {}", path(&self.spool_dir))?;
         writeln!(
             f,
-            "spooled: {} requests, {} bytes; dropped by limits: {}; rejected by collector: {}",
-            self.spooled_requests, self.spooled_bytes, self.dropped_by_limits, self.rejected
+            "spooled: {} requests, {} bytes; dropped by limits: {}; rejected by collector: {}; \
+             invalid spool entries deleted: {}",
+            self.spooled_requests,
+            self.spooled_bytes,
+            self.dropped_by_limits,
+            self.rejected,
+            self.invalid
         )?;
+        if self.failures > 0 {
+            writeln!(f, "delivery: last {} attempts failed", self.failures)?;
+        }
+        if self.uploader_running {
+            writeln!(f, "uploader: sending now")?;
+        }
         if let Some(d) = self.backing_off_for {
             writeln!(
                 f,

@@ -1,22 +1,19 @@
-//! The delivery policy: what happens to a run's request at exit, and to requests that
-//! earlier runs could not deliver.
+//! The delivery policy: what happens to a run's request at exit.
 //!
-//! At exit the request is sent on a short-lived thread and exit waits for it at most
-//! the exit budget. What is not acknowledged by then is spooled, never lost. A run
-//! that starts with requests in the spool sends them on a background thread while the
-//! tool works; a detached uploader (the tool's own executable, see [`super::uploader`])
-//! takes over what a short run could not finish.
+//! With the uploader (the default) exit never touches the network: the request is
+//! written to the spool and, unless a sender already holds the spool, the detached
+//! uploader is started with the lock ([`super::uploader`]). Without it (an author who
+//! cannot re-run the executable), the request is sent inline within the exit budget,
+//! then what earlier runs spooled, and whatever is not acknowledged is spooled.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::backoff::Backoff;
+use super::drain::drain;
 use super::send::{SendError, send};
-use super::spool::{Spool, SpoolLock};
+use super::spool::Spool;
 use super::{Endpoint, uploader};
-
 /// What became of a run's spans at exit. Kept on the guard for status and debug
 /// output; never printed over the host's output and never returned as an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +35,9 @@ pub enum Outcome {
         /// How long the send took.
         took: Duration,
     },
-    /// Not acknowledged within the budget (or the collector is backing off): the
-    /// request is in the spool and a later run or the uploader sends it.
+    /// In the spool: handed to the uploader (the default path, which never waits on
+    /// the network), or not acknowledged within the budget without it; the reason says
+    /// which. The uploader or a later run sends it.
     Spooled {
         /// Spans in the request.
         spans: usize,
@@ -67,10 +65,7 @@ pub enum Outcome {
     },
 }
 
-/// One request at a time at most this long, so that a sender checks its stop flag.
-const PER_REQUEST: Duration = Duration::from_secs(10);
-
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Delivery {
     pub(crate) endpoint: Result<Endpoint, String>,
     pub(crate) spool: Option<Spool>,
@@ -79,241 +74,131 @@ pub(crate) struct Delivery {
     pub(crate) uploader: bool,
 }
 
-/// A thread sending spooled requests while the tool works, and the spool lock it
-/// sends under.
-#[derive(Debug)]
-pub(crate) struct Background {
-    stop: Arc<AtomicBool>,
-    done: mpsc::Receiver<()>,
-    lock: Arc<SpoolLock>,
-}
-
-impl Background {
-    /// Lets the sender go on until `deadline`, then asks it to stop after its current
-    /// request. Whatever it has not sent by then stays in the spool. Returns the
-    /// spool lock, which this process holds until the sender ends.
-    pub(crate) fn finish(self, deadline: Instant) -> Arc<SpoolLock> {
-        let _ = self
-            .done
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()));
-        self.stop.store(true, Ordering::Release);
-        self.lock
-    }
-}
-
 impl Delivery {
-    /// Starts the background sender when earlier runs left requests, the collector
-    /// is not backing off and no other sender (the uploader) holds the spool. Costs
-    /// nothing (no thread) when the spool is empty.
-    pub(crate) fn start_background(&self) -> Option<Background> {
-        let endpoint = self.endpoint.as_ref().ok()?.clone();
-        let spool = self.spool.as_ref()?;
-        if spool.is_empty() || Backoff::waiting(&spool.state()) {
-            return None;
-        }
-        // Taken here rather than on the thread: when another process (the uploader)
-        // holds the spool there is nothing for a thread to do, and while the thread is
-        // busy this run's exit can still record a failure under the same lock.
-        let lock = Arc::new(spool.try_lock()?);
-        let held = lock.clone();
-        let spool = spool.clone();
-        let backoff = self.backoff;
-        let stop = Arc::new(AtomicBool::new(false));
-        let (tx, done) = mpsc::sync_channel(1);
-        let flag = stop.clone();
-        std::thread::Builder::new()
-            .name("consentry-spool".into())
-            .spawn(move || {
-                let _quiet =
-                    tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
-                drain(
-                    &spool,
-                    &held,
-                    &endpoint,
-                    backoff,
-                    Instant::now() + PER_REQUEST * 3,
-                    &flag,
-                );
-                let _ = tx.send(());
-            })
-            .ok()?;
-        Some(Background { stop, done, lock })
-    }
-
-    /// Delivers this run's request within the budget that started at `exit_started`,
-    /// spooling it when that is not possible.
-    pub(crate) fn at_exit(
-        &self,
-        body: Vec<u8>,
-        spans: usize,
-        exit_started: Instant,
-        background: Option<Background>,
-    ) -> Outcome {
-        let deadline = exit_started + self.budget;
+    /// What to do with this run's encoded request; see the module docs.
+    pub(crate) fn at_exit(&self, body: Vec<u8>, spans: usize, exit_started: Instant) -> Outcome {
         let endpoint = match &self.endpoint {
-            Ok(e) => e.clone(),
+            Ok(e) => e,
             Err(reason) => {
-                if let Some(bg) = background {
-                    bg.finish(deadline);
-                }
                 return Outcome::NoEndpoint {
                     spans,
                     reason: reason.clone(),
                 };
             }
         };
-        if let Some(spool) = &self.spool {
-            let state = spool.state();
-            if Backoff::waiting(&state) {
-                return self.spool_request(
-                    &body,
-                    spans,
-                    "the collector failed recently; backing off".into(),
-                    None,
-                );
-            }
-            // The last attempt failed and another process (the uploader) holds the spool
-            // while it retries: it re-lists the spool, so leave this request to it.
-            // Waiting on the network here too would cost this run the whole budget, and
-            // its failure could not be recorded (the lock is taken), so the next run
-            // would wait again: against a black hole, every run paid the budget.
-            if background.is_none() && state.failures > 0 && spool.is_locked() {
-                return self.spool_request(
-                    &body,
-                    spans,
-                    "the collector failed recently; a sender is retrying".into(),
-                    None,
-                );
-            }
+        let deadline = exit_started + self.budget;
+        let Some(spool) = self.spool.as_ref().filter(|_| self.uploader) else {
+            return self.inline(endpoint, body, spans, deadline);
+        };
+        if spool.put(&body).is_err() {
+            // A spool that cannot be written (read-only, full disk, ulimit -f): the
+            // uploader cannot help, so this run sends inline within the budget.
+            let inline = Delivery {
+                spool: None,
+                ..self.clone()
+            };
+            return inline.inline(endpoint, body, spans, deadline);
         }
-        let result = send_within(endpoint, body.clone(), deadline);
-        // Still held when this run's own background sender is stuck on the network:
-        // the failure below must be recorded all the same, or every later run would
-        // start a sender, try the network and wait its whole budget again.
-        let held = background.map(|bg| bg.finish(deadline));
-        let held = held.as_deref();
-        match result {
+        Self::hand_over(spool, spans)
+    }
+
+    /// Starts the uploader for the request just spooled, unless one runs. The request
+    /// is in place before the lock is tried, and the uploader lists the spool again
+    /// after releasing it, so one of the two always sees the request.
+    fn hand_over(spool: &Spool, spans: usize) -> Outcome {
+        let state = spool.state();
+        let reason = if Backoff::waiting(&state) && !uploader::can_wait(state.next_attempt_ms) {
+            "the collector failed recently; backing off"
+        } else if let Some(lock) = spool.try_lock() {
+            uploader::spawn(spool, lock);
+            "handed to the uploader"
+        } else {
+            "the running uploader sends it"
+        };
+        Outcome::Spooled {
+            spans,
+            reason: reason.into(),
+        }
+    }
+
+    /// Sends within the budget, then the spool with what is left of it.
+    fn inline(
+        &self,
+        endpoint: &Endpoint,
+        body: Vec<u8>,
+        spans: usize,
+        deadline: Instant,
+    ) -> Outcome {
+        let started = Instant::now();
+        if let Some(spool) = &self.spool
+            && Backoff::waiting(&spool.state())
+        {
+            return self.spool_request(&body, spans, "the collector failed recently; backing off");
+        }
+        match send_within(endpoint.clone(), body.clone(), deadline) {
             Some(Ok(())) => {
-                self.update_state(held, |state| {
-                    let changed = state.failures > 0;
-                    Backoff::succeed(state);
-                    changed
-                });
-                if self.spool.as_ref().is_some_and(|s| !s.is_empty()) {
-                    self.start_uploader();
+                if let Some(spool) = &self.spool {
+                    if spool.state().failures > 0 {
+                        spool.update_state(Backoff::succeed);
+                    }
+                    if spool.has_entries()
+                        && let Some(lock) = spool.try_lock()
+                    {
+                        drain(spool, &lock, endpoint, self.backoff, deadline);
+                    }
                 }
                 Outcome::Delivered {
                     spans,
-                    took: exit_started.elapsed(),
+                    took: started.elapsed(),
                 }
             }
             Some(Err(SendError::Rejected(reason))) => {
-                self.update_state(held, |state| {
-                    state.rejected += 1;
-                    true
-                });
+                if let Some(spool) = &self.spool {
+                    spool.update_state(|s| s.rejected = s.rejected.saturating_add(1));
+                }
                 Outcome::Rejected { spans, reason }
             }
             Some(Err(SendError::Retryable {
                 reason,
                 retry_after,
-            })) => {
-                let outcome = self.spool_request(&body, spans, reason, held);
-                self.update_state(held, |state| {
-                    self.backoff.fail(state, retry_after);
-                    true
-                });
-                outcome
-            }
-            None => {
-                // No answer in time: maybe a black hole, maybe only a slow network.
-                // Back off so the next runs do not wait too, and let the uploader,
-                // which has time, find out which.
-                let outcome = self.spool_request(
-                    &body,
-                    spans,
-                    format!("no answer within {:?}", self.budget),
-                    held,
-                );
-                self.update_state(held, |state| {
-                    self.backoff.fail(state, None);
-                    true
-                });
-                self.start_uploader();
-                outcome
-            }
+            })) => self.fail(&body, spans, reason, retry_after),
+            None => self.fail(
+                &body,
+                spans,
+                format!("no answer within {:?}", self.budget),
+                None,
+            ),
         }
     }
 
-    /// Spools the request and applies the limits, under `held` (this process's lock)
-    /// or when the lock is free.
-    fn spool_request(
+    fn fail(
         &self,
         body: &[u8],
         spans: usize,
         reason: String,
-        held: Option<&SpoolLock>,
+        retry_after: Option<Duration>,
     ) -> Outcome {
-        let Some(spool) = &self.spool else {
-            return Outcome::Lost {
+        let outcome = self.spool_request(body, spans, &reason);
+        if let Some(spool) = &self.spool {
+            spool.update_state(|s| self.backoff.fail(s, retry_after));
+        }
+        outcome
+    }
+
+    fn spool_request(&self, body: &[u8], spans: usize, reason: &str) -> Outcome {
+        match self.spool.as_ref().map(|s| s.put(body)) {
+            Some(Ok(_)) => Outcome::Spooled {
                 spans,
-                reason: format!("{reason}; no spool dir"),
-            };
-        };
-        match spool.put(body) {
-            Ok(_) => {
-                self.with_lock(held, |spool, lock| {
-                    let dropped = spool.prune(lock);
-                    if dropped > 0 {
-                        let mut state = spool.state();
-                        state.dropped_by_limits += dropped;
-                        let _ = spool.store_state(lock, &state);
-                    }
-                });
-                Outcome::Spooled { spans, reason }
-            }
-            Err(e) => Outcome::Lost {
+                reason: reason.into(),
+            },
+            Some(Err(e)) => Outcome::Lost {
                 spans,
                 reason: format!("{reason}; spool not writable ({})", e.kind()),
             },
-        }
-    }
-
-    /// Applies `change` to the shared state under `held` (this process's lock) or when
-    /// the lock is free; `change` says whether anything changed, so a healthy run
-    /// writes no file.
-    fn update_state(
-        &self,
-        held: Option<&SpoolLock>,
-        change: impl FnOnce(&mut super::spool::State) -> bool,
-    ) {
-        self.with_lock(held, |spool, lock| {
-            let mut state = spool.state();
-            if change(&mut state) {
-                let _ = spool.store_state(lock, &state);
-            }
-        });
-    }
-
-    /// Runs `f` under `held`, or under the lock when it is free; not at all otherwise.
-    fn with_lock(&self, held: Option<&SpoolLock>, f: impl FnOnce(&Spool, &SpoolLock)) {
-        let Some(spool) = &self.spool else { return };
-        match held {
-            Some(lock) => f(spool, lock),
-            None => {
-                if let Some(lock) = spool.try_lock() {
-                    f(spool, &lock);
-                }
-            }
-        }
-    }
-
-    fn start_uploader(&self) {
-        if let (true, Some(spool)) = (self.uploader, &self.spool)
-            && !spool.is_empty()
-            && !spool.is_locked()
-        {
-            uploader::spawn();
+            None => Outcome::Lost {
+                spans,
+                reason: format!("{reason}; no spool dir"),
+            },
         }
     }
 }
@@ -340,69 +225,6 @@ fn send_within(
         .ok()
 }
 
-/// Sends spooled requests oldest first until the spool is empty, `deadline` passes,
-/// `stop` is set, or the collector fails (then it backs off). A request is deleted only
-/// once acknowledged (or refused as malformed), so a sender killed mid-way loses
-/// nothing and at worst sends a request twice; the span ids let a backend drop the copy.
-pub(crate) fn drain(
-    spool: &Spool,
-    lock: &SpoolLock,
-    endpoint: &Endpoint,
-    backoff: Backoff,
-    deadline: Instant,
-    stop: &AtomicBool,
-) -> usize {
-    let mut state = spool.state();
-    let before = state.clone();
-    state.dropped_by_limits += spool.prune(lock);
-    let mut delivered = 0;
-    // Runs keep spooling while a sender works (a burst of invocations against a slow
-    // collector), so the listing is taken again until a pass finds nothing new.
-    let mut failed = false;
-    while !failed {
-        let batch = spool.list();
-        if batch.is_empty() {
-            break;
-        }
-        let mut progressed = false;
-        for path in batch {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if stop.load(Ordering::Acquire) || left.is_zero() {
-                failed = true;
-                break;
-            }
-            let Ok(body) = std::fs::read(&path) else {
-                continue;
-            };
-            match send(endpoint, &body, left.min(PER_REQUEST)) {
-                Ok(()) => {
-                    let _ = std::fs::remove_file(&path);
-                    Backoff::succeed(&mut state);
-                    delivered += 1;
-                    progressed = true;
-                }
-                Err(SendError::Rejected(_)) => {
-                    let _ = std::fs::remove_file(&path);
-                    state.rejected += 1;
-                    progressed = true;
-                }
-                Err(SendError::Retryable { retry_after, .. }) => {
-                    backoff.fail(&mut state, retry_after);
-                    failed = true;
-                    break;
-                }
-            }
-        }
-        if !progressed {
-            break;
-        }
-    }
-    if state != before {
-        let _ = spool.store_state(lock, &state);
-    }
-    delivered
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,9 +232,10 @@ mod tests {
 
     /// A spool in a temp dir and a delivery with a 300 ms budget to a collector that
     /// accepts connections (the kernel's backlog) and never answers.
-    fn black_hole() -> (tempfile::TempDir, std::net::TcpListener, Spool, Delivery) {
+    fn black_hole(uploader: bool) -> (tempfile::TempDir, std::net::TcpListener, Spool, Delivery) {
         let dir = tempfile::tempdir().unwrap();
         let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        hole.set_nonblocking(true).unwrap();
         let url = format!("http://{}", hole.local_addr().unwrap());
         let spool = Spool::new(dir.path().join("spool"), SpoolLimits::default());
         let delivery = Delivery {
@@ -420,76 +243,57 @@ mod tests {
             spool: Some(spool.clone()),
             budget: Duration::from_millis(300),
             backoff: Backoff::default(),
-            uploader: false,
+            uploader,
         };
         (dir, hole, spool, delivery)
     }
 
-    /// After a failure, while another process (the uploader) holds the spool retrying,
-    /// a run spools at once instead of waiting its budget on a silent collector.
+    /// With the uploader, exit writes the request and never opens a connection; while
+    /// a sender holds the spool, no second one is started and the request waits for it.
     #[test]
-    fn a_run_leaves_a_retrying_sender_to_it_instead_of_waiting_the_budget() {
-        let (_dir, _hole, spool, delivery) = black_hole();
+    fn exit_spools_and_never_touches_the_network() {
+        let (_dir, hole, spool, delivery) = black_hole(true);
         let sender = spool.try_lock().unwrap();
-        // One earlier failure whose backoff has run out.
-        spool
-            .store_state(
-                &sender,
-                &super::super::spool::State {
-                    failures: 1,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-        // Nothing for a background sender to do while the uploader holds the spool.
-        spool.put(b"earlier").unwrap();
+        let outcome = delivery.at_exit(b"request".to_vec(), 1, Instant::now());
         assert!(
-            delivery.start_background().is_none(),
-            "a background sender was started"
-        );
-        let started = Instant::now();
-        let outcome = delivery.at_exit(b"request".to_vec(), 1, started, None);
-        assert!(
-            started.elapsed() < Duration::from_millis(150),
-            "waited {:?}: {outcome:?}",
-            started.elapsed()
-        );
-        assert!(
-            matches!(&outcome, Outcome::Spooled { reason, .. } if reason.contains("retrying")),
+            matches!(&outcome, Outcome::Spooled { reason, .. } if reason.contains("running uploader")),
             "{outcome:?}"
         );
-        assert_eq!(spool.list().len(), 2);
-        // With no failure on record a held lock does not stop a send (here: no answer
-        // within the budget, so it is spooled after waiting).
-        spool
-            .store_state(&sender, &super::super::spool::State::default())
-            .unwrap();
-        let started = Instant::now();
-        let outcome = delivery.at_exit(b"request".to_vec(), 1, started, None);
+        assert_eq!(spool.usage(), (1, 7));
         assert!(
-            started.elapsed() >= Duration::from_millis(290),
-            "{outcome:?}"
+            hole.accept()
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+            "exit connected to the collector"
         );
+        assert!(spool.sender_running());
         drop(sender);
     }
 
-    /// A run whose own background sender is stuck on a silent collector still records
-    /// the failure at exit, so the next runs back off instead of waiting again.
+    /// Without the uploader, a silent collector costs the budget once: the request is
+    /// spooled and the failure recorded, so the next runs back off.
     #[test]
-    fn a_timed_out_run_records_the_failure_while_its_background_sender_is_stuck() {
-        let (_dir, _hole, spool, delivery) = black_hole();
-        spool.put(b"earlier").unwrap();
-        let background = delivery.start_background();
-        assert!(
-            background.is_some(),
-            "no background sender for the spooled request"
-        );
-        let outcome = delivery.at_exit(b"request".to_vec(), 1, Instant::now(), background);
+    fn inline_timeout_spools_and_backs_off() {
+        let (_dir, _hole, spool, delivery) = black_hole(false);
+        let outcome = delivery.at_exit(b"request".to_vec(), 1, Instant::now());
         assert!(matches!(outcome, Outcome::Spooled { .. }), "{outcome:?}");
         let state = spool.state();
+        assert!(state.failures == 1 && Backoff::waiting(&state), "{state:?}");
+        let outcome = delivery.at_exit(b"request".to_vec(), 1, Instant::now());
         assert!(
-            state.failures == 1 && Backoff::waiting(&state),
-            "failure not recorded: {state:?}"
+            matches!(&outcome, Outcome::Spooled { reason, .. } if reason.contains("backing off")),
+            "{outcome:?}"
+        );
+        assert_eq!(spool.usage().0, 2);
+    }
+
+    #[test]
+    fn no_spool_dir_is_lost_not_an_error() {
+        let (_dir, _hole, _spool, mut delivery) = black_hole(true);
+        delivery.spool = None;
+        let outcome = delivery.at_exit(b"request".to_vec(), 3, Instant::now());
+        assert!(
+            matches!(outcome, Outcome::Lost { spans: 3, .. }),
+            "{outcome:?}"
         );
     }
 }

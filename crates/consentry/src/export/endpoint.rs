@@ -52,6 +52,8 @@ impl fmt::Display for Transport {
 pub struct Endpoint {
     url: String,
     transport: Transport,
+    /// PEM CA certificates trusted instead of the web PKI roots (`<TOOL>_TELEMETRY_CA_FILE`).
+    roots: Option<Vec<u8>>,
 }
 
 /// Why an endpoint was refused.
@@ -108,7 +110,11 @@ impl Endpoint {
             Transport::HttpProtobuf => format!("{scheme}://{rest}"),
             Transport::Grpc => format!("{scheme}://{authority}"),
         };
-        Ok(Endpoint { url, transport })
+        Ok(Endpoint {
+            url,
+            transport,
+            roots: None,
+        })
     }
 
     /// The URL requests go to.
@@ -119,6 +125,19 @@ impl Endpoint {
     /// The transport.
     pub fn transport(&self) -> Transport {
         self.transport
+    }
+
+    /// Trusts only the CA certificates in `pem` for `https://`.
+    pub(crate) fn with_roots(mut self, pem: Vec<u8>) -> Self {
+        self.roots = Some(pem);
+        self
+    }
+
+    /// The CA certificates trusted instead of the web PKI roots, as PEM.
+    // Only a TLS build has a use for them.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    pub(crate) fn roots(&self) -> Option<&[u8]> {
+        self.roots.as_deref()
     }
 }
 

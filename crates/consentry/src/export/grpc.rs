@@ -5,16 +5,20 @@ use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::Trac
 use tonic::Code;
 use tonic_types::StatusExt;
 
+use super::Endpoint;
 use super::send::{MAX_RETRY_AFTER, SendError};
 
 /// One `TraceService/Export` call on a current-thread runtime that lives only for it.
-pub(super) fn send(url: &str, body: &[u8], timeout: Duration) -> Result<(), SendError> {
+pub(super) fn send(endpoint: &Endpoint, body: &[u8], timeout: Duration) -> Result<(), SendError> {
+    let url = endpoint.url();
     let request: ExportTraceServiceRequest = prost::Message::decode(body)
         .map_err(|e| SendError::Rejected(format!("spooled request is not OTLP: {e}")))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| SendError::retryable(format!("cannot start runtime: {e}")))?;
+    #[cfg(feature = "tls")]
+    let roots = endpoint.roots().map(<[u8]>::to_vec);
     runtime.block_on(async move {
         let endpoint = tonic::transport::Endpoint::from_shared(url.to_owned())
             .map_err(|e| SendError::Rejected(format!("invalid endpoint: {e}")))?
@@ -23,8 +27,13 @@ pub(super) fn send(url: &str, body: &[u8], timeout: Duration) -> Result<(), Send
             .tcp_nodelay(true);
         #[cfg(feature = "tls")]
         let endpoint = if url.starts_with("https://") {
+            let tls = tonic::transport::ClientTlsConfig::new();
+            let tls = match roots {
+                Some(pem) => tls.ca_certificate(tonic::transport::Certificate::from_pem(pem)),
+                None => tls.with_webpki_roots(),
+            };
             endpoint
-                .tls_config(tonic::transport::ClientTlsConfig::new().with_webpki_roots())
+                .tls_config(tls)
                 .map_err(|e| SendError::Rejected(format!("tls setup failed: {e}")))?
         } else {
             endpoint

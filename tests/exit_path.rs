@@ -1,0 +1,85 @@
+//! The exit path on real networks and a hostile spool, on real `taskr` runs in a temp
+//! home: exit never waits on the network, the uploader delivers, the spool sends only
+//! what it wrote and validated, and its bounds hold at every moment.
+
+mod support;
+
+#[path = "exit_path/hostile.rs"]
+mod hostile;
+#[path = "exit_path/network.rs"]
+mod network;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use support::{Outcome, Span, Taskr};
+
+/// Process start plus exit on a busy machine; a run slower than this waited on
+/// something. Whole-run bound only (integration test), generous on purpose.
+const EXIT_LIMIT: Duration = Duration::from_millis(1000);
+
+fn distinct(spans: &[Span]) -> HashSet<String> {
+    spans.iter().map(|s| s.span_id.clone()).collect()
+}
+
+fn spool_dir(user: &Taskr) -> PathBuf {
+    user.home().join(".local/state/taskr/telemetry-spool")
+}
+
+fn spool_files(user: &Taskr) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(spool_dir(user)) else {
+        return Vec::new();
+    };
+    rd.filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "otlp"))
+        .collect()
+}
+
+/// Holds the sender lock as a running uploader would: runs spool and start no uploader.
+fn hold_sender_lock(user: &Taskr) -> std::fs::File {
+    std::fs::create_dir_all(spool_dir(user)).unwrap();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(spool_dir(user).join(".lock"))
+        .unwrap();
+    lock.try_lock().expect("sender lock free");
+    lock
+}
+
+/// The same command opted out, for byte-identical comparison.
+fn opted_out(user: &Taskr, args: &[&str]) -> Outcome {
+    let mut c = user.command(args);
+    c.env("DO_NOT_TRACK", "1");
+    support::taskr::run_command(c)
+}
+
+fn assert_like_opted_out(r: &Outcome, out: &Outcome, why: &str) {
+    assert_eq!((r.code, &r.stdout), (out.code, &out.stdout), "{why}: {r:?}");
+    assert!(r.took < EXIT_LIMIT, "{why}: exit took {:?}", r.took);
+}
+
+fn status(user: &Taskr) -> String {
+    let s = user.run(&["telemetry", "status"]);
+    assert_eq!(s.code, Some(0), "{s:?}");
+    s.stdout
+}
+
+/// Waits (bounded) until `telemetry status` shows `needle`.
+fn wait_status(user: &Taskr, needle: &str, within: Duration) -> String {
+    let deadline = Instant::now() + within;
+    loop {
+        let s = status(user);
+        if s.contains(needle) {
+            return s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "status never showed {needle:?}:\n{s}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
