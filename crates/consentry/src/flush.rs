@@ -47,13 +47,7 @@ impl FlushHandle {
             resource,
             tool,
             print_mode,
-            delivery: std::sync::Arc::new(Delivery {
-                endpoint: delivery.endpoint.clone(),
-                spool: delivery.spool.clone(),
-                budget: delivery.budget,
-                backoff: delivery.backoff,
-                uploader: delivery.uploader,
-            }),
+            delivery: std::sync::Arc::new(delivery.clone()),
         }
     }
 
@@ -72,7 +66,7 @@ impl FlushHandle {
             return Outcome::Printed { spans: count };
         }
         let body = prost::Message::encode_to_vec(&request);
-        self.delivery.at_exit(body, count, started, None)
+        self.delivery.at_exit(body, count, started)
     }
 }
 

@@ -38,9 +38,9 @@ pub(crate) fn send(endpoint: &Endpoint, body: &[u8], timeout: Duration) -> Resul
     }
     match endpoint.transport() {
         #[cfg(feature = "http")]
-        Transport::HttpProtobuf => super::http::send(endpoint, body, timeout),
+        super::Transport::HttpProtobuf => super::http::send(endpoint, body, timeout),
         #[cfg(feature = "grpc")]
-        Transport::Grpc => super::grpc::send(endpoint, body, timeout),
+        super::Transport::Grpc => super::grpc::send(endpoint, body, timeout),
         #[allow(unreachable_patterns)]
         other => {
             // Only the compiled-in transports read it; a build without any has none.
