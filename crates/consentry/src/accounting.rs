@@ -68,7 +68,7 @@ impl Marker {
         std::fs::create_dir_all(dir).ok()?;
         let record = Record {
             pid: std::process::id(),
-            start_ms: now_ms(),
+            start_ms: crate::export::now_ms(),
             command: command.to_owned(),
             args: args.to_vec(),
         };
@@ -222,12 +222,6 @@ fn process_alive(_pid: u32) -> bool {
     false
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
 
 #[cfg(test)]
 mod tests {

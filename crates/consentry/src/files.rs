@@ -12,9 +12,6 @@
 //! size limit (`RLIMIT_FSIZE`, `ulimit -f`) is checked: crossing it would kill the host
 //! with `SIGXFSZ`, so the write is refused instead.
 
-// Some helpers serve the spool (delivery) code, which moves onto them separately.
-#![allow(dead_code)]
-
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -98,26 +95,6 @@ impl ReadError {
 /// in its last component and without blocking on a FIFO or device.
 pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
     read_from(open_regular(path)?, cap)
-}
-
-/// Like [`read_capped`], `name` relative to an open directory (see [`open_dir`]), so a
-/// directory swapped for a symlink after it was opened does not redirect the read.
-#[cfg(unix)]
-pub(crate) fn read_capped_at(
-    dir: impl std::os::fd::AsFd,
-    name: &Path,
-    cap: u64,
-) -> Result<Vec<u8>, ReadError> {
-    read_from(unix::open_regular_at(dir.as_fd(), name)?, cap)
-}
-
-/// Opens a directory for [`read_capped_at`], not following a symlink in the last
-/// component.
-#[cfg(unix)]
-pub(crate) fn open_dir(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
-    use rustix::fs::{Mode, OFlags};
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    Ok(rustix::fs::open(path, flags, Mode::empty())?)
 }
 
 fn read_from(file: File, cap: u64) -> Result<Vec<u8>, ReadError> {
