@@ -2,11 +2,9 @@
 //! home: exit never waits on the network, the uploader delivers, the spool sends only
 //! what it wrote and validated, and its bounds hold at every moment.
 
-mod support;
+use crate::support;
 
-#[path = "exit_path/hostile.rs"]
 mod hostile;
-#[path = "exit_path/network.rs"]
 mod network;
 
 use std::collections::HashSet;
