@@ -299,6 +299,19 @@ fn ulimit_f_0_refuses_consentry_writes_instead_of_killing_the_tool() {
     assert!(got.stderr.contains("resourceSpans"), "{got:?}");
     assert!(!s.user.config_dir().join("telemetry-install-id").exists());
 
+    // A run that really sends (print mode off): its run marker and its spool write are
+    // refused as well, and it still keeps its exit code and stdout.
+    let refused = support::ports::Refused::new();
+    let mut cmd = s.command(&["list"]);
+    cmd.env_remove("TASKR_TELEMETRY_DEBUG")
+        .env("TASKR_TELEMETRY_ENDPOINT", refused.url());
+    let got = under_ulimit_f0(cmd);
+    assert_eq!(
+        (got.code, &got.stdout, got.stderr.as_str()),
+        (want.code, &want.stdout, ""),
+        "{got:?}"
+    );
+
     // Writing the settings file is refused with an error, not a signal.
     let got = under_ulimit_f0(s.command(&["telemetry", "disable"]));
     assert!(matches!(got.code, Some(c) if c != 0 && c != 153), "{got:?}");
