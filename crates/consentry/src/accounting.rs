@@ -222,7 +222,6 @@ fn process_alive(_pid: u32) -> bool {
     false
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
