@@ -134,8 +134,8 @@ impl Endpoint {
     }
 
     /// The CA certificates trusted instead of the web PKI roots, as PEM.
-    // Only a TLS build has a use for them.
-    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    // Only a transport with TLS reads them.
+    #[cfg(all(feature = "tls", any(feature = "http", feature = "grpc")))]
     pub(crate) fn roots(&self) -> Option<&[u8]> {
         self.roots.as_deref()
     }
