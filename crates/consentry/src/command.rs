@@ -124,6 +124,7 @@ impl CommandRun<'_> {
         span.set_attribute(attr::COMMAND_ARGS, Value::Array(Array::String(all)));
         span.set_attribute(attr::OPTIONS, Value::Array(Array::String(options)));
         crate::panic::set_current(&span, &hidden);
+        context.current.set(&span, command);
         CommandRun {
             span,
             context: Some(context),
@@ -134,8 +135,7 @@ impl CommandRun<'_> {
         }
     }
 
-    /// Whether the span is being recorded: telemetry is on and the layer from
-    /// [`TelemetryGuard::layer`](crate::TelemetryGuard::layer) is in the subscriber.
+    /// Whether the span is being recorded: telemetry is on for this run.
     pub fn is_recording(&self) -> bool {
         !self.span.is_disabled() && self.span.context().span().span_context().is_valid()
     }
@@ -250,6 +250,9 @@ impl CommandRun<'_> {
     fn close(&mut self, exit_code: i32, error_type: Option<String>) {
         self.finished = true;
         crate::panic::clear_current();
+        if let Some(c) = &self.context {
+            c.current.clear();
+        }
         if let Some(marker) = self.marker.take() {
             marker.remove();
         }
@@ -265,6 +268,9 @@ impl Drop for CommandRun<'_> {
     fn drop(&mut self) {
         if !self.finished && std::thread::panicking() {
             self.close(101, Some("panic".into()));
+        }
+        if let Some(c) = &self.context {
+            c.current.clear();
         }
         if let Some(marker) = self.marker.take() {
             marker.remove();

@@ -171,6 +171,8 @@ mod builder;
 mod command;
 mod config;
 mod consent;
+mod debug_build;
+pub mod declared;
 mod dispatch;
 mod env;
 mod export;
