@@ -355,6 +355,7 @@ mod in_process {
 
     fn telemetry(dir: &std::path::Path, endpoint: &str, limits: SpoolLimits) -> Telemetry {
         Telemetry::builder("spooltest")
+            .with_debug_builds(true)
             .with_endpoint(endpoint)
             .with_config_dir(dir.join("config"))
             .with_spool_dir(dir.join("spool"))

@@ -70,7 +70,9 @@ impl fmt::Display for Source {
                 write!(f, "{} ({reason}; counts as opted out)", path.display())
             }
             Source::Ci(vendor) => write!(f, "the tool's rule for CI ({vendor})"),
-            Source::DebugBuild => f.write_str("this debug build (the tool reports from release builds only)"),
+            Source::DebugBuild => {
+                f.write_str("this debug build (the tool reports from release builds only)")
+            }
             Source::Default => f.write_str("the tool's default (on, with notice)"),
             Source::OptInDefault => f.write_str("the tool's default (off until you agree)"),
         }

@@ -247,7 +247,8 @@ impl<'a> Checked<'a> {
         if let Some((kind, key)) = self.kind_of(field)
             && string_allowed(kind, value)
         {
-            self.out.push(KeyValue::new(key.to_owned(), value.to_owned()));
+            self.out
+                .push(KeyValue::new(key.to_owned(), value.to_owned()));
         }
     }
 
