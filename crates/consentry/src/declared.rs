@@ -189,6 +189,41 @@ impl crate::TelemetryBuilder {
 }
 
 impl crate::Telemetry {
+    /// The declared spans and events as a Markdown section of the tool's manifest
+    /// (empty when nothing is declared).
+    pub(crate) fn declared_markdown(&self) -> String {
+        use std::fmt::Write as _;
+        if self.declared.is_empty() {
+            return String::new();
+        }
+        let mut out = String::from(
+            "\nSpans and events of its own it may send (with `consentry.command`; a span also \
+             with its start and duration):\n\n| Name | Kind | Attribute | Holds |\n|---|---|---|---|\n",
+        );
+        for d in &self.declared {
+            let what = match d.what {
+                What::Span => "span",
+                What::Event => "event",
+            };
+            if d.fields.is_empty() {
+                let _ = writeln!(out, "| `{}` | {what} | | |", d.name);
+            }
+            for f in &d.fields {
+                let holds = match f.kind {
+                    Kind::Number => "a number".to_owned(),
+                    Kind::Bool => "`true` or `false`".to_owned(),
+                    Kind::OneOf(values) => format!("one of `{}`", values.join("`, `")),
+                    Kind::Token => {
+                        format!("a name of up to {MAX_TOKEN_LEN} characters `A-Za-z0-9._-`")
+                    }
+                };
+                let key = key(&self.tool, f.name);
+                let _ = writeln!(out, "| `{}` | {what} | `{key}` | {holds} |", d.name);
+            }
+        }
+        out
+    }
+
     /// The spans and events the tool declared, in the order declared.
     pub fn declared(&self) -> &[Declaration] {
         &self.declared

@@ -279,3 +279,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_manifest_lists_what_is_declared_and_a_new_declaration_shows_the_notice_again() {
+    let t = declared(Telemetry::builder("tool")).build().unwrap();
+    let shown = t.manifest_markdown();
+    for must in [
+        "| `build` | span | `tool.port` |",
+        "| `build` | span | `tool.tier` | one of `local`, `remote` |",
+        "| `cache` | event | `tool.hits` | a number |",
+    ] {
+        assert!(shown.contains(must), "{must} missing:\n{shown}");
+    }
+    assert!(
+        !Telemetry::builder("tool")
+            .build()
+            .unwrap()
+            .manifest_markdown()
+            .contains("Spans and events")
+    );
+    assert_ne!(
+        t.notice_version(),
+        Telemetry::builder("tool").build().unwrap().notice_version()
+    );
+}
