@@ -56,7 +56,7 @@ fn main() -> ExitCode {
     )))]
     {
         // taskr's own logs; the command span needs no subscriber, the spans taskr
-        // declared as telemetry (`save`) need consentry's layer in it.
+        // declared as telemetry (`rewrite`) need consentry's layer in it.
         let subscriber = tracing_subscriber::registry().with(logs);
         #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
         let subscriber = subscriber.with(telemetry.layer());

@@ -83,9 +83,6 @@ fn load(path: &Path) -> Result<Vec<Task>, TaskError> {
 }
 
 fn save(path: &Path, tasks: &[Task]) -> Result<(), TaskError> {
-    // A phase taskr declared as telemetry: its duration and `tasks` are sent; the path
-    // is not declared, so it stays in taskr's own logs.
-    let _phase = tracing::info_span!("save", tasks = tasks.len(), path = %path.display()).entered();
     let mut text = String::new();
     for t in tasks {
         let done = if t.done { "x" } else { "-" };
@@ -127,6 +124,10 @@ pub(crate) fn complete(path: &Path, id: u32) -> Result<(), TaskError> {
         .find(|t| t.id == id)
         .ok_or(TaskError::NotFound(id))?;
     task.done = true;
+    // Completing a task rewrites the whole file: the phase taskr declared as telemetry.
+    // Its duration and `tasks` are sent; the path is not declared and stays here.
+    let _phase =
+        tracing::info_span!("rewrite", tasks = tasks.len(), path = %path.display()).entered();
     save(path, &tasks)
 }
 

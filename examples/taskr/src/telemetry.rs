@@ -18,8 +18,8 @@ pub(crate) fn config() -> TelemetryBuilder {
         .with_sources(&["vscode"])
         .with_features(&["tags"])
         .with_counts(&["tasks"])
-        // A phase of `add`: how long saving the list takes, and how many tasks it holds.
-        .with_span("save", &[Field::number("tasks")])
+        // A phase of `done`: how long rewriting the list takes, and how many tasks it holds.
+        .with_span("rewrite", &[Field::number("tasks")])
         // The integration tests run debug builds of taskr and check what it sends; a
         // tool's own debug builds would normally stay quiet (the default).
         .with_debug_builds(true)
