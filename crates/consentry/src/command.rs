@@ -96,7 +96,13 @@ impl CommandRun<'_> {
         };
         let marker = context.runs_dir.as_deref().and_then(|dir| {
             crate::accounting::report_leftovers(dir, &context.tracer, tool);
-            crate::accounting::Marker::create(dir, command, &masked.args, context.heartbeat)
+            crate::accounting::Marker::create(
+                dir,
+                command,
+                &masked.args,
+                context.heartbeat,
+                context.periodic.clone(),
+            )
         });
         let args_count = i64::try_from(masked.args.len() + 1).unwrap_or(i64::MAX);
         let span = tracing::dispatcher::with_default(&context.dispatch, || {

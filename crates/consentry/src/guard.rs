@@ -149,6 +149,14 @@ impl Telemetry {
             heartbeat: self.heartbeat,
             declared: self.declared.clone(),
             current: Arc::default(),
+            // Print mode prints everything at exit; spooling mid-run would hide it.
+            periodic: delivery.spool.clone().filter(|_| !print_mode).map(|spool| {
+                crate::periodic::PeriodicFlush {
+                    collected: collected.clone(),
+                    resource: resource.clone(),
+                    spool,
+                }
+            }),
         });
         let active = Active {
             context,
@@ -422,6 +430,8 @@ pub(crate) struct RunContext {
     pub(crate) declared: Vec<crate::declared::Declaration>,
     /// The open run declared spans attach to.
     pub(crate) current: Arc<crate::declared::CurrentRun>,
+    /// Spools finished spans on each heartbeat; `None` in print mode or without a spool.
+    pub(crate) periodic: Option<crate::periodic::PeriodicFlush>,
 }
 
 #[derive(Debug)]

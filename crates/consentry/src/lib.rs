@@ -175,7 +175,9 @@
 //! declared kind; undeclared spans, events and fields, event messages and any other
 //! value are dropped in the layer and never reach the OpenTelemetry SDK.
 //! [`Telemetry::declared_keys`] and [`Telemetry::attribute_keys`] give the keys for an
-//! allowlist.
+//! allowlist. A long-running command spools its finished declared spans on every run
+//! heartbeat ([`accounting::DEFAULT_HEARTBEAT`], 60 s, or
+//! [`TelemetryBuilder::with_run_heartbeat`]), so they survive a later kill.
 //!
 //! # Debug builds
 //!
@@ -216,6 +218,7 @@ pub mod manifest;
 pub mod mask;
 mod notice;
 mod panic;
+mod periodic;
 mod prompt;
 mod resource;
 mod run_setup;
