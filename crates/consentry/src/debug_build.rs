@@ -88,6 +88,25 @@ mod tests {
     }
 
     #[test]
+    fn without_any_setting_this_test_build_reports_only_if_it_is_a_release_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let guard = Telemetry::builder("tool")
+            .with_config_dir(dir.path().join("config"))
+            .with_spool_dir(dir.path().join("spool"))
+            .with_panic_hook(false)
+            .build()
+            .unwrap()
+            .init();
+        // `cargo test` builds with debug assertions: off, and said so; `cargo test
+        // --release` does not: the ordinary decision (here the notice on a first run).
+        assert_eq!(
+            guard.decision().source == Source::DebugBuild,
+            cfg!(debug_assertions)
+        );
+        assert!(!guard.is_enabled());
+    }
+
+    #[test]
     fn the_default_is_this_crate_s_profile_and_a_release_build_reports() {
         let t = Telemetry::builder("tool").build().unwrap();
         assert_eq!(t.debug_build, cfg!(debug_assertions));
