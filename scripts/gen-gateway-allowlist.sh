@@ -12,23 +12,31 @@
 #   scripts/gen-gateway-allowlist.sh            rewrite the blocks
 #   scripts/gen-gateway-allowlist.sh --check    exit 1 (and show the diff) if they are stale
 #   ... --keys-file FILE                        take the keys from FILE instead of cargo
+#   ... --extra-keys FILE                       also allow the keys in FILE (one a line): the
+#                                               spans and events a tool declared, named
+#                                               `<tool>.<field>` (`<tool> telemetry show`
+#                                               lists them; `Telemetry::declared_keys()`)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 check=0
 keys_file=""
+extra_keys=""
 while (($#)); do
   case "$1" in
     --check) check=1 ;;
     --keys-file) keys_file="$2"; shift ;;
-    *) echo "usage: $0 [--check] [--keys-file FILE]" >&2; exit 2 ;;
+    --extra-keys) extra_keys="$2"; shift ;;
+    *) echo "usage: $0 [--check] [--keys-file FILE] [--extra-keys FILE]" >&2; exit 2 ;;
   esac
   shift
 done
 
-# Keys every consentry command span carries; a span missing one is not consentry's.
-# Each must be in the manifest (checked below), so a rename there fails here.
+# Keys every consentry span carries; a span missing one is not consentry's. Each must be
+# in the manifest (checked below), so a rename there fails here. `process.exit.code` is
+# not among them: a span a tool declared (a phase of a command) is a child of the
+# command span and has no exit code of its own, but it carries `consentry.command`.
 required_resource="service.name consentry.install.id"
-required_span="consentry.command process.exit.code"
+required_span="consentry.command"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -36,6 +44,9 @@ if [[ -n "$keys_file" ]]; then
   cp "$keys_file" "$tmp/keys"
 else
   (cd "$root" && cargo run -q -p consentry --example manifest -- --keys) > "$tmp/keys"
+fi
+if [[ -n "$extra_keys" ]]; then
+  cat "$extra_keys" >> "$tmp/keys"
 fi
 
 REQUIRED_RESOURCE="$required_resource" REQUIRED_SPAN="$required_span" CHECK="$check" \

@@ -172,6 +172,27 @@ fn generator_check_fails_on_drift_and_passes_when_in_sync() {
         "a new manifest key must make --check fail"
     );
     assert!(String::from_utf8_lossy(&stale.stdout).contains("consentry.new.key"));
+    // An operator adds a tool's declared keys: the allowlist would gain them.
+    let extra = dir.path().join("declared");
+    std::fs::write(&extra, "taskr.tasks\n").unwrap();
+    let with_extra = Command::new("bash")
+        .arg(repo_root().join("scripts/gen-gateway-allowlist.sh"))
+        .args(["--check", "--keys-file"])
+        .arg(dir.path().join("keys"))
+        .arg("--extra-keys")
+        .arg(&extra)
+        .output()
+        .expect("run the generator");
+    assert!(
+        !with_extra.status.success(),
+        "declared keys must change the allowlist"
+    );
+    let diff = String::from_utf8_lossy(&with_extra.stdout).into_owned();
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('+') && l.trim_end().ends_with("- taskr.tasks")),
+        "{diff}"
+    );
     let fewer: Vec<String> = keys
         .iter()
         .filter(|k| *k != "consentry.command")

@@ -18,6 +18,7 @@ mod support;
 
 mod bad_input;
 mod consent_paths;
+mod declared_spans;
 mod delivery_faults;
 mod e2e_grpc;
 mod e2e_http;

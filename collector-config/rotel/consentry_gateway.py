@@ -62,7 +62,6 @@ REQUIRED_RESOURCE_KEYS = (
 )
 REQUIRED_SPAN_KEYS = (
     'consentry.command',
-    'process.exit.code',
 )
 # END GENERATED consentry-required-keys
 # BEGIN GENERATED consentry-secret-patterns (scripts/gen-gateway-allowlist.sh)

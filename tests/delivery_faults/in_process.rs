@@ -6,6 +6,8 @@ use tracing_subscriber::prelude::*;
 
 fn telemetry(dir: &std::path::Path, endpoint: &str, limits: SpoolLimits) -> Telemetry {
     Telemetry::builder("spooltest")
+        // The suite runs debug builds, which report only when the tool says so.
+        .with_debug_builds(true)
         .with_endpoint(endpoint)
         .with_config_dir(dir.join("config"))
         .with_spool_dir(dir.join("spool"))

@@ -11,6 +11,10 @@ pub struct Span {
     pub scope: String,
     pub trace_id: String,
     pub span_id: String,
+    /// Empty for a root span.
+    pub parent_span_id: String,
+    pub start_ns: u64,
+    pub end_ns: u64,
     pub status_code: i64,
     pub attrs: BTreeMap<String, Value>,
     pub resource: BTreeMap<String, Value>,
@@ -35,6 +39,14 @@ fn attrs(list: Option<&Value>) -> BTreeMap<String, Value> {
         .collect()
 }
 
+/// OTLP JSON writes 64-bit integers as strings.
+fn nanos(v: &Value) -> u64 {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .or_else(|| v.as_u64())
+        .unwrap_or(0)
+}
+
 pub fn parse_lines(bytes: &[u8]) -> Vec<Span> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Vec::new();
@@ -52,6 +64,9 @@ pub fn parse_lines(bytes: &[u8]) -> Vec<Span> {
                         scope: scope.clone(),
                         trace_id: s["traceId"].as_str().unwrap_or_default().to_owned(),
                         span_id: s["spanId"].as_str().unwrap_or_default().to_owned(),
+                        parent_span_id: s["parentSpanId"].as_str().unwrap_or_default().to_owned(),
+                        start_ns: nanos(&s["startTimeUnixNano"]),
+                        end_ns: nanos(&s["endTimeUnixNano"]),
                         status_code: s["status"]["code"].as_i64().unwrap_or(0),
                         attrs: attrs(s.get("attributes")),
                         resource: resource.clone(),

@@ -42,7 +42,8 @@ impl CommandFactory for Cli {
 impl Parser for Cli {}
 
 fn main() {
-    let config = consentry::Telemetry::builder("refuse");
+    // Its test runs a debug build and checks what it records.
+    let config = consentry::Telemetry::builder("refuse").with_debug_builds(true);
     let (cli, telemetry) = consentry_clap::init::<Cli>(config).expect("valid configuration");
     let run = telemetry.run();
     run.finish(i32::from(cli.placeholders > 1));

@@ -11,7 +11,8 @@
 //!
 //! While the command runs, a sleeping thread touches the marker every
 //! [`DEFAULT_HEARTBEAT`] (the author can change it), so an abandoned run is reported
-//! with its duration to within one period.
+//! with its duration to within one period. On the same beat it spools the spans that
+//! finished meanwhile (declared phases): a long-running command flushes periodically.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -64,6 +65,7 @@ impl Marker {
         command: &str,
         args: &[String],
         heartbeat: Duration,
+        flush: Option<crate::periodic::PeriodicFlush>,
     ) -> Option<Marker> {
         std::fs::create_dir_all(dir).ok()?;
         let record = Record {
@@ -86,7 +88,7 @@ impl Marker {
         if !heartbeat.is_zero() {
             let _ = std::thread::Builder::new()
                 .name("consentry-heartbeat".into())
-                .spawn(move || beat(&beat_path, &beat_stop, heartbeat));
+                .spawn(move || beat(&beat_path, &beat_stop, heartbeat, flush.as_ref()));
         }
         Some(Marker { path, stop })
     }
@@ -100,7 +102,12 @@ impl Marker {
 }
 
 /// Touches the marker every `period` until told to stop; opens it only to touch it.
-fn beat(path: &Path, stop: &(Mutex<bool>, Condvar), period: Duration) {
+fn beat(
+    path: &Path,
+    stop: &(Mutex<bool>, Condvar),
+    period: Duration,
+    flush: Option<&crate::periodic::PeriodicFlush>,
+) {
     let (stopped, wake) = stop;
     let mut done = stopped.lock().unwrap_or_else(PoisonError::into_inner);
     while !*done {
@@ -119,6 +126,12 @@ fn beat(path: &Path, stop: &(Mutex<bool>, Condvar), period: Duration) {
             .write(true)
             .open(path)
             .and_then(|f| f.set_modified(SystemTime::now()));
+        if let Some(flush) = flush {
+            // Released while spooling: `finish` must never wait for the disk.
+            drop(done);
+            flush.spool_finished();
+            done = stopped.lock().unwrap_or_else(PoisonError::into_inner);
+        }
     }
 }
 
@@ -237,7 +250,14 @@ mod tests {
     #[test]
     fn a_marker_is_written_and_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let m = Marker::create(dir.path(), "add", &["*****".into()], DEFAULT_HEARTBEAT).unwrap();
+        let m = Marker::create(
+            dir.path(),
+            "add",
+            &["*****".into()],
+            DEFAULT_HEARTBEAT,
+            None,
+        )
+        .unwrap();
         let (record, _) = read_marker(&m.path).unwrap();
         assert_eq!(record.command, "add");
         assert_eq!(record.pid, std::process::id());
@@ -248,7 +268,7 @@ mod tests {
     #[test]
     fn a_running_command_s_marker_is_touched() {
         let dir = tempfile::tempdir().unwrap();
-        let m = Marker::create(dir.path(), "watch", &[], Duration::from_millis(20)).unwrap();
+        let m = Marker::create(dir.path(), "watch", &[], Duration::from_millis(20), None).unwrap();
         let first = std::fs::metadata(&m.path).unwrap().modified().unwrap();
         // Bounded: 500 polls of 10 ms; the beat is every 20 ms.
         let touched = (0..500).any(|_| {

@@ -48,6 +48,9 @@ pub struct TelemetryBuilder {
     schema: Option<crate::run_setup::SchemaSource>,
     success_exit_codes: Vec<i32>,
     heartbeat: Duration,
+    pub(crate) declared: Vec<crate::declared::Declaration>,
+    pub(crate) debug_build: bool,
+    pub(crate) debug_builds: bool,
 }
 
 /// The notice shown once before anything is sent.
@@ -116,6 +119,10 @@ pub struct Telemetry {
     pub(crate) schema: Option<crate::run_setup::SchemaSource>,
     pub(crate) success_exit_codes: Vec<i32>,
     pub(crate) heartbeat: Duration,
+    pub(crate) declared: Vec<crate::declared::Declaration>,
+    /// Whether this binary is a debug build, and whether a debug build reports.
+    pub(crate) debug_build: bool,
+    pub(crate) debug_builds: bool,
     /// The disable flag as the tool's own parser read it; `None`: scan the raw args.
     pub(crate) disable_flag_given: Option<bool>,
     /// How the notice names the telemetry commands: `telemetry` or `--telemetry`.
@@ -157,6 +164,9 @@ impl Telemetry {
             schema: None,
             success_exit_codes: vec![0],
             heartbeat: crate::accounting::DEFAULT_HEARTBEAT,
+            declared: Vec::new(),
+            debug_build: cfg!(debug_assertions),
+            debug_builds: false,
         }
     }
 
@@ -473,7 +483,11 @@ impl TelemetryBuilder {
                 return Err(BuildError::Name((*name).to_owned()));
             }
         }
+        crate::declared::validate(&self.tool, &self.declared)?;
         Ok(Telemetry {
+            declared: self.declared,
+            debug_build: self.debug_build,
+            debug_builds: self.debug_builds,
             policy_var: format!("{prefix}{}", env::POLICY_SUFFIX),
             debug_var: format!("{prefix}{}", env::DEBUG_SUFFIX),
             source_var: format!("{prefix}{}", env::SOURCE_SUFFIX),

@@ -96,7 +96,13 @@ impl CommandRun<'_> {
         };
         let marker = context.runs_dir.as_deref().and_then(|dir| {
             crate::accounting::report_leftovers(dir, &context.tracer, tool);
-            crate::accounting::Marker::create(dir, command, &masked.args, context.heartbeat)
+            crate::accounting::Marker::create(
+                dir,
+                command,
+                &masked.args,
+                context.heartbeat,
+                context.periodic.clone(),
+            )
         });
         let args_count = i64::try_from(masked.args.len() + 1).unwrap_or(i64::MAX);
         let span = tracing::dispatcher::with_default(&context.dispatch, || {
@@ -124,6 +130,7 @@ impl CommandRun<'_> {
         span.set_attribute(attr::COMMAND_ARGS, Value::Array(Array::String(all)));
         span.set_attribute(attr::OPTIONS, Value::Array(Array::String(options)));
         crate::panic::set_current(&span, &hidden);
+        context.current.set(&span, command);
         CommandRun {
             span,
             context: Some(context),
@@ -134,8 +141,7 @@ impl CommandRun<'_> {
         }
     }
 
-    /// Whether the span is being recorded: telemetry is on and the layer from
-    /// [`TelemetryGuard::layer`](crate::TelemetryGuard::layer) is in the subscriber.
+    /// Whether the span is being recorded: telemetry is on for this run.
     pub fn is_recording(&self) -> bool {
         !self.span.is_disabled() && self.span.context().span().span_context().is_valid()
     }
@@ -250,6 +256,9 @@ impl CommandRun<'_> {
     fn close(&mut self, exit_code: i32, error_type: Option<String>) {
         self.finished = true;
         crate::panic::clear_current();
+        if let Some(c) = &self.context {
+            c.current.clear();
+        }
         if let Some(marker) = self.marker.take() {
             marker.remove();
         }
@@ -265,6 +274,9 @@ impl Drop for CommandRun<'_> {
     fn drop(&mut self) {
         if !self.finished && std::thread::panicking() {
             self.close(101, Some("panic".into()));
+        }
+        if let Some(c) = &self.context {
+            c.current.clear();
         }
         if let Some(marker) = self.marker.take() {
             marker.remove();

@@ -49,6 +49,9 @@ pub enum Source {
     },
     /// The run is in CI (named vendor) and the author turns telemetry off there.
     Ci(String),
+    /// This is a debug build and the author did not ask debug builds to report
+    /// (`TelemetryBuilder::with_debug_builds`).
+    DebugBuild,
     /// Nothing was set and the author's default is opt-out: telemetry is on.
     Default,
     /// Nothing was set and the author's default is opt-in: off until the user agrees.
@@ -67,6 +70,9 @@ impl fmt::Display for Source {
                 write!(f, "{} ({reason}; counts as opted out)", path.display())
             }
             Source::Ci(vendor) => write!(f, "the tool's rule for CI ({vendor})"),
+            Source::DebugBuild => {
+                f.write_str("this debug build (the tool reports from release builds only)")
+            }
             Source::Default => f.write_str("the tool's default (on, with notice)"),
             Source::OptInDefault => f.write_str("the tool's default (off until you agree)"),
         }

@@ -141,6 +141,16 @@ impl Telemetry {
             tracer: tracer.clone(),
             runs_dir: self.runs_dir(),
             heartbeat: self.heartbeat,
+            declared: self.declared.clone(),
+            current: Arc::default(),
+            // Print mode prints everything at exit; spooling mid-run would hide it.
+            periodic: delivery.spool.clone().filter(|_| !print_mode).map(|spool| {
+                crate::periodic::PeriodicFlush {
+                    collected: collected.clone(),
+                    resource: resource.clone(),
+                    spool,
+                }
+            }),
         });
         let active = Active {
             context,
@@ -201,6 +211,9 @@ impl Telemetry {
 
     /// Decides, remembering what init needs from the files when they were read.
     fn decide_into(&self, read: &mut SettingsRead) -> Decision {
+        if let Some(decision) = self.debug_build_decision() {
+            return decision;
+        }
         let env = consent::env_inputs(&self.opt_out_vars);
         let flag = self.disable_flag.as_deref().filter(|f| self.flag_given(f));
         consent::decide(
@@ -418,6 +431,11 @@ pub(crate) struct RunContext {
     pub(crate) tracer: SdkTracer,
     pub(crate) runs_dir: Option<PathBuf>,
     pub(crate) heartbeat: Duration,
+    pub(crate) declared: Vec<crate::declared::Declaration>,
+    /// The open run declared spans attach to.
+    pub(crate) current: Arc<crate::declared::CurrentRun>,
+    /// Spools finished spans on each heartbeat; `None` in print mode or without a spool.
+    pub(crate) periodic: Option<crate::periodic::PeriodicFlush>,
 }
 
 #[derive(Debug)]
@@ -489,9 +507,13 @@ impl TelemetryGuard {
         self.active.as_ref().and_then(|a| a.config_dir.as_deref())
     }
 
-    /// The layer to add to the tool's subscriber. It sees only consentry's own spans
-    /// (the consent gate is its per-layer filter), so it composes with any log layers
-    /// the tool has. When telemetry is off it is an empty layer that does nothing.
+    /// The layer to add to the tool's subscriber for the spans and events the tool
+    /// declared ([`with_span`](crate::TelemetryBuilder::with_span),
+    /// [`with_event`](crate::TelemetryBuilder::with_event); see
+    /// [`declared`](crate::declared)). Its per-layer filter admits declared names only,
+    /// so it composes with any log layers the tool has, and it keeps only declared
+    /// fields with valid values. The command span needs no layer. When telemetry is off
+    /// it is an empty layer that does nothing.
     ///
     /// ```
     /// use tracing_subscriber::prelude::*;
@@ -503,9 +525,10 @@ impl TelemetryGuard {
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
-        self.active
-            .as_ref()
-            .map(|a| crate::dispatch::otel_layer(a.tracer.clone()))
+        self.active.as_ref().map(|a| {
+            let c = &a.context;
+            crate::declared::layer(&c.tool, &c.declared, a.tracer.clone(), c.current.clone())
+        })
     }
 
     /// Starts the span of one command run: `command` is the command's name as the

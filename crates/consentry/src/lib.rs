@@ -158,10 +158,43 @@
 //! | `code.file.path` | Where it panicked, relative to its crate. |
 //! | `code.line.number` | The line. |
 //!
+//! Declared child spans and events (see [`declared`]):
+//!
+//! | Attribute | Holds |
+//! |---|---|
+//! | `<tool>.<field>` | A declared field of a span or event the tool declared, of its declared kind (number, bool, one of a set, or a token `[A-Za-z0-9._-]{1,64}`). |
+//! | `consentry.command` | On a declared child span: the command it ran under. |
+//!
 //! Span start and end times give the timestamp and duration; the status is `Error`
 //! when the exit code is not 0. Nothing else is sent: no host name, user name, MAC or
 //! IP address, no absolute path, no thread name. [`manifest`] renders all of this for
 //! a tool's documentation.
+//!
+//! # Declared instrumentation
+//!
+//! A tool marks its own `tracing` spans and events as telemetry on the builder
+//! ([`TelemetryBuilder::with_span`], [`TelemetryBuilder::with_event`], fields from
+//! [`declared::Field`]) and adds [`TelemetryGuard::layer`] to its subscriber: the
+//! tool's spans go to the tool's subscriber, so that is where the layer has to be (the
+//! command span needs none). A declared span becomes a child span of the command span
+//! with its duration; every field is sent as `<tool>.<field>` only with a value of its
+//! declared kind; undeclared spans, events and fields, event messages and any other
+//! value are dropped in the layer and never reach the OpenTelemetry SDK.
+//! [`Telemetry::declared_keys`] and [`Telemetry::attribute_keys`] give the keys for an
+//! allowlist. A long-running command spools its finished declared spans on every run
+//! heartbeat ([`accounting::DEFAULT_HEARTBEAT`], 60 s, or
+//! [`TelemetryBuilder::with_run_heartbeat`]), so they survive a later kill.
+//!
+//! # Debug builds
+//!
+//! A debug build records and sends nothing unless the author asks
+//! ([`TelemetryBuilder::with_debug_builds`]`(true)`); the decision's source is then
+//! [`Source::DebugBuild`]. Rover sent telemetry from debug builds only, for eight
+//! months, through an inverted profile condition (apollographql/rover#2445): here the
+//! profile never changes masking, only whether a build reports, through a setting with
+//! a test. Whether this is a debug build defaults to consentry's own
+//! `cfg!(debug_assertions)`; [`debug_build!`] gives the tool crate's
+//! ([`TelemetryBuilder::with_debug_build`]).
 //!
 //! # Features
 //!
@@ -177,6 +210,8 @@ mod builder;
 mod command;
 mod config;
 mod consent;
+mod debug_build;
+pub mod declared;
 mod dispatch;
 mod env;
 mod export;
@@ -189,6 +224,7 @@ pub mod manifest;
 pub mod mask;
 mod notice;
 mod panic;
+mod periodic;
 mod prompt;
 mod resource;
 mod run_setup;
@@ -240,6 +276,26 @@ mod doc_tests {
                 "{} missing from crate docs",
                 a.key
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod declared_doc_tests {
+    #[test]
+    fn readme_and_crate_docs_name_the_declared_data_points_and_the_debug_rule() {
+        let readme = include_str!("../../../README.md");
+        let docs = include_str!("lib.rs");
+        for text in [readme, docs] {
+            for must in [
+                "`<tool>.<field>`",
+                "with_debug_builds",
+                "apollographql/rover#2445",
+                "with_span",
+                "with_event",
+            ] {
+                assert!(text.contains(must), "{must} missing");
+            }
         }
     }
 }

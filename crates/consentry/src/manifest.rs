@@ -72,6 +72,7 @@ impl crate::Telemetry {
             out,
             "Argument values are sent as `*****` unless the tool declared a parameter's values safe to send."
         );
+        out.push_str(&self.declared_markdown());
         out
     }
 }

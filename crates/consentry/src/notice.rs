@@ -48,6 +48,19 @@ impl Telemetry {
             h.update(name.as_bytes());
             h.update([1]);
         }
+        // A declared span, event or field is a new data point too.
+        for d in &self.declared {
+            h.update(d.name.as_bytes());
+            h.update([2]);
+            for key in d
+                .fields
+                .iter()
+                .map(|f| crate::declared::key(&self.tool, f.name))
+            {
+                h.update(key.as_bytes());
+                h.update([3]);
+            }
+        }
         let digest = h.finalize();
         let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
         format!("{}-{short}", self.notice.version)

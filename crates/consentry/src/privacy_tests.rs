@@ -76,6 +76,7 @@ fn line() -> impl Strategy<Value = (String, Vec<String>)> {
 
 fn telemetry(dir: &std::path::Path) -> Telemetry {
     let t = Telemetry::builder("tool")
+        .with_debug_builds(true)
         .with_config_dir(dir.join("config"))
         .with_spool_dir(dir.join("spool"))
         .with_schema(schema())
@@ -147,6 +148,7 @@ proptest! {
 fn opt_in_default_stays_off_without_a_terminal_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let t = Telemetry::builder("tool")
+        .with_debug_builds(true)
         .with_config_dir(dir.path().join("config"))
         .with_spool_dir(dir.path().join("spool"))
         .with_default_enabled(false)

@@ -8,6 +8,7 @@ use crate::{Telemetry, TelemetryBuilder};
 
 fn on(dir: &std::path::Path, builder: TelemetryBuilder) -> Telemetry {
     let t = builder
+        .with_debug_builds(true)
         .with_config_dir(dir.join("config"))
         .with_spool_dir(dir.join("state/spool"))
         .with_endpoint("http://127.0.0.1:9")

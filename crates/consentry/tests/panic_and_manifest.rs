@@ -39,6 +39,7 @@ fn keys_of(request: &ExportTraceServiceRequest) -> Vec<String> {
 fn every_key_the_exporter_emits_is_in_the_manifest_and_panics_are_scrubbed() {
     let dir = tempfile::tempdir().unwrap();
     let t = Telemetry::builder("tool")
+        .with_debug_builds(true)
         .with_config_dir(dir.path().join("config"))
         .with_spool_dir(dir.path().join("spool"))
         .with_schema(schema())

@@ -32,7 +32,9 @@ fn main() {
     let config = consentry::Telemetry::builder("greppy")
         .with_version(env!("CARGO_PKG_VERSION"))
         .with_endpoint("http://127.0.0.1:4318")
-        .with_success_exit_codes(&[0, 1]);
+        .with_success_exit_codes(&[0, 1])
+        // The end-to-end tests run debug builds of greppy and check what it sends.
+        .with_debug_builds(true);
     let (cli, telemetry) = Setup::new(config)
         .shape(Shape::Option)
         .init::<Cli>()

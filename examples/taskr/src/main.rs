@@ -55,8 +55,12 @@ fn main() -> ExitCode {
         not(any(feature = "telemetry-http", feature = "telemetry-grpc"))
     )))]
     {
-        // taskr's own logs; consentry needs no subscriber.
-        tracing_subscriber::registry().with(logs).init();
+        // taskr's own logs; the command span needs no subscriber, the spans taskr
+        // declared as telemetry (`rewrite`) need consentry's layer in it.
+        let subscriber = tracing_subscriber::registry().with(logs);
+        #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
+        let subscriber = subscriber.with(telemetry.layer());
+        subscriber.init();
         #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
         let run = telemetry.run();
         #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]

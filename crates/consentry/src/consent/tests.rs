@@ -76,6 +76,7 @@ fn name(source: &Source) -> &'static str {
         Source::Default => "default",
         Source::OptInDefault => "optin",
         Source::Unreadable { .. } => "unreadable",
+        Source::DebugBuild => "debug",
     }
 }
 

@@ -1,0 +1,120 @@
+//! Long-running commands spool what finished while they run.
+//!
+//! The run's heartbeat thread (see [`accounting`](crate::accounting)) already wakes
+//! every period ([`DEFAULT_HEARTBEAT`](crate::accounting::DEFAULT_HEARTBEAT), 60 s, or
+//! the author's `with_run_heartbeat`). On each beat it also takes the spans that
+//! finished since the last one (declared phases, reports of abandoned runs) and writes
+//! them to the spool as one request: a run that is then killed loses at most one
+//! period of them, and a later run (or the uploader) delivers them. The command span
+//! itself is still open and goes out at exit as before. Only the local disk is used on
+//! a beat, never the network, so a beat never waits on a collector.
+
+use opentelemetry_sdk::Resource;
+
+use crate::export::{self, Collected, Spool};
+
+/// What a beat needs to spool finished spans.
+#[derive(Debug, Clone)]
+pub(crate) struct PeriodicFlush {
+    pub(crate) collected: Collected,
+    pub(crate) resource: Resource,
+    pub(crate) spool: Spool,
+}
+
+impl PeriodicFlush {
+    /// Spools the spans finished so far; returns how many. Best effort: a spool that
+    /// cannot be written loses them, as it would at exit.
+    pub(crate) fn spool_finished(&self) -> usize {
+        let spans = self.collected.take();
+        let count = spans.len();
+        if count > 0 {
+            let request = export::encode(spans, &self.resource);
+            let _ = self.spool.put(&prost::Message::encode_to_vec(&request));
+        }
+        count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tracing_subscriber::prelude::*;
+
+    use crate::Telemetry;
+    use crate::declared::Field;
+
+    #[test]
+    fn a_long_run_spools_its_finished_phases_on_the_heartbeat() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool_dir = dir.path().join("state/spool");
+        let t = Telemetry::builder("tool")
+            .with_debug_builds(true)
+            .with_span("phase", &[Field::number("n")])
+            .with_config_dir(dir.path().join("config"))
+            .with_spool_dir(&spool_dir)
+            .with_endpoint("http://127.0.0.1:9")
+            .with_uploader(false)
+            .with_panic_hook(false)
+            .with_run_heartbeat(Duration::from_millis(20))
+            .build()
+            .unwrap();
+        let version = t.notice_version();
+        crate::config::update(
+            &dir.path().join("config").join(crate::USER_CONFIG_FILE),
+            |c| c.notice = Some(version),
+        )
+        .unwrap();
+        let mut guard = t.init();
+        assert!(
+            guard.is_enabled(),
+            "telemetry must be on (is DO_NOT_TRACK set?)"
+        );
+        let spooled = |d: &std::path::Path| -> Vec<std::path::PathBuf> {
+            std::fs::read_dir(d)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "otlp"))
+                .collect()
+        };
+        let subscriber = tracing_subscriber::registry().with(guard.layer());
+        tracing::subscriber::with_default(subscriber, || {
+            let run = guard.command("watch", ["x"]);
+            tracing::info_span!("phase", n = 1).in_scope(|| {});
+            // Bounded: 500 polls of 10 ms; the beat is every 20 ms.
+            let found = (0..500).find_map(|_| {
+                std::thread::sleep(Duration::from_millis(10));
+                spooled(&spool_dir).pop()
+            });
+            let file = found.expect("the finished phase was never spooled");
+            let body = std::fs::read(file).unwrap();
+            let request: opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest =
+                prost::Message::decode(body.as_slice()).unwrap();
+            let names: Vec<String> = request
+                .resource_spans
+                .iter()
+                .flat_map(|r| &r.scope_spans)
+                .flat_map(|s| &s.spans)
+                .map(|s| s.name.clone())
+                .collect();
+            assert_eq!(
+                names,
+                ["phase"],
+                "only the finished phase, not the open run"
+            );
+            run.finish(0);
+        });
+        // The phase is not sent a second time at exit.
+        let left = guard.take_request().unwrap();
+        let names: Vec<&str> = left
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .flat_map(|s| &s.spans)
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names, ["tool"]);
+    }
+}
