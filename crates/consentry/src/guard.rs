@@ -176,7 +176,7 @@ impl Telemetry {
             .spool_dir
             .clone()
             .or_else(|| config::default_spool_dir(&self.tool))?;
-        Some(Spool::new(dir, self.spool_limits))
+        Some(Spool::new(dir, self.spool_limits).with_declared_keys(self.declared_keys()))
     }
 
     /// The entry point of the detached uploader. Call it first thing in `main`, before

@@ -118,7 +118,7 @@ fn next_batch(spool: &Spool, max: usize) -> (Vec<(PathBuf, ExportTraceServiceReq
         let request = entry.name.as_ref().and_then(|name| {
             let body = read_capped(&entry.path, name.len.min(MAX_REQUEST)).ok()?;
             (body.len() as u64 == name.len)
-                .then(|| validate::check(&body).ok())
+                .then(|| validate::check(&body, spool.declared_keys()).ok())
                 .flatten()
                 .map(|r| (r, name.len))
         });

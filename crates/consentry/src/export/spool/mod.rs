@@ -68,6 +68,9 @@ impl Default for SpoolLimits {
 pub(crate) struct Spool {
     dir: PathBuf,
     limits: SpoolLimits,
+    /// The attribute keys this tool declared beyond the manifest (`<tool>.<field>`):
+    /// what the sender accepts on spans and events besides the manifest's keys.
+    declared_keys: std::sync::Arc<[String]>,
 }
 
 /// A held advisory lock (sender or writer); released when dropped.
@@ -110,7 +113,21 @@ pub(crate) struct Entry {
 
 impl Spool {
     pub(crate) fn new(dir: PathBuf, limits: SpoolLimits) -> Self {
-        Spool { dir, limits }
+        Spool {
+            dir,
+            limits,
+            declared_keys: std::sync::Arc::from([]),
+        }
+    }
+
+    /// Accepts these declared keys on spooled spans and events too.
+    pub(crate) fn with_declared_keys(mut self, keys: Vec<String>) -> Self {
+        self.declared_keys = keys.into();
+        self
+    }
+
+    pub(crate) fn declared_keys(&self) -> &[String] {
+        &self.declared_keys
     }
 
     pub(crate) fn dir(&self) -> &Path {
