@@ -18,7 +18,7 @@ VERSION = "4.1.1"
 def libs() -> Path:
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "consentry-dev"
     path = cache / f"kafka-{VERSION}" / "libs"
-    if not (path / f"kafka_2.13-{VERSION}.jar").exists():
+    if not (path.parent / ".complete").exists():
         raise RuntimeError(f"Kafka jars missing in {path}: run .ci/install-deps.sh")
     return path
 
