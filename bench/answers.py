@@ -72,7 +72,7 @@ def child(engine: str, store: str, what: str, parquet: str) -> None:
 
 
 def bench(runs: int, work: Path) -> dict:
-    from bench.answers_data import generate
+    from answers_data import generate  # beside this script
     from answers.questions import QUESTIONS
 
     parquet = work / f"runs-{runs}.parquet"
