@@ -1,5 +1,7 @@
 """Every question, on both engines, equals the generator's ground truth."""
 
+import json
+
 import pytest
 
 from answers import compare, engines, generate, otlp, table, truth
@@ -53,3 +55,22 @@ def test_questions_transpile_to_clickhouse():
     for q in QUESTIONS:
         sql = q.on("clickhouse")
         assert sql and "SELECT" in sql
+
+
+def test_clickhouse_queries_file_is_generated_and_runs_on_clickhouse(data):
+    from answers.__main__ import clickhouse_sql
+
+    path = engines.SQL.parents[1] / "collector-config" / "clickhouse-queries.sql"
+    text = path.read_text()
+    assert text == clickhouse_sql(), "run: python3 -m answers clickhouse-sql > collector-config/clickhouse-queries.sql"
+    # What an operator pastes into a ClickHouse server, on ClickHouse's engine.
+    arrow, truths = data
+    eng = engines.ChDB()
+    eng.load(arrow)
+    statements = engines._statements(text)
+    assert len(statements) == 4 + len(QUESTIONS)
+    for stmt, q in zip(statements[4:], QUESTIONS):
+        res = eng.sess.query(stmt, "JSONCompact")
+        rows = json.loads(res.bytes())["data"]
+        assert compare.same(rows, truths[q.name]), q.name
+    eng.close()
