@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 
 from . import engines, generate, otlp, report, table
@@ -39,6 +40,7 @@ def main(argv=None) -> int:
     g.add_argument("--seed", type=int, default=7)
     g.add_argument("--installs", type=int, default=300)
     g.add_argument("--days", type=int, default=70)
+    g.add_argument("--start", help="first day, YYYY-MM-DD (default 2026-06-01)")
     a = sub.add_parser("ask", help="print every answer, or the queries in a dialect")
     a.add_argument("--input")
     a.add_argument("--engine", default="duckdb", choices=["duckdb", "chdb"])
@@ -53,7 +55,11 @@ def main(argv=None) -> int:
               f"{s.other_scope_spans} other-scope spans, {s.invalid_spans} invalid spans -> {args.out}",
               file=sys.stderr)
     elif args.cmd == "generate":
-        runs = generate.runs(generate.Settings(args.seed, args.installs, args.days))
+        start = generate.START_NS
+        if args.start:
+            day = dt.date.fromisoformat(args.start) - dt.date(1970, 1, 1)
+            start = day.days * generate.DAY_NS
+        runs = generate.runs(generate.Settings(args.seed, args.installs, args.days, start))
         with open(args.out, "w") as f:
             f.writelines(line + "\n" for line in generate.otlp_lines(runs))
         print(f"generate: {len(runs)} runs -> {args.out}", file=sys.stderr)

@@ -30,7 +30,7 @@ def _frame(cols, rows) -> pd.DataFrame:
     return df
 
 
-def _size(chart: alt.Chart, width=420, height=220) -> alt.Chart:
+def _size(chart: alt.Chart, width=360, height=220) -> alt.Chart:
     return chart.properties(width=width, height=height)
 
 
@@ -68,7 +68,7 @@ def build(name: str, cols, rows) -> alt.Chart:
         df["share"] = df["adopting_installs"] / df["eligible_installs"]
         return _bar(df, "feature:N", alt.Y("share:Q", axis=alt.Axis(format="%"), title="installs that used it"), tooltip=list(df.columns))
     if name == "errors_by_day":
-        return _size(alt.Chart(df).mark_bar().encode(x="day:T", y="sum(failures):Q", color="error_type:N", tooltip=T), width=440)
+        return _size(alt.Chart(df).mark_bar().encode(x="day:T", y="sum(failures):Q", color="error_type:N", tooltip=T), width=400)
     if name == "error_spikes":
         return _bar(df, "day:O", "failures:Q", "command:N")
     if name == "error_parameters":
@@ -86,7 +86,7 @@ def build(name: str, cols, rows) -> alt.Chart:
     if name == "duration_percentiles":
         long = df.melt(id_vars=["command", "version"], value_vars=["p50_ms", "p95_ms"], var_name="percentile", value_name="ms")
         long["command_version"] = long["command"] + " " + long["version"]
-        return _size(alt.Chart(long).mark_bar().encode(x=alt.X("command_version:N", title="command version"), y="ms:Q", xOffset="percentile:N", color="percentile:N", tooltip=list(long.columns)), width=440)
+        return _size(alt.Chart(long).mark_bar().encode(x=alt.X("command_version:N", title="command version"), y="ms:Q", xOffset="percentile:N", color="percentile:N", tooltip=list(long.columns)), width=400)
     if name == "release_health":
         long = df.melt(id_vars=["version"], value_vars=["crash_free_rate", "abandoned_free_rate"], var_name="rate", value_name="value")
         return _size(alt.Chart(long).mark_bar().encode(x="version:O", y=alt.Y("value:Q", scale=alt.Scale(zero=False), axis=alt.Axis(format=".1%")), xOffset="rate:N", color="rate:N", tooltip=list(long.columns)))

@@ -36,6 +36,7 @@ class Settings:
     seed: int = 7
     installs: int = 300
     days: int = 70
+    start_ns: int = START_NS
 
 
 def _pick(rng: random.Random, table):
@@ -136,7 +137,7 @@ def runs(settings: Settings = Settings()) -> list[dict]:
             for _ in range(rng.randint(1, 8 if ci else 4)):
                 command, args, options, features = _command(rng, version, ci)
                 code, error, panicked = _outcome(rng, command, version, day)
-                start = START_NS + day * DAY_NS + rng.randrange(DAY_NS)
+                start = settings.start_ns + day * DAY_NS + rng.randrange(DAY_NS)
                 base = {"add": 40, "list": 25, "done": 30, "export": 400}[command]
                 ms = rng.lognormvariate(0, 0.5) * base * (0.8 if version == "1.2.0" else 1.0)
                 out.append({

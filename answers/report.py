@@ -67,7 +67,7 @@ def render(results: dict, skipped: otlp.Skipped, source: str, engine_name: str) 
 <html lang="en"><head><meta charset="utf-8"><title>consentry: the operator's answers</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }}
-main {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 1.2em; }}
+main {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(470px, 1fr)); gap: 1.2em; }}
 section {{ border: 1px solid #ddd; border-radius: 6px; padding: 0.6em 1em; }}
 h2 {{ font-size: 1.1em; margin: 0.2em 0; }} .meaning {{ color: #555; font-size: 0.9em; }}
 table.numbers {{ border-collapse: collapse; font-size: 0.8em; }} td, th {{ border: 1px solid #ddd; padding: 2px 6px; }}
