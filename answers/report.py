@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import html
 import json
+import os
+from pathlib import Path
 
 import altair as alt
 
@@ -45,8 +47,7 @@ def render(results: dict, skipped: otlp.Skipped, source: str, engine_name: str) 
     """The page, from every question's (columns, rows)."""
     sections, embeds = [], []
     total_runs = sum(r[1] for r in results["top_commands"][1])
-    installs = len(results["daily_active_installs"][1]) and None
-    for i, q in enumerate(QUESTIONS):
+    for q in QUESTIONS:
         cols, rows = results[q.name]
         div = f"chart-{q.name}"
         if rows:
@@ -61,7 +62,6 @@ def render(results: dict, skipped: otlp.Skipped, source: str, engine_name: str) 
             f'<section id="q-{q.name}"><h2>{html.escape(q.title)}</h2>'
             f'<p class="meaning">{html.escape(q.meaning)}</p>{chart}{_table(q.name, cols, rows)}'
             f'<details><summary>Query</summary><pre>{html.escape(q.sql.strip())}</pre></details></section>')
-    del installs
     bundle = _bundle()
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>consentry: the operator's answers</title>
@@ -86,11 +86,28 @@ table.numbers {{ border-collapse: collapse; font-size: 0.8em; }} td, th {{ borde
 
 
 def _bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script. Bundling takes seconds, so the
+    result is kept in the user's cache, keyed by the versions."""
     import vl_convert as vlc
     from altair.utils._importers import vl_version_for_vl_convert
 
+    vl = vl_version_for_vl_convert()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "consentry-dev"
+    path = cache / f"vega-embed-{vlc.__version__}-{vl}.js"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
     # A script must not contain "</script"; the bundle has none, but be sure.
-    return vlc.javascript_bundle(vl_version=vl_version_for_vl_convert()).replace("</script", "<\\/script")
+    js = vlc.javascript_bundle(vl_version=vl).replace("</script", "<\\/script")
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(js, encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # an unwritable cache only costs time
+    return js
 
 
 def build(input_path: str, out_path: str, engine_name: str = "duckdb") -> dict:
