@@ -4,6 +4,7 @@ gateway and arrive once it is restarted and the backend comes up."""
 
 import json
 import re
+import socket
 import time
 import urllib.request
 
@@ -77,7 +78,11 @@ def _arrived(path) -> set:
 
 def test_accepted_spans_survive_sigkill(tmp_path):
     queue_dir = tmp_path / "queue"
-    backend_port = procs.free_port()  # nothing listens there yet: the backend is down
+    # The backend is down: a port bound here but never listened on refuses connections,
+    # and no other process can take it while the first gateway sends there.
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    backend_port = holder.getsockname()[1]
     lines = generate.otlp_lines(generate.runs(generate.Settings(seed=5, installs=100, days=30))[:SPANS])
     assert len(lines) == SPANS
     gw = _gateway(tmp_path, queue_dir, backend_port)
@@ -94,6 +99,7 @@ def test_accepted_spans_survive_sigkill(tmp_path):
         assert _queue_size(gw.ports["telemetry"]) > 0, "nothing queued"
     finally:
         gw.kill()  # SIGKILL: no shutdown, no flush
+        holder.close()
 
     assert any(queue_dir.iterdir()), "no queue on disk"
     out = tmp_path / "backend.jsonl"
