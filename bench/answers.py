@@ -72,12 +72,14 @@ def child(engine: str, store: str, what: str, parquet: str) -> None:
 
 
 def bench(runs: int, work: Path) -> dict:
-    from answers_data import generate  # beside this script
     from answers.questions import QUESTIONS
 
     parquet = work / f"runs-{runs}.parquet"
     t0 = time.perf_counter()
-    generate(runs, str(parquet))
+    # In a child: Linux keeps a process's peak RSS across fork and exec, so a parent
+    # that generated the data itself would raise every later child's figure to its own.
+    subprocess.run([sys.executable, str(Path(__file__).parent / "answers_data.py"), "--runs", str(runs),
+                    "--out", str(parquet)], check=True, timeout=7200)
     gen = time.perf_counter() - t0
     out = {"runs": runs, "generate_s": gen, "parquet_mib": parquet.stat().st_size / 2**20, "engines": {}}
     for engine in ("duckdb", "chdb"):
