@@ -26,8 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def _child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True, capture_output=True,
-                         text=True, timeout=3600)
+    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True,
+                         timeout=3600)
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:1] + args[2:3])} failed ({out.returncode}):\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
