@@ -3,7 +3,10 @@
 # nothing that is already there: strace (opt-out tests, bench/run.sh counts), binutils
 # (strip and nm for the benchmark's binary sizes), GNU time (its peak memory), Go >= 1.23 (to build the
 # collector with ocb), the rotel wheel (second collector, demo, Rotel gateway), gzip and
-# python3; cargo itself must already be present (the machine's Rust toolchain).
+# python3; for the operator's answers (answers/): headless Chromium (report test), Java
+# and Maven (Kafka's jars, copied from Maven Central into the cache) and the pinned
+# Python packages of answers/requirements.txt; cargo itself must already be present
+# (the machine's Rust toolchain).
 set -euo pipefail
 
 need_apt=()
@@ -15,6 +18,10 @@ command -v unzip >/dev/null || need_apt+=(unzip)
 command -v gzip >/dev/null || need_apt+=(gzip)          # gateway bad-input test (decompression bomb)
 command -v patch >/dev/null || need_apt+=(patch)        # bench/real-clis/fetch.sh
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)  # rotel wheel, gateway allowlist generator
+command -v chromium-headless-shell >/dev/null || command -v chromium >/dev/null \
+  || need_apt+=(chromium-headless-shell)                # answers report test
+command -v java >/dev/null || need_apt+=(default-jre-headless)  # Kafka for the answers tests
+command -v mvn >/dev/null || need_apt+=(maven)
 if ((${#need_apt[@]})); then
   echo "install-deps: apt-get install ${need_apt[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -72,4 +79,20 @@ if [[ ! -x "$toxiproxy_dir/toxiproxy-server" ]]; then
   mv "$toxiproxy_dir/bin/server" "$toxiproxy_dir/toxiproxy-server"
   mv "$toxiproxy_dir/bin/cli" "$toxiproxy_dir/toxiproxy-cli"
   rmdir "$toxiproxy_dir/bin"
+fi
+
+# The operator's answers: pinned Python packages (pip is quick when they are present).
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$(dirname "$0")/../answers/requirements.txt" >&2
+
+# Kafka (KRaft) jars for the answers end-to-end tests, from Maven Central, cached.
+kafka_pom="$(dirname "$0")/../answers/kafka/pom.xml"
+kafka_version="$(sed -nE 's#.*<version>(4\.[0-9.]+)</version>.*#\1#p' "$kafka_pom" | head -1)"
+kafka_dir="${XDG_CACHE_HOME:-$HOME/.cache}/consentry-dev/kafka-$kafka_version"
+if [[ ! -f "$kafka_dir/.complete" ]]; then
+  echo "install-deps: fetching Kafka $kafka_version jars (mvn dependency:copy-dependencies)" >&2
+  rm -rf "$kafka_dir"
+  mkdir -p "$kafka_dir"
+  mvn -q -B -f "$kafka_pom" dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$kafka_dir/libs" >&2
+  touch "$kafka_dir/.complete"
 fi

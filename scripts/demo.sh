@@ -4,9 +4,16 @@
 #
 #   scripts/demo.sh
 #
-# Ports: CONSENTRY_DEMO_GRPC_PORT (default 14317), CONSENTRY_DEMO_HTTP_PORT (14318).
+# Ports: CONSENTRY_DEMO_GRPC_PORT (default 14317), CONSENTRY_DEMO_HTTP_PORT (14318);
+# the upstream collector of the last part uses the next two (14319, 14320).
+#
+# It ends with the operator's side: the upstream collector (scripts/build-collector.sh,
+# cached after its first build) writes taskr's spans to a file, and
+# `python3 -m answers report` turns them, with ten weeks of a seeded generated history,
+# into an HTML report: CONSENTRY_DEMO_REPORT (default ./consentry-report.html).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+report_out="${CONSENTRY_DEMO_REPORT:-$PWD/consentry-report.html}"
 grpc_port="${CONSENTRY_DEMO_GRPC_PORT:-14317}"
 http_port="${CONSENTRY_DEMO_HTTP_PORT:-14318}"
 
@@ -16,13 +23,27 @@ if ! python3 -c "import rotel" 2>/dev/null; then
 fi
 rotel="$(python3 -c "import os, rotel; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))")"
 
+# The operator's side (last part) needs the answers' Python packages and the upstream
+# collector; both come from the real home (caches), before the demo's private one.
+if ! python3 -c "import duckdb, sqlglot, altair, vl_convert" 2>/dev/null; then
+  echo "demo: installing the answers' Python packages (answers/requirements.txt)" >&2
+  python3 -m pip install -q --root-user-action=ignore -r "$root/answers/requirements.txt" >&2
+fi
+echo "demo: building the upstream collector (cached after the first build)" >&2
+otelcol="$(bash "$root/scripts/build-collector.sh")"
+
 echo "demo: building taskr" >&2
 cargo build -q -p taskr --manifest-path "$root/Cargo.toml"
 export PATH="$root/target/debug:$PATH"
 
 demo="$(mktemp -d)"
 collector_pid=""
-cleanup() { [[ -n "$collector_pid" ]] && kill "$collector_pid" 2>/dev/null; rm -rf "$demo"; }
+otelcol_pid=""
+cleanup() {
+  [[ -n "$collector_pid" ]] && kill "$collector_pid" 2>/dev/null
+  [[ -n "$otelcol_pid" ]] && kill "$otelcol_pid" 2>/dev/null
+  rm -rf "$demo"
+}
 trap cleanup EXIT
 
 "$rotel" start --exporter blackhole --debug-log traces --debug-log-verbosity detailed \
@@ -65,3 +86,31 @@ awk '
 count="$(grep -c '^Span #' "$demo/collector.log" || true)"
 echo "=== $count spans received. Of the 5 runs with telemetry on, the first showed the notice"
 echo "=== (on stderr, above) and sent nothing; the DO_NOT_TRACK run sent nothing either ==="
+
+echo
+echo "=== the operator's answers (answers/README.md) ==="
+otel_grpc=$((grpc_port + 2)) otel_http=$((http_port + 2))
+CONSENTRY_OTLP_GRPC="127.0.0.1:$otel_grpc" CONSENTRY_OTLP_HTTP="127.0.0.1:$otel_http" \
+  CONSENTRY_SPANS_FILE="$demo/spans.jsonl" \
+  "$otelcol" --config "$root/collector-config/local.yaml" > "$demo/otelcol.log" 2>&1 &
+otelcol_pid=$!
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$otel_http") 2>/dev/null && break
+  kill -0 "$otelcol_pid" 2>/dev/null || { cat "$demo/otelcol.log"; exit 1; }
+  sleep 0.1
+done
+export TASKR_TELEMETRY_ENDPOINT="http://127.0.0.1:$otel_http"
+for args in "add buy-milk --priority high" "list --all" "done 1" "done 99"; do
+  # shellcheck disable=SC2086
+  taskr $args >/dev/null 2>&1 || true
+done
+sleep 0.5
+kill "$otelcol_pid" && wait "$otelcol_pid" 2>/dev/null || true
+otelcol_pid=""
+echo "$(wc -l < "$demo/spans.jsonl") spans from these taskr runs, written by the collector's file exporter"
+# Ten weeks up to yesterday, so that the runs just made continue the history.
+start="$(date -u -d "70 days ago" +%F)"
+(cd "$root" && python3 -m answers generate --start "$start" --out "$demo/history.jsonl")
+cat "$demo/history.jsonl" "$demo/spans.jsonl" > "$demo/all.jsonl"
+(cd "$root" && python3 -m answers report --input "$demo/all.jsonl" --out "$report_out")
+echo "=== report: $report_out (self-contained; open it in a browser, offline) ==="

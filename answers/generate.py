@@ -1,0 +1,209 @@
+"""A seeded generator of realistic consentry runs, with the ground truth kept.
+
+Every run is a plain record (a dict) that `truth.py` answers the questions from in
+Python, and `otlp_lines` writes as the collector's file exporter stores it (OTLP JSON,
+one export request per line), so the SQL is checked against an independent answer.
+
+What it models: installs arriving at a growing rate and churning, three releases
+rolling out with a lag (some installs never upgrade), platforms, CI and IDE shares,
+declared option values, feature events (one feature launched with 1.2.0), an error
+burst in one command on one release, a few panics and abandoned (Ctrl-C) runs.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from dataclasses import dataclass
+
+DAY_NS = 86_400 * 1_000_000_000
+# 2026-06-01, a Monday: day 0 of the generated period.
+START_NS = 1_780_272_000 * 1_000_000_000
+
+RELEASES = [("1.0.0", -30), ("1.1.0", 21), ("1.2.0", 49)]
+OSES = [("linux", "6.1.0-18-amd64", 0.55), ("darwin", "24.1.0", 0.30), ("windows", "10.0.22631", 0.15)]
+ARCHES = [("amd64", 0.7), ("arm64", 0.3)]
+SOURCES = [("cli", 0.85), ("vscode", 0.15)]
+CHANNELS = [("cargo", 0.4), ("brew", 0.35), ("binary", 0.25)]
+CI_VENDORS = [("GitHubActions", 0.7), ("GitLabCI", 0.3)]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How much to generate."""
+
+    seed: int = 7
+    installs: int = 300
+    days: int = 70
+    start_ns: int = START_NS
+
+
+def _pick(rng: random.Random, table):
+    r = rng.random()
+    acc = 0.0
+    for row in table:
+        acc += row[-1]
+        if r < acc:
+            return row[:-1] if len(row) > 2 else row[0]
+    return table[-1][:-1] if len(table[-1]) > 2 else table[-1][0]
+
+
+def _hex(rng: random.Random, nbytes: int) -> str:
+    return "".join(f"{rng.getrandbits(8):02x}" for _ in range(nbytes))
+
+
+def _version_on(day: int, lag: int, never_after: str | None) -> str:
+    current = RELEASES[0][0]
+    for version, released in RELEASES:
+        if day >= released + lag:
+            current = version
+        if version == never_after:
+            break
+    return current
+
+
+def _command(rng: random.Random, version: str, ci: bool):
+    """A command, its masked argv, option names and feature events."""
+    commands = ["add", "list", "done"] + (["export"] if version >= "1.2.0" else [])
+    weights = [0.4, 0.3, 0.2] + ([0.15] if version >= "1.2.0" else [])
+    command = rng.choices(commands, weights)[0]
+    args, options, features = ["taskr", command], [], []
+    if command == "add":
+        args.append("*****")
+        if rng.random() < 0.5:
+            args += ["--priority", rng.choice(["low", "normal", "high"])]
+            options.append("--priority")
+        if version >= "1.1.0" and rng.random() < 0.4:
+            args += ["--tag", "*****"]
+            options.append("--tag")
+            features.append("tags")
+    elif command == "list":
+        if rng.random() < 0.3:
+            args.append("--all")
+            options.append("--all")
+        if rng.random() < 0.2:
+            args += ["--priority", rng.choice(["low", "high"])]
+            options.append("--priority")
+    elif command == "done":
+        args.append("*****")
+    else:
+        fmt = rng.choice(["json", "csv"]) if not ci else "json"
+        args += ["--format", fmt]
+        options.append("--format")
+        features.append("export")
+    return command, args, options, features
+
+
+def _outcome(rng: random.Random, command: str, version: str, day: int):
+    """(exit code, error type, panicked)."""
+    if version == "1.1.0" and command == "list" and 30 <= day <= 33 and rng.random() < 0.4:
+        return 2, "ConfigParse", False
+    if version == "1.1.0" and rng.random() < 0.005:
+        return 101, "panic", True
+    if rng.random() < 0.01:
+        return 130, rng.choice(["abandoned", "canceled"]), False
+    if command == "done" and rng.random() < 0.08:
+        return 3, "NotFound", False
+    return 0, "", False
+
+
+def runs(settings: Settings = Settings()) -> list[dict]:
+    """Every generated run, in time order."""
+    rng = random.Random(settings.seed)
+    out = []
+    for _ in range(settings.installs):
+        # Arrivals grow over the period: later days are likelier first days.
+        first = int(settings.days * (rng.random() ** 0.6))
+        life = int(rng.expovariate(1 / 35)) + 1
+        ci = rng.random() < 0.15
+        install = {
+            "install_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "os": None,
+            "ci": ci,
+            "ci_vendor": _pick(rng, CI_VENDORS) if ci else "",
+            "source": "cli" if ci else _pick(rng, SOURCES),
+            "channel": _pick(rng, CHANNELS),
+            "arch": _pick(rng, ARCHES),
+        }
+        install["os"], install["os_version"] = _pick(rng, OSES)
+        lag = int(rng.expovariate(1 / 6))
+        never_after = "1.0.0" if rng.random() < 0.12 else None
+        active_p = 0.9 if ci else 0.35
+        for day in range(first, min(first + life, settings.days)):
+            if rng.random() >= active_p:
+                continue
+            version = _version_on(day, lag, never_after)
+            for _ in range(rng.randint(1, 8 if ci else 4)):
+                command, args, options, features = _command(rng, version, ci)
+                code, error, panicked = _outcome(rng, command, version, day)
+                start = settings.start_ns + day * DAY_NS + rng.randrange(DAY_NS)
+                base = {"add": 40, "list": 25, "done": 30, "export": 400}[command]
+                ms = rng.lognormvariate(0, 0.5) * base * (0.8 if version == "1.2.0" else 1.0)
+                out.append({
+                    **install,
+                    "version": version,
+                    "session_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "trace_id": _hex(rng, 16),
+                    "span_id": _hex(rng, 8),
+                    "start_ns": start,
+                    "duration_ns": int(ms * 1_000_000) + 1,
+                    "command": command,
+                    "args": args,
+                    "options": options,
+                    "features": features,
+                    "exit_code": code,
+                    "error_type": error,
+                    "panicked": panicked,
+                })
+    out.sort(key=lambda r: (r["start_ns"], r["span_id"]))
+    return out
+
+
+def _kv(key: str, value) -> dict:
+    if isinstance(value, bool):
+        return {"key": key, "value": {"boolValue": value}}
+    if isinstance(value, int):
+        return {"key": key, "value": {"intValue": str(value)}}
+    if isinstance(value, list):
+        return {"key": key, "value": {"arrayValue": {"values": [{"stringValue": v} for v in value]} if value else {}}}
+    return {"key": key, "value": {"stringValue": value}}
+
+
+def span_request(run: dict) -> dict:
+    """One run as the OTLP JSON export request taskr's span arrives in."""
+    res = [("consentry.channel", run["channel"]), ("consentry.ci", run["ci"])]
+    if run["ci"]:
+        res.append(("consentry.ci.vendor", run["ci_vendor"]))
+    res += [
+        ("consentry.install.id", run["install_id"]), ("consentry.session.id", run["session_id"]),
+        ("consentry.source", run["source"]), ("host.arch", run["arch"]), ("os.type", run["os"]),
+        ("os.version", run["os_version"]), ("process.runtime.name", "rust"),
+        ("process.runtime.version", "1.95.0"), ("service.name", "taskr"), ("service.version", run["version"]),
+    ]
+    attrs = [("process.executable.name", "taskr"), ("consentry.command", run["command"]),
+             ("process.command_args", run["args"]), ("consentry.command.options", run["options"]),
+             ("process.exit.code", run["exit_code"])]
+    if run["error_type"]:
+        attrs.append(("error.type", run["error_type"]))
+    t = run["start_ns"]
+    events = [{"timeUnixNano": str(t + 1000), "name": "consentry.feature",
+               "attributes": [_kv("consentry.feature.name", f)]} for f in run["features"]]
+    if run["panicked"]:
+        events.append({"timeUnixNano": str(t + 2000), "name": "exception", "attributes": [
+            _kv("exception.type", "panic"), _kv("exception.message", "index out of bounds"),
+            _kv("code.file.path", "src/store.rs"), _kv("code.line.number", 88)]})
+    span = {
+        "traceId": run["trace_id"], "spanId": run["span_id"], "flags": 257, "name": "taskr", "kind": 1,
+        "startTimeUnixNano": str(t), "endTimeUnixNano": str(t + run["duration_ns"]),
+        "attributes": [_kv(k, v) for k, v in attrs], "events": events,
+        "status": {"code": 2} if run["exit_code"] else {},
+    }
+    return {"resourceSpans": [{"resource": {"attributes": [_kv(k, v) for k, v in res]},
+                               "scopeSpans": [{"scope": {"name": "consentry", "version": "0.1.0"},
+                                               "spans": [span]}]}]}
+
+
+def otlp_lines(all_runs: list[dict]) -> list[str]:
+    """The file exporter's output for these runs: one JSON request per line."""
+    return [json.dumps(span_request(r), separators=(",", ":")) for r in all_runs]

@@ -1,0 +1,199 @@
+"""Reads the collector's `file` exporter output (OTLP JSON, one request per line) into
+rows of the ClickHouse exporter's `otel_traces` table, converted the way that exporter
+converts them (every attribute value as `pcommon.Value.AsString()`), so both engines
+hold exactly what a ClickHouse store would hold.
+
+Bad input never raises: malformed lines, spans from other scopes, and spans missing a
+required attribute or carrying one of the wrong type are counted in `Skipped`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+
+# Spans the questions cannot place are skipped; the gateway's filter requires the same.
+REQUIRED_RESOURCE = ("consentry.install.id",)
+REQUIRED_SPAN = ("consentry.command", "process.exit.code")
+INT_KEYS = ("process.exit.code",)
+KINDS = ["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"]
+STATUS = ["Unset", "Ok", "Error"]
+SCOPE = "consentry"
+
+
+@dataclass
+class Skipped:
+    """What the reader left out, and why."""
+
+    malformed_lines: int = 0
+    other_scope_spans: int = 0
+    invalid_spans: int = 0
+    reasons: dict = field(default_factory=dict)
+
+    def note(self, reason: str) -> None:
+        self.invalid_spans += 1
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    def total(self) -> int:
+        return self.malformed_lines + self.other_scope_spans + self.invalid_spans
+
+
+def _raw(value: dict):
+    """The Go `AsRaw()` of an OTLP JSON AnyValue (None when it is not one)."""
+    if not isinstance(value, dict):
+        return None
+    if "stringValue" in value:
+        return value["stringValue"] if isinstance(value["stringValue"], str) else None
+    if "boolValue" in value:
+        return bool(value["boolValue"])
+    if "intValue" in value:
+        try:
+            return int(value["intValue"])
+        except (TypeError, ValueError):
+            return None
+    if "doubleValue" in value:
+        try:
+            return float(value["doubleValue"])
+        except (TypeError, ValueError):
+            return None
+    if "arrayValue" in value:
+        items = (value["arrayValue"] or {}).get("values") or []
+        return [_raw(v) for v in items] if isinstance(items, list) else None
+    if "kvlistValue" in value:
+        items = (value["kvlistValue"] or {}).get("values") or []
+        return {kv.get("key"): _raw(kv.get("value")) for kv in items if isinstance(kv, dict)}
+    if "bytesValue" in value:
+        return base64.b64decode(value["bytesValue"] or "")
+    return ""  # an empty AnyValue
+
+
+def _as_string(raw) -> str:
+    """pcommon.Value.AsString(): what the ClickHouse exporter stores in its maps."""
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, int):
+        return str(raw)
+    if isinstance(raw, float):
+        return repr(raw) if raw != int(raw) else str(int(raw))
+    if isinstance(raw, bytes):
+        return base64.b64encode(raw).decode()
+    return json.dumps(raw, separators=(",", ":"))
+
+
+def _attrs(items) -> tuple[dict, dict]:
+    """(AsString map, raw map) of an OTLP attribute list."""
+    strings, raws = {}, {}
+    if not isinstance(items, list):
+        return strings, raws
+    for kv in items:
+        if not isinstance(kv, dict) or not isinstance(kv.get("key"), str):
+            continue
+        raw = _raw(kv.get("value"))
+        if raw is None:
+            continue
+        strings[kv["key"]] = _as_string(raw)
+        raws[kv["key"]] = raw
+    return strings, raws
+
+
+def _ns(value) -> int | None:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return None
+    return n if n >= 0 else None
+
+
+def _span_row(span: dict, res: dict, scope: dict, skipped: Skipped) -> dict | None:
+    attrs, raw = _attrs(span.get("attributes"))
+    for key in REQUIRED_SPAN:
+        if key not in attrs:
+            skipped.note(f"missing {key}")
+            return None
+    for key in INT_KEYS:
+        if isinstance(raw[key], bool) or not isinstance(raw[key], int):
+            skipped.note(f"{key} is not an integer")
+            return None
+    start, end = _ns(span.get("startTimeUnixNano")), _ns(span.get("endTimeUnixNano"))
+    if start is None or end is None or end < start:
+        skipped.note("bad start or end time")
+        return None
+    ev_t, ev_n, ev_a = [], [], []
+    for ev in span.get("events") or []:
+        if not isinstance(ev, dict):
+            continue
+        ev_t.append(_ns(ev.get("timeUnixNano")) or 0)
+        ev_n.append(str(ev.get("name") or ""))
+        ev_a.append(_attrs(ev.get("attributes"))[0])
+    status = span.get("status") if isinstance(span.get("status"), dict) else {}
+    kind, code = span.get("kind", 0), status.get("code", 0)
+    return {
+        "Timestamp": start,
+        "TraceId": str(span.get("traceId") or ""),
+        "SpanId": str(span.get("spanId") or ""),
+        "ParentSpanId": str(span.get("parentSpanId") or ""),
+        "TraceState": str(span.get("traceState") or ""),
+        "SpanName": str(span.get("name") or ""),
+        "SpanKind": KINDS[kind] if isinstance(kind, int) and 0 <= kind < 6 else "Unspecified",
+        "ServiceName": res.get("service.name", ""),
+        "ResourceAttributes": res,
+        "ScopeName": str(scope.get("name") or ""),
+        "ScopeVersion": str(scope.get("version") or ""),
+        "SpanAttributes": attrs,
+        "Duration": end - start,
+        "StatusCode": STATUS[code] if isinstance(code, int) and 0 <= code < 3 else "Unset",
+        "StatusMessage": str(status.get("message") or ""),
+        "Events.Timestamp": ev_t,
+        "Events.Name": ev_n,
+        "Events.Attributes": ev_a,
+        "Links.TraceId": [],
+        "Links.SpanId": [],
+        "Links.TraceState": [],
+        "Links.Attributes": [],
+    }
+
+
+def read_lines(lines) -> tuple[list[dict], Skipped]:
+    """Rows of `otel_traces` from file-exporter lines, and what was skipped."""
+    rows, skipped = [], Skipped()
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+            resource_spans = doc["resourceSpans"]
+            if not isinstance(resource_spans, list):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            skipped.malformed_lines += 1
+            continue
+        for rs in resource_spans:
+            if not isinstance(rs, dict):
+                skipped.malformed_lines += 1
+                continue
+            res = _attrs((rs.get("resource") or {}).get("attributes"))[0]
+            for ss in rs.get("scopeSpans") or []:
+                if not isinstance(ss, dict):
+                    continue
+                scope = ss.get("scope") if isinstance(ss.get("scope"), dict) else {}
+                for span in ss.get("spans") or []:
+                    if scope.get("name") != SCOPE:
+                        skipped.other_scope_spans += 1
+                    elif not isinstance(span, dict):
+                        skipped.note("span is not an object")
+                    elif any(k not in res for k in REQUIRED_RESOURCE):
+                        skipped.note("missing consentry.install.id")
+                    else:
+                        row = _span_row(span, res, scope, skipped)
+                        if row is not None:
+                            rows.append(row)
+    return rows, skipped
+
+
+def read_file(path) -> tuple[list[dict], Skipped]:
+    """`read_lines` over a file; undecodable bytes count as malformed lines."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return read_lines(f)

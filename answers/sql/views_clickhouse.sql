@@ -1,0 +1,41 @@
+-- The one place the engines differ: flat views over otel_traces (ClickHouse, chDB).
+-- The questions (answers/questions.py) read only these views. Run in the database
+-- that holds otel_traces.
+CREATE OR REPLACE VIEW runs AS
+SELECT
+  SpanId AS run_id,
+  toUnixTimestamp64Nano(Timestamp) AS ts_ns,
+  intDiv(toUnixTimestamp64Nano(Timestamp), 1000000000) AS ts_s,
+  intDiv(toUnixTimestamp64Nano(Timestamp), 86400000000000) AS day_idx,
+  -- Weeks start on Monday: 1970-01-01 was a Thursday.
+  intDiv(intDiv(toUnixTimestamp64Nano(Timestamp), 86400000000000) + 3, 7) AS week_idx,
+  ResourceAttributes['consentry.install.id'] AS install_id,
+  ResourceAttributes['service.version'] AS version,
+  ResourceAttributes['os.type'] AS os,
+  ResourceAttributes['host.arch'] AS arch,
+  if(ResourceAttributes['consentry.ci'] = 'true', 1, 0) AS ci,
+  ResourceAttributes['consentry.ci.vendor'] AS ci_vendor,
+  ResourceAttributes['consentry.source'] AS source,
+  ResourceAttributes['consentry.channel'] AS channel,
+  SpanAttributes['consentry.command'] AS command,
+  ifNull(toInt64OrNull(SpanAttributes['process.exit.code']), 0) AS exit_code,
+  SpanAttributes['error.type'] AS error_type,
+  if(ifNull(toInt64OrNull(SpanAttributes['process.exit.code']), 0) != 0, 1, 0) AS failed,
+  if(arrayExists(a -> a['exception.type'] = 'panic', `Events.Attributes`), 1, 0) AS crashed,
+  if(SpanAttributes['error.type'] IN ('abandoned', 'canceled'), 1, 0) AS abandoned,
+  Duration / 1e6 AS duration_ms,
+  JSONExtract(SpanAttributes['consentry.command.options'], 'Array(String)') AS options,
+  JSONExtract(SpanAttributes['process.command_args'], 'Array(String)') AS args,
+  arrayMap(a -> a['consentry.feature.name'],
+    arrayFilter((a, n) -> n = 'consentry.feature', `Events.Attributes`, `Events.Name`)) AS features
+FROM otel_traces
+WHERE ScopeName = 'consentry';
+
+CREATE OR REPLACE VIEW run_options AS
+SELECT run_id, command, failed, error_type, option_name FROM runs ARRAY JOIN options AS option_name;
+
+CREATE OR REPLACE VIEW run_args AS
+SELECT run_id, command, pos, arg FROM runs ARRAY JOIN args AS arg, arrayEnumerate(args) AS pos;
+
+CREATE OR REPLACE VIEW run_features AS
+SELECT run_id, install_id, ts_s, feature FROM runs ARRAY JOIN features AS feature;

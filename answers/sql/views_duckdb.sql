@@ -1,0 +1,42 @@
+-- The one place the engines differ: flat views over otel_traces (DuckDB). The
+-- questions (answers/questions.py) read only these views.
+CREATE OR REPLACE VIEW runs AS
+SELECT
+  SpanId AS run_id,
+  epoch_ns("Timestamp") AS ts_ns,
+  epoch_ns("Timestamp") // 1000000000 AS ts_s,
+  epoch_ns("Timestamp") // 86400000000000 AS day_idx,
+  -- Weeks start on Monday: 1970-01-01 was a Thursday.
+  (epoch_ns("Timestamp") // 86400000000000 + 3) // 7 AS week_idx,
+  coalesce(ResourceAttributes['consentry.install.id'], '') AS install_id,
+  coalesce(ResourceAttributes['service.version'], '') AS version,
+  coalesce(ResourceAttributes['os.type'], '') AS os,
+  coalesce(ResourceAttributes['host.arch'], '') AS arch,
+  CASE WHEN ResourceAttributes['consentry.ci'] = 'true' THEN 1 ELSE 0 END AS ci,
+  coalesce(ResourceAttributes['consentry.ci.vendor'], '') AS ci_vendor,
+  coalesce(ResourceAttributes['consentry.source'], '') AS source,
+  coalesce(ResourceAttributes['consentry.channel'], '') AS channel,
+  coalesce(SpanAttributes['consentry.command'], '') AS command,
+  coalesce(TRY_CAST(SpanAttributes['process.exit.code'] AS BIGINT), 0) AS exit_code,
+  coalesce(SpanAttributes['error.type'], '') AS error_type,
+  CASE WHEN coalesce(TRY_CAST(SpanAttributes['process.exit.code'] AS BIGINT), 0) <> 0 THEN 1 ELSE 0 END AS failed,
+  CASE WHEN len(list_filter("Events.Attributes", a -> a['exception.type'] = 'panic')) > 0 THEN 1 ELSE 0 END AS crashed,
+  CASE WHEN SpanAttributes['error.type'] IN ('abandoned', 'canceled') THEN 1 ELSE 0 END AS abandoned,
+  "Duration" / 1e6 AS duration_ms,
+  coalesce(TRY_CAST(SpanAttributes['consentry.command.options'] AS JSON)::VARCHAR[], []::VARCHAR[]) AS options,
+  coalesce(TRY_CAST(SpanAttributes['process.command_args'] AS JSON)::VARCHAR[], []::VARCHAR[]) AS args,
+  list_transform(
+    list_filter(list_zip("Events.Name", "Events.Attributes"), p -> p[1] = 'consentry.feature'),
+    p -> coalesce(p[2]['consentry.feature.name'], '')) AS features
+FROM otel_traces
+WHERE ScopeName = 'consentry';
+
+CREATE OR REPLACE VIEW run_options AS
+SELECT run_id, command, failed, error_type, unnest(options) AS option_name FROM runs;
+
+CREATE OR REPLACE VIEW run_args AS
+SELECT run_id, command, pos, args[pos] AS arg
+FROM (SELECT run_id, command, args, unnest(range(1, len(args) + 1)) AS pos FROM runs);
+
+CREATE OR REPLACE VIEW run_features AS
+SELECT run_id, install_id, ts_s, unnest(features) AS feature FROM runs;

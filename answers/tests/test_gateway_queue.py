@@ -1,0 +1,127 @@
+"""The gateway loses nothing it accepted: with its sending queue on disk
+(file_storage), spans accepted while the backend is down survive a SIGKILL of the
+gateway and arrive once it is restarted and the backend comes up."""
+
+import json
+import re
+import socket
+import time
+import urllib.request
+
+from answers import generate
+from answers.tests import procs
+
+SPANS = 300
+
+
+def _gateway(tmp, queue_dir, backend_port):
+    def argv_env(p):
+        env = {
+            "CONSENTRY_OTLP_GRPC": f"127.0.0.1:{p['grpc']}", "CONSENTRY_OTLP_HTTP": f"127.0.0.1:{p['http']}",
+            "CONSENTRY_HEALTH_ENDPOINT": f"127.0.0.1:{p['health']}",
+            "CONSENTRY_PROMETHEUS_ENDPOINT": f"127.0.0.1:{p['prom']}",
+            "CONSENTRY_TELEMETRY_HOST": "127.0.0.1", "CONSENTRY_TELEMETRY_PORT": str(p["telemetry"]),
+            "CONSENTRY_FORWARD_OTLP_ENDPOINT": f"127.0.0.1:{backend_port}",
+            "CONSENTRY_FORWARD_OTLP_INSECURE": "true",
+            "CONSENTRY_QUEUE_STORAGE": "file_storage/queue", "CONSENTRY_QUEUE_DIR": str(queue_dir),
+            "CONSENTRY_BATCH_TIMEOUT": "200ms", "CONSENTRY_RETRY_MAX_INTERVAL": "1s",
+        }
+        argv = [procs.otelcol(), "--config", str(procs.CONFIG / "gateway.yaml"),
+                "--config", str(procs.CONFIG / "forward-otlp.yaml")]
+        return argv, env
+
+    def ready(proc, p, log):
+        procs.wait_http_ok(f"http://127.0.0.1:{p['health']}/", proc, log)
+        procs.wait_tcp(p["http"], proc, log)
+
+    return procs.start(argv_env, ["grpc", "http", "health", "prom", "telemetry"], ready, tmp / "gateway.log")
+
+
+def _backend(tmp, out, port=None):
+    def argv_env(p):
+        grpc = port or p["grpc"]
+        env = {"CONSENTRY_OTLP_GRPC": f"127.0.0.1:{grpc}", "CONSENTRY_OTLP_HTTP": f"127.0.0.1:{p['http']}",
+               "CONSENTRY_SPANS_FILE": str(out)}
+        return [procs.otelcol(), "--config", str(procs.CONFIG / "local.yaml")], env
+
+    def ready(proc, p, log):
+        procs.wait_tcp(port or p["grpc"], proc, log)
+
+    return procs.start(argv_env, ["grpc", "http"], ready, tmp / "backend.log")
+
+
+def _post(port, body) -> int:
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/traces", data=body.encode(),
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def _queue_size(telemetry_port) -> float:
+    with urllib.request.urlopen(f"http://127.0.0.1:{telemetry_port}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    return sum(float(v) for v in re.findall(r"^otelcol_exporter_queue_size\{[^}]*\} (\S+)$", text, re.M))
+
+
+def _arrived(path) -> set:
+    ids = set()
+    if path.exists():
+        for line in path.read_text().splitlines():
+            for rs in json.loads(line)["resourceSpans"]:
+                for ss in rs["scopeSpans"]:
+                    ids.update(s["spanId"] for s in ss["spans"])
+    return ids
+
+
+def test_accepted_spans_survive_sigkill(tmp_path):
+    queue_dir = tmp_path / "queue"
+    # The backend is down: a port bound here but never listened on refuses connections,
+    # and no other process can take it while the first gateway sends there.
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    backend_port = holder.getsockname()[1]
+    lines = generate.otlp_lines(generate.runs(generate.Settings(seed=5, installs=100, days=30))[:SPANS])
+    assert len(lines) == SPANS
+    gw = _gateway(tmp_path, queue_dir, backend_port)
+    accepted, statuses = set(), []
+    try:
+        for line in lines:
+            statuses.append(_post(gw.ports["http"], line))
+            if statuses[-1] == 200:
+                accepted.add(json.loads(line)["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["spanId"])
+        assert len(accepted) == SPANS, f"the gateway refused spans: {statuses}"
+        deadline = time.monotonic() + 20
+        while _queue_size(gw.ports["telemetry"]) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _queue_size(gw.ports["telemetry"]) > 0, "nothing queued"
+    finally:
+        gw.kill()  # SIGKILL: no shutdown, no flush
+        holder.close()
+
+    assert any(queue_dir.iterdir()), "no queue on disk"
+    out = tmp_path / "backend.jsonl"
+    # The restarted gateway points at a port chosen now; when the backend cannot bind
+    # it (taken meanwhile), both start again on a fresh one: the queue is on disk.
+    for _ in range(procs.ATTEMPTS):
+        port = procs.free_port()
+        gw2 = _gateway(tmp_path, queue_dir, port)
+        try:
+            backend = _backend(tmp_path, out, port)
+        except procs.ProcessExit as e:
+            gw2.stop()
+            if e.in_use:
+                continue
+            raise
+        break
+    try:
+        deadline = time.monotonic() + 60
+        while not accepted <= _arrived(out) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        missing = accepted - _arrived(out)
+        assert not missing, f"{len(missing)} of {len(accepted)} accepted spans lost"
+    finally:
+        gw2.stop()
+        backend.stop()

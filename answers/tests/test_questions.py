@@ -1,0 +1,76 @@
+"""Every question, on both engines, equals the generator's ground truth."""
+
+import json
+
+import pytest
+
+from answers import compare, engines, generate, otlp, table, truth
+from answers.questions import QUESTIONS
+
+
+@pytest.fixture(scope="module", params=[generate.Settings(), generate.Settings(seed=11, installs=120, days=40)],
+                ids=["seed7", "seed11"])
+def data(request):
+    runs = generate.runs(request.param)
+    rows, skipped = otlp.read_lines(generate.otlp_lines(runs))
+    assert skipped.total() == 0
+    assert len(rows) == len(runs)
+    return table.to_arrow(rows), truth.answers(runs)
+
+
+@pytest.fixture(scope="module", params=["duckdb", "chdb"])
+def answered(request, data):
+    arrow, truths = data
+    eng = engines.engine(request.param)
+    eng.load(arrow)
+    yield engines.answer_all(eng), truths
+    eng.close()
+
+
+@pytest.mark.parametrize("name", [q.name for q in QUESTIONS])
+def test_answer_equals_truth(answered, name):
+    got, truths = answered
+    _, rows = got[name]
+    assert rows, f"{name}: no rows"
+    assert compare.same(rows, truths[name]), (compare.normalize(rows)[:5], compare.normalize(truths[name])[:5])
+
+
+def test_generated_data_has_what_the_questions_need():
+    runs = generate.runs()
+    assert {r["version"] for r in runs} == {"1.0.0", "1.1.0", "1.2.0"}
+    assert any(r["panicked"] for r in runs)
+    assert any(r["error_type"] in ("abandoned", "canceled") for r in runs)
+    assert 0.1 < sum(r["ci"] for r in runs) / len(runs) < 0.7
+    assert truth.answers(runs)["error_spikes"], "the ConfigParse burst must show as a spike"
+
+
+def test_clickhouse_table_is_the_exporters_ddl():
+    ddl = engines.exporter_ddl(ttl="TTL toDateTime(Timestamp) + toIntervalDay(90)")
+    assert 'CREATE TABLE IF NOT EXISTS "consentry"."otel_traces"' in ddl
+    assert "ENGINE = MergeTree()" in ddl and "toIntervalDay(90)" in ddl
+    assert "Events Nested" in ddl and "%" not in ddl
+
+
+def test_questions_transpile_to_clickhouse():
+    for q in QUESTIONS:
+        sql = q.on("clickhouse")
+        assert sql and "SELECT" in sql
+
+
+def test_clickhouse_queries_file_is_generated_and_runs_on_clickhouse(data):
+    from answers.__main__ import clickhouse_sql
+
+    path = engines.SQL.parents[1] / "collector-config" / "clickhouse-queries.sql"
+    text = path.read_text()
+    assert text == clickhouse_sql(), "run: python3 -m answers clickhouse-sql > collector-config/clickhouse-queries.sql"
+    # What an operator pastes into a ClickHouse server, on ClickHouse's engine.
+    arrow, truths = data
+    eng = engines.ChDB()
+    eng.load(arrow)
+    statements = engines._statements(text)
+    assert len(statements) == 4 + len(QUESTIONS)
+    for stmt, q in zip(statements[4:], QUESTIONS):
+        res = eng.sess.query(stmt, "JSONCompact")
+        rows = json.loads(res.bytes())["data"]
+        assert compare.same(rows, truths[q.name]), q.name
+    eng.close()
