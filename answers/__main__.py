@@ -52,7 +52,8 @@ def main(argv=None) -> int:
         out = report.build(args.input, args.out, args.engine)
         s = out["skipped"]
         print(f"report: {out['rows']} runs, skipped {s.malformed_lines} malformed lines, "
-              f"{s.other_scope_spans} other-scope spans, {s.invalid_spans} invalid spans -> {args.out}",
+              f"{s.other_scope_spans} other-scope spans, {s.invalid_spans} invalid spans, "
+              f"{s.phase_spans} declared phase spans (not runs) -> {args.out}",
               file=sys.stderr)
     elif args.cmd == "generate":
         start = generate.START_NS

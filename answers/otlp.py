@@ -30,6 +30,9 @@ class Skipped:
     other_scope_spans: int = 0
     invalid_spans: int = 0
     reasons: dict = field(default_factory=dict)
+    # Spans with a parent are a run's declared phases (consentry's declared
+    # instrumentation), not runs: left out of the run questions, and not an error.
+    phase_spans: int = 0
 
     def note(self, reason: str) -> None:
         self.invalid_spans += 1
@@ -184,6 +187,8 @@ def read_lines(lines) -> tuple[list[dict], Skipped]:
                         skipped.other_scope_spans += 1
                     elif not isinstance(span, dict):
                         skipped.note("span is not an object")
+                    elif span.get("parentSpanId"):
+                        skipped.phase_spans += 1
                     elif any(k not in res for k in REQUIRED_RESOURCE):
                         skipped.note("missing consentry.install.id")
                     else:

@@ -52,6 +52,13 @@ def test_each_kind_of_bad_input_is_counted():
     }
 
 
+def test_a_declared_phase_span_is_not_a_run_and_not_an_error():
+    phase = _line(parentSpanId="00f067aa0ba902b7", attributes=[])
+    rows, skipped = otlp.read_lines([_line(), phase])
+    assert len(rows) == 1
+    assert (skipped.phase_spans, skipped.invalid_spans, skipped.total()) == (1, 0, 0)
+
+
 def test_values_are_stored_as_the_clickhouse_exporter_stores_them():
     rows, _ = otlp.read_lines([_line()])
     row = rows[0]
