@@ -160,12 +160,10 @@ def one_state(state, cli, exe, tests, work, scratch, otelcol, config):
     env = state_env(root, binary, runs_file, extra)
     try:
         if state != "off":
-            # The user agreed before: the notice is behind them (one run, not counted).
-            # `enable` does not count as having seen the notice: the next run shows it
-            # and sends nothing. That run is made here, not counted.
-            for args in (enable, ["--version"]):
-                subprocess.run([str(exe) + ".real", *args], env=env, check=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # The user agreed before: `enable` shows the notice and records it, so the
+            # suite's first run already sends (this run is not counted and sends nothing).
+            subprocess.run([str(exe) + ".real", *enable], env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         hijacked = state == "off" and cli == "fd" and word_taken(exe, env, root)
         passed, failed, failures, secs = run_suite(tests, work, env, root / "suite.log")
         runs = read_runs(runs_file)
