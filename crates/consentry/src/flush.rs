@@ -78,7 +78,7 @@ impl TelemetryGuard {
     }
 
     /// Passes this run's opt-out to a child process the tool starts (itself, or a
-    /// helper that uses consentry too): when the user opted out (by the flag, for
+    /// companion program that uses consentry too): when the user opted out (by the flag, for
     /// example, which the child would not see), sets `<TOOL>_TELEMETRY_OPTOUT=1` on
     /// `cmd`. Does nothing when telemetry is on.
     ///
