@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
 """Footprint of consentry in the example CLI: the added size of the release binary,
-stripped, per transport feature; which crates the HTTP-only build adds (symbol sizes
-from `nm`); and, with --build-time, the added clean build time.
+stripped, per transport feature (HTTP with and without TLS, gRPC, both); which crates
+the HTTP-only build adds (symbol sizes from `nm`); the peak RSS of an opted-out run
+(`DO_NOT_TRACK=1`) against the CLI without consentry, measured in the same run; and,
+with --build-time, the added clean build time.
 
-    python3 bench/footprint.py [--build-time] [--json FILE]
+    python3 bench/footprint.py [--build-time] [--rss-runs N] [--json FILE]
 
-Sizes are exact and need no repetition. Build times are one clean build each, in a
-fresh target dir, one after another (two cores; noisy, and said so).
+Sizes are exact and need no repetition. Peak RSS is GNU time's, N interleaved runs per
+build (shuffled every round), median. Build times are one clean build each, in a fresh
+target dir, one after another (two cores; noisy, and said so).
 """
 import argparse
 import json
 import os
+import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,11 +26,12 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from wall import FEATURES, ROOT, TARGET, build  # noqa: E402
+from wall import ARGS, FEATURES, ROOT, TARGET, build, home_env, rss_run  # noqa: E402
 
 LABELS = {
     "none": "a  without consentry",
-    "http": "HTTP only (telemetry-http)",
+    "http": "HTTP + TLS (telemetry-http,-tls)",
+    "http_plain": "HTTP, no TLS (telemetry-http)",
     "grpc": "gRPC only (telemetry-grpc)",
     "both": "both (taskr's default)",
     "standard": "standard wiring (opentelemetry-otlp)",
@@ -96,6 +102,27 @@ def group_of(crate):
     return "other"
 
 
+def opted_out_rss(bins, runs):
+    """Median peak RSS (KiB) of an opted-out run (DO_NOT_TRACK=1) of each binary, in a
+    home of its own, runs interleaved in a shuffled order per round after a warm-up."""
+    rss = {n: [] for n in bins}
+    with tempfile.TemporaryDirectory(prefix="footprint-rss-") as tmp:
+        envs = {n: home_env(tmp, n, {"DO_NOT_TRACK": "1"}) for n in bins}
+        out = Path(tmp) / "time.out"
+        for n in bins:
+            Path(envs[n]["HOME"]).mkdir(parents=True, exist_ok=True)
+        for rnd in range(runs + 1):
+            order = list(bins)
+            random.shuffle(order)
+            for n in order:
+                kib, code = rss_run(bins[n], envs[n], tmp, out)
+                if code != 0:
+                    sys.exit(f"{n}: `taskr {' '.join(ARGS)}` exited {code}")
+                if rnd:
+                    rss[n].append(kib)
+    return rss
+
+
 def clean_build_seconds(name):
     """One clean release build of taskr with `name`'s features in a fresh target dir."""
     d = Path(tempfile.mkdtemp(prefix="clean-", dir=TARGET))
@@ -113,19 +140,20 @@ def clean_build_seconds(name):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build-time", action="store_true", help="also time clean builds (slow: minutes)")
+    ap.add_argument("--rss-runs", type=int, default=25)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     for tool in ("strip", "nm"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is required (Debian package binutils)")
-    bins = build(["none", "http", "grpc", "standard", "both"])
+    bins = build(["none", "http_plain", "http", "grpc", "standard", "both"])
     stripped_dir = TARGET / "bench-bin" / "stripped"
     stripped_dir.mkdir(parents=True, exist_ok=True)
     sizes = {n: strip_copy(p, stripped_dir / p.name) for n, p in bins.items()}
     base = sizes["none"]
     print("\nrelease binary of taskr, stripped")
     print(f"{'build':40} {'bytes':>10} {'MiB':>6} {'added MiB':>9} {'ratio':>6}")
-    for n in ["none", "http", "grpc", "both", "standard"]:
+    for n in ["none", "http_plain", "http", "grpc", "both", "standard"]:
         print(f"{LABELS[n]:40} {sizes[n]:10} {sizes[n] / 2**20:6.2f} {(sizes[n] - base) / 2**20:9.2f}"
               f" {sizes[n] / base:6.2f}")
 
@@ -137,7 +165,7 @@ def main():
     for c, d in delta.items():
         groups[group_of(c)] += d
     symbolized = sum(delta.values())
-    print(f"\nwhat the HTTP-only build adds, by symbol size (nm; {symbolized / 2**20:.2f} MiB of the "
+    print(f"\nwhat the HTTP + TLS build adds, by symbol size (nm; {symbolized / 2**20:.2f} MiB of the "
           f"{(sizes['http'] - base) / 2**20:.2f} MiB are in named symbols)")
     print(f"{'group':50} {'KiB':>7}")
     for g, d in sorted(groups.items(), key=lambda x: -x[1]):
@@ -145,8 +173,17 @@ def main():
     top = sorted(delta.items(), key=lambda x: -x[1])[:15]
     print("largest crates: " + ", ".join(f"{c} {d / 1024:.0f} KiB" for c, d in top))
 
+    rss_bins = {n: bins[n] for n in ("none", "http_plain", "http", "both")}
+    rss = opted_out_rss(rss_bins, args.rss_runs)
+    base_rss = statistics.median(rss["none"])
+    print(f"\npeak RSS of an opted-out run (DO_NOT_TRACK=1), {args.rss_runs} interleaved runs, median")
+    print(f"{'build':40} {'KiB':>8} {'max KiB':>8} {'ratio':>6}")
+    for n in rss_bins:
+        med = statistics.median(rss[n])
+        print(f"{LABELS[n]:40} {med:8.0f} {max(rss[n]):8.0f} {med / base_rss:6.2f}")
+
     result = {"stripped_bytes": sizes, "http_groups_bytes": dict(groups),
-              "http_crates_bytes": dict(top), "labels": LABELS}
+              "http_crates_bytes": dict(top), "labels": LABELS, "opted_out_rss_kib": rss}
     if args.build_time:
         order = ["none", "http", "both"]
         secs = {n: clean_build_seconds(n) for n in order}

@@ -88,6 +88,12 @@ def main():
         for k, size in sizes.items():
             size = size or throughput_bytes(args.criterion, k)
             print(f"{k:44} {size / MIB / (med[k] / 1e9):10.1f}")
+        print(f"{'setup (build, lazy schema, consent, drop guard)':54} {'per run':>11}")
+        for k in ("setup/opted_out", "setup/opted_out_eager_schema", "setup/opted_in"):
+            print(f"{k:54} {med[k] / 1000:8.2f} µs")
+        setup = med["setup/opted_out"] / 1000
+        targets.append(("opted-out setup, schema derivation included <= 50 µs", f"{setup:.1f} µs",
+                        verdict(setup <= 50)))
         on = med["spans_10k/opted_in/consentry_target"] / SPANS
         targets.append(("per span under the gate, opted in <= 1 µs", f"{on:.0f} ns", verdict(on <= 1000)))
         off = max(span("opted_out", t) for t in ("consentry_target", "tool_target"))
@@ -101,7 +107,18 @@ def main():
         fp = json.loads(args.footprint.read_text())
         s = fp["stripped_bytes"]
         added = (s["http"] - s["none"]) / MIB
-        targets.append(("added stripped size, HTTP only <= 2 MiB", f"{added:.2f} MiB", verdict(added <= 2)))
+        targets.append(("added stripped size, HTTP + TLS <= 2 MiB", f"{added:.2f} MiB", verdict(added <= 2)))
+        if "http_plain" in s:
+            plain = (s["http_plain"] - s["none"]) / MIB
+            targets.append(("added stripped size, HTTP without TLS <= 1 MiB", f"{plain:.2f} MiB",
+                            verdict(plain <= 1)))
+        rss = fp.get("opted_out_rss_kib")
+        if rss:
+            base = statistics.median(rss["none"])
+            for k in ("http", "both"):
+                ratio = statistics.median(rss[k]) / base
+                targets.append((f"opted-out peak RSS, {fp['labels'][k]}, ratio to (a) <= 1.15",
+                                f"{ratio:.2f}", verdict(ratio <= 1.15)))
 
     print("\ntargets")
     width = max(len(t) for t, _, _ in targets)

@@ -40,6 +40,8 @@ status=0
   # The exit path on real networks (Toxiproxy from .ci/install-deps.sh): RTT x protocol
   # x TLS, black hole, trickle, spool 1,000 vs empty, delivery delay.
   python3 bench/exit_path.py --runs 25 --json "$results/exit-path.json" || status=$?
+  # Sizes (HTTP with and without TLS, gRPC, both) and opted-out peak RSS, each against
+  # the CLI without consentry built and run in this same invocation.
   python3 bench/footprint.py $build_time --json "$results/footprint.json"
   rm -rf "$results/criterion"
   for r in $(seq 1 $rounds); do

@@ -49,8 +49,9 @@ ARGS = ["--file", "/dev/null", "list"]
 # Feature sets of the example CLI, by short name. (a) is "none".
 FEATURES = {
     "none": ["--no-default-features"],
-    "http": ["--no-default-features", "--features", "telemetry-http"],
-    "grpc": ["--no-default-features", "--features", "telemetry-grpc"],
+    "http": ["--no-default-features", "--features", "telemetry-http,telemetry-tls"],
+    "http_plain": ["--no-default-features", "--features", "telemetry-http"],
+    "grpc": ["--no-default-features", "--features", "telemetry-grpc,telemetry-tls"],
     "standard": ["--no-default-features", "--features", "standard-wiring"],
     "both": [],  # the default features; built last so target/*/taskr is the default build
 }

@@ -14,6 +14,12 @@
 //!   and of the tool's own target (the gate drops them). consentry keeps at most 2048 finished spans per run,
 //!   so most of the 10 000 are recorded and then dropped at their end, as a long loop
 //!   in a real tool would be.
+//! - `setup`: what a run pays before the tool's own work, as `consentry-clap` does it:
+//!   build the configuration, set the lazy schema function, decide consent, drop the
+//!   guard. `opted_out` (settings file says no: the schema is never derived),
+//!   `opted_out_eager_schema` (the same with the schema derived up front, the ceiling
+//!   of an opted-out setup), `opted_in` (schema derived, install id and key read,
+//!   provider built).
 //! - `mask` and `scrub`: throughput on long inputs.
 //!
 //! Nothing here touches the network: the guards have no endpoint, and what they
@@ -77,18 +83,23 @@ fn taskr_args() -> Vec<OsString> {
 }
 
 fn telemetry(dir: &Path) -> Telemetry {
+    builder(dir)
+        .with_schema(taskr_schema())
+        .build()
+        .expect("valid bench configuration")
+}
+
+/// The bench configuration without a schema.
+fn builder(dir: &Path) -> consentry::TelemetryBuilder {
     Telemetry::builder("consentry-bench")
         .with_version("0.0.0")
         .with_config_dir(dir.join("config"))
         .with_spool_dir(dir.join("spool"))
-        .with_schema(taskr_schema())
         .with_counts(&["tasks"])
         .with_project_file(false)
         .with_disabled_in_ci(false)
         .with_uploader(false)
         .with_panic_hook(false)
-        .build()
-        .expect("valid bench configuration")
 }
 
 /// Guards for an opted-in and an opted-out user, each in a directory of its own.
@@ -96,17 +107,26 @@ struct Users {
     _dir: tempfile::TempDir,
     on: Telemetry,
     off: Telemetry,
+    on_dir: std::path::PathBuf,
+    off_dir: std::path::PathBuf,
 }
 
 impl Users {
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let on = telemetry(&dir.path().join("on"));
+        let (on_dir, off_dir) = (dir.path().join("on"), dir.path().join("off"));
+        let on = telemetry(&on_dir);
         // The first run shows the notice and records nothing; later runs record.
         drop(on.clone().init());
-        let off = telemetry(&dir.path().join("off"));
+        let off = telemetry(&off_dir);
         off.set_enabled(false).expect("settings file");
-        let users = Users { _dir: dir, on, off };
+        let users = Users {
+            _dir: dir,
+            on,
+            off,
+            on_dir,
+            off_dir,
+        };
         assert!(
             users.guard(true).is_enabled(),
             "opted-in guard is not recording (DO_NOT_TRACK set?)"
@@ -226,6 +246,30 @@ fn command(c: &mut Criterion) {
     group.finish();
 }
 
+fn setup(c: &mut Criterion) {
+    let users = Users::new();
+    let mut group = c.benchmark_group("setup");
+    let cases: [(&str, &Path, bool); 3] = [
+        ("opted_out", users.off_dir.as_path(), false),
+        ("opted_out_eager_schema", users.off_dir.as_path(), true),
+        ("opted_in", users.on_dir.as_path(), false),
+    ];
+    for (name, dir, eager) in cases {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let t = if eager {
+                    builder(dir).with_schema(taskr_schema())
+                } else {
+                    builder(dir).with_schema_fn(taskr_schema)
+                };
+                let guard = t.build().expect("valid bench configuration").init();
+                black_box(guard.is_enabled());
+            })
+        });
+    }
+    group.finish();
+}
+
 /// One iteration of `spans_10k`: a parent span and 10 000 children of `target`.
 macro_rules! children {
     ($target:literal) => {
@@ -311,6 +355,6 @@ fn scrub(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = command, spans, mask, scrub
+    targets = command, setup, spans, mask, scrub
 }
 criterion_main!(benches);

@@ -30,6 +30,10 @@ where
         .with_level(false)
         .with_target(false)
         .with_tracked_inactivity(false)
+        // Parents come from the tracing span tree either way; activation would also
+        // make consentry's span the current OpenTelemetry context of the tool's own
+        // instrumentation while it is entered, and costs a context attach per enter.
+        .with_context_activation(false)
         .with_error_events_to_exceptions(false)
         .with_error_fields_to_exceptions(false)
         .with_filter(Gate)
