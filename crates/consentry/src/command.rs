@@ -11,8 +11,9 @@ use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::attributes as attr;
-use crate::guard::{RunContext, TelemetryGuard};
+use crate::guard::TelemetryGuard;
 use crate::mask::{self, Hidden};
+use crate::run_context::RunContext;
 
 /// The span of a command run. Close it with [`finish`](Self::finish) or
 /// [`finish_with_error`](Self::finish_with_error) before the guard is dropped. A run

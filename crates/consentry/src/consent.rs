@@ -15,8 +15,10 @@ use std::path::{Path, PathBuf};
 use crate::config::{self, Loaded};
 use crate::env;
 
+mod inputs;
 mod project;
 
+pub(crate) use inputs::SettingsRead;
 pub(crate) use project::{find_project_file, read_project_file};
 
 /// File name of the project opt-out file, looked up from the working directory upward

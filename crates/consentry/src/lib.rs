@@ -219,6 +219,7 @@ mod files;
 mod flush;
 mod guard;
 mod identity;
+mod init;
 mod layer;
 pub mod manifest;
 pub mod mask;
@@ -227,8 +228,10 @@ mod panic;
 mod periodic;
 mod prompt;
 mod resource;
+mod run_context;
 mod run_setup;
 pub mod scrub;
+mod settings;
 mod status;
 
 pub use attributes::{Attribute, COMMAND_SPAN, EVENTS, RESOURCE, Scope as AttributeScope};

@@ -3,9 +3,13 @@
 //! data manifest, so a new data point shows it again even if the author forgot to
 //! raise the version.
 
+use std::io::Write as _;
+
 use sha2::{Digest, Sha256};
 
 use crate::builder::Telemetry;
+use crate::config::{self, USER_CONFIG_FILE};
+use crate::prompt;
 
 impl Telemetry {
     /// The notice text users see, the author's or the default.
@@ -64,6 +68,56 @@ impl Telemetry {
         let digest = h.finalize();
         let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
         format!("{}-{short}", self.notice.version)
+    }
+}
+
+impl Telemetry {
+    /// Shows the notice when this user has not seen the current version. Returns
+    /// `None` when the user has seen it (this run may send), else a note (empty when
+    /// the notice was shown and recorded).
+    ///
+    /// The notice is recorded before it is shown. Where it cannot be recorded (no
+    /// config dir, or one that cannot be written) it is not shown and nothing is sent:
+    /// showing it on every run would be noise, and sending without a recorded notice
+    /// would break the promise that it comes first.
+    pub(crate) fn show_notice_if_new(
+        &self,
+        config_dir: Option<&std::path::Path>,
+        seen: Option<&str>,
+    ) -> Option<String> {
+        let version = self.notice_version();
+        let Some(path) = config_dir.map(|d| d.join(USER_CONFIG_FILE)) else {
+            return Some("no config dir to record the notice in; telemetry stays off".into());
+        };
+        if seen == Some(version.as_str()) {
+            return None;
+        }
+        if let Err(e) = config::update(&path, |cfg| cfg.notice = Some(version)) {
+            return Some(format!(
+                "cannot record the notice ({}); telemetry stays off",
+                e.kind()
+            ));
+        }
+        let _ = writeln!(std::io::stderr().lock(), "{}", self.notice_text());
+        Some(String::new())
+    }
+
+    /// The opt-in prompt; the answer is stored like `telemetry enable|disable`.
+    pub(crate) fn ask(&self, config_dir: Option<&std::path::Path>) -> Option<String> {
+        let question = format!(
+            "{}\nSend anonymous usage data to help improve {}? [y/N] ",
+            self.notice_text(),
+            self.tool
+        );
+        let answer = prompt::ask(&question, std::io::stdin().lock(), std::io::stderr().lock());
+        let path = config_dir?.join(USER_CONFIG_FILE);
+        let version = self.notice_version();
+        config::update(&path, |cfg| {
+            cfg.enabled = Some(answer);
+            cfg.notice = Some(version);
+        })
+        .err()
+        .map(|e| format!("answer not recorded ({})", e.kind()))
     }
 }
 

@@ -64,9 +64,11 @@ mod endpoint;
 mod grpc;
 #[cfg(feature = "http")]
 mod http;
+mod resolve;
 pub(crate) mod send;
 mod spool;
 pub(crate) mod uploader;
+mod uploader_entry;
 mod validate;
 
 pub(crate) use backoff::Backoff;

@@ -1,0 +1,81 @@
+//! The inputs of the consent decision as a configured tool reads them: the
+//! variables, the disable flag and the settings files.
+
+use std::path::PathBuf;
+
+use crate::builder::Telemetry;
+use crate::config::{self, USER_CONFIG_FILE};
+use crate::consent::{self, Decision, Files};
+use crate::resource;
+
+impl Telemetry {
+    /// Decides, remembering what init needs from the files when they were read.
+    pub(crate) fn decide_into(&self, read: &mut SettingsRead) -> Decision {
+        if let Some(decision) = self.debug_build_decision() {
+            return decision;
+        }
+        let env = consent::env_inputs(&self.opt_out_vars);
+        let flag = self.disable_flag.as_deref().filter(|f| self.flag_given(f));
+        consent::decide(
+            &env,
+            flag,
+            || {
+                read.config_dir = self.config_dir();
+                self.files(read)
+            },
+            || {
+                if self.disabled_in_ci {
+                    resource::ci().map(|v| v.unwrap_or_else(|| "unknown".into()))
+                } else {
+                    None
+                }
+            },
+            self.default_enabled,
+        )
+    }
+
+    fn files(&self, read: &mut SettingsRead) -> Files {
+        let project = if self.project_file {
+            std::env::current_dir()
+                .ok()
+                .and_then(|cwd| consent::find_project_file(&cwd))
+                .map(|p| {
+                    let says = consent::read_project_file(&p);
+                    (p, says)
+                })
+        } else {
+            None
+        };
+        // Read once: the notice check after the decision uses the same load.
+        let user = read.config_dir.as_deref().map(|d| {
+            let p = d.join(USER_CONFIG_FILE);
+            let loaded = config::load(&p);
+            if let config::Loaded::Found(cfg) = &loaded {
+                read.seen_notice = cfg.notice.clone();
+            }
+            (p, consent::settings_say(loaded))
+        });
+        let policies = self
+            .policy_files()
+            .into_iter()
+            .map(|p| {
+                let says = consent::read_settings_file(&p);
+                (p, says)
+            })
+            .collect();
+        Files {
+            project,
+            user,
+            policies,
+        }
+    }
+}
+
+/// What deciding consent read from the settings, kept for the rest of init.
+#[derive(Debug, Default)]
+pub(crate) struct SettingsRead {
+    /// The tool's config dir, once the files were looked at.
+    pub(crate) config_dir: Option<PathBuf>,
+    /// The notice version the user settings file records as seen.
+    pub(crate) seen_notice: Option<String>,
+}

@@ -1,0 +1,197 @@
+//! Init: decides consent and, when telemetry is on, wires recording for the run.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use opentelemetry::InstrumentationScope;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider, SpanLimits};
+
+use crate::builder::Telemetry;
+use crate::config;
+use crate::consent::{self, SettingsRead};
+use crate::export::{Backoff, Collected, Delivery, Spool};
+use crate::guard::TelemetryGuard;
+use crate::identity;
+use crate::prompt;
+use crate::resource;
+use crate::run_context::RunContext;
+
+impl Telemetry {
+    /// Decides consent and, only when telemetry is on, prepares recording: the install
+    /// id, the hashing key, the resource and an in-memory span store. Never fails and
+    /// never prints, except the notice (and the opt-in prompt) on stderr; what went
+    /// wrong is kept in [`TelemetryGuard::notes`].
+    ///
+    /// When telemetry is off nothing else happens: no file is read beyond the settings
+    /// files, none is written, and no thread or socket is created, then or later.
+    pub fn init(self) -> TelemetryGuard {
+        let mut read = SettingsRead::default();
+        let decision = self.decide_into(&mut read);
+        let config_dir = read.config_dir;
+        let opt_out_var = self.opt_out_vars[0].clone();
+        let inactive = |decision, notes, notice_shown| TelemetryGuard {
+            decision,
+            active: None,
+            notes,
+            notice_shown,
+            opt_out_var: opt_out_var.clone(),
+        };
+        if !decision.enabled {
+            if decision.source == consent::Source::OptInDefault && prompt::interactive() {
+                let notes = self.ask(config_dir.as_deref()).into_iter().collect();
+                return inactive(decision, notes, true);
+            }
+            return inactive(decision, Vec::new(), false);
+        }
+        let mut notes = Vec::new();
+        if let Some(note) =
+            self.show_notice_if_new(config_dir.as_deref(), read.seen_notice.as_deref())
+        {
+            let shown = note.is_empty();
+            if !shown {
+                notes.push(note);
+            }
+            return inactive(decision, notes, shown);
+        }
+        let endpoint = self.resolve_endpoint();
+        if let Err(reason) = &endpoint {
+            notes.push(reason.clone());
+        }
+        let (install_id, key) = match &config_dir {
+            Some(dir) => {
+                let id = identity::load_or_create(dir)
+                    .map_err(|e| {
+                        notes.push(format!(
+                            "install id unavailable ({}); sending without it",
+                            e.kind()
+                        ))
+                    })
+                    .ok();
+                let key = identity::load_or_create_key(dir)
+                    .map_err(|e| {
+                        notes.push(format!(
+                            "hashing key unavailable ({}); hashed values are masked",
+                            e.kind()
+                        ))
+                    })
+                    .ok();
+                (id.map(|id| id.to_string()), key)
+            }
+            None => {
+                notes.push("no config dir (home dir unknown); sending without install id".into());
+                (None, None)
+            }
+        };
+        let resource = resource::build(resource::Describe {
+            service_name: &self.tool,
+            service_version: &self.version,
+            install_id,
+            session_id: uuid::Uuid::new_v4().to_string(),
+            ci_vendor: resource::ci(),
+            source: &self.source(),
+            channel: self.channel,
+        });
+        let collected = Collected::default();
+        // Sampler and limits are set explicitly: the defaults would read the user's
+        // OTEL_TRACES_SAMPLER and OTEL_SPAN_*_LIMIT, which are meant for their own apps.
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(collected.clone())
+            .with_sampler(Sampler::AlwaysOn)
+            .with_span_limits(SpanLimits::default())
+            .build();
+        let scope = InstrumentationScope::builder(crate::SCOPE_NAME)
+            .with_version(env!("CARGO_PKG_VERSION"))
+            .build();
+        let tracer = provider.tracer_with_scope(scope);
+        let print_mode =
+            self.print_mode || crate::env::opts_out(std::env::var_os(&self.debug_var).as_deref());
+        let delivery = Delivery {
+            endpoint,
+            spool: self.spool(),
+            budget: self.exit_budget,
+            backoff: Backoff {
+                base: self.backoff.0,
+                max: self.backoff.1,
+            },
+            uploader: self.uploader,
+        };
+        if self.panic_hook {
+            crate::panic::install();
+        }
+        let context = Arc::new(RunContext {
+            tool: self.tool.clone(),
+            features: self.features.clone(),
+            counts: self.counts.clone(),
+            key,
+            schema: self
+                .schema
+                .as_ref()
+                .map(crate::run_setup::SchemaSource::resolve),
+            success_exit_codes: self.success_exit_codes.clone(),
+            dispatch: crate::dispatch::own_dispatch(&tracer),
+            tracer: tracer.clone(),
+            runs_dir: self.runs_dir(),
+            heartbeat: self.heartbeat,
+            declared: self.declared.clone(),
+            current: Arc::default(),
+            // Print mode prints everything at exit; spooling mid-run would hide it.
+            periodic: delivery.spool.clone().filter(|_| !print_mode).map(|spool| {
+                crate::periodic::PeriodicFlush {
+                    collected: collected.clone(),
+                    resource: resource.clone(),
+                    spool,
+                }
+            }),
+        });
+        let active = Active {
+            context,
+            tracer,
+            provider,
+            collected,
+            resource,
+            delivery,
+            config_dir,
+            print_mode,
+        };
+        TelemetryGuard {
+            decision,
+            active: Some(active),
+            notes,
+            notice_shown: false,
+            opt_out_var,
+        }
+    }
+
+    pub(crate) fn spool(&self) -> Option<Spool> {
+        let dir = self
+            .spool_dir
+            .clone()
+            .or_else(|| config::default_spool_dir(&self.tool))?;
+        Some(Spool::new(dir, self.spool_limits).with_declared_keys(self.declared_keys()))
+    }
+
+    /// `consentry.source`: a declared value of `<TOOL>_TELEMETRY_SOURCE`, `cli` when
+    /// unset, `other` for anything else (free text never leaves).
+    fn source(&self) -> String {
+        match std::env::var(&self.source_var) {
+            Ok(v) if self.sources.iter().any(|s| *s == v) => v,
+            Ok(v) if v.is_empty() => "cli".into(),
+            Err(std::env::VarError::NotPresent) => "cli".into(),
+            _ => "other".into(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Active {
+    pub(crate) context: Arc<RunContext>,
+    pub(crate) tracer: SdkTracer,
+    pub(crate) provider: SdkTracerProvider,
+    pub(crate) collected: Collected,
+    pub(crate) resource: Resource,
+    pub(crate) delivery: Delivery,
+    pub(crate) config_dir: Option<PathBuf>,
+    pub(crate) print_mode: bool,
+}
