@@ -36,7 +36,7 @@ fn a_declared_phase_arrives_as_a_child_of_its_command_span() {
     collector.wait_for("3 runs and 1 phase", Duration::from_secs(20), |s| {
         s.len() >= 4
     });
-    // Each run exits after the collector acknowledged it: anything extra is here now.
+    // A copy (none is expected) would come with the same uploader pass.
     std::thread::sleep(Duration::from_millis(300));
     let spans = collector.spans();
     let (commands, phases) = split(&spans);
@@ -75,7 +75,9 @@ fn a_declared_phase_arrives_as_a_child_of_its_command_span() {
 fn the_gateway_keeps_a_declared_phase_and_its_allowlist_decides_the_keys() {
     let backend = Collector::start(CollectorKind::Otelcol);
     let gw = Gateway::start(GatewayOptions::forwarding_to(backend.grpc_port));
-    runs(&Taskr::sending_to(&gw.http_endpoint(), Transport::Http));
+    // The user (its home holds the spool) lives until the uploader has delivered.
+    let user = Taskr::sending_to(&gw.http_endpoint(), Transport::Http);
+    runs(&user);
     let got = backend.wait_for("3 runs and 1 phase", Duration::from_secs(30), |s| {
         s.len() >= 4
     });
