@@ -4,35 +4,18 @@
 //! span may be missing or invented).
 
 use crate::support;
+use support::otlp::distinct;
+use support::taskr::{spool_dir, spool_files};
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use support::fault::{FaultProxy, Mode};
-use support::{Collector, CollectorKind, Outcome, Span, Taskr, Transport};
+use support::{Collector, CollectorKind, Outcome, Taskr, Transport};
 
 /// Exit budget (300 ms) plus generous room for process start on a busy machine; a run
 /// slower than this waited on the network.
 const EXIT_LIMIT: Duration = Duration::from_millis(1000);
-
-fn distinct(spans: &[Span]) -> HashSet<String> {
-    spans.iter().map(|s| s.span_id.clone()).collect()
-}
-
-fn spool_dir(user: &Taskr) -> PathBuf {
-    user.home().join(".local/state/taskr/telemetry-spool")
-}
-
-fn spool_files(user: &Taskr) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(spool_dir(user)) else {
-        return Vec::new();
-    };
-    rd.filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "otlp"))
-        .collect()
-}
 
 fn backing_off(user: &Taskr) -> bool {
     let text = std::fs::read_to_string(spool_dir(user).join("state.toml")).unwrap_or_default();

@@ -3,37 +3,20 @@
 //! what it wrote and validated, and its bounds hold at every moment.
 
 use crate::support;
+use support::otlp::distinct;
+use support::taskr::{spool_dir, spool_files};
 
 mod hostile;
 mod network;
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use support::{Outcome, Span, Taskr};
+use support::{Outcome, Taskr};
 
 /// Process start plus exit on a busy machine; a run slower than this waited on
 /// something. Whole-run bound only (integration test), generous on purpose.
 const EXIT_LIMIT: Duration = Duration::from_millis(1000);
-
-fn distinct(spans: &[Span]) -> HashSet<String> {
-    spans.iter().map(|s| s.span_id.clone()).collect()
-}
-
-fn spool_dir(user: &Taskr) -> PathBuf {
-    user.home().join(".local/state/taskr/telemetry-spool")
-}
-
-fn spool_files(user: &Taskr) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(spool_dir(user)) else {
-        return Vec::new();
-    };
-    rd.filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "otlp"))
-        .collect()
-}
 
 /// Holds the sender lock as a running uploader would: runs spool and start no uploader.
 fn hold_sender_lock(user: &Taskr) -> std::fs::File {

@@ -98,3 +98,8 @@ pub fn attr_strings(map: &BTreeMap<String, Value>, key: &str) -> Vec<String> {
         .filter_map(|v| v["stringValue"].as_str().map(str::to_owned))
         .collect()
 }
+
+/// The distinct span ids among `spans` (a copy sent twice counts once).
+pub fn distinct(spans: &[Span]) -> std::collections::HashSet<String> {
+    spans.iter().map(|s| s.span_id.clone()).collect()
+}

@@ -147,3 +147,19 @@ pub fn run_command(mut c: Command) -> Outcome {
         took: started.elapsed(),
     }
 }
+
+/// The user's spool dir (taskr's XDG state dir under the private home).
+pub fn spool_dir(user: &Taskr) -> PathBuf {
+    user.home().join(".local/state/taskr/telemetry-spool")
+}
+
+/// The requests waiting in the user's spool.
+pub fn spool_files(user: &Taskr) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(spool_dir(user)) else {
+        return Vec::new();
+    };
+    rd.filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "otlp"))
+        .collect()
+}
