@@ -6,6 +6,7 @@ ports (bounded) when the process reports the address in use."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -114,3 +115,18 @@ def start(argv_env, port_names, ready, log: Path) -> Proc:
             proc.wait(10)
             raise
     raise RuntimeError(f"could not bind fresh ports in {ATTEMPTS} attempts: {last}")
+
+
+def span_ids(path: Path) -> set:
+    """The span ids in a collector's file-exporter output, read while the collector may
+    still be writing it: only complete (newline-terminated) lines count, so a line
+    half written at this moment is read on the next look, never parsed in halves."""
+    if not path.exists():
+        return set()
+    text = path.read_text(errors="replace")
+    ids = set()
+    for line in text[: text.rfind("\n") + 1].splitlines():
+        for rs in json.loads(line)["resourceSpans"]:
+            for ss in rs["scopeSpans"]:
+                ids.update(s["spanId"] for s in ss["spans"])
+    return ids

@@ -67,13 +67,7 @@ def _queue_size(telemetry_port) -> float:
 
 
 def _arrived(path) -> set:
-    ids = set()
-    if path.exists():
-        for line in path.read_text().splitlines():
-            for rs in json.loads(line)["resourceSpans"]:
-                for ss in rs["scopeSpans"]:
-                    ids.update(s["spanId"] for s in ss["spans"])
-    return ids
+    return procs.span_ids(path)
 
 
 def test_accepted_spans_survive_sigkill(tmp_path):

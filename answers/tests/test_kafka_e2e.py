@@ -9,7 +9,7 @@ import time
 from answers import otlp, report
 from answers.tests import chromium, procs
 from answers.tests.kafka import Broker
-from answers.tests.test_gateway_queue import _arrived, _post
+from answers.tests.test_gateway_queue import _post
 from answers import generate
 
 TOPIC = "consentry-spans"
@@ -63,14 +63,6 @@ def _run_taskr(taskr, home, endpoint, args):
     subprocess.run([taskr, *args], env=env, capture_output=True, timeout=60, cwd=home)
 
 
-def _span_ids(path) -> list[str]:
-    ids = []
-    if path.exists():
-        for line in path.read_text().splitlines():
-            for rs in json.loads(line)["resourceSpans"]:
-                for ss in rs["scopeSpans"]:
-                    ids += [s["spanId"] for s in ss["spans"]]
-    return ids
 
 
 def test_taskr_to_kafka_to_report_survives_a_broker_restart(tmp_path):
@@ -108,11 +100,11 @@ def test_taskr_to_kafka_to_report_survives_a_broker_restart(tmp_path):
 
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            ids = set(_span_ids(out))
+            ids = procs.span_ids(out)
             if sent <= ids and len(ids) >= len(sent) + 15:
                 break
             time.sleep(0.5)
-        ids = set(_span_ids(out))
+        ids = procs.span_ids(out)
         missing = sent - ids
         assert not missing, f"{len(missing)} of {len(sent)} span ids lost"
         # taskr's 15 runs carry ids we did not choose: count them.
