@@ -5,7 +5,7 @@
 
 use crate::support;
 use support::otlp::distinct;
-use support::taskr::{spool_dir, spool_files};
+use support::taskr::{hold_sender_lock, spool_dir, spool_files};
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};

@@ -4,7 +4,7 @@
 
 use crate::support;
 use support::otlp::distinct;
-use support::taskr::{spool_dir, spool_files};
+use support::taskr::{hold_sender_lock, spool_dir, spool_files};
 
 mod hostile;
 mod network;
@@ -17,19 +17,6 @@ use support::{Outcome, Taskr};
 /// Process start plus exit on a busy machine; a run slower than this waited on
 /// something. Whole-run bound only (integration test), generous on purpose.
 const EXIT_LIMIT: Duration = Duration::from_millis(1000);
-
-/// Holds the sender lock as a running uploader would: runs spool and start no uploader.
-fn hold_sender_lock(user: &Taskr) -> std::fs::File {
-    std::fs::create_dir_all(spool_dir(user)).unwrap();
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(spool_dir(user).join(".lock"))
-        .unwrap();
-    lock.try_lock().expect("sender lock free");
-    lock
-}
 
 /// The same command opted out, for byte-identical comparison.
 fn opted_out(user: &Taskr, args: &[&str]) -> Outcome {

@@ -21,19 +21,6 @@ fn spooled_span_ids(user: &Taskr) -> HashSet<String> {
     ids
 }
 
-/// Holds the sender lock as a running uploader would: runs spool and start no uploader.
-fn hold_sender_lock(user: &Taskr) -> std::fs::File {
-    std::fs::create_dir_all(spool_dir(user)).unwrap();
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(spool_dir(user).join(".lock"))
-        .unwrap();
-    lock.try_lock().expect("sender lock free");
-    lock
-}
-
 /// The uploader as a run starts it (marker argument and spool variable).
 fn uploader(user: &Taskr) -> std::process::Command {
     let mut c = user.command(&[consentry::UPLOADER_ARG]);

@@ -163,3 +163,16 @@ pub fn spool_files(user: &Taskr) -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "otlp"))
         .collect()
 }
+
+/// Holds the sender lock as a running uploader would: runs spool and start no uploader.
+pub fn hold_sender_lock(user: &Taskr) -> std::fs::File {
+    std::fs::create_dir_all(spool_dir(user)).unwrap();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(spool_dir(user).join(".lock"))
+        .unwrap();
+    lock.try_lock().expect("sender lock free");
+    lock
+}
