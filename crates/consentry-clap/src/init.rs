@@ -1,6 +1,5 @@
 //! The one call: telemetry wired into a clap CLI in the order that works.
 
-use std::ffi::OsString;
 use std::sync::Arc;
 
 use clap::{ArgMatches, Command, Parser};
@@ -87,7 +86,8 @@ impl Setup {
         self
     }
 
-    /// Parses this process's command line into `C` and starts telemetry (see
+    /// Parses the command line (this process's, or the configured
+    /// [`Env`](consentry::env::Env)'s) into `C` and starts telemetry (see
     /// [`Setup`]). Exits the process for the telemetry commands and for command lines
     /// clap refuses, as `C::parse()` would.
     ///
@@ -95,7 +95,7 @@ impl Setup {
     ///
     /// When the configuration is not valid ([`TelemetryBuilder::build`]).
     pub fn init<C: Parser>(self) -> Result<(C, TelemetryGuard), BuildError> {
-        let (mut matches, cmd, guard) = self.start(C::command(), std::env::args_os().collect())?;
+        let (mut matches, cmd, guard) = self.start(C::command())?;
         match C::from_arg_matches_mut(&mut matches) {
             Ok(cli) => Ok((cli, guard)),
             // A value the tool's own `FromArgMatches` refuses (fd's `--exec-batch` with
@@ -116,16 +116,15 @@ impl Setup {
     ///
     /// When the configuration is not valid ([`TelemetryBuilder::build`]).
     pub fn init_command(self, cmd: Command) -> Result<(ArgMatches, TelemetryGuard), BuildError> {
-        let (matches, _, guard) = self.start(cmd, std::env::args_os().collect())?;
+        let (matches, _, guard) = self.start(cmd)?;
         Ok((matches, guard))
     }
 
-    fn start(
-        self,
-        cmd: Command,
-        args: Vec<OsString>,
-    ) -> Result<(ArgMatches, Arc<Command>, TelemetryGuard), BuildError> {
+    fn start(self, cmd: Command) -> Result<(ArgMatches, Arc<Command>, TelemetryGuard), BuildError> {
         let mut telemetry = self.builder.build()?;
+        // The arguments come from the configuration's environment, like everything else
+        // consentry reads: a test that gives a `FixedEnv` gives the command line too.
+        let args = telemetry.env().args_os();
         telemetry.run_uploader_if_requested();
         if self.shape == Shape::Option {
             telemetry.set_manage_command("--telemetry");

@@ -1,7 +1,6 @@
 //! One run of one command, as a span.
 
 use std::ffi::{OsStr, OsString};
-use std::io::IsTerminal as _;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -40,6 +39,23 @@ pub struct CommandRun<'g> {
     finished: bool,
     marker: Option<crate::accounting::Marker>,
     _guard: PhantomData<&'g TelemetryGuard>,
+}
+
+impl TelemetryGuard {
+    /// Starts the span of one command run: `command` is the command's name as the
+    /// author calls it (`"add"`, `"remote add"`; empty to take the path the schema
+    /// finds), `args` the raw arguments without the program name. Every argument is
+    /// masked, by the schema when there is one, before anything is recorded.
+    pub fn command<I, T>(&self, command: &str, args: I) -> CommandRun<'_>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<OsStr>,
+    {
+        match &self.active {
+            Some(a) => CommandRun::start(a.context.clone(), command, args),
+            None => CommandRun::disabled(),
+        }
+    }
 }
 
 impl CommandRun<'_> {
@@ -115,7 +131,7 @@ impl CommandRun<'_> {
                 "process.executable.name" = tool,
                 "consentry.command" = command,
                 "process.pid" = i64::from(std::process::id()),
-                "process.interactive" = std::io::stdin().is_terminal(),
+                "process.interactive" = context.env.stdin_is_terminal(),
                 "process.args_count" = args_count,
                 "process.exit.code" = Empty,
                 "error.type" = Empty,

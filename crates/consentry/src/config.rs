@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::env::Env;
 use crate::files::{self, ReadError};
 
 /// File name of the user settings file inside the tool's config dir.
@@ -76,16 +77,17 @@ pub(crate) fn store(path: &Path, cfg: &UserConfig) -> io::Result<()> {
 /// The tool's config dir in the OS convention (`$XDG_CONFIG_HOME/<tool>` or
 /// `~/.config/<tool>` on Linux, `~/Library/Application Support/<tool>` on macOS,
 /// `%APPDATA%\<tool>\config` on Windows), or `None` when no home dir is known.
-pub(crate) fn default_config_dir(tool: &str) -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", tool).map(|d| d.config_dir().to_path_buf())
+pub(crate) fn default_config_dir(tool: &str, env: &dyn Env) -> Option<PathBuf> {
+    env.tool_dirs(tool).map(|d| d.config)
 }
 
 /// The machine-wide policy file an administrator sets: `/etc/<tool>/telemetry.toml`,
 /// `/Library/Application Support/<tool>/telemetry.toml` on macOS,
 /// `%ProgramData%\<tool>\telemetry.toml` on Windows.
-pub(crate) fn default_policy_file(tool: &str) -> Option<PathBuf> {
+pub(crate) fn default_policy_file(tool: &str, env: &dyn Env) -> Option<PathBuf> {
     if cfg!(windows) {
-        std::env::var_os("ProgramData").map(|d| PathBuf::from(d).join(tool).join(USER_CONFIG_FILE))
+        env.var_os("ProgramData")
+            .map(|d| PathBuf::from(d).join(tool).join(USER_CONFIG_FILE))
     } else if cfg!(target_os = "macos") {
         Some(
             PathBuf::from("/Library/Application Support")
@@ -99,10 +101,8 @@ pub(crate) fn default_policy_file(tool: &str) -> Option<PathBuf> {
 
 /// The tool's spool dir in the OS convention: `telemetry-spool` in the state dir
 /// (Linux) or the cache dir (elsewhere).
-pub(crate) fn default_spool_dir(tool: &str) -> Option<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", tool)?;
-    let base = dirs.state_dir().unwrap_or_else(|| dirs.cache_dir());
-    Some(base.join("telemetry-spool"))
+pub(crate) fn default_spool_dir(tool: &str, env: &dyn Env) -> Option<PathBuf> {
+    env.tool_dirs(tool).map(|d| d.state.join("telemetry-spool"))
 }
 
 #[cfg(test)]

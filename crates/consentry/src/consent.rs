@@ -145,17 +145,14 @@ pub(crate) struct Files {
 }
 
 /// The opt-out variables in precedence order with their values in this process.
-pub(crate) fn env_inputs(opt_out_vars: &[String]) -> Vec<(String, Option<OsString>)> {
-    let mut env = vec![(
-        env::DO_NOT_TRACK.to_owned(),
-        std::env::var_os(env::DO_NOT_TRACK),
-    )];
-    env.extend(
-        opt_out_vars
-            .iter()
-            .map(|v| (v.clone(), std::env::var_os(v))),
-    );
-    env
+pub(crate) fn env_inputs(
+    from: &dyn env::Env,
+    opt_out_vars: &[String],
+) -> Vec<(String, Option<OsString>)> {
+    std::iter::once(env::DO_NOT_TRACK)
+        .chain(opt_out_vars.iter().map(String::as_str))
+        .map(|v| (v.to_owned(), from.var_os(v)))
+        .collect()
 }
 
 /// The decision, from inputs gathered lazily: `files` and `ci` are called only when no

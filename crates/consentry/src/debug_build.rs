@@ -32,7 +32,7 @@ impl crate::TelemetryBuilder {
     /// `cargo run` and `cargo test` runs do not count as users. Set `true` where
     /// debug builds are what is tested end to end (taskr's integration tests do).
     pub fn with_debug_builds(mut self, report: bool) -> Self {
-        self.debug_builds = report;
+        self.settings.debug_builds = report;
         self
     }
 
@@ -41,7 +41,7 @@ impl crate::TelemetryBuilder {
     /// own `cfg!(debug_assertions)`, the same unless a profile overrides
     /// `debug-assertions` for some packages only.
     pub fn with_debug_build(mut self, is_debug: bool) -> Self {
-        self.debug_build = is_debug;
+        self.settings.debug_build = is_debug;
         self
     }
 }
@@ -50,7 +50,7 @@ impl crate::Telemetry {
     /// The decision when this is a debug build that does not report, before anything
     /// else is read: such a build shows no notice, asks nothing and writes nothing.
     pub(crate) fn debug_build_decision(&self) -> Option<Decision> {
-        (self.debug_build && !self.debug_builds).then(|| Decision {
+        (self.settings.debug_build && !self.settings.debug_builds).then(|| Decision {
             enabled: false,
             source: Source::DebugBuild,
             ignored: Vec::new(),
@@ -109,8 +109,8 @@ mod tests {
     #[test]
     fn the_default_is_this_crate_s_profile_and_a_release_build_reports() {
         let t = Telemetry::builder("tool").build().unwrap();
-        assert_eq!(t.debug_build, cfg!(debug_assertions));
-        assert!(!t.debug_builds);
+        assert_eq!(t.settings.debug_build, cfg!(debug_assertions));
+        assert!(!t.settings.debug_builds);
         let release = Telemetry::builder("tool")
             .with_debug_build(false)
             .build()

@@ -28,8 +28,6 @@
 //! `consentry.command` too, the command it ran under. Declared spans and events are
 //! recorded only while a command run is open.
 
-use crate::builder::BuildError;
-
 mod layer;
 #[cfg(test)]
 mod tests;
@@ -135,7 +133,11 @@ pub(crate) fn key(tool: &str, field: &str) -> String {
 
 /// Refuses names that are not tokens starting with a letter, duplicate declarations,
 /// and keys that would collide with consentry's own.
-pub(crate) fn validate(tool: &str, declared: &[Declaration]) -> Result<(), BuildError> {
+/// A declared name `build` refuses.
+#[derive(Debug)]
+pub(crate) struct InvalidName(pub(crate) String);
+
+pub(crate) fn validate(tool: &str, declared: &[Declaration]) -> Result<(), InvalidName> {
     let name_ok = |n: &str| is_safe_token(n) && n.starts_with(|c: char| c.is_ascii_alphabetic());
     let own = crate::manifest::attribute_keys();
     for (i, d) in declared.iter().enumerate() {
@@ -143,16 +145,16 @@ pub(crate) fn validate(tool: &str, declared: &[Declaration]) -> Result<(), Build
             .iter()
             .any(|e| e.name == d.name && e.what == d.what);
         if !name_ok(d.name) || duplicate {
-            return Err(BuildError::Name(d.name.to_owned()));
+            return Err(InvalidName(d.name.to_owned()));
         }
         for f in &d.fields {
             if !name_ok(f.name) || own.contains(&key(tool, f.name).as_str()) {
-                return Err(BuildError::Name(f.name.to_owned()));
+                return Err(InvalidName(f.name.to_owned()));
             }
             if let Kind::OneOf(values) = f.kind
                 && !values.iter().all(|v| is_safe_token(v))
             {
-                return Err(BuildError::Name(f.name.to_owned()));
+                return Err(InvalidName(f.name.to_owned()));
             }
         }
     }
@@ -167,7 +169,7 @@ impl crate::TelemetryBuilder {
     /// its subscriber. Default: nothing declared. `build` refuses a name that is not
     /// 1-64 characters `[A-Za-z0-9._-]` starting with a letter.
     pub fn with_span(mut self, name: &'static str, fields: &[Field]) -> Self {
-        self.declared.push(Declaration {
+        self.settings.declared.push(Declaration {
             name,
             what: What::Span,
             fields: fields.to_vec(),
@@ -179,7 +181,7 @@ impl crate::TelemetryBuilder {
     /// `name: "<name>"` becomes a span event with the declared `fields` (the message
     /// is never sent). Default: nothing declared.
     pub fn with_event(mut self, name: &'static str, fields: &[Field]) -> Self {
-        self.declared.push(Declaration {
+        self.settings.declared.push(Declaration {
             name,
             what: What::Event,
             fields: fields.to_vec(),
@@ -193,14 +195,14 @@ impl crate::Telemetry {
     /// (empty when nothing is declared).
     pub(crate) fn declared_markdown(&self) -> String {
         use std::fmt::Write as _;
-        if self.declared.is_empty() {
+        if self.settings.declared.is_empty() {
             return String::new();
         }
         let mut out = String::from(
             "\nSpans and events of its own it may send (with `consentry.command`; a span also \
              with its start and duration):\n\n| Name | Kind | Attribute | Holds |\n|---|---|---|---|\n",
         );
-        for d in &self.declared {
+        for d in &self.settings.declared {
             let what = match d.what {
                 What::Span => "span",
                 What::Event => "event",
@@ -217,7 +219,7 @@ impl crate::Telemetry {
                         format!("a name of up to {MAX_TOKEN_LEN} characters `A-Za-z0-9._-`")
                     }
                 };
-                let key = key(&self.tool, f.name);
+                let key = key(&self.settings.tool, f.name);
                 let _ = writeln!(out, "| `{}` | {what} | `{key}` | {holds} |", d.name);
             }
         }
@@ -226,17 +228,18 @@ impl crate::Telemetry {
 
     /// The spans and events the tool declared, in the order declared.
     pub fn declared(&self) -> &[Declaration] {
-        &self.declared
+        &self.settings.declared
     }
 
     /// The attribute keys the declared fields are sent under (`<tool>.<field>`),
     /// sorted, without duplicates. Empty when nothing is declared.
     pub fn declared_keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self
+            .settings
             .declared
             .iter()
             .flat_map(|d| &d.fields)
-            .map(|f| key(&self.tool, f.name))
+            .map(|f| key(&self.settings.tool, f.name))
             .collect();
         keys.sort_unstable();
         keys.dedup();

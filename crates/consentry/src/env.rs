@@ -1,6 +1,61 @@
-//! Environment variables consentry reads, and the one rule for reading them.
+//! The process environment consentry reads, and the one rule for opt-out values.
+//!
+//! Everything consentry learns from outside the code the author wrote (variables,
+//! arguments, the working directory, the OS directories, the CI system, whether a
+//! person is at the terminal) comes through one [`Env`]. [`OsEnv`], the default, is
+//! the only place that reads the real process; [`FixedEnv`] is a made-up environment
+//! for tests, so an in-process test decides consent, resolves the endpoint and picks
+//! directories the same way every time, whatever the machine running it has set.
+//! A tool's own tests can give one to
+//! [`TelemetryBuilder::with_env`](crate::TelemetryBuilder::with_env) too.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::path::PathBuf;
+
+mod fixed;
+mod os;
+
+pub use fixed::FixedEnv;
+pub use os::OsEnv;
+
+/// Where consentry reads the environment from. Modelled on cargo's `home::env::Env`.
+pub trait Env: fmt::Debug + Send + Sync {
+    /// A variable's value, `None` when unset.
+    fn var_os(&self, key: &str) -> Option<OsString>;
+
+    /// The arguments, the program name first.
+    fn args_os(&self) -> Vec<OsString>;
+
+    /// The working directory, `None` when it cannot be known (deleted, no permission).
+    fn current_dir(&self) -> Option<PathBuf>;
+
+    /// The tool's OS directories, `None` when no home directory is known.
+    fn tool_dirs(&self, tool: &str) -> Option<ToolDirs>;
+
+    /// The current user's home directory, when known.
+    fn home_dir(&self) -> Option<PathBuf>;
+
+    /// `Some` when this process runs in CI, with the vendor's name when it is known.
+    fn ci(&self) -> Option<Option<String>>;
+
+    /// Whether stdin is a terminal (`process.interactive`).
+    fn stdin_is_terminal(&self) -> bool;
+
+    /// Whether stderr is a terminal (where the opt-in question would be asked).
+    fn stderr_is_terminal(&self) -> bool;
+}
+
+/// A tool's directories in the OS convention.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolDirs {
+    /// Settings, install id and hashing key: `$XDG_CONFIG_HOME/<tool>` or
+    /// `~/.config/<tool>` on Linux.
+    pub config: PathBuf,
+    /// The spool and run markers: `$XDG_STATE_HOME/<tool>` or `~/.local/state/<tool>`
+    /// on Linux, the cache dir where the OS has no state dir.
+    pub state: PathBuf,
+}
 
 /// The cross-tool opt-out (<https://consoledonottrack.com>). Any value but a false
 /// word opts out of every tool built with consentry.

@@ -29,7 +29,7 @@ pub(crate) const SPOOL_REQUEST_CAP: u64 = 4 * 1024 * 1024;
 /// Why a file was not read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub(crate) enum ReadError {
+pub enum ReadError {
     /// No file at that path (or a parent is not a directory).
     Missing,
     /// The path is a symlink (or a symlink loop); symlinks are never followed.

@@ -74,7 +74,12 @@ impl TelemetryGuard {
     /// Starts the span of this process's command run: [`command`](Self::command) with
     /// the command path the schema finds and this process's arguments.
     pub fn run(&self) -> crate::CommandRun<'_> {
-        self.command("", std::env::args_os().skip(1))
+        let args = self
+            .active
+            .as_ref()
+            .map(|a| a.context.env.args_os())
+            .unwrap_or_default();
+        self.command("", args.into_iter().skip(1))
     }
 
     /// Passes this run's opt-out to a child process the tool starts (itself, or a

@@ -1,17 +1,20 @@
 //! The guard that keeps telemetry alive for the run and sends at exit.
 
-use std::ffi::OsStr;
 use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
 use tracing::Subscriber;
 use tracing_subscriber::Layer;
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::command::CommandRun;
 use crate::consent::Decision;
-use crate::export::{self, Endpoint, Outcome};
+use crate::export::{self, Collected, Delivery, Endpoint, Outcome};
 use crate::identity;
-use crate::init::Active;
+use crate::run_context::RunContext;
 
 /// Keeps telemetry alive for the run; dropping it (or [`shutdown`](Self::shutdown))
 /// sends the run's spans within the exit budget. Dropping never panics and never
@@ -21,7 +24,7 @@ use crate::init::Active;
 pub struct TelemetryGuard {
     pub(crate) decision: Decision,
     pub(crate) active: Option<Active>,
-    pub(crate) notes: Vec<String>,
+    pub(crate) notes: Vec<crate::Note>,
     pub(crate) notice_shown: bool,
     /// `<TOOL>_TELEMETRY_OPTOUT`, for child processes (see `apply_opt_out`).
     pub(crate) opt_out_var: String,
@@ -54,15 +57,13 @@ impl TelemetryGuard {
 
     /// Problems found at init that did not stop the tool (an invalid endpoint variable,
     /// an unwritable config dir). Empty when all is well or telemetry is off.
-    pub fn notes(&self) -> &[String] {
+    pub fn notes(&self) -> &[crate::Note] {
         &self.notes
     }
 
     /// The endpoint spans go to, or why there is none.
-    pub fn endpoint(&self) -> Option<Result<&Endpoint, &str>> {
-        self.active
-            .as_ref()
-            .map(|a| a.delivery.endpoint.as_ref().map_err(String::as_str))
+    pub fn endpoint(&self) -> Option<Result<&Endpoint, &crate::EndpointProblem>> {
+        self.active.as_ref().map(|a| a.delivery.endpoint.as_ref())
     }
 
     /// The tool's config dir (settings file and install id), when known.
@@ -92,21 +93,6 @@ impl TelemetryGuard {
             let c = &a.context;
             crate::declared::layer(&c.tool, &c.declared, a.tracer.clone(), c.current.clone())
         })
-    }
-
-    /// Starts the span of one command run: `command` is the command's name as the
-    /// author calls it (`"add"`, `"remote add"`; empty to take the path the schema
-    /// finds), `args` the raw arguments without the program name. Every argument is
-    /// masked, by the schema when there is one, before anything is recorded.
-    pub fn command<I, T>(&self, command: &str, args: I) -> CommandRun<'_>
-    where
-        I: IntoIterator<Item = T>,
-        T: AsRef<OsStr>,
-    {
-        match &self.active {
-            Some(a) => CommandRun::start(a.context.clone(), command, args),
-            None => CommandRun::disabled(),
-        }
     }
 
     /// A handle that sends what finished runs recorded, from any thread, before a
@@ -176,4 +162,17 @@ impl Drop for TelemetryGuard {
     fn drop(&mut self) {
         let _ = self.flush();
     }
+}
+
+/// What an enabled run holds from init until exit.
+#[derive(Debug)]
+pub(crate) struct Active {
+    pub(crate) context: Arc<RunContext>,
+    pub(crate) tracer: SdkTracer,
+    pub(crate) provider: SdkTracerProvider,
+    pub(crate) collected: Collected,
+    pub(crate) resource: Resource,
+    pub(crate) delivery: Delivery,
+    pub(crate) config_dir: Option<PathBuf>,
+    pub(crate) print_mode: bool,
 }

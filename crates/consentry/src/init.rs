@@ -1,19 +1,19 @@
 //! Init: decides consent and, when telemetry is on, wires recording for the run.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider, SpanLimits};
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanLimits};
 
 use crate::builder::Telemetry;
 use crate::config;
 use crate::consent::{self, SettingsRead};
 use crate::export::{Backoff, Collected, Delivery, Spool};
-use crate::guard::TelemetryGuard;
+use crate::guard::{Active, TelemetryGuard};
 use crate::identity;
+use crate::note::Note;
+use crate::notice::NoticeStep;
 use crate::prompt;
 use crate::resource;
 use crate::run_context::RunContext;
@@ -30,7 +30,7 @@ impl Telemetry {
         let mut read = SettingsRead::default();
         let decision = self.decide_into(&mut read);
         let config_dir = read.config_dir;
-        let opt_out_var = self.opt_out_vars[0].clone();
+        let opt_out_var = self.vars.opt_out[0].clone();
         let inactive = |decision, notes, notice_shown| TelemetryGuard {
             decision,
             active: None,
@@ -39,59 +39,48 @@ impl Telemetry {
             opt_out_var: opt_out_var.clone(),
         };
         if !decision.enabled {
-            if decision.source == consent::Source::OptInDefault && prompt::interactive() {
+            if decision.source == consent::Source::OptInDefault && prompt::interactive(self.env()) {
                 let notes = self.ask(config_dir.as_deref()).into_iter().collect();
                 return inactive(decision, notes, true);
             }
             return inactive(decision, Vec::new(), false);
         }
         let mut notes = Vec::new();
-        if let Some(note) =
-            self.show_notice_if_new(config_dir.as_deref(), read.seen_notice.as_deref())
-        {
-            let shown = note.is_empty();
-            if !shown {
+        match self.show_notice_if_new(config_dir.as_deref(), read.seen_notice.as_deref()) {
+            NoticeStep::Seen => {}
+            NoticeStep::Shown => return inactive(decision, notes, true),
+            NoticeStep::NotShown(note) => {
                 notes.push(note);
+                return inactive(decision, notes, false);
             }
-            return inactive(decision, notes, shown);
         }
         let endpoint = self.resolve_endpoint();
-        if let Err(reason) = &endpoint {
-            notes.push(reason.clone());
+        if let Err(problem) = &endpoint {
+            notes.push(Note::Endpoint(problem.clone()));
         }
         let (install_id, key) = match &config_dir {
             Some(dir) => {
                 let id = identity::load_or_create(dir)
-                    .map_err(|e| {
-                        notes.push(format!(
-                            "install id unavailable ({}); sending without it",
-                            e.kind()
-                        ))
-                    })
+                    .map_err(|e| notes.push(Note::InstallId(e.kind())))
                     .ok();
                 let key = identity::load_or_create_key(dir)
-                    .map_err(|e| {
-                        notes.push(format!(
-                            "hashing key unavailable ({}); hashed values are masked",
-                            e.kind()
-                        ))
-                    })
+                    .map_err(|e| notes.push(Note::HashingKey(e.kind())))
                     .ok();
                 (id.map(|id| id.to_string()), key)
             }
             None => {
-                notes.push("no config dir (home dir unknown); sending without install id".into());
+                notes.push(Note::NoConfigDir);
                 (None, None)
             }
         };
         let resource = resource::build(resource::Describe {
-            service_name: &self.tool,
-            service_version: &self.version,
+            service_name: &self.settings.tool,
+            service_version: &self.settings.version,
             install_id,
             session_id: uuid::Uuid::new_v4().to_string(),
-            ci_vendor: resource::ci(),
+            ci_vendor: self.env().ci(),
             source: &self.source(),
-            channel: self.channel,
+            channel: self.settings.channel,
         });
         let collected = Collected::default();
         // Sampler and limits are set explicitly: the defaults would read the user's
@@ -105,37 +94,39 @@ impl Telemetry {
             .with_version(env!("CARGO_PKG_VERSION"))
             .build();
         let tracer = provider.tracer_with_scope(scope);
-        let print_mode =
-            self.print_mode || crate::env::opts_out(std::env::var_os(&self.debug_var).as_deref());
+        let print_mode = self.settings.print_mode
+            || crate::env::opts_out(self.env().var_os(&self.vars.debug).as_deref());
         let delivery = Delivery {
             endpoint,
             spool: self.spool(),
-            budget: self.exit_budget,
+            budget: self.settings.exit_budget,
             backoff: Backoff {
-                base: self.backoff.0,
-                max: self.backoff.1,
+                base: self.settings.backoff.0,
+                max: self.settings.backoff.1,
             },
-            uploader: self.uploader,
+            uploader: self.settings.uploader,
         };
-        if self.panic_hook {
+        if self.settings.panic_hook {
             crate::panic::install();
         }
         let context = Arc::new(RunContext {
-            tool: self.tool.clone(),
-            features: self.features.clone(),
-            counts: self.counts.clone(),
+            tool: self.settings.tool.clone(),
+            features: self.settings.features.clone(),
+            counts: self.settings.counts.clone(),
             key,
             schema: self
+                .settings
                 .schema
                 .as_ref()
-                .map(crate::run_setup::SchemaSource::resolve),
-            success_exit_codes: self.success_exit_codes.clone(),
+                .map(crate::settings::SchemaSource::resolve),
+            success_exit_codes: self.settings.success_exit_codes.clone(),
             dispatch: crate::dispatch::own_dispatch(&tracer),
             tracer: tracer.clone(),
             runs_dir: self.runs_dir(),
-            heartbeat: self.heartbeat,
-            declared: self.declared.clone(),
+            heartbeat: self.settings.heartbeat,
+            declared: self.settings.declared.clone(),
             current: Arc::default(),
+            env: self.settings.env.clone(),
             // Print mode prints everything at exit; spooling mid-run would hide it.
             periodic: delivery.spool.clone().filter(|_| !print_mode).map(|spool| {
                 crate::periodic::PeriodicFlush {
@@ -166,32 +157,25 @@ impl Telemetry {
 
     pub(crate) fn spool(&self) -> Option<Spool> {
         let dir = self
+            .settings
             .spool_dir
             .clone()
-            .or_else(|| config::default_spool_dir(&self.tool))?;
-        Some(Spool::new(dir, self.spool_limits).with_declared_keys(self.declared_keys()))
+            .or_else(|| config::default_spool_dir(&self.settings.tool, self.env()))?;
+        Some(Spool::new(dir, self.settings.spool_limits).with_declared_keys(self.declared_keys()))
     }
 
     /// `consentry.source`: a declared value of `<TOOL>_TELEMETRY_SOURCE`, `cli` when
     /// unset, `other` for anything else (free text never leaves).
     fn source(&self) -> String {
-        match std::env::var(&self.source_var) {
-            Ok(v) if self.sources.iter().any(|s| *s == v) => v,
-            Ok(v) if v.is_empty() => "cli".into(),
-            Err(std::env::VarError::NotPresent) => "cli".into(),
-            _ => "other".into(),
+        match self
+            .env()
+            .var_os(&self.vars.source)
+            .map(|v| v.into_string())
+        {
+            None => "cli".into(),
+            Some(Ok(v)) if v.is_empty() => "cli".into(),
+            Some(Ok(v)) if self.settings.sources.iter().any(|s| *s == v) => v,
+            Some(_) => "other".into(),
         }
     }
-}
-
-#[derive(Debug)]
-pub(crate) struct Active {
-    pub(crate) context: Arc<RunContext>,
-    pub(crate) tracer: SdkTracer,
-    pub(crate) provider: SdkTracerProvider,
-    pub(crate) collected: Collected,
-    pub(crate) resource: Resource,
-    pub(crate) delivery: Delivery,
-    pub(crate) config_dir: Option<PathBuf>,
-    pub(crate) print_mode: bool,
 }

@@ -213,7 +213,7 @@ mod consent;
 mod debug_build;
 pub mod declared;
 mod dispatch;
-mod env;
+pub mod env;
 mod export;
 mod files;
 mod flush;
@@ -223,6 +223,7 @@ mod init;
 mod layer;
 pub mod manifest;
 pub mod mask;
+mod note;
 mod notice;
 mod panic;
 mod periodic;
@@ -233,6 +234,7 @@ mod run_setup;
 pub mod scrub;
 mod settings;
 mod status;
+mod user_choice;
 
 pub use attributes::{Attribute, COMMAND_SPAN, EVENTS, RESOURCE, Scope as AttributeScope};
 pub use builder::{
@@ -250,10 +252,12 @@ pub use export::{
     DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, Outcome, SpoolLimits,
     Transport, UPLOADER_ARG, UPLOADER_ENV, UPLOADER_LIFETIME,
 };
+pub use files::ReadError;
 pub use flush::FlushHandle;
 pub use guard::TelemetryGuard;
 pub use identity::{INSTALL_ID_FILE, KEY_FILE};
 pub use layer::TARGET;
+pub use note::{EndpointProblem, Note};
 pub use run_setup::ROOT_COMMAND;
 pub use status::Status;
 

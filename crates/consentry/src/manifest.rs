@@ -53,7 +53,7 @@ impl crate::Telemetry {
     /// declared, so `<tool> telemetry show` lists exactly what can be sent. No example
     /// values: examples from another tool would read as this tool's data.
     pub fn manifest_markdown(&self) -> String {
-        let mut out = format!("# What {} sends\n\n", self.tool);
+        let mut out = format!("# What {} sends\n\n", self.settings.tool);
         out.push_str(&table(false));
         let list = |names: &[&str]| {
             if names.is_empty() {
@@ -66,8 +66,16 @@ impl crate::Telemetry {
                     .join(", ")
             }
         };
-        let _ = writeln!(out, "\nFeatures it may record: {}.", list(&self.features));
-        let _ = writeln!(out, "Counts it may record: {}.", list(&self.counts));
+        let _ = writeln!(
+            out,
+            "\nFeatures it may record: {}.",
+            list(&self.settings.features)
+        );
+        let _ = writeln!(
+            out,
+            "Counts it may record: {}.",
+            list(&self.settings.counts)
+        );
         let _ = writeln!(
             out,
             "Argument values are sent as `*****` unless the tool declared a parameter's values safe to send."

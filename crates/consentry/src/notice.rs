@@ -9,17 +9,30 @@ use sha2::{Digest, Sha256};
 
 use crate::builder::Telemetry;
 use crate::config::{self, USER_CONFIG_FILE};
+use crate::note::Note;
 use crate::prompt;
+
+/// What the notice check did.
+#[derive(Debug)]
+pub(crate) enum NoticeStep {
+    /// This user has seen this version: the run goes on.
+    Seen,
+    /// Shown now and recorded: this run sends nothing.
+    Shown,
+    /// Could not be recorded, so not shown: nothing is sent.
+    NotShown(Note),
+}
 
 impl Telemetry {
     /// The notice text users see, the author's or the default.
     pub fn notice_text(&self) -> String {
-        if let Some(text) = &self.notice.text {
+        if let Some(text) = &self.settings.notice.text {
             return text.clone();
         }
-        let tool = &self.tool;
+        let tool = &self.settings.tool;
         let var = self
-            .opt_out_vars
+            .vars
+            .opt_out
             .first()
             .map_or("DO_NOT_TRACK", String::as_str);
         let mut text = format!(
@@ -31,10 +44,10 @@ impl Telemetry {
              \n\
              Opt out: set {var}=1 (or DO_NOT_TRACK=1), or run `{tool} {manage} disable`.\n\
              See what is sent: `{tool} {manage} show`, or run with {debug}=1.\n",
-            debug = self.debug_var,
+            debug = self.vars.debug,
             manage = self.manage_command,
         );
-        if let Some(url) = &self.notice.docs_url {
+        if let Some(url) = &self.settings.notice.docs_url {
             text.push_str(&format!("Read more: {url}\n"));
         }
         text
@@ -48,18 +61,18 @@ impl Telemetry {
             h.update(key.as_bytes());
             h.update([0]);
         }
-        for name in self.features.iter().chain(&self.counts) {
+        for name in self.settings.features.iter().chain(&self.settings.counts) {
             h.update(name.as_bytes());
             h.update([1]);
         }
         // A declared span, event or field is a new data point too.
-        for d in &self.declared {
+        for d in &self.settings.declared {
             h.update(d.name.as_bytes());
             h.update([2]);
             for key in d
                 .fields
                 .iter()
-                .map(|f| crate::declared::key(&self.tool, f.name))
+                .map(|f| crate::declared::key(&self.settings.tool, f.name))
             {
                 h.update(key.as_bytes());
                 h.update([3]);
@@ -67,7 +80,7 @@ impl Telemetry {
         }
         let digest = h.finalize();
         let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-        format!("{}-{short}", self.notice.version)
+        format!("{}-{short}", self.settings.notice.version)
     }
 }
 
@@ -84,30 +97,27 @@ impl Telemetry {
         &self,
         config_dir: Option<&std::path::Path>,
         seen: Option<&str>,
-    ) -> Option<String> {
+    ) -> NoticeStep {
         let version = self.notice_version();
         let Some(path) = config_dir.map(|d| d.join(USER_CONFIG_FILE)) else {
-            return Some("no config dir to record the notice in; telemetry stays off".into());
+            return NoticeStep::NotShown(Note::NoticeNotRecorded(None));
         };
         if seen == Some(version.as_str()) {
-            return None;
+            return NoticeStep::Seen;
         }
         if let Err(e) = config::update(&path, |cfg| cfg.notice = Some(version)) {
-            return Some(format!(
-                "cannot record the notice ({}); telemetry stays off",
-                e.kind()
-            ));
+            return NoticeStep::NotShown(Note::NoticeNotRecorded(Some(e.kind())));
         }
         let _ = writeln!(std::io::stderr().lock(), "{}", self.notice_text());
-        Some(String::new())
+        NoticeStep::Shown
     }
 
     /// The opt-in prompt; the answer is stored like `telemetry enable|disable`.
-    pub(crate) fn ask(&self, config_dir: Option<&std::path::Path>) -> Option<String> {
+    pub(crate) fn ask(&self, config_dir: Option<&std::path::Path>) -> Option<Note> {
         let question = format!(
             "{}\nSend anonymous usage data to help improve {}? [y/N] ",
             self.notice_text(),
-            self.tool
+            self.settings.tool
         );
         let answer = prompt::ask(&question, std::io::stdin().lock(), std::io::stderr().lock());
         let path = config_dir?.join(USER_CONFIG_FILE);
@@ -117,7 +127,7 @@ impl Telemetry {
             cfg.notice = Some(version);
         })
         .err()
-        .map(|e| format!("answer not recorded ({})", e.kind()))
+        .map(|e| Note::AnswerNotRecorded(e.kind()))
     }
 }
 

@@ -1,11 +1,11 @@
 //! The opt-in question, asked only of a person at a terminal.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 
 /// A person can answer: stdin and stderr are terminals and this is not CI. Pipes,
 /// redirections and CI never see the prompt (they get the opt-in default: off).
-pub(crate) fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !ci_info::is_ci()
+pub(crate) fn interactive(env: &dyn crate::env::Env) -> bool {
+    env.stdin_is_terminal() && env.stderr_is_terminal() && env.ci().is_none()
 }
 
 /// Asks on `out` (stderr), reads one line from `input`: `y` or `yes` (any case) is yes;

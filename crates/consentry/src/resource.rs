@@ -57,13 +57,6 @@ pub(crate) struct Describe<'a> {
     pub(crate) channel: &'a str,
 }
 
-/// Whether this run is in CI, and which vendor when `ci_info` knows it.
-pub(crate) fn ci() -> Option<Option<String>> {
-    let info = ci_info::get();
-    info.ci
-        .then(|| info.vendor.map(|v| format!("{v:?}")).or(info.name))
-}
-
 /// Builds the resource from scratch: `Resource::builder()` would also read
 /// `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_SERVICE_NAME`, the user's settings for their
 /// own services, and send them to this tool's collector.

@@ -25,4 +25,6 @@ pub(crate) struct RunContext {
     pub(crate) current: Arc<crate::declared::CurrentRun>,
     /// Spools finished spans on each heartbeat; `None` in print mode or without a spool.
     pub(crate) periodic: Option<crate::periodic::PeriodicFlush>,
+    /// Where the run's arguments and terminal come from.
+    pub(crate) env: Arc<dyn crate::env::Env>,
 }

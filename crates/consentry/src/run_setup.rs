@@ -1,41 +1,15 @@
 //! What a tool's own argument parser tells consentry before init: the schema (made
 //! lazily, only when telemetry is on) and whether the user gave the disable flag.
 
-use std::fmt;
 use std::sync::Arc;
 
 use crate::builder::Telemetry;
 use crate::mask::Schema;
+use crate::settings::SchemaSource;
 
 /// `consentry.command` of a run of a tool without subcommands (or of a tool with
 /// subcommands run without one, e.g. `tool --version`).
 pub const ROOT_COMMAND: &str = "(root)";
-
-/// The masking schema, given ready or as a function run at init only when telemetry
-/// is on (deriving it from a large clap `Command` costs more than an opted-out run).
-#[derive(Clone)]
-pub(crate) enum SchemaSource {
-    Ready(Arc<Schema>),
-    Lazy(Arc<dyn Fn() -> Schema + Send + Sync>),
-}
-
-impl SchemaSource {
-    pub(crate) fn resolve(&self) -> Arc<Schema> {
-        match self {
-            SchemaSource::Ready(s) => s.clone(),
-            SchemaSource::Lazy(make) => Arc::new(make()),
-        }
-    }
-}
-
-impl fmt::Debug for SchemaSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SchemaSource::Ready(s) => f.debug_tuple("Ready").field(s).finish(),
-            SchemaSource::Lazy(_) => f.write_str("Lazy(..)"),
-        }
-    }
-}
 
 impl Telemetry {
     /// Tells consentry whether the per-invocation disable flag was given, as the tool's
@@ -51,7 +25,7 @@ impl Telemetry {
     /// [`TelemetryBuilder::with_schema_fn`](crate::TelemetryBuilder::with_schema_fn)
     /// does (for callers that only know the command line's shape after parsing).
     pub fn set_schema_fn(&mut self, make: impl Fn() -> Schema + Send + Sync + 'static) {
-        self.schema = Some(SchemaSource::Lazy(Arc::new(make)));
+        self.settings.schema = Some(SchemaSource::Lazy(Arc::new(make)));
     }
 
     /// How the notice names the telemetry commands: `telemetry` (default, for
@@ -64,7 +38,7 @@ impl Telemetry {
     /// The exit codes that are not failures (see
     /// [`TelemetryBuilder::with_success_exit_codes`](crate::TelemetryBuilder::with_success_exit_codes)).
     pub fn success_exit_codes(&self) -> &[i32] {
-        &self.success_exit_codes
+        &self.settings.success_exit_codes
     }
 
     /// What `<tool> telemetry enable` does: records the user's yes, and shows the
@@ -91,9 +65,10 @@ impl Telemetry {
     /// the spool, in the tool's state dir.
     pub(crate) fn runs_dir(&self) -> Option<std::path::PathBuf> {
         let spool = self
+            .settings
             .spool_dir
             .clone()
-            .or_else(|| crate::config::default_spool_dir(&self.tool))?;
+            .or_else(|| crate::config::default_spool_dir(&self.settings.tool, self.env()))?;
         Some(spool.parent()?.join(crate::accounting::RUNS_DIR))
     }
 
@@ -101,13 +76,14 @@ impl Telemetry {
     /// one, else a scan of the raw arguments.
     pub(crate) fn flag_given(&self, flag: &str) -> bool {
         self.disable_flag_given
-            .unwrap_or_else(|| raw_args_contain(flag))
+            .unwrap_or_else(|| raw_args_contain(self.env(), flag))
     }
 }
 
-/// Whether `flag` is among this process's arguments, before any `--`.
-fn raw_args_contain(flag: &str) -> bool {
-    std::env::args_os()
+/// Whether `flag` is among the arguments, before any `--`.
+fn raw_args_contain(env: &dyn crate::env::Env, flag: &str) -> bool {
+    env.args_os()
+        .into_iter()
         .skip(1)
         .take_while(|a| a != "--")
         .any(|a| a == flag)
@@ -138,7 +114,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(MADE.load(Ordering::SeqCst), 0);
-        let _ = t.schema.as_ref().unwrap().resolve();
+        let _ = t.settings.schema.as_ref().unwrap().resolve();
         assert_eq!(MADE.load(Ordering::SeqCst), 1);
     }
 }

@@ -91,16 +91,20 @@ impl Scrubber {
     /// name (`USER`, `USERNAME` or `LOGNAME`, and the home directory's last component).
     /// This is what [`scrub`] uses, read once per process.
     pub fn from_env() -> Self {
+        Scrubber::from(&crate::env::OsEnv)
+    }
+
+    /// [`from_env`](Self::from_env) for the environment `env` gives.
+    pub fn from(env: &dyn crate::env::Env) -> Self {
         let mut scrubber = Scrubber::new();
-        if let Some(dirs) = directories::BaseDirs::new() {
-            let home = dirs.home_dir();
+        if let Some(home) = env.home_dir() {
             if let Some(last) = home.file_name().and_then(|n| n.to_str()) {
                 scrubber = scrubber.with_user(last);
             }
             scrubber = scrubber.with_home(home);
         }
         for var in ["USER", "USERNAME", "LOGNAME"] {
-            if let Ok(name) = std::env::var(var) {
+            if let Some(name) = env.var_os(var).and_then(|v| v.into_string().ok()) {
                 scrubber = scrubber.with_user(&name);
             }
         }

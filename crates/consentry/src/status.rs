@@ -37,7 +37,7 @@ pub struct Status {
     /// How long runs still wait before using the network, after failures.
     pub backing_off_for: Option<Duration>,
     /// Where spans go, or why they go nowhere.
-    pub endpoint: Result<Endpoint, String>,
+    pub endpoint: Result<Endpoint, crate::EndpointProblem>,
 }
 
 impl Telemetry {

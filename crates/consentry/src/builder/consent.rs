@@ -10,14 +10,14 @@ impl TelemetryBuilder {
     /// Adds an opt-out variable read after `DO_NOT_TRACK` and `<TOOL>_TELEMETRY_OPTOUT`,
     /// e.g. an older name the tool already documented. Default: none.
     pub fn with_opt_out_var(mut self, name: impl Into<String>) -> Self {
-        self.opt_out_vars.push(name.into());
+        self.settings.opt_out_aliases.push(name.into());
         self
     }
 
     /// Where the settings file and install id live. Default: the OS config dir of the
     /// tool (see [`USER_CONFIG_FILE`](crate::USER_CONFIG_FILE)).
     pub fn with_config_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.config_dir = Some(dir.into());
+        self.settings.config_dir = Some(dir.into());
         self
     }
 
@@ -26,7 +26,7 @@ impl TelemetryBuilder {
     /// is off until the user agrees: `<tool> telemetry enable`, or a yes/no prompt on
     /// stderr that is shown only when stdin and stderr are terminals and not in CI.
     pub fn with_default_enabled(mut self, enabled: bool) -> Self {
-        self.default_enabled = enabled;
+        self.settings.default_enabled = enabled;
         self
     }
 
@@ -34,28 +34,28 @@ impl TelemetryBuilder {
     /// a `--`), or `None` for no flag. Default: `--disable-telemetry`. The tool's own
     /// argument parser must accept it (`consentry-clap` adds it).
     pub fn with_disable_flag(mut self, flag: Option<&str>) -> Self {
-        self.disable_flag = flag.map(str::to_owned);
+        self.settings.disable_flag = flag.map(str::to_owned);
         self
     }
 
     /// Whether a project `.telemetry` file (`consent: false`) found from the working
     /// directory upward is honoured. Default: `true`.
     pub fn with_project_file(mut self, honoured: bool) -> Self {
-        self.project_file = honoured;
+        self.settings.project_file = honoured;
         self
     }
 
     /// The machine-wide policy file. Default: `/etc/<tool>/telemetry.toml` (see
     /// [`Telemetry::policy_files`]). `<TOOL>_TELEMETRY_POLICY_FILE` can add one more.
     pub fn with_policy_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.policy_file = Some(path.into());
+        self.settings.policy_file = Some(path.into());
         self
     }
 
     /// Turns telemetry off in CI systems (detected with `ci_info`). Default: `false`:
     /// CI runs are sent, with `consentry.ci` and `consentry.ci.vendor`.
     pub fn with_disabled_in_ci(mut self, disabled: bool) -> Self {
-        self.disabled_in_ci = disabled;
+        self.settings.disabled_in_ci = disabled;
         self
     }
 
@@ -64,14 +64,14 @@ impl TelemetryBuilder {
     /// fingerprint, so a new data point alone also shows it again). Default: version 1
     /// and a text naming the opt-out variable, the `telemetry` command and `docs_url`.
     pub fn with_notice(mut self, version: u32, text: Option<String>) -> Self {
-        self.notice.version = version;
-        self.notice.text = text;
+        self.settings.notice.version = version;
+        self.settings.notice.text = text;
         self
     }
 
     /// The page that explains the tool's telemetry, named in the default notice.
     pub fn with_docs_url(mut self, url: impl Into<String>) -> Self {
-        self.notice.docs_url = Some(url.into());
+        self.settings.notice.docs_url = Some(url.into());
         self
     }
 }

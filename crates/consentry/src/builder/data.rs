@@ -11,33 +11,33 @@ impl TelemetryBuilder {
     /// The tool's version (`service.version`). Default: `"unknown"`; pass
     /// `env!("CARGO_PKG_VERSION")`.
     pub fn with_version(mut self, version: impl Into<String>) -> Self {
-        self.version = version.into();
+        self.settings.version = version.into();
         self
     }
 
     /// How this build was distributed (`consentry.channel`): `cargo`, `brew`,
     /// `binary`... Default: `unknown`.
     pub fn with_channel(mut self, channel: &'static str) -> Self {
-        self.channel = channel;
+        self.settings.channel = channel;
         self
     }
 
     /// The values `<TOOL>_TELEMETRY_SOURCE` may take (`consentry.source`), besides
     /// `cli` (the default when unset). Any other value is sent as `other`.
     pub fn with_sources(mut self, sources: &[&'static str]) -> Self {
-        self.sources.extend_from_slice(sources);
+        self.settings.sources.extend_from_slice(sources);
         self
     }
 
     /// The feature names [`CommandRun::feature`](crate::CommandRun::feature) may record.
     pub fn with_features(mut self, names: &[&'static str]) -> Self {
-        self.features.extend_from_slice(names);
+        self.settings.features.extend_from_slice(names);
         self
     }
 
     /// The count names [`CommandRun::count`](crate::CommandRun::count) may record.
     pub fn with_counts(mut self, names: &[&'static str]) -> Self {
-        self.counts.extend_from_slice(names);
+        self.settings.counts.extend_from_slice(names);
         self
     }
 
@@ -46,7 +46,7 @@ impl TelemetryBuilder {
     /// from a `clap::Command`). Default: none, and then every value is masked and
     /// only plain option names are kept.
     pub fn with_schema(mut self, schema: crate::mask::Schema) -> Self {
-        self.schema = Some(crate::run_setup::SchemaSource::Ready(std::sync::Arc::new(
+        self.settings.schema = Some(crate::settings::SchemaSource::Ready(std::sync::Arc::new(
             schema,
         )));
         self
@@ -59,7 +59,7 @@ impl TelemetryBuilder {
         mut self,
         make: impl Fn() -> crate::mask::Schema + Send + Sync + 'static,
     ) -> Self {
-        self.schema = Some(crate::run_setup::SchemaSource::Lazy(std::sync::Arc::new(
+        self.settings.schema = Some(crate::settings::SchemaSource::Lazy(std::sync::Arc::new(
             make,
         )));
         self
@@ -72,7 +72,7 @@ impl TelemetryBuilder {
     /// 10 ms. `Duration::ZERO` turns it off (no thread; an abandoned run is then
     /// reported with the duration it had when its marker was written, zero).
     pub fn with_run_heartbeat(mut self, period: Duration) -> Self {
-        self.heartbeat = if period.is_zero() {
+        self.settings.heartbeat = if period.is_zero() {
             Duration::ZERO
         } else {
             period.max(Duration::from_millis(10))
@@ -84,14 +84,14 @@ impl TelemetryBuilder {
     /// `error.type` and no error status. Default: `[0]`. A grep-like tool, for which 1
     /// means "no match", declares `&[0, 1]`.
     pub fn with_success_exit_codes(mut self, codes: &[i32]) -> Self {
-        self.success_exit_codes = codes.to_vec();
+        self.settings.success_exit_codes = codes.to_vec();
         self
     }
 
     /// Whether init (when telemetry is on) chains a panic hook that records a panic,
     /// scrubbed, on the running command's span. Default: `true`.
     pub fn with_panic_hook(mut self, on: bool) -> Self {
-        self.panic_hook = on;
+        self.settings.panic_hook = on;
         self
     }
 }

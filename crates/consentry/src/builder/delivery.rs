@@ -21,13 +21,13 @@ impl TelemetryBuilder {
     /// The transport. Default: HTTP/protobuf when the `http` feature is on, else gRPC.
     /// `<TOOL>_TELEMETRY_PROTOCOL` (`grpc` or `http/protobuf`) overrides it.
     pub fn with_transport(mut self, transport: Transport) -> Self {
-        self.transport = Some(transport);
+        self.settings.transport = Some(transport);
         self
     }
 
     /// How long exit may wait for the collector. Default: [`DEFAULT_EXIT_BUDGET`].
     pub fn with_exit_budget(mut self, budget: Duration) -> Self {
-        self.exit_budget = budget;
+        self.settings.exit_budget = budget;
         self
     }
 
@@ -35,14 +35,14 @@ impl TelemetryBuilder {
     /// the tool's OS state dir (`$XDG_STATE_HOME/<tool>` or `~/.local/state/<tool>` on
     /// Linux), or its cache dir where the OS has no state dir.
     pub fn with_spool_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.spool_dir = Some(dir.into());
+        self.settings.spool_dir = Some(dir.into());
         self
     }
 
     /// Bounds on the spool. Default: [`SpoolLimits::default`] (4 MiB, 1000 requests,
     /// 7 days).
     pub fn with_spool_limits(mut self, limits: SpoolLimits) -> Self {
-        self.spool_limits = limits;
+        self.settings.spool_limits = limits;
         self
     }
 
@@ -50,7 +50,7 @@ impl TelemetryBuilder {
     /// deliver the spool after a run that could not. Default: `true`. It needs the
     /// tool to call [`Telemetry::run_uploader_if_requested`] first thing in `main`.
     pub fn with_uploader(mut self, enabled: bool) -> Self {
-        self.uploader = enabled;
+        self.settings.uploader = enabled;
         self
     }
 
@@ -58,7 +58,7 @@ impl TelemetryBuilder {
     /// `max`, before they use the network again (a collector's `Retry-After` can make
     /// it longer). Default: 1 s to 15 min.
     pub fn with_retry_backoff(mut self, base: Duration, max: Duration) -> Self {
-        self.backoff = (base, max.max(base));
+        self.settings.backoff = (base, max.max(base));
         self
     }
 
@@ -66,7 +66,7 @@ impl TelemetryBuilder {
     /// OTLP JSON that would be sent to stderr and send nothing. `<TOOL>_TELEMETRY_DEBUG`
     /// turns it on too. Default: `false`.
     pub fn with_print_mode(mut self, on: bool) -> Self {
-        self.print_mode = on;
+        self.settings.print_mode = on;
         self
     }
 }

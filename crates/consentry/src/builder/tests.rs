@@ -1,6 +1,7 @@
 //! What `build` derives and what it refuses.
 
 use super::*;
+use std::time::Duration;
 
 #[test]
 fn derived_variable_names() {

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use crate::builder::Telemetry;
 use crate::config::{self, USER_CONFIG_FILE};
 use crate::consent::{self, Decision, Files};
-use crate::resource;
 
 impl Telemetry {
     /// Decides, remembering what init needs from the files when they were read.
@@ -14,8 +13,12 @@ impl Telemetry {
         if let Some(decision) = self.debug_build_decision() {
             return decision;
         }
-        let env = consent::env_inputs(&self.opt_out_vars);
-        let flag = self.disable_flag.as_deref().filter(|f| self.flag_given(f));
+        let env = consent::env_inputs(self.env(), &self.vars.opt_out);
+        let flag = self
+            .settings
+            .disable_flag
+            .as_deref()
+            .filter(|f| self.flag_given(f));
         consent::decide(
             &env,
             flag,
@@ -24,20 +27,22 @@ impl Telemetry {
                 self.files(read)
             },
             || {
-                if self.disabled_in_ci {
-                    resource::ci().map(|v| v.unwrap_or_else(|| "unknown".into()))
+                if self.settings.disabled_in_ci {
+                    self.env()
+                        .ci()
+                        .map(|v| v.unwrap_or_else(|| "unknown".into()))
                 } else {
                     None
                 }
             },
-            self.default_enabled,
+            self.settings.default_enabled,
         )
     }
 
     fn files(&self, read: &mut SettingsRead) -> Files {
-        let project = if self.project_file {
-            std::env::current_dir()
-                .ok()
+        let project = if self.settings.project_file {
+            self.env()
+                .current_dir()
                 .and_then(|cwd| consent::find_project_file(&cwd))
                 .map(|p| {
                     let says = consent::read_project_file(&p);

@@ -26,7 +26,7 @@ pub enum Outcome {
         /// Spans dropped.
         spans: usize,
         /// Why there is no endpoint.
-        reason: String,
+        reason: crate::EndpointProblem,
     },
     /// The collector acknowledged the request.
     Delivered {
@@ -67,7 +67,7 @@ pub enum Outcome {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Delivery {
-    pub(crate) endpoint: Result<Endpoint, String>,
+    pub(crate) endpoint: Result<Endpoint, crate::EndpointProblem>,
     pub(crate) spool: Option<Spool>,
     pub(crate) budget: Duration,
     pub(crate) backoff: Backoff,
@@ -239,7 +239,7 @@ mod tests {
         let url = format!("http://{}", hole.local_addr().unwrap());
         let spool = Spool::new(dir.path().join("spool"), SpoolLimits::default());
         let delivery = Delivery {
-            endpoint: Endpoint::new(&url, Transport::HttpProtobuf).map_err(|e| e.to_string()),
+            endpoint: Ok(Endpoint::new(&url, Transport::HttpProtobuf).unwrap()),
             spool: Some(spool.clone()),
             budget: Duration::from_millis(300),
             backoff: Backoff::default(),

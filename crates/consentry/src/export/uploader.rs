@@ -13,7 +13,7 @@
 //! the starting run sets. A user who types `<tool> __consentry-upload` (searching for
 //! that word, say) gets the tool's ordinary command.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,6 +22,7 @@ use super::Endpoint;
 use super::backoff::Backoff;
 use super::drain::{Drained, drain};
 use super::spool::{Lock, Spool, now_ms};
+use crate::env::Env;
 
 /// The marker argument that, with [`UPLOADER_ENV`], turns the tool's executable into
 /// the uploader.
@@ -39,13 +40,14 @@ const MARGIN: Duration = Duration::from_secs(2);
 
 /// Whether this process was started as the uploader of `spool`. The argument is looked
 /// at first, so an ordinary run pays one comparison.
-pub(crate) fn requested_argument() -> bool {
-    std::env::args_os().nth(1).as_deref() == Some(OsStr::new(UPLOADER_ARG))
+pub(crate) fn requested_argument(env: &dyn Env) -> bool {
+    env.args_os().get(1).map(OsString::as_os_str) == Some(OsStr::new(UPLOADER_ARG))
 }
 
 /// Whether the environment names `spool` as the one to send.
-pub(crate) fn requested_for(spool: &Spool) -> bool {
-    std::env::var_os(UPLOADER_ENV).is_some_and(|v| v == spool.dir().as_os_str())
+pub(crate) fn requested_for(env: &dyn Env, spool: &Spool) -> bool {
+    env.var_os(UPLOADER_ENV)
+        .is_some_and(|v| v == spool.dir().as_os_str())
 }
 
 /// Whether a backoff of this length can be waited out by an uploader started now; a

@@ -11,10 +11,13 @@ impl Telemetry {
     /// otherwise it returns at once having done nothing (one look at the first
     /// argument).
     pub fn run_uploader_if_requested(&self) {
-        if !uploader::requested_argument() {
+        if !uploader::requested_argument(self.env()) {
             return;
         }
-        let Some(spool) = self.spool().filter(uploader::requested_for) else {
+        let Some(spool) = self
+            .spool()
+            .filter(|spool| uploader::requested_for(self.env(), spool))
+        else {
             return;
         };
         std::thread::spawn(|| {
@@ -26,8 +29,8 @@ impl Telemetry {
             && let Ok(endpoint) = self.resolve_endpoint()
         {
             let backoff = Backoff {
-                base: self.backoff.0,
-                max: self.backoff.1,
+                base: self.settings.backoff.0,
+                max: self.settings.backoff.1,
             };
             uploader::run(&spool, &endpoint, backoff);
         }
