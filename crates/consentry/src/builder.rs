@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::env::{self, Env};
+use crate::env::{self, Env, OsEnv};
 use crate::export::{Endpoint, EndpointError};
 use crate::settings::Settings;
 pub use crate::settings::{DEFAULT_DISABLE_FLAG, DEFAULT_EXIT_BUDGET, MAX_EXIT_BUDGET};
@@ -100,7 +100,7 @@ impl Telemetry {
 
     /// Where this configuration reads the environment (see [`env`](crate::env)).
     pub fn env(&self) -> &dyn Env {
-        &*self.settings.env
+        self.settings.env.as_deref().unwrap_or(&OsEnv)
     }
 
     /// The tool's name.
@@ -175,7 +175,7 @@ impl TelemetryBuilder {
     /// process. Tests give a [`FixedEnv`](crate::env::FixedEnv) so that nothing the
     /// machine running them has set (`DO_NOT_TRACK`, `CI`, `HOME`) changes what they see.
     pub fn with_env(mut self, env: impl Env + 'static) -> Self {
-        self.settings.env = Arc::new(env);
+        self.settings.env = Some(Arc::new(env));
         self
     }
 

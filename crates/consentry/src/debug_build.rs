@@ -66,6 +66,7 @@ mod tests {
     fn a_debug_build_without_the_setting_does_not_report() {
         let dir = tempfile::tempdir().unwrap();
         let t = Telemetry::builder("tool")
+            .with_env(crate::test_support::env(dir.path()))
             .with_debug_build(true)
             .with_config_dir(dir.path().join("config"))
             .with_spool_dir(dir.path().join("spool"))
@@ -91,6 +92,7 @@ mod tests {
     fn without_any_setting_this_test_build_reports_only_if_it_is_a_release_build() {
         let dir = tempfile::tempdir().unwrap();
         let guard = Telemetry::builder("tool")
+            .with_env(crate::test_support::env(dir.path()))
             .with_config_dir(dir.path().join("config"))
             .with_spool_dir(dir.path().join("spool"))
             .with_panic_hook(false)

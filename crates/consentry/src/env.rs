@@ -129,38 +129,4 @@ pub(crate) fn env_prefix(tool: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::ffi::OsString;
-
-    #[test]
-    fn unset_and_false_words_do_not_opt_out() {
-        assert!(!opts_out(None));
-        for v in ["0", "false", "FALSE", " no ", "Off", "\toff\n"] {
-            assert!(!opts_out(Some(OsStr::new(v))), "{v:?}");
-        }
-    }
-
-    #[test]
-    fn every_other_value_opts_out() {
-        for v in [
-            "", " ", "1", "true", "yes", "on", "2", "nope", "0 0", "disable",
-        ] {
-            assert!(opts_out(Some(OsStr::new(v))), "{v:?}");
-        }
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn non_utf8_value_opts_out() {
-        use std::os::unix::ffi::OsStringExt;
-        let v = OsString::from_vec(vec![0x66, 0xff, 0x00]);
-        assert!(opts_out(Some(&v)));
-    }
-
-    #[test]
-    fn prefix_is_upper_snake() {
-        assert_eq!(env_prefix("taskr"), "TASKR");
-        assert_eq!(env_prefix("my-tool.v2"), "MY_TOOL_V2");
-    }
-}
+mod tests;

@@ -126,7 +126,11 @@ impl Telemetry {
             heartbeat: self.settings.heartbeat,
             declared: self.settings.declared.clone(),
             current: Arc::default(),
-            env: self.settings.env.clone(),
+            env: self
+                .settings
+                .env
+                .clone()
+                .unwrap_or_else(|| Arc::new(crate::env::OsEnv)),
             // Print mode prints everything at exit; spooling mid-run would hide it.
             periodic: delivery.spool.clone().filter(|_| !print_mode).map(|spool| {
                 crate::periodic::PeriodicFlush {

@@ -323,3 +323,5 @@ mod readme_tests {
 
 #[cfg(test)]
 mod run_tests;
+#[cfg(test)]
+mod test_support;

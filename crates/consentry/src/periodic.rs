@@ -48,23 +48,12 @@ mod tests {
     fn a_long_run_spools_its_finished_phases_on_the_heartbeat() {
         let dir = tempfile::tempdir().unwrap();
         let spool_dir = dir.path().join("state/spool");
-        let t = Telemetry::builder("tool")
-            .with_debug_builds(true)
-            .with_span("phase", &[Field::number("n")])
-            .with_config_dir(dir.path().join("config"))
-            .with_spool_dir(&spool_dir)
-            .with_endpoint("http://127.0.0.1:9")
-            .with_uploader(false)
-            .with_panic_hook(false)
-            .with_run_heartbeat(Duration::from_millis(20))
-            .build()
-            .unwrap();
-        let version = t.notice_version();
-        crate::config::update(
-            &dir.path().join("config").join(crate::USER_CONFIG_FILE),
-            |c| c.notice = Some(version),
-        )
-        .unwrap();
+        let t = crate::test_support::opted_in(
+            dir.path(),
+            Telemetry::builder("tool")
+                .with_span("phase", &[Field::number("n")])
+                .with_run_heartbeat(Duration::from_millis(20)),
+        );
         let mut guard = t.init();
         assert!(
             guard.is_enabled(),

@@ -75,31 +75,12 @@ fn line() -> impl Strategy<Value = (String, Vec<String>)> {
 }
 
 fn telemetry(dir: &std::path::Path) -> Telemetry {
-    let t = Telemetry::builder("tool")
-        .with_debug_builds(true)
-        .with_config_dir(dir.join("config"))
-        .with_spool_dir(dir.join("spool"))
-        .with_schema(schema())
-        // Nothing listens on the discard port of loopback: the request is spooled.
-        .with_endpoint("http://127.0.0.1:9")
-        .with_uploader(false)
-        .with_panic_hook(false)
-        .build()
-        .unwrap();
-    let version = t.notice_version();
-    crate::config::update(&dir.join("config").join(crate::USER_CONFIG_FILE), |c| {
-        c.notice = Some(version)
-    })
-    .unwrap();
-    t
+    crate::test_support::opted_in(dir, Telemetry::builder("tool").with_schema(schema()))
 }
 
 fn record(t: &Telemetry, args: &[String]) -> crate::TelemetryGuard {
     let guard = t.clone().init();
-    assert!(
-        guard.is_enabled(),
-        "telemetry must be on (is DO_NOT_TRACK set?)"
-    );
+    assert!(guard.is_enabled(), "telemetry must be on");
     let subscriber = tracing_subscriber::registry().with(guard.layer());
     tracing::subscriber::with_default(subscriber, || {
         let run = guard.command("", args.iter().map(OsString::from));
@@ -126,7 +107,7 @@ proptest! {
         let guard = record(&t, &args);
         let outcome = guard.shutdown();
         prop_assert!(matches!(outcome, Outcome::Spooled { .. }), "{:?}", outcome);
-        for f in std::fs::read_dir(dir.path().join("spool")).unwrap() {
+        for f in std::fs::read_dir(dir.path().join("state/spool")).unwrap() {
             let body = std::fs::read(f.unwrap().path()).unwrap();
             prop_assert!(!body.windows(needle.len()).any(|w| w == needle), "in the spool: {args:?}");
         }
@@ -148,6 +129,7 @@ proptest! {
 fn opt_in_default_stays_off_without_a_terminal_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let t = Telemetry::builder("tool")
+        .with_env(crate::test_support::env(dir.path()))
         .with_debug_builds(true)
         .with_config_dir(dir.path().join("config"))
         .with_spool_dir(dir.path().join("spool"))

@@ -4,25 +4,9 @@
 use tracing_subscriber::prelude::*;
 
 use crate::export::Outcome;
-use crate::{Telemetry, TelemetryBuilder};
+use crate::Telemetry;
 
-fn on(dir: &std::path::Path, builder: TelemetryBuilder) -> Telemetry {
-    let t = builder
-        .with_debug_builds(true)
-        .with_config_dir(dir.join("config"))
-        .with_spool_dir(dir.join("state/spool"))
-        .with_endpoint("http://127.0.0.1:9")
-        .with_uploader(false)
-        .with_panic_hook(false)
-        .build()
-        .unwrap();
-    let version = t.notice_version();
-    crate::config::update(&dir.join("config").join(crate::USER_CONFIG_FILE), |c| {
-        c.notice = Some(version)
-    })
-    .unwrap();
-    t
-}
+use crate::test_support::opted_in as on;
 
 fn span_attrs(
     request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
@@ -51,10 +35,7 @@ fn the_span_is_recorded_without_any_subscriber_and_only_once_with_one() {
     let t = on(dir.path(), Telemetry::builder("tool"));
     // No subscriber at all (the thread default is "none").
     let mut guard = t.clone().init();
-    assert!(
-        guard.is_enabled(),
-        "telemetry must be on (is DO_NOT_TRACK set?)"
-    );
+    assert!(guard.is_enabled(), "telemetry must be on");
     tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || {
         let run = guard.command("go", ["x"]);
         assert!(run.is_recording());

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::declared::Declaration;
-use crate::env::{Env, OsEnv};
+use crate::env::Env;
+#[cfg(doc)]
+use crate::env::OsEnv;
 use crate::export::{DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, SpoolLimits, Transport};
 use crate::mask::Schema;
 
@@ -27,8 +29,8 @@ pub const MAX_EXIT_BUDGET: Duration = Duration::from_secs(5);
 pub(crate) struct Settings {
     pub(crate) tool: String,
     pub(crate) version: String,
-    /// Where the environment is read from ([`OsEnv`] unless a test gives another).
-    pub(crate) env: Arc<dyn Env>,
+    /// Where the environment is read from: `None` is [`OsEnv`], this process.
+    pub(crate) env: Option<Arc<dyn Env>>,
     // Consent.
     pub(crate) opt_out_aliases: Vec<String>,
     pub(crate) default_enabled: bool,
@@ -66,7 +68,7 @@ impl Settings {
         Settings {
             tool,
             version: "unknown".into(),
-            env: Arc::new(OsEnv),
+            env: None,
             opt_out_aliases: Vec::new(),
             default_enabled: true,
             disable_flag: Some(DEFAULT_DISABLE_FLAG.into()),

@@ -28,26 +28,10 @@ fn declared(builder: TelemetryBuilder) -> TelemetryBuilder {
 }
 
 fn guard(dir: &std::path::Path, builder: TelemetryBuilder) -> TelemetryGuard {
-    let t = builder
-        .with_debug_builds(true)
-        .with_config_dir(dir.join("config"))
-        .with_spool_dir(dir.join("state/spool"))
-        .with_endpoint("http://127.0.0.1:9")
-        .with_uploader(false)
-        .with_panic_hook(false)
-        .with_run_heartbeat(std::time::Duration::ZERO)
-        .build()
-        .unwrap();
-    let version = t.notice_version();
-    crate::config::update(&dir.join("config").join(crate::USER_CONFIG_FILE), |c| {
-        c.notice = Some(version)
-    })
-    .unwrap();
+    let t =
+        crate::test_support::opted_in(dir, builder.with_run_heartbeat(std::time::Duration::ZERO));
     let g = t.init();
-    assert!(
-        g.is_enabled(),
-        "telemetry must be on (is DO_NOT_TRACK set?)"
-    );
+    assert!(g.is_enabled(), "telemetry must be on");
     g
 }
 

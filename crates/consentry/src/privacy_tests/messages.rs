@@ -96,7 +96,7 @@ proptest! {
         let t = telemetry(dir.path());
         let record = || {
             let guard = t.clone().init();
-            prop_assert!(guard.is_enabled(), "telemetry must be on (is DO_NOT_TRACK set?)");
+            prop_assert!(guard.is_enabled(), "telemetry must be on");
             let subscriber = tracing_subscriber::registry().with(guard.layer());
             tracing::subscriber::with_default(subscriber, || {
                 let run = guard.command("", args.iter().map(OsString::from));
@@ -121,7 +121,7 @@ proptest! {
 
         let outcome = record()?.shutdown();
         prop_assert!(matches!(outcome, Outcome::Spooled { .. }), "{:?}", outcome);
-        for f in std::fs::read_dir(dir.path().join("spool")).unwrap() {
+        for f in std::fs::read_dir(dir.path().join("state/spool")).unwrap() {
             let body = std::fs::read(f.unwrap().path()).unwrap();
             for needle in &needles {
                 let n = needle.as_bytes();

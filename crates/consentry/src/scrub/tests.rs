@@ -261,12 +261,25 @@ fn error_text_is_bounded_on_a_char_boundary() {
 #[cfg(unix)]
 #[test]
 fn default_scrubber_knows_this_home() {
-    if let Some(dirs) = directories::BaseDirs::new()
-        && dirs.home_dir().to_str().is_some_and(|h| h.len() > 3)
+    use crate::env::Env as _;
+    if let Some(home) = crate::env::OsEnv.home_dir()
+        && home.to_str().is_some_and(|h| h.len() > 3)
     {
-        let text = format!("at {}", dirs.home_dir().join("x").display());
+        let text = format!("at {}", home.join("x").display());
         assert_eq!(scrub(&text), "at <home>/<path>");
     }
+}
+
+#[test]
+fn a_scrubber_learns_home_and_user_from_the_environment_it_is_given() {
+    let env = crate::env::FixedEnv::new()
+        .var("HOME", "/home/ada")
+        .var("LOGNAME", "lovelace");
+    let s = Scrubber::from(&env);
+    assert_eq!(
+        s.scrub("ada at /home/ada/notes.txt, lovelace"),
+        "<user> at <home>/<path>, <user>"
+    );
 }
 
 #[test]
