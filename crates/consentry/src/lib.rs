@@ -90,7 +90,14 @@
 //!
 //! `<TOOL>` is the tool name in upper case with other characters as `_`. consentry never
 //! reads `OTEL_EXPORTER_OTLP_*`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME` or
-//! `OTEL_TRACES_SAMPLER`: those configure the user's own services.
+//! `OTEL_TRACES_SAMPLER`: those configure the user's own services. `HOME`, the
+//! `XDG_*_HOME` directories, `USER`/`USERNAME`/`LOGNAME` (masked out of messages),
+//! `ProgramData` (Windows) and the CI variables `ci_info` knows are read too.
+//!
+//! Every read goes through one [`env::Env`]: [`env::OsEnv`] (the default) is the only
+//! code that touches the process, and
+//! [`TelemetryBuilder::with_env`]`(`[`env::FixedEnv`]`)` makes a test hermetic.
+//! Problems init works around are typed ([`Note`], [`EndpointProblem`]).
 //!
 //! # Files
 //!

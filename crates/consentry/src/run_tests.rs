@@ -3,8 +3,8 @@
 
 use tracing_subscriber::prelude::*;
 
-use crate::export::Outcome;
 use crate::Telemetry;
+use crate::export::Outcome;
 
 use crate::test_support::opted_in as on;
 
