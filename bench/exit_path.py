@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from wall import ARGS, BlackHole, ROOT, build, home_env, run_checked, timed_run, wait_port, free_port  # noqa: E402
+from wall import ARGS, BlackHole, ROOT, build, home_env, run_checked, timed_run, wait_port, ports  # noqa: E402
 from netfaults import Toxiproxy, certificates, lock_spool, spans_by_install  # noqa: E402
 
 RTTS = [0, 20, 100, 300]
@@ -37,7 +37,9 @@ RTTS = [0, 20, 100, 300]
 def start_collector(tmp, name, tls):
     otelcol = subprocess.run(["bash", str(ROOT / "scripts/build-collector.sh")],
                              check=True, capture_output=True, text=True).stdout.strip()
-    grpc, http = free_port(), free_port()
+    # Reserved (answers/tests/ports.py) until the caller has stopped the collector.
+    reserved = ports.reserve(2)
+    grpc, http = (r.port for r in reserved)
     out = Path(tmp) / f"spans-{name}.jsonl"
     env = dict(os.environ, CONSENTRY_OTLP_GRPC=f"127.0.0.1:{grpc}", CONSENTRY_OTLP_HTTP=f"127.0.0.1:{http}",
                CONSENTRY_SPANS_FILE=str(out))
@@ -51,7 +53,7 @@ def start_collector(tmp, name, tls):
     proc = subprocess.Popen([otelcol, *configs], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(http, proc)
     wait_port(grpc, proc)
-    return proc, {"http": http, "grpc": grpc}, out
+    return proc, {"http": http, "grpc": grpc}, out, reserved
 
 
 def variants(bins, tmp, tox, plain, tls, hole, trickle):
@@ -184,12 +186,15 @@ def main():
     args = ap.parse_args()
     bins = build(["none", "both"])
     tmp = tempfile.mkdtemp(prefix="consentry-exit-")
-    procs, held, hole, tox = [], [], None, None
+    procs, held, reserved, hole, tox = [], [], [], None, None
     try:
         certificates(Path(tmp))
-        cp, plain_ports, plain_out = start_collector(tmp, "plain", False)
-        ct, tls_ports, tls_out = start_collector(tmp, "tls", True)
-        procs += [cp, ct]
+        cp, plain_ports, plain_out, plain_held = start_collector(tmp, "plain", False)
+        procs.append(cp)
+        reserved += plain_held
+        ct, tls_ports, tls_out, tls_held = start_collector(tmp, "tls", True)
+        procs.append(ct)
+        reserved += tls_held
         tox = Toxiproxy()
         hole = BlackHole()
         trickle = tox.proxy("trickle", plain_ports["http"], 0, bandwidth_kbs=1)
@@ -213,6 +218,13 @@ def main():
     finally:
         for p in procs:
             p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        ports.release(reserved)
         if tox:
             tox.close()
         if hole:

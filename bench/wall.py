@@ -41,6 +41,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from answers.tests import ports  # noqa: E402  (the port scheme the tests use)
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
 TIME = "/usr/bin/time"  # GNU time (Debian package time), for peak RSS
 BUDGET_MS = 300.0  # consentry's default exit budget (DEFAULT_EXIT_BUDGET)
@@ -75,10 +77,13 @@ def build(names, release=True):
     return bins
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def refused_port():
+    """A socket bound to a loopback port and never listening: connections to it are
+    refused, and no other process can take the port while it is held (a port picked
+    free and closed could be bound by anything before the runs dial it)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    return s
 
 
 def wait_port(port, proc, seconds=30):
@@ -97,14 +102,16 @@ def wait_port(port, proc, seconds=30):
 def start_collector(tmp):
     otelcol = subprocess.run(["bash", str(ROOT / "scripts/build-collector.sh")],
                              check=True, capture_output=True, text=True).stdout.strip()
-    grpc, http = free_port(), free_port()
+    # Reserved (answers/tests/ports.py) until the caller has stopped the collector.
+    held = ports.reserve(2)
+    grpc, http = (r.port for r in held)
     env = dict(os.environ, CONSENTRY_OTLP_GRPC=f"127.0.0.1:{grpc}", CONSENTRY_OTLP_HTTP=f"127.0.0.1:{http}",
                CONSENTRY_SPANS_FILE=str(Path(tmp) / "spans.jsonl"))
     proc = subprocess.Popen([otelcol, "--config", str(ROOT / "collector-config/local.yaml")], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(http, proc)
     wait_port(grpc, proc)
-    return proc, grpc, http
+    return proc, grpc, http, held
 
 
 class BlackHole:
@@ -380,12 +387,14 @@ def main():
     bins = build(names, release=not args.short)
     tmp = tempfile.mkdtemp(prefix="consentry-bench-")
     collector = hole = None
+    held = []
+    refused = refused_port()
     try:
-        down = free_port()
+        down = refused.getsockname()[1]
         if args.short:
-            http = grpc = free_port()  # nothing listens; opted-out runs must not look
+            http = grpc = down  # nothing listens; opted-out runs must not look
         else:
-            collector, grpc, http = start_collector(tmp)
+            collector, grpc, http, held = start_collector(tmp)
             hole = BlackHole()
         vs = variants(bins, tmp, http, grpc, down, hole.port if hole else down, args.short)
         prepare(bins, tmp, vs)
@@ -408,6 +417,8 @@ def main():
         if collector:
             collector.terminate()
             collector.wait(timeout=10)
+        ports.release(held)
+        refused.close()
         if hole:
             hole.close()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -10,7 +10,7 @@ import time
 import uuid
 from pathlib import Path
 
-from answers.tests import procs
+from answers.tests import ports as reserved_ports, procs
 
 VERSION = "4.1.1"
 
@@ -50,12 +50,14 @@ num.io.threads=2
 
 
 class Broker:
-    """A broker whose ports stay the same across `stop()` and `start()`."""
+    """A broker whose ports stay the same, and reserved, across `stop()` and `start()`,
+    until `close()`."""
 
     def __init__(self, d: Path):
         self.dir = d
         self.proc = None
         self.ports = None
+        self._reserved = []
 
     def _java(self, main: str, *args) -> list[str]:
         return ["java", "-Xmx256m", "-Xms64m", "-XX:+UseSerialGC", "-cp", f"{libs()}/*", main, *args]
@@ -72,6 +74,9 @@ class Broker:
 
         self.proc = procs.start(argv_env, ["broker", "controller"], self._ready, self.dir / "kafka.log")
         self.ports = self.proc.ports
+        # Held by the broker, not by this one process: while it is stopped mid-test, no
+        # other test may be handed the ports its clients keep dialling.
+        self._reserved = self.proc.take_reserved()
 
     def _ready(self, proc, p, log):
         procs.wait_tcp(p["broker"], proc, log, timeout=90)
@@ -81,6 +86,16 @@ class Broker:
 
     def kill(self) -> None:
         self.proc.kill()
+
+    def close(self) -> None:
+        """Stops the broker for good and gives its ports back."""
+        try:
+            if self.proc:
+                self.proc.stop()
+        finally:
+            if self.proc is None or self.proc.proc.poll() is not None:
+                reserved_ports.release(self._reserved)
+                self._reserved = []
 
     def start(self) -> None:
         """Again on the same ports (the clients know them); bounded retries while the

@@ -1,8 +1,9 @@
 """Real processes for the end-to-end tests: the collector, on loopback ports.
 
-Ports: a free port is found by binding port 0, so another process may take it before
-the collector binds it. Rather than ignore that race, `start` retries with fresh
-ports (bounded) when the process reports the address in use."""
+Ports come from `ports.reserve`: locked for this test run until the process using them
+is gone, so no other test (Rust or Python) is handed them meanwhile. Something outside
+that scheme may still bind one; `start` then retries on fresh ports (bounded) when the
+process reports the address in use."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+
+from answers.tests import ports as reserved_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "collector-config"
@@ -27,12 +30,6 @@ def otelcol() -> str:
     if not os.access(path, os.X_OK):
         raise RuntimeError(f"collector binary {path!r} is not executable")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_tcp(port: int, proc: subprocess.Popen, log: Path, timeout=30.0) -> None:
@@ -68,51 +65,81 @@ class ProcessExit(RuntimeError):
 
     @property
     def in_use(self) -> bool:
-        return "address already in use" in str(self)
+        # otelcol (Go) says "address already in use", the JVM "Address already in use".
+        return "address already in use" in str(self).lower()
 
 
 class Proc:
-    """A started process with its ports; `kill()` is SIGKILL, `stop()` SIGTERM."""
+    """A started process with its ports; `kill()` is SIGKILL, `stop()` SIGTERM. Both
+    release the port reservations once the process is gone; `take_reserved()` hands
+    them to a caller that starts the process again on the same ports."""
 
-    def __init__(self, proc, ports, log):
+    def __init__(self, proc, ports, log, reserved=()):
         self.proc, self.ports, self.log = proc, ports, log
+        self.reserved = list(reserved)
+
+    def take_reserved(self) -> list:
+        taken, self.reserved = self.reserved, []
+        return taken
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        try:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(10)
+        finally:
+            self._release()
 
     def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(10)
+        try:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait(10)
+        finally:
+            self._release()
+
+    def _release(self):
+        # Only once the process is gone: until then its ports are its own.
+        if self.proc.poll() is not None:
+            reserved_ports.release(self.take_reserved())
 
 
-def start(argv_env, port_names, ready, log: Path) -> Proc:
-    """Starts `argv_env(ports) -> (argv, env)` with fresh ports, retrying when a port
-    was taken between choosing and binding. `ready(proc, ports, log)` waits for it."""
+def start(argv_env, port_names, ready, log: Path, given=None) -> Proc:
+    """Starts `argv_env(ports) -> (argv, env)` on freshly reserved ports, retrying on
+    new ones when something outside the reservation scheme holds one. `ready(proc,
+    ports, log)` waits for it. `given` maps names to ports the caller reserved (others
+    already point at them): the Proc owns them once started; when one of them cannot be
+    bound, the ProcessExit goes to the caller, who alone can choose a new one."""
+    given = dict(given or {})
     last = None
     for _ in range(ATTEMPTS):
-        ports = {n: free_port() for n in port_names}
-        argv, env = argv_env(ports)
-        out = open(log, "a")
-        proc = subprocess.Popen(argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, cwd=log.parent)
-        out.close()
+        fresh = reserved_ports.reserve(len(port_names))
+        ports = {**{n: r.port for n, r in zip(port_names, fresh)}, **{n: r.port for n, r in given.items()}}
+        try:
+            argv, env = argv_env(ports)
+            out = open(log, "a")
+            proc = subprocess.Popen(argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, cwd=log.parent)
+            out.close()
+        except BaseException:
+            reserved_ports.release(fresh)
+            raise
         try:
             ready(proc, ports, log)
-            return Proc(proc, ports, log)
+            return Proc(proc, ports, log, [*fresh, *given.values()])
         except ProcessExit as e:
             last = e
-            if not e.in_use:
+            reserved_ports.release(fresh)
+            if not e.in_use or given:
                 raise
-        except Exception:
+        except BaseException:
             proc.kill()
             proc.wait(10)
+            reserved_ports.release(fresh)
             raise
     raise RuntimeError(f"could not bind fresh ports in {ATTEMPTS} attempts: {last}")
 

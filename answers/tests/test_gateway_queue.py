@@ -9,7 +9,7 @@ import time
 import urllib.request
 
 from answers import generate
-from answers.tests import procs
+from answers.tests import ports as reserved_ports, procs
 
 SPANS = 300
 
@@ -37,17 +37,18 @@ def _gateway(tmp, queue_dir, backend_port):
     return procs.start(argv_env, ["grpc", "http", "health", "prom", "telemetry"], ready, tmp / "gateway.log")
 
 
-def _backend(tmp, out, port=None):
+def _backend(tmp, out, grpc: reserved_ports.Reserved):
+    """A backend on the `grpc` port the caller reserved (a gateway already points at
+    it); its Proc holds that reservation once started."""
     def argv_env(p):
-        grpc = port or p["grpc"]
-        env = {"CONSENTRY_OTLP_GRPC": f"127.0.0.1:{grpc}", "CONSENTRY_OTLP_HTTP": f"127.0.0.1:{p['http']}",
+        env = {"CONSENTRY_OTLP_GRPC": f"127.0.0.1:{p['grpc']}", "CONSENTRY_OTLP_HTTP": f"127.0.0.1:{p['http']}",
                "CONSENTRY_SPANS_FILE": str(out)}
         return [procs.otelcol(), "--config", str(procs.CONFIG / "local.yaml")], env
 
     def ready(proc, p, log):
-        procs.wait_tcp(port or p["grpc"], proc, log)
+        procs.wait_tcp(p["grpc"], proc, log)
 
-    return procs.start(argv_env, ["grpc", "http"], ready, tmp / "backend.log")
+    return procs.start(argv_env, ["http"], ready, tmp / "backend.log", given={"grpc": grpc})
 
 
 def _post(port, body) -> int:
@@ -97,16 +98,22 @@ def test_accepted_spans_survive_sigkill(tmp_path):
 
     assert any(queue_dir.iterdir()), "no queue on disk"
     out = tmp_path / "backend.jsonl"
-    # The restarted gateway points at a port chosen now; when the backend cannot bind
-    # it (taken meanwhile), both start again on a fresh one: the queue is on disk.
-    for _ in range(procs.ATTEMPTS):
-        port = procs.free_port()
-        gw2 = _gateway(tmp_path, queue_dir, port)
+    # The restarted gateway points at a port reserved now; when the backend still cannot
+    # bind it (something outside the reservations took it), both start again on a fresh
+    # one: the queue is on disk.
+    for attempt in range(1, procs.ATTEMPTS + 1):
+        [grpc] = reserved_ports.reserve(1)
         try:
-            backend = _backend(tmp_path, out, port)
-        except procs.ProcessExit as e:
+            gw2 = _gateway(tmp_path, queue_dir, grpc.port)
+        except BaseException:
+            grpc.release()
+            raise
+        try:
+            backend = _backend(tmp_path, out, grpc)
+        except BaseException as e:
             gw2.stop()
-            if e.in_use:
+            grpc.release()
+            if isinstance(e, procs.ProcessExit) and e.in_use and attempt < procs.ATTEMPTS:
                 continue
             raise
         break

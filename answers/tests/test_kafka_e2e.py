@@ -113,7 +113,7 @@ def test_taskr_to_kafka_to_report_survives_a_broker_restart(tmp_path):
         for p in (gw, store):
             if p:
                 p.stop()
-        broker.stop()
+        broker.close()
 
     page = tmp_path / "report.html"
     result = report.build(str(out), str(page))
