@@ -1,56 +1,24 @@
 """The real parts a state runs against: a collector on a reserved port, a black hole,
 and the count of what arrived. Loopback only."""
 
-import fcntl
 import json
 import os
 import socket
 import subprocess
-import tempfile
+import sys
 import threading
 import time
 from pathlib import Path
 
-# Ports come from just below the kernel's ephemeral range (never handed out for port-0
-# binds or outgoing connections), each made exclusive by an flock'ed file in the same
-# directory the Rust test harness uses (tests/support/ports.rs), so the two never
-# collide; a collector that still fails at start is retried on fresh ports.
-WINDOW = 8192
+# Ports come from the test support's reservation scheme (answers/tests/ports.py, the
+# same lock files as tests/support/ports.rs), so Rust tests, Python tests and this
+# script never hand out the same port; a collector that still fails at start is
+# retried on fresh ports.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from answers.tests import ports  # noqa: E402
+
 START_ATTEMPTS = 4
 READY_TIMEOUT_S = 30.0
-
-
-def _window():
-    try:
-        first = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        first = 32768
-    return max(first - WINDOW, 1024), first
-
-
-def reserve_ports(n):
-    """`n` loopback ports, each locked (flock) by this process and free right now."""
-    low, high = _window()
-    lock_dir = Path(tempfile.gettempdir()) / "consentry-test-ports"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    seed = (os.getpid() ^ time.time_ns()) % (high - low)
-    held = []
-    for i in range(high - low):
-        if len(held) == n:
-            break
-        port = low + (seed + i) % (high - low)
-        lock = open(lock_dir / f"{port}.lock", "a")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", port))
-        except OSError:
-            lock.close()
-            continue
-        held.append((port, lock))
-    if len(held) != n:
-        raise RuntimeError(f"could not reserve {n} loopback ports in {low}..{high}")
-    return held
 
 
 def _accepts(port):
@@ -69,8 +37,8 @@ class Collector:
         self.log = Path(workdir) / "collector.log"
         last = ""
         for attempt in range(1, START_ATTEMPTS + 1):
-            self.ports = reserve_ports(2)
-            http, grpc = (p for p, _ in self.ports)
+            self.ports = ports.reserve(2)
+            http, grpc = (r.port for r in self.ports)
             env = dict(os.environ, CONSENTRY_OTLP_HTTP=f"127.0.0.1:{http}",
                        CONSENTRY_OTLP_GRPC=f"127.0.0.1:{grpc}",
                        CONSENTRY_SPANS_FILE=str(self.spans_file))
@@ -96,8 +64,7 @@ class Collector:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        for _, lock in self.ports:
-            lock.close()
+        ports.release(self.ports)
 
 
 class BlackHole:
