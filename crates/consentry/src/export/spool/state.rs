@@ -49,7 +49,7 @@ impl State {
     }
 
     fn clamp(&mut self, now: u64) {
-        let longest = DEFAULT_BACKOFF_MAX.max(crate::export::send::MAX_RETRY_AFTER);
+        let longest = DEFAULT_BACKOFF_MAX.max(crate::export::transport::MAX_RETRY_AFTER);
         if self.next_attempt_ms > now.saturating_add(ms(longest)) {
             self.next_attempt_ms = 0;
         }

@@ -1,12 +1,16 @@
+//! OTLP/HTTP: one blocking `POST` of the protobuf body with `ureq`.
+
 use std::time::Duration;
 
-use super::Endpoint;
-use super::send::{SendError, classify_http};
+use super::super::Endpoint;
+use super::{RetryReason, SendError};
+
+mod classify;
 
 const USER_AGENT: &str = concat!("consentry/", env!("CARGO_PKG_VERSION"));
 
 /// One `POST` of an OTLP protobuf body; no retries here, the spool is the retry.
-pub(super) fn send(endpoint: &Endpoint, body: &[u8], timeout: Duration) -> Result<(), SendError> {
+pub(crate) fn send(endpoint: &Endpoint, body: &[u8], timeout: Duration) -> Result<(), SendError> {
     let config = ureq::Agent::config_builder();
     #[cfg(feature = "tls")]
     let config = match endpoint.roots() {
@@ -24,12 +28,22 @@ pub(super) fn send(endpoint: &Endpoint, body: &[u8], timeout: Duration) -> Resul
         .post(endpoint.url())
         .content_type("application/x-protobuf")
         .send(body)
-        .map_err(|e| SendError::retryable(format!("request failed: {e}")))?;
+        .map_err(failed)?;
     let retry_after = response
         .headers()
         .get("retry-after")
         .and_then(|v| v.to_str().ok());
-    classify_http(response.status().as_u16(), retry_after)
+    classify::classify(response.status().as_u16(), retry_after)
+}
+
+/// A request that got no HTTP answer: retryable whatever the cause, since the
+/// collector never saw it or never answered.
+fn failed(error: ureq::Error) -> SendError {
+    match error {
+        ureq::Error::Timeout(_) => RetryReason::TimedOut,
+        other => RetryReason::RequestFailed(other.to_string()),
+    }
+    .into()
 }
 
 #[cfg(feature = "tls")]
@@ -42,7 +56,7 @@ fn tls_with_roots(pem: &[u8]) -> Result<ureq::tls::TlsConfig, SendError> {
         })
         .collect();
     if certs.is_empty() {
-        return Err(SendError::Rejected("CA file holds no certificate".into()));
+        return Err(super::RejectReason::NoCertificate.into());
     }
     Ok(TlsConfig::builder()
         .root_certs(RootCerts::new_with_certs(&certs))
