@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use super::Endpoint;
+use super::endpoint::Endpoint;
+#[cfg(any(feature = "http", feature = "grpc"))]
+use super::endpoint::Transport;
 #[cfg(not(all(feature = "http", feature = "grpc")))]
 use super::transport::RejectReason;
 use super::transport::{RetryReason, SendError};
@@ -17,9 +19,9 @@ pub(crate) fn send(endpoint: &Endpoint, body: &[u8], timeout: Duration) -> Resul
     }
     match endpoint.transport() {
         #[cfg(feature = "http")]
-        super::Transport::HttpProtobuf => super::transport::http::send(endpoint, body, timeout),
+        Transport::HttpProtobuf => super::transport::http::send(endpoint, body, timeout),
         #[cfg(feature = "grpc")]
-        super::Transport::Grpc => super::transport::grpc::send(endpoint, body, timeout),
+        Transport::Grpc => super::transport::grpc::send(endpoint, body, timeout),
         // With both compiled in, every transport has its arm.
         #[cfg(not(all(feature = "http", feature = "grpc")))]
         other => {
@@ -27,5 +29,20 @@ pub(crate) fn send(endpoint: &Endpoint, body: &[u8], timeout: Duration) -> Resul
             let _ = body;
             Err(RejectReason::NotCompiledIn(other).into())
         }
+    }
+}
+
+#[cfg(all(test, feature = "http"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_time_left_sends_nothing() {
+        // Port 1 is never dialled: a zero budget returns before any transport runs.
+        let endpoint = Endpoint::new("http://127.0.0.1:1", Transport::HttpProtobuf).unwrap();
+        assert_eq!(
+            send(&endpoint, b"", Duration::ZERO),
+            Err(RetryReason::NoTimeLeft.into())
+        );
     }
 }

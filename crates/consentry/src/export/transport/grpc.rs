@@ -5,7 +5,7 @@ use std::time::Duration;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
 
-use super::super::Endpoint;
+use super::super::endpoint::Endpoint;
 use super::{RejectReason, RetryReason, SendError};
 
 mod classify;
@@ -55,4 +55,33 @@ pub(crate) fn send(endpoint: &Endpoint, body: &[u8], timeout: Duration) -> Resul
             .await
             .map_err(|_| RetryReason::TimedOut)?
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::Transport;
+
+    #[test]
+    fn bytes_that_are_not_otlp_are_rejected_before_connecting() {
+        // Port 1 is never dialled: the body is decoded first.
+        let endpoint = Endpoint::new("http://127.0.0.1:1", Transport::Grpc).unwrap();
+        let sent = send(&endpoint, b"\xff\xff\xff", Duration::from_secs(1));
+        assert!(
+            matches!(sent, Err(SendError::Rejected(RejectReason::NotOtlp(_)))),
+            "{sent:?}"
+        );
+    }
+
+    #[test]
+    fn a_collector_that_never_answers_is_retryable() {
+        // Bound and kept: the kernel completes the handshake, nobody ever answers. Which
+        // of the connect, call and overall timers fires first is not fixed, so only the
+        // class is asserted.
+        let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", hole.local_addr().unwrap());
+        let endpoint = Endpoint::new(&url, Transport::Grpc).unwrap();
+        let sent = send(&endpoint, b"", Duration::from_millis(200));
+        assert!(matches!(sent, Err(SendError::Retryable { .. })), "{sent:?}");
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::super::Endpoint;
+use super::super::endpoint::Endpoint;
 use super::{RetryReason, SendError};
 
 mod classify;
@@ -61,4 +61,35 @@ fn tls_with_roots(pem: &[u8]) -> Result<ureq::tls::TlsConfig, SendError> {
     Ok(TlsConfig::builder()
         .root_certs(RootCerts::new_with_certs(&certs))
         .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::Transport;
+
+    #[test]
+    fn no_answer_within_the_timeout_is_timed_out() {
+        // Bound and kept: the kernel completes the handshake, nobody ever answers.
+        let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", hole.local_addr().unwrap());
+        let endpoint = Endpoint::new(&url, Transport::HttpProtobuf).unwrap();
+        assert_eq!(
+            send(&endpoint, b"", Duration::from_millis(200)),
+            Err(RetryReason::TimedOut.into())
+        );
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn a_ca_file_without_a_certificate_is_rejected() {
+        use super::super::RejectReason;
+        let endpoint = Endpoint::new("https://127.0.0.1:1", Transport::HttpProtobuf)
+            .unwrap()
+            .with_roots(b"not a certificate".to_vec());
+        assert_eq!(
+            send(&endpoint, b"", Duration::from_secs(1)),
+            Err(RejectReason::NoCertificate.into())
+        );
+    }
 }

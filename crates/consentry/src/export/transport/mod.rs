@@ -11,7 +11,7 @@ use std::fmt;
 use std::time::Duration;
 
 #[cfg(not(all(feature = "http", feature = "grpc")))]
-use super::Transport;
+use super::endpoint::Transport;
 
 #[cfg(feature = "grpc")]
 pub(super) mod grpc;
