@@ -1,11 +1,11 @@
 //! The wire: one attempt per call, and what the collector's answer means for retrying.
 //!
-//! Each protocol classifies its own answers ([`http`]: status and `Retry-After`,
-//! [`grpc`]: status code and `RetryInfo`, per the OTLP specification's rules, adapted
+//! Each protocol classifies its own answers (`http`: status and `Retry-After`,
+//! `grpc`: status code and `RetryInfo`, per the OTLP specification's rules, adapted
 //! to a CLI that has one shot) into the transport-neutral [`SendError`] defined here.
 //! This file imports nothing from the protocol modules, and the dispatcher that picks
-//! one by [`Transport`] lives outside this folder (`export/send.rs`), so no module
-//! here imports from a module that imports from it.
+//! one by `Transport` lives outside this folder (`export/send.rs`), so no module here
+//! imports from a module that imports from it.
 
 use std::fmt;
 use std::time::Duration;
