@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use super::backoff::Backoff;
 use super::drain::drain;
-use super::send::{SendError, send};
+use super::send::send;
 use super::spool::Spool;
+use super::transport::SendError;
 use super::{Endpoint, uploader};
 /// What became of a run's spans at exit. Kept on the guard for status and debug
 /// output; never printed over the host's output and never returned as an error.
@@ -156,12 +157,15 @@ impl Delivery {
                 if let Some(spool) = &self.spool {
                     spool.update_state(|s| s.rejected = s.rejected.saturating_add(1));
                 }
-                Outcome::Rejected { spans, reason }
+                Outcome::Rejected {
+                    spans,
+                    reason: reason.to_string(),
+                }
             }
             Some(Err(SendError::Retryable {
                 reason,
                 retry_after,
-            })) => self.fail(&body, spans, reason, retry_after),
+            })) => self.fail(&body, spans, reason.to_string(), retry_after),
             None => self.fail(
                 &body,
                 spans,

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
 use super::backoff::Backoff;
-use super::send::{SendError, send};
+use super::send::send;
 use super::spool::{Lock, MAX_REQUEST, Spool, State, read_capped};
+use super::transport::SendError;
 use super::{Endpoint, validate};
 
 /// One request at most this long, so a sender notices its deadline.

@@ -60,13 +60,10 @@ mod deliver;
 mod drain;
 mod encode;
 mod endpoint;
-#[cfg(feature = "grpc")]
-mod grpc;
-#[cfg(feature = "http")]
-mod http;
 mod resolve;
-pub(crate) mod send;
+mod send;
 mod spool;
+mod transport;
 pub(crate) mod uploader;
 mod uploader_entry;
 mod validate;

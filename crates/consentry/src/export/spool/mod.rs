@@ -24,7 +24,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub(crate) use name::{EXT, Name};
 pub(crate) use open::read_capped;
-pub(crate) use state::State;
+pub(crate) use state::{LONGEST_WAIT, State};
 
 const TMP_PREFIX: &str = ".tmp-";
 const LOCK: &str = ".lock";

@@ -7,7 +7,12 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::now_ms;
-use crate::export::DEFAULT_BACKOFF_MAX;
+use crate::export::transport::MAX_RETRY_AFTER;
+
+/// Longest wait consentry ever sets: a collector's `Retry-After`, capped. The default
+/// backoff stays below it (asserted where the backoff is defined), and this file
+/// imports nothing from the backoff, which reads and writes this state.
+pub(crate) const LONGEST_WAIT: Duration = MAX_RETRY_AFTER;
 
 /// Largest `state.toml` read; the real file is under 200 bytes.
 pub(super) const STATE_CAP: u64 = 4096;
@@ -49,8 +54,7 @@ impl State {
     }
 
     fn clamp(&mut self, now: u64) {
-        let longest = DEFAULT_BACKOFF_MAX.max(crate::export::send::MAX_RETRY_AFTER);
-        if self.next_attempt_ms > now.saturating_add(ms(longest)) {
+        if self.next_attempt_ms > now.saturating_add(ms(LONGEST_WAIT)) {
             self.next_attempt_ms = 0;
         }
         self.failures = self.failures.min(MAX_FAILURES);
