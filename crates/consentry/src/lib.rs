@@ -256,8 +256,8 @@ pub use env::{
     POLICY_SUFFIX, PROTOCOL_SUFFIX, SOURCE_SUFFIX, opts_out,
 };
 pub use export::{
-    DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, Outcome, SpoolLimits,
-    Transport, UPLOADER_ARG, UPLOADER_ENV, UPLOADER_LIFETIME,
+    AttemptError, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, LostReason,
+    Outcome, SpoolLimits, SpoolReason, Transport, UPLOADER_ARG, UPLOADER_ENV, UPLOADER_LIFETIME,
 };
 pub use files::ReadError;
 pub use flush::FlushHandle;

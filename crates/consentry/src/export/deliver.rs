@@ -11,61 +11,11 @@ use std::time::{Duration, Instant};
 
 use super::backoff::Backoff;
 use super::drain::drain;
+use super::outcome::{Attempt, AttemptError, LostReason, Outcome, SpoolReason};
 use super::send::send;
 use super::spool::Spool;
 use super::transport::SendError;
 use super::{Endpoint, uploader};
-/// What became of a run's spans at exit. Kept on the guard for status and debug
-/// output; never printed over the host's output and never returned as an error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Outcome {
-    /// No span was recorded, so nothing was sent: no thread, no socket.
-    NothingToSend,
-    /// Telemetry is on but no usable endpoint is configured; the spans were dropped.
-    NoEndpoint {
-        /// Spans dropped.
-        spans: usize,
-        /// Why there is no endpoint.
-        reason: crate::EndpointProblem,
-    },
-    /// The collector acknowledged the request.
-    Delivered {
-        /// Spans in the request.
-        spans: usize,
-        /// How long the send took.
-        took: Duration,
-    },
-    /// In the spool: handed to the uploader (the default path, which never waits on
-    /// the network), or not acknowledged within the budget without it; the reason says
-    /// which. The uploader or a later run sends it.
-    Spooled {
-        /// Spans in the request.
-        spans: usize,
-        /// Why it was not sent now.
-        reason: String,
-    },
-    /// The collector refused the request as malformed; it is not retried.
-    Rejected {
-        /// Spans in the request.
-        spans: usize,
-        /// The collector's answer.
-        reason: String,
-    },
-    /// Neither sent nor spooled (no spool dir, or writing it failed): lost.
-    Lost {
-        /// Spans in the request.
-        spans: usize,
-        /// What went wrong.
-        reason: String,
-    },
-    /// Print mode: the request was written to stderr and nothing was sent.
-    Printed {
-        /// Spans in the request.
-        spans: usize,
-    },
-}
-
 #[derive(Debug, Clone)]
 pub(crate) struct Delivery {
     pub(crate) endpoint: Result<Endpoint, crate::EndpointProblem>,
@@ -109,17 +59,14 @@ impl Delivery {
     fn hand_over(spool: &Spool, spans: usize) -> Outcome {
         let state = spool.state();
         let reason = if Backoff::waiting(&state) && !uploader::can_wait(state.next_attempt_ms) {
-            "the collector failed recently; backing off"
+            SpoolReason::BackingOff
         } else if let Some(lock) = spool.try_lock() {
             uploader::spawn(spool, lock);
-            "handed to the uploader"
+            SpoolReason::HandedToUploader
         } else {
-            "the running uploader sends it"
+            SpoolReason::UploaderRunning
         };
-        Outcome::Spooled {
-            spans,
-            reason: reason.into(),
-        }
+        Outcome::Spooled { spans, reason }
     }
 
     /// Sends within the budget, then the spool with what is left of it.
@@ -134,7 +81,7 @@ impl Delivery {
         if let Some(spool) = &self.spool
             && Backoff::waiting(&spool.state())
         {
-            return self.spool_request(&body, spans, "the collector failed recently; backing off");
+            return self.spool_request(&body, spans, SpoolReason::BackingOff);
         }
         match send_within(endpoint.clone(), body.clone(), deadline) {
             Some(Ok(())) => {
@@ -159,17 +106,16 @@ impl Delivery {
                 }
                 Outcome::Rejected {
                     spans,
-                    reason: reason.to_string(),
+                    reason: AttemptError(Attempt::Send(SendError::Rejected(reason))),
                 }
             }
-            Some(Err(SendError::Retryable {
-                reason,
-                retry_after,
-            })) => self.fail(&body, spans, reason.to_string(), retry_after),
+            Some(Err(e @ SendError::Retryable { retry_after, .. })) => {
+                self.fail(&body, spans, AttemptError(Attempt::Send(e)), retry_after)
+            }
             None => self.fail(
                 &body,
                 spans,
-                format!("no answer within {:?}", self.budget),
+                AttemptError(Attempt::NoAnswer(self.budget)),
                 None,
             ),
         }
@@ -179,29 +125,29 @@ impl Delivery {
         &self,
         body: &[u8],
         spans: usize,
-        reason: String,
+        reason: AttemptError,
         retry_after: Option<Duration>,
     ) -> Outcome {
-        let outcome = self.spool_request(body, spans, &reason);
+        let outcome = self.spool_request(body, spans, SpoolReason::Failed(reason));
         if let Some(spool) = &self.spool {
             spool.update_state(|s| self.backoff.fail(s, retry_after));
         }
         outcome
     }
 
-    fn spool_request(&self, body: &[u8], spans: usize, reason: &str) -> Outcome {
+    fn spool_request(&self, body: &[u8], spans: usize, reason: SpoolReason) -> Outcome {
         match self.spool.as_ref().map(|s| s.put(body)) {
-            Some(Ok(_)) => Outcome::Spooled {
-                spans,
-                reason: reason.into(),
-            },
+            Some(Ok(_)) => Outcome::Spooled { spans, reason },
             Some(Err(e)) => Outcome::Lost {
                 spans,
-                reason: format!("{reason}; spool not writable ({})", e.kind()),
+                reason: LostReason::SpoolNotWritable {
+                    spooling: reason,
+                    kind: e.kind(),
+                },
             },
             None => Outcome::Lost {
                 spans,
-                reason: format!("{reason}; no spool dir"),
+                reason: LostReason::NoSpoolDir { spooling: reason },
             },
         }
     }
@@ -260,7 +206,13 @@ mod tests {
         let sender = spool.try_lock().unwrap();
         let outcome = delivery.at_exit(b"request".to_vec(), 1, Instant::now());
         assert!(
-            matches!(&outcome, Outcome::Spooled { reason, .. } if reason.contains("running uploader")),
+            matches!(
+                &outcome,
+                Outcome::Spooled {
+                    reason: SpoolReason::UploaderRunning,
+                    ..
+                }
+            ),
             "{outcome:?}"
         );
         assert_eq!(spool.usage(), (1, 7));
@@ -284,7 +236,13 @@ mod tests {
         assert!(state.failures == 1 && Backoff::waiting(&state), "{state:?}");
         let outcome = delivery.at_exit(b"request".to_vec(), 1, Instant::now());
         assert!(
-            matches!(&outcome, Outcome::Spooled { reason, .. } if reason.contains("backing off")),
+            matches!(
+                &outcome,
+                Outcome::Spooled {
+                    reason: SpoolReason::BackingOff,
+                    ..
+                }
+            ),
             "{outcome:?}"
         );
         assert_eq!(spool.usage().0, 2);
