@@ -316,4 +316,13 @@ fn ulimit_f_0_refuses_consentry_writes_instead_of_killing_the_tool() {
     let got = under_ulimit_f0(s.command(&["telemetry", "disable"]));
     assert!(matches!(got.code, Some(c) if c != 0 && c != 153), "{got:?}");
     assert!(s.status().starts_with("telemetry: enabled"));
+    assert!(!s.status().contains("file size limit"), "no limit, no line");
+
+    // `telemetry status` under the same limit says why nothing is written.
+    let got = under_ulimit_f0(s.command(&["telemetry", "status"]));
+    assert!(
+        got.stdout
+            .contains("file size limit (ulimit -f): 0 bytes; settings, ids and requests"),
+        "{got:?}"
+    );
 }

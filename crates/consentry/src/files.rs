@@ -171,15 +171,18 @@ mod unix {
 /// Whether a file may grow to `end` bytes under the process file size limit
 /// (`RLIMIT_FSIZE`). Writing past it raises `SIGXFSZ`, which kills the host by default.
 pub(crate) fn fsize_allows(end: u64) -> bool {
+    fsize_limit().is_none_or(|soft| end <= soft)
+}
+
+/// The process file size limit in bytes (`ulimit -f`), `None` when unlimited.
+pub(crate) fn fsize_limit() -> Option<u64> {
     #[cfg(unix)]
     {
-        let limit = rustix::process::getrlimit(rustix::process::Resource::Fsize);
-        limit.current.is_none_or(|soft| end <= soft)
+        rustix::process::getrlimit(rustix::process::Resource::Fsize).current
     }
     #[cfg(not(unix))]
     {
-        let _ = end;
-        true
+        None
     }
 }
 

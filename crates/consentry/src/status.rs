@@ -38,6 +38,10 @@ pub struct Status {
     pub backing_off_for: Option<Duration>,
     /// Where spans go, or why they go nowhere.
     pub endpoint: Result<Endpoint, crate::EndpointProblem>,
+    /// The file size limit of this process (`ulimit -f`) in bytes, when one is set:
+    /// consentry refuses writes that would cross it rather than be killed by
+    /// `SIGXFSZ`, so requests larger than this are not spooled.
+    pub file_size_limit: Option<u64>,
 }
 
 impl Telemetry {
@@ -64,6 +68,7 @@ impl Telemetry {
             backing_off_for: Backoff::waiting(&state)
                 .then(|| Duration::from_millis(state.next_attempt_ms.saturating_sub(now))),
             endpoint: self.resolve_endpoint(),
+            file_size_limit: crate::files::fsize_limit(),
         }
     }
 }
@@ -96,6 +101,13 @@ impl fmt::Display for Status {
         }
         if self.uploader_running {
             writeln!(f, "uploader: sending now")?;
+        }
+        if let Some(limit) = self.file_size_limit {
+            writeln!(
+                f,
+                "file size limit (ulimit -f): {limit} bytes; settings, ids and requests \
+                 larger than that are not written"
+            )?;
         }
         if let Some(d) = self.backing_off_for {
             writeln!(
