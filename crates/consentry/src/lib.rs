@@ -220,6 +220,9 @@ mod flush;
 mod guard;
 mod identity;
 mod init;
+// The one module with `unsafe`: setting a signal action has no safe API.
+#[allow(unsafe_code)]
+mod interrupt;
 mod layer;
 pub mod manifest;
 pub mod mask;
