@@ -6,6 +6,8 @@
 //! real collector and counts spans against runs.
 
 use crate::support;
+#[cfg(unix)]
+mod ctrl_c;
 mod tool;
 
 use std::process::{Output, Stdio};
