@@ -52,8 +52,10 @@ fn canceled(spans: &[Span]) -> Vec<&Span> {
 fn ctrl_c_still_kills_and_the_next_run_reports_the_run_canceled() {
     let collector = Collector::start(CollectorKind::Otelcol);
     let mut g = Tool::greppy();
-    g.envs
-        .push(("GREPPY_TELEMETRY_ENDPOINT".into(), collector.http_endpoint()));
+    g.envs.push((
+        "GREPPY_TELEMETRY_ENDPOINT".into(),
+        collector.http_endpoint(),
+    ));
     // No paths: greppy reads stdin, which stays open until Ctrl-C.
     let mut child = g
         .through(DEFAULT_SIGINT, &["alpha"])
@@ -68,16 +70,15 @@ fn ctrl_c_still_kills_and_the_next_run_reports_the_run_canceled() {
     assert_eq!(status.signal(), Some(SIGINT), "{status:?}");
     let left = markers(&g);
     assert_eq!(left.len(), 1, "{left:?}");
-    assert!(
-        left[0].to_string_lossy().ends_with(".canceled"),
-        "{left:?}"
-    );
+    assert!(left[0].to_string_lossy().ends_with(".canceled"), "{left:?}");
 
     let next = g.run(&["alpha", "notes"]);
     assert_eq!(next.status.code(), Some(0));
-    collector.wait_for("the canceled run and the next", Duration::from_secs(20), |s| {
-        s.len() >= 2
-    });
+    collector.wait_for(
+        "the canceled run and the next",
+        Duration::from_secs(20),
+        |s| s.len() >= 2,
+    );
     // Room for a duplicate to arrive, were there one.
     std::thread::sleep(Duration::from_millis(300));
     let spans = collector.spans();
