@@ -15,7 +15,7 @@
 //! `raise`. This is the one module of consentry with `unsafe` code; each block says why
 //! it is sound.
 
-/// Why a module needs `unsafe` at all: std has no way to read or set a signal's action.
+/// `unsafe` because neither std nor rustix can read or set a signal's action safely.
 #[cfg(unix)]
 mod unix {
     use std::ffi::{CString, c_int};
@@ -165,8 +165,10 @@ mod unix {
             // after taking it out of the slot and seeing IN_HANDLER at 0, and this
             // handler counted itself before reading the slot.
             let paths = unsafe { &*paths };
-            // SAFETY: both are NUL-terminated paths owned by `paths`; a null `times`
-            // sets the file's times to now. utimensat is async-signal-safe.
+            // The end of the run, for its duration. Not rustix's utimensat: on macOS it
+            // looks the symbol up on first use, which a signal handler must not do.
+            // SAFETY: a NUL-terminated path owned by `paths`; a null `times` sets the
+            // file's times to now. utimensat is async-signal-safe.
             unsafe { libc::utimensat(libc::AT_FDCWD, paths.marker.as_ptr(), ptr::null(), 0) };
             let _ = rustix::fs::rename(paths.marker.as_c_str(), paths.canceled.as_c_str());
         }
