@@ -24,6 +24,24 @@ pub(crate) fn greppy_bin() -> &'static Path {
     })
 }
 
+/// consentry's `sighost` example (a tool that handles Ctrl-C itself), built once here.
+pub(crate) fn sighost_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let taskr = PathBuf::from(env!("CARGO_BIN_EXE_taskr"));
+        let dir = taskr.parent().expect("target dir");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut build = Command::new(cargo);
+        build.args(["build", "-q", "-p", "consentry", "--example", "sighost"]);
+        if dir.ends_with("release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("run cargo build --example sighost");
+        assert!(status.success(), "cargo build --example sighost failed");
+        dir.join(format!("examples/sighost{}", std::env::consts::EXE_SUFFIX))
+    })
+}
+
 /// One tool in a private home, past its first run (which shows the notice and sends
 /// nothing), sending to a port nothing listens on unless told otherwise.
 pub(crate) struct Tool {
@@ -77,7 +95,20 @@ impl Tool {
     }
 
     pub(crate) fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(&self.bin);
+        self.through(&[], args)
+    }
+
+    /// The tool started by `launcher` (a program and its first arguments, e.g. `env
+    /// --default-signal=INT`), which gets the tool's path and `args` after its own.
+    pub(crate) fn through(&self, launcher: &[&str], args: &[&str]) -> Command {
+        let mut c = match launcher.split_first() {
+            Some((program, first)) => {
+                let mut c = Command::new(program);
+                c.args(first).arg(&self.bin);
+                c
+            }
+            None => Command::new(&self.bin),
+        };
         c.args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -118,7 +149,7 @@ impl Tool {
 
 /// The spans in print mode's stderr (`<tool> telemetry (print mode, nothing sent):`
 /// followed by the request as pretty JSON).
-fn printed_spans(stderr: &str) -> Vec<Span> {
+pub(crate) fn printed_spans(stderr: &str) -> Vec<Span> {
     let Some(start) = stderr.find("(print mode, nothing sent):\n") else {
         return Vec::new();
     };

@@ -9,6 +9,12 @@
 //! and `process.exit.code` `-1` (unknown), then deletes it. The marker is written and
 //! closed at once: no file descriptor is held while the command runs.
 //!
+//! Ctrl-C (SIGINT at its default action, on unix) renames the marker to
+//! `<pid>-<id>.canceled` before the process dies by it (see the `interrupt` module):
+//! the next run reports that one as [`CANCELED`], otherwise like an abandoned run. A
+//! host that handles SIGINT itself keeps doing so; when it then ends the run with exit
+//! code 130 (128 + SIGINT), `finish` records `canceled` too.
+//!
 //! While the command runs, a sleeping thread touches the marker every
 //! [`DEFAULT_HEARTBEAT`] (the author can change it), so an abandoned run is reported
 //! with its duration to within one period. On the same beat it spools the spans that
@@ -32,6 +38,14 @@ pub const RUNS_DIR: &str = "telemetry-runs";
 /// with `std::process::exit` before `finish`.
 pub const ABANDONED: &str = "abandoned";
 
+/// `error.type` of a run ended by Ctrl-C: the process died by SIGINT, or the tool
+/// handled it and finished the run with exit code 130.
+pub const CANCELED: &str = "canceled";
+
+/// The suffix of a run still going, and of one that Ctrl-C ended.
+const RUNNING: &str = ".run";
+const CANCELED_SUFFIX: &str = ".canceled";
+
 /// How often a running command's marker is touched by default.
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(60);
 
@@ -54,7 +68,11 @@ struct Record {
 #[derive(Debug)]
 pub(crate) struct Marker {
     path: PathBuf,
+    /// The name Ctrl-C gives the marker.
+    canceled: PathBuf,
     stop: Arc<(Mutex<bool>, Condvar)>,
+    /// Ctrl-C's watch on this run, when SIGINT was at its default action.
+    watch: Option<crate::interrupt::Watch>,
 }
 
 impl Marker {
@@ -75,40 +93,60 @@ impl Marker {
             args: args.to_vec(),
         };
         let body = serde_json::to_vec(&record).ok()?;
-        let name = format!("{}-{}.run", record.pid, uuid::Uuid::new_v4().simple());
+        let stem = format!("{}-{}", record.pid, uuid::Uuid::new_v4().simple());
+        let name = format!("{stem}{RUNNING}");
+        let (path, canceled) = (
+            dir.join(&name),
+            dir.join(format!("{stem}{CANCELED_SUFFIX}")),
+        );
+        // Watched before the marker appears: whoever sees the marker may send SIGINT.
+        let watch = crate::interrupt::Watch::start(&path, &canceled);
         // Through the files module: never through a symlink planted under this name,
         // and never past `ulimit -f` (SIGXFSZ would kill the host).
         if !crate::files::write_new(dir, &name, &body).ok()? {
             return None;
         }
-        let path = dir.join(name);
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let (beat_path, beat_stop) = (path.clone(), stop.clone());
+        let (beat_path, beat_canceled, beat_stop) = (path.clone(), canceled.clone(), stop.clone());
         // A thread that fails to start only costs the duration of an abandoned run.
         if !heartbeat.is_zero() {
             let _ = std::thread::Builder::new()
                 .name("consentry-heartbeat".into())
-                .spawn(move || beat(&beat_path, &beat_stop, heartbeat, flush.as_ref()));
+                .spawn(move || {
+                    let paths = (beat_path.as_path(), beat_canceled.as_path());
+                    beat(paths, &beat_stop, heartbeat, flush.as_ref());
+                });
         }
-        Some(Marker { path, stop })
+        Some(Marker {
+            path,
+            canceled,
+            stop,
+            watch,
+        })
     }
 
-    pub(crate) fn remove(self) {
+    pub(crate) fn remove(mut self) {
+        drop(self.watch.take());
         let (stopped, wake) = &*self.stop;
         *stopped.lock().unwrap_or_else(PoisonError::into_inner) = true;
         wake.notify_all();
         let _ = std::fs::remove_file(&self.path);
+        // A host that handled Ctrl-C itself and went on: the run was not canceled.
+        let _ = std::fs::remove_file(&self.canceled);
     }
 }
 
 /// Touches the marker every `period` until told to stop; opens it only to touch it.
+/// A marker that Ctrl-C renamed and that is still there a full beat later (the host
+/// handled SIGINT and went on) gets its running name back: the run was not ended by it.
 fn beat(
-    path: &Path,
+    (path, canceled): (&Path, &Path),
     stop: &(Mutex<bool>, Condvar),
     period: Duration,
     flush: Option<&crate::periodic::PeriodicFlush>,
 ) {
     let (stopped, wake) = stop;
+    let mut canceled_seen = false;
     let mut done = stopped.lock().unwrap_or_else(PoisonError::into_inner);
     while !*done {
         let (guard, timeout) = wake
@@ -118,8 +156,13 @@ fn beat(
         if *done || !timeout.timed_out() {
             continue;
         }
-        let is_ours = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-        if !is_ours {
+        let is_file = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
+        let renamed = !is_file(path) && is_file(canceled);
+        if renamed && canceled_seen {
+            let _ = std::fs::rename(canceled, path);
+        }
+        canceled_seen = renamed && !canceled_seen;
+        if !renamed && !is_file(path) {
             return;
         }
         let _ = std::fs::File::options()
@@ -135,8 +178,8 @@ fn beat(
     }
 }
 
-/// Reports the markers that dead processes left in `dir` as `abandoned` spans, and
-/// deletes them. Returns how many were reported.
+/// Reports the markers that dead processes left in `dir` as `abandoned` (or
+/// `canceled`) spans, and deletes them. Returns how many were reported.
 pub(crate) fn report_leftovers(dir: &Path, tracer: &SdkTracer, tool: &str) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
@@ -144,7 +187,7 @@ pub(crate) fn report_leftovers(dir: &Path, tracer: &SdkTracer, tool: &str) -> us
     let mut reported = 0;
     for entry in entries.flatten().take(MAX_REPORTED * 4) {
         let path = entry.path();
-        let Some(pid) = marker_pid(&path) else {
+        let Some((pid, error_type)) = marker_name(&path) else {
             continue;
         };
         if pid == std::process::id() || process_alive(pid) {
@@ -164,7 +207,7 @@ pub(crate) fn report_leftovers(dir: &Path, tracer: &SdkTracer, tool: &str) -> us
         {
             continue;
         }
-        emit(tracer, tool, &record, started, ended);
+        emit(tracer, tool, &record, (started, ended), error_type);
         reported += 1;
         if reported == MAX_REPORTED {
             break;
@@ -173,7 +216,13 @@ pub(crate) fn report_leftovers(dir: &Path, tracer: &SdkTracer, tool: &str) -> us
     reported
 }
 
-fn emit(tracer: &SdkTracer, tool: &str, record: &Record, started: SystemTime, ended: SystemTime) {
+fn emit(
+    tracer: &SdkTracer,
+    tool: &str,
+    record: &Record,
+    (started, ended): (SystemTime, SystemTime),
+    error_type: &'static str,
+) {
     let mut args: Vec<StringValue> = vec![tool.to_owned().into()];
     args.extend(record.args.iter().cloned().map(StringValue::from));
     let count = i64::try_from(args.len()).unwrap_or(i64::MAX);
@@ -184,7 +233,7 @@ fn emit(tracer: &SdkTracer, tool: &str, record: &Record, started: SystemTime, en
         KeyValue::new(attr::ARGS_COUNT, count),
         KeyValue::new(attr::PID, i64::from(record.pid)),
         KeyValue::new(attr::EXIT_CODE, -1_i64),
-        KeyValue::new(attr::ERROR_TYPE, ABANDONED),
+        KeyValue::new(attr::ERROR_TYPE, error_type),
     ];
     let mut span = tracer
         .span_builder(tool.to_owned())
@@ -195,13 +244,17 @@ fn emit(tracer: &SdkTracer, tool: &str, record: &Record, started: SystemTime, en
     span.end_with_timestamp(ended);
 }
 
-/// The pid in a marker's name, `<pid>-<hex>.run`.
-fn marker_pid(path: &Path) -> Option<u32> {
+/// The pid in a marker's name, `<pid>-<hex>.run` or `<pid>-<hex>.canceled`, and what
+/// the run is reported as when that process is gone.
+fn marker_name(path: &Path) -> Option<(u32, &'static str)> {
     let name = path.file_name()?.to_str()?;
-    let stem = name.strip_suffix(".run")?;
+    let (stem, error_type) = match name.strip_suffix(RUNNING) {
+        Some(stem) => (stem, ABANDONED),
+        None => (name.strip_suffix(CANCELED_SUFFIX)?, CANCELED),
+    };
     let (pid, rest) = stem.split_once('-')?;
     (rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_hexdigit())).then_some(())?;
-    pid.parse().ok()
+    Some((pid.parse().ok()?, error_type))
 }
 
 /// The record and its last change (the end of the run, as near as is known). Only a
@@ -236,59 +289,4 @@ fn process_alive(_pid: u32) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn marker_names_carry_the_pid() {
-        let hex = "0123456789abcdef0123456789abcdef";
-        assert_eq!(marker_pid(Path::new(&format!("/x/42-{hex}.run"))), Some(42));
-        assert_eq!(marker_pid(Path::new("/x/42-zz.run")), None);
-        assert_eq!(marker_pid(Path::new(&format!("/x/42-{hex}.otlp"))), None);
-    }
-
-    #[test]
-    fn a_marker_is_written_and_removed() {
-        let dir = tempfile::tempdir().unwrap();
-        let m = Marker::create(
-            dir.path(),
-            "add",
-            &["*****".into()],
-            DEFAULT_HEARTBEAT,
-            None,
-        )
-        .unwrap();
-        let (record, _) = read_marker(&m.path).unwrap();
-        assert_eq!(record.command, "add");
-        assert_eq!(record.pid, std::process::id());
-        m.remove();
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-    }
-
-    #[test]
-    fn a_running_command_s_marker_is_touched() {
-        let dir = tempfile::tempdir().unwrap();
-        let m = Marker::create(dir.path(), "watch", &[], Duration::from_millis(20), None).unwrap();
-        let first = std::fs::metadata(&m.path).unwrap().modified().unwrap();
-        // Bounded: 500 polls of 10 ms; the beat is every 20 ms.
-        let touched = (0..500).any(|_| {
-            std::thread::sleep(Duration::from_millis(10));
-            std::fs::metadata(&m.path).unwrap().modified().unwrap() > first
-        });
-        assert!(touched, "the marker was never touched");
-        m.remove();
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-    }
-
-    #[test]
-    fn a_symlinked_marker_is_not_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("secret");
-        std::fs::write(&target, r#"{"pid":1,"start_ms":1,"command":"x","args":[]}"#).unwrap();
-        let link = dir.path().join("1-0123456789abcdef0123456789abcdef.run");
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(&target, &link).unwrap();
-        #[cfg(unix)]
-        assert!(read_marker(&link).is_none());
-    }
-}
+mod tests;

@@ -203,13 +203,13 @@ pub const COMMAND_SPAN: &[Attribute] = &[
     Attribute {
         key: EXIT_CODE,
         scope: Scope::CommandSpan,
-        description: "The exit code; `-1` when unknown (a run reported `abandoned` by a later run).",
+        description: "The exit code; `-1` when unknown (a run reported `abandoned` or `canceled` by a later run).",
         example: "0",
     },
     Attribute {
         key: ERROR_TYPE,
         scope: Scope::CommandSpan,
-        description: "Error class chosen by the author, or the exit code, when the exit code is not one the tool declared a success; `usage` for a command line the parser refused; `abandoned` for a run that never finished (reported by a later run).",
+        description: "Error class chosen by the author, or the exit code, when the exit code is not one the tool declared a success; `usage` for a command line the parser refused; `canceled` for Ctrl-C (a run ended by SIGINT, reported by a later run, or ended with exit code 130); `abandoned` for a run that never finished (reported by a later run).",
         example: "NotFound",
     },
     Attribute {

@@ -14,6 +14,10 @@ use crate::guard::TelemetryGuard;
 use crate::mask::{self, Hidden};
 use crate::run_context::RunContext;
 
+/// The exit code of a process that SIGINT ended (128 + 2), as shells report it, and
+/// the one tools that handle Ctrl-C exit with.
+const CTRL_C_EXIT_CODE: i32 = 130;
+
 /// The span of a command run. Close it with [`finish`](Self::finish) or
 /// [`finish_with_error`](Self::finish_with_error) before the guard is dropped. A run
 /// dropped while the thread panics is closed with exit code 101 and `error.type` `panic`.
@@ -250,9 +254,14 @@ impl CommandRun<'_> {
     /// Ends the run with `exit_code`. A code the tool did not declare a success
     /// ([`with_success_exit_codes`](crate::TelemetryBuilder::with_success_exit_codes),
     /// default `[0]`) also sets `error.type` to the code (as the CLI semantic
-    /// conventions ask) and the span status to error.
+    /// conventions ask) and the span status to error; for 130 (128 + SIGINT: the tool
+    /// handled Ctrl-C and exits as the shell would report it) `error.type` is
+    /// [`canceled`](crate::accounting::CANCELED).
     pub fn finish(mut self, exit_code: i32) {
-        let error_type = self.is_failure(exit_code).then(|| exit_code.to_string());
+        let error_type = self.is_failure(exit_code).then(|| match exit_code {
+            CTRL_C_EXIT_CODE => crate::accounting::CANCELED.to_owned(),
+            _ => exit_code.to_string(),
+        });
         self.close(exit_code, error_type);
     }
 

@@ -28,7 +28,11 @@
 //!
 //! A run that never reaches `finish` (killed, crashed, `std::process::exit` without
 //! [`TelemetryGuard::exit`] or a [`FlushHandle`]) is reported by the next run as
-//! `abandoned` (see [`accounting`]).
+//! `abandoned` (see [`accounting`]). Ctrl-C is recorded as `canceled` without taking
+//! SIGINT from the tool: on unix, only when SIGINT is at its default action does a run
+//! install a handler, which marks the run canceled and then lets SIGINT end the process
+//! as before; a tool that ignores or handles SIGINT keeps doing so, and a run it
+//! finishes with exit code 130 is `canceled` unless 130 is a declared success code.
 //!
 //! # Consent
 //!
@@ -109,7 +113,7 @@
 //! | `<state dir>/telemetry-spool/*.otlp` | Requests waiting for the uploader (OTLP protobuf), named `<created ms>-<length>-<random>.otlp`. |
 //! | `<state dir>/telemetry-spool/state.toml` | Backoff, failure and drop/rejected/invalid counters shared by runs. |
 //! | `<state dir>/telemetry-spool/.lock`, `.write.lock` | Sender lock (held by the uploader) and the short writer lock. |
-//! | `<state dir>/telemetry-runs/*.run` | A marker per running command, touched every 60 s while it runs, removed at `finish`; one left by a dead process is reported as `abandoned`. [`accounting::RUNS_DIR`] |
+//! | `<state dir>/telemetry-runs/*.run` | A marker per running command, touched every 60 s while it runs, removed at `finish`; one left by a dead process is reported as `abandoned`, one Ctrl-C renamed (`*.canceled`) as `canceled`. [`accounting::RUNS_DIR`] |
 //! | `.telemetry` (project, upward from the working dir) | `consent: false` opts out. [`PROJECT_FILE`] |
 //! | `/etc/<tool>/telemetry.toml` | Machine policy, `enabled = false`. |
 //!
@@ -149,8 +153,8 @@
 //! | `process.pid` | The run's process id (required by the CLI span conventions). |
 //! | `process.interactive` | Whether stdin is a terminal. |
 //! | `process.args_count` | How many arguments, the program name included. |
-//! | `process.exit.code` | The exit code; `-1` for a run reported `abandoned`. |
-//! | `error.type` | The author's error class or the exit code, when not a declared success code; `usage`, `abandoned`. |
+//! | `process.exit.code` | The exit code; `-1` for a run reported `abandoned` or `canceled` by a later run. |
+//! | `error.type` | The author's error class or the exit code, when not a declared success code; `usage`, `canceled` (Ctrl-C, exit code 130), `abandoned`. |
 //! | `consentry.project.id` | Keyed hash of a project identifier ([`CommandRun::project_id`]). |
 //!
 //! Events on the command span:
@@ -227,6 +231,9 @@ mod flush;
 mod guard;
 mod identity;
 mod init;
+// The one module with `unsafe`: setting a signal action has no safe API.
+#[allow(unsafe_code)]
+mod interrupt;
 mod layer;
 pub mod manifest;
 pub mod mask;

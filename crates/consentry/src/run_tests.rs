@@ -117,3 +117,61 @@ fn an_opt_out_passes_to_child_processes_and_consent_does_not() {
         [("TOOL_TELEMETRY_OPTOUT".into(), Some("1".into()))]
     );
 }
+
+#[test]
+fn exit_code_130_is_canceled_unless_declared_a_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut guard = on(dir.path(), Telemetry::builder("tool")).init();
+    guard.command("go", ["x"]).finish(130);
+    guard
+        .command("go", ["x"])
+        .finish_with_error(130, "Interrupted");
+    let spans = span_attrs(&guard.take_request().unwrap());
+    let types: Vec<Option<&str>> = spans.iter().map(|s| attr(s, "error.type")).collect();
+    assert!(
+        types[0].is_some_and(|v| v.contains("\"canceled\"")),
+        "{spans:?}"
+    );
+    // The author's own class wins, as for any other code.
+    assert!(
+        types[1].is_some_and(|v| v.contains("\"Interrupted\"")),
+        "{spans:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let t = Telemetry::builder("tool").with_success_exit_codes(&[0, 130]);
+    let mut guard = on(dir.path(), t).init();
+    guard.command("go", ["x"]).finish(130);
+    let spans = span_attrs(&guard.take_request().unwrap());
+    assert_eq!(attr(&spans[0], "error.type"), None, "{spans:?}");
+}
+
+#[test]
+fn a_marker_ctrl_c_renamed_is_reported_canceled_by_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("state").join(crate::accounting::RUNS_DIR);
+    std::fs::create_dir_all(&runs).unwrap();
+    // A process that is gone: spawned, exited and reaped.
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("--list")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    let start_ms = crate::export::now_ms() - 1_000;
+    let record =
+        format!(r#"{{"pid":{pid},"start_ms":{start_ms},"command":"go","args":["*****"]}}"#);
+    let name = format!("{pid}-0123456789abcdef0123456789abcdef.canceled");
+    std::fs::write(runs.join(name), record).unwrap();
+    let mut guard = on(dir.path(), Telemetry::builder("tool")).init();
+    guard.command("go", ["x"]).finish(0);
+    let spans = span_attrs(&guard.take_request().unwrap());
+    assert_eq!(spans.len(), 2, "{spans:?}");
+    let canceled: Vec<_> = spans
+        .iter()
+        .filter(|s| attr(s, "error.type").is_some_and(|v| v.contains("\"canceled\"")))
+        .collect();
+    assert_eq!(canceled.len(), 1, "{spans:?}");
+    assert!(attr(canceled[0], "process.exit.code").is_some_and(|v| v.contains("IntValue(-1)")));
+    assert_eq!(std::fs::read_dir(&runs).unwrap().count(), 0);
+}
