@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from wall import ARGS, BlackHole, ROOT, build, home_env, run_checked, timed_run, wait_port, ports  # noqa: E402
+from procs import ARGS, BlackHole, ROOT, build, home_env, run_checked, timed_run, wait_port, ports  # noqa: E402
 from netfaults import Toxiproxy, certificates, lock_spool, spans_by_install  # noqa: E402
 
 RTTS = [0, 20, 100, 300]

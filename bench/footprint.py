@@ -26,7 +26,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from wall import ARGS, FEATURES, ROOT, TARGET, build, home_env, rss_run  # noqa: E402
+from procs import ARGS, FEATURES, ROOT, TARGET, build, home_env, rss_run  # noqa: E402
 
 LABELS = {
     "none": "a  without consentry",

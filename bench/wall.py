@@ -29,119 +29,17 @@ import argparse
 import json
 import os
 import random
-import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from answers.tests import ports  # noqa: E402  (the port scheme the tests use)
-TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
-TIME = "/usr/bin/time"  # GNU time (Debian package time), for peak RSS
+from procs import (ARGS, TIME, BlackHole, build, home_env, ports, refused_port, rss_run, run_checked,
+                   start_collector, timed_run)
+from strace_counts import counts_phase, opted_out_breaches, print_counts
+
 BUDGET_MS = 300.0  # consentry's default exit budget (DEFAULT_EXIT_BUDGET)
-ARGS = ["--file", "/dev/null", "list"]
-
-# Feature sets of the example CLI, by short name. (a) is "none".
-FEATURES = {
-    "none": ["--no-default-features"],
-    "http": ["--no-default-features", "--features", "telemetry-http,telemetry-tls"],
-    "http_plain": ["--no-default-features", "--features", "telemetry-http"],
-    "grpc": ["--no-default-features", "--features", "telemetry-grpc,telemetry-tls"],
-    "standard": ["--no-default-features", "--features", "standard-wiring"],
-    "both": [],  # the default features; built last so target/*/taskr is the default build
-}
-
-
-def build(names, release=True):
-    """Builds taskr with each feature set in the one target dir and copies each binary
-    out (a later build overwrites target/<profile>/taskr). Returns {name: path}."""
-    profile = "release" if release else "debug"
-    out = TARGET / "bench-bin" / profile
-    out.mkdir(parents=True, exist_ok=True)
-    bins = {}
-    for name in sorted(names, key=lambda n: n == "both"):
-        cmd = ["cargo", "build", "-q", "--locked", "-p", "taskr", *FEATURES[name]]
-        if release:
-            cmd.insert(2, "--release")
-        subprocess.run(cmd, cwd=ROOT, check=True, env=dict(os.environ, CARGO_TARGET_DIR=str(TARGET)))
-        dest = out / f"taskr-{name}"
-        shutil.copy2(TARGET / profile / "taskr", dest)
-        bins[name] = dest
-    return bins
-
-
-def refused_port():
-    """A socket bound to a loopback port and never listening: connections to it are
-    refused, and no other process can take the port while it is held (a port picked
-    free and closed could be bound by anything before the runs dial it)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    return s
-
-
-def wait_port(port, proc, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit("collector exited at start")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit("collector did not start")
-
-
-def start_collector(tmp):
-    otelcol = subprocess.run(["bash", str(ROOT / "scripts/build-collector.sh")],
-                             check=True, capture_output=True, text=True).stdout.strip()
-    # Reserved (answers/tests/ports.py) until the caller has stopped the collector.
-    held = ports.reserve(2)
-    grpc, http = (r.port for r in held)
-    env = dict(os.environ, CONSENTRY_OTLP_GRPC=f"127.0.0.1:{grpc}", CONSENTRY_OTLP_HTTP=f"127.0.0.1:{http}",
-               CONSENTRY_SPANS_FILE=str(Path(tmp) / "spans.jsonl"))
-    proc = subprocess.Popen([otelcol, "--config", str(ROOT / "collector-config/local.yaml")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_port(http, proc)
-    wait_port(grpc, proc)
-    return proc, grpc, http, held
-
-
-class BlackHole:
-    """Accepts connections and never answers. The accept loop ends when closed, or
-    after 30 minutes at the latest."""
-
-    def __init__(self):
-        self.srv = socket.socket()
-        self.srv.bind(("127.0.0.1", 0))
-        self.srv.listen(1024)
-        self.srv.settimeout(0.5)
-        self.port = self.srv.getsockname()[1]
-        self.held = []
-        self.stop = threading.Event()
-        threading.Thread(target=self._loop, daemon=True).start()
-
-    def _loop(self):
-        deadline = time.monotonic() + 1800
-        while not self.stop.is_set() and time.monotonic() < deadline:
-            try:
-                conn, _ = self.srv.accept()
-                self.held.append(conn)
-            except OSError:
-                pass
-
-    def close(self):
-        self.stop.set()
-        for c in self.held:
-            c.close()
-        self.srv.close()
 
 
 def variants(bins, tmp, http, grpc, down, hole, short):
@@ -174,13 +72,6 @@ def variants(bins, tmp, http, grpc, down, hole, short):
     return v
 
 
-def home_env(tmp, key, extra):
-    home = Path(tmp) / "homes" / key
-    env = {"PATH": os.environ["PATH"], "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-           "XDG_STATE_HOME": str(home / ".local/state"), "XDG_CACHE_HOME": str(home / ".cache")}
-    return dict(env, **extra)
-
-
 def prepare(bins, tmp, vs):
     """Puts every user past the notice (and the b" user into `telemetry disable`)."""
     for key, label, exe, extra in vs:
@@ -191,148 +82,6 @@ def prepare(bins, tmp, vs):
         elif key not in ("b", "b_tool", "a") and exe == bins["both"]:
             # The notice run: records the notice, sends nothing.
             run_checked(label, [exe, *ARGS], env, tmp)
-
-
-def run_checked(label, argv, env, tmp):
-    r = subprocess.run([str(a) for a in argv], env=env, cwd=tmp, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=60)
-    if r.returncode != 0:
-        sys.exit(f"{label}: exit {r.returncode}")
-
-
-def timed_run(exe, env, cwd):
-    """One run's wall time in ms, timed from here (fork, exec, exit)."""
-    t0 = time.perf_counter()
-    code = subprocess.run([str(exe), *ARGS], env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL).returncode
-    return (time.perf_counter() - t0) * 1000, code
-
-
-def rss_run(exe, env, cwd, out):
-    """One run's peak RSS in KiB, from GNU time, which forks a small child to exec the
-    CLI. (wait4 from here would report this Python process's own peak: Linux counts the
-    peak of the memory a process had before exec, and Python spawns with vfork.)"""
-    r = subprocess.run([TIME, "-f", "%M", "-o", str(out), str(exe), *ARGS], env=env, cwd=cwd,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return int(out.read_text().split()[-1]), r.returncode
-
-
-# System calls strace records for the counts: everything that makes a thread or a
-# process, a socket, a file, or a descriptor, and close.
-TRACED = ("clone,clone3,fork,vfork,execve,socket,socketpair,connect,open,openat,creat,mkdir,mkdirat,"
-          "rename,renameat,renameat2,link,linkat,symlink,symlinkat,unlink,unlinkat,close,dup,dup2,dup3,"
-          "pipe,pipe2,eventfd2,epoll_create1,timerfd_create,memfd_create,accept,accept4,fcntl")
-FD_RETURNING = {"open", "openat", "creat", "socket", "dup", "dup2", "dup3", "eventfd2", "epoll_create1",
-                "timerfd_create", "memfd_create", "accept", "accept4"}
-WRITES = re.compile(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC")
-
-
-def count(exe, env, cwd, log):
-    """Runs once under strace -f; returns what the process tree created. Descriptors
-    are tracked for the main process and its threads (which share its table); child
-    processes (the detached uploader) are counted, not followed for descriptors."""
-    r = subprocess.run(["strace", "-f", "-qq", "-o", str(log), "-e", "trace=" + ",".join("?" + n for n in TRACED.split(",")), str(exe), *ARGS],
-                       env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                       timeout=120)
-    if r.returncode != 0:
-        sys.exit(f"strace run failed ({r.returncode}): {r.stderr[-500:]}")
-    c = {"threads": 0, "processes": 0, "sockets": 0, "connects": 0, "files_written": 0, "fds_at_exit": 0,
-         "own_sockets": 0}
-    lines = log.read_text().splitlines()
-    main = None
-    ours = set()  # the main process and its threads
-    fds = {0, 1, 2}
-    pending = {}
-    for raw in lines:
-        m = re.match(r"^(\d+)\s+(.*)$", raw)
-        if not m:
-            continue
-        pid, rest = int(m.group(1)), m.group(2)
-        if main is None:
-            main = pid
-            ours.add(pid)
-        if rest.endswith("<unfinished ...>"):
-            pending[pid] = rest[: -len("<unfinished ...>")]
-            continue
-        rm = re.match(r"^<\.\.\. (\w+) resumed>(.*)$", rest)
-        if rm:
-            rest = pending.pop(pid, rm.group(1) + "(") + rm.group(2)
-        cm = re.match(r"^(\w+)\((.*)\)\s+=\s+(-?\d+|\?)", rest)
-        if not cm:
-            continue
-        name, args, ret = cm.group(1), cm.group(2), cm.group(3)
-        ok = ret != "?" and int(ret) >= 0
-        if name in ("clone", "clone3", "fork", "vfork") and ok and int(ret) > 0:
-            if "CLONE_THREAD" in args:
-                c["threads"] += 1
-                if pid in ours:
-                    ours.add(int(ret))
-            else:
-                c["processes"] += 1
-            continue
-        if name == "socket" and ok:
-            c["sockets"] += 1
-            # The run itself (not the uploader it starts) must never touch the network.
-            if pid in ours:
-                c["own_sockets"] += 1
-        if name == "connect":
-            c["connects"] += 1
-        written = name in ("creat", "mkdir", "mkdirat", "rename", "renameat", "renameat2", "link", "linkat",
-                           "symlink", "symlinkat", "unlink", "unlinkat")
-        if name in ("open", "openat") and WRITES.search(args) and "/dev/null" not in args:
-            written = True
-        if written and ok:
-            c["files_written"] += 1
-        if pid not in ours or not ok:
-            continue
-        if name in FD_RETURNING:
-            fds.add(int(ret))
-        elif name == "fcntl" and "F_DUPFD" in args:
-            fds.add(int(ret))
-        elif name in ("pipe", "pipe2", "socketpair"):
-            pair = re.search(r"\[(\d+), (\d+)\]", args)
-            if pair:
-                fds.update((int(pair.group(1)), int(pair.group(2))))
-        elif name == "close":
-            fds.discard(int(args.split(",")[0]))
-    c["fds_at_exit"] = len(fds)
-    return c
-
-
-def counts_phase(vs, tmp):
-    out = {}
-    for key, label, exe, extra in vs:
-        env = home_env(tmp, key, extra)
-        out[key] = count(exe, env, tmp, Path(tmp) / f"strace-{key}.log")
-    return out
-
-
-def print_counts(vs, counts):
-    cols = ["threads", "processes", "sockets", "own_sockets", "connects", "files_written", "fds_at_exit"]
-    print("\nwhat one run creates (strace -f; homes past the notice; d/e: the first run that tries)")
-    print(f"{'variant':42} " + " ".join(f"{c:>13}" for c in cols))
-    for key, label, _, _ in vs:
-        print(f"{label:42} " + " ".join(f"{counts[key][c]:>13}" for c in cols))
-
-
-def opted_out_breaches(counts):
-    """What an opted-out run creates beyond nothing (threads, processes, sockets, files)
-    and beyond the CLI without consentry (descriptors at exit; 3 when there is no (a))."""
-    base_fds = counts["a"]["fds_at_exit"] if "a" in counts else 3
-    bad = []
-    for key in ("b", "b_tool", "b_file"):
-        c = counts[key]
-        for col in ("threads", "processes", "sockets", "connects", "files_written"):
-            if c[col]:
-                bad.append(f"{key}: {col}={c[col]}")
-        if c["fds_at_exit"] > base_fds:
-            bad.append(f"{key}: fds_at_exit={c['fds_at_exit']} > {base_fds}")
-    control = counts.get("d")
-    if control is not None and not (control["processes"] and control["sockets"]):
-        bad.append(f"positive control saw no uploader or socket: {control} (is the counting broken?)")
-    if control is not None and (control["own_sockets"] or control["processes"] > 1):
-        bad.append(f"an opted-in run opened a socket itself or started more than one process: {control}")
-    return bad
 
 
 def timing_phase(vs, tmp, runs):
