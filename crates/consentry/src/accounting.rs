@@ -30,6 +30,7 @@ use opentelemetry_sdk::trace::SdkTracer;
 use serde::{Deserialize, Serialize};
 
 use crate::attributes as attr;
+use crate::files::Durability;
 
 /// The directory of run markers, beside the spool in the tool's state dir.
 pub const RUNS_DIR: &str = "telemetry-runs";
@@ -103,7 +104,8 @@ impl Marker {
         let watch = crate::interrupt::Watch::start(&path, &canceled);
         // Through the files module: never through a symlink planted under this name,
         // and never past `ulimit -f` (SIGXFSZ would kill the host).
-        if !crate::files::write_new(dir, &name, &body).ok()? {
+        let written = crate::files::write_new(dir, &name, &body, Durability::ProcessCrash);
+        if !written.ok()? {
             return None;
         }
         let stop = Arc::new((Mutex::new(false), Condvar::new()));

@@ -77,7 +77,7 @@ fn load_or_create_secret(
     std::fs::create_dir_all(dir)?;
     let candidate = make();
     let line = format!("{candidate}\n");
-    if files::write_new(dir, name, line.as_bytes())? {
+    if files::write_new(dir, name, line.as_bytes(), files::Durability::PowerLoss)? {
         return Ok(candidate);
     }
     match read(&path, &valid)? {

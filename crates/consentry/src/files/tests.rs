@@ -190,10 +190,10 @@ mod unix {
         let d = dir();
         let target = d.path().join("elsewhere");
         symlink(&target, d.path().join("id")).unwrap();
-        assert!(!write_new(d.path(), "id", b"x").unwrap());
+        assert!(!write_new(d.path(), "id", b"x", Durability::PowerLoss).unwrap());
         assert!(!target.exists());
-        assert!(write_new(d.path(), "id2", b"y").unwrap());
-        assert!(!write_new(d.path(), "id2", b"z").unwrap());
+        assert!(write_new(d.path(), "id2", b"y", Durability::ProcessCrash).unwrap());
+        assert!(!write_new(d.path(), "id2", b"z", Durability::ProcessCrash).unwrap());
         assert_eq!(std::fs::read(d.path().join("id2")).unwrap(), b"y");
         let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
         assert_eq!(left.len(), 2, "no temp file left behind: {left:?}");
