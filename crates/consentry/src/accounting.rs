@@ -190,6 +190,10 @@ pub(crate) fn report_leftovers(dir: &Path, tracer: &SdkTracer, tool: &str) -> us
     for entry in entries.flatten().take(MAX_REPORTED * 4) {
         let path = entry.path();
         let Some((pid, error_type)) = marker_name(&path) else {
+            // A marker's temp file whose writer died before renaming it.
+            if crate::files::is_stale_temp(&entry) {
+                let _ = std::fs::remove_file(&path);
+            }
             continue;
         };
         if pid == std::process::id() || process_alive(pid) {

@@ -209,6 +209,22 @@ pub(crate) enum Durability {
     ProcessCrash,
 }
 
+/// The name prefix of every temp file consentry writes before renaming it.
+pub(crate) const TEMP_PREFIX: &str = ".tmp-";
+
+/// How old a temp file must be before it counts as left by a writer that died between
+/// writing and renaming it (a live writer holds one for microseconds).
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Whether `entry` is a temp file a dead writer left behind.
+pub(crate) fn is_stale_temp(entry: &std::fs::DirEntry) -> bool {
+    entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+        && entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().unwrap_or_default() > STALE_TEMP)
+}
+
 /// A temp file in `dir` holding `bytes`: created exclusively (`O_CREAT | O_EXCL`, mode
 /// 0600), so it never follows or replaces anything, and removed if dropped unpersisted.
 fn temp_with(
@@ -217,7 +233,9 @@ fn temp_with(
     durability: Durability,
 ) -> io::Result<tempfile::NamedTempFile> {
     check_fsize(bytes.len())?;
-    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     if durability == Durability::PowerLoss {
         tmp.as_file().sync_all()?;

@@ -75,3 +75,33 @@ fn a_run_that_goes_on_after_ctrl_c_gets_its_marker_back_and_leaves_none() {
     m.remove();
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn temp_files_of_dead_writers_are_removed_and_fresh_ones_kept() {
+    use opentelemetry::trace::TracerProvider as _;
+    let dir = tempfile::tempdir().unwrap();
+    let stale = dir.path().join(".tmp-dead");
+    let fresh = dir.path().join(".tmp-live");
+    let other = dir.path().join("notes.txt");
+    for p in [&stale, &fresh, &other] {
+        std::fs::write(p, b"{").unwrap();
+    }
+    let hours_ago = SystemTime::now() - Duration::from_secs(2 * 3600);
+    for p in [&stale, &other] {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(hours_ago)
+            .unwrap();
+    }
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    let reported = report_leftovers(dir.path(), &provider.tracer("t"), "tool");
+    assert_eq!(reported, 0);
+    assert!(
+        !stale.exists(),
+        "a temp file an hour old is a dead writer's"
+    );
+    assert!(fresh.exists(), "a fresh one may be a live writer's");
+    assert!(other.exists(), "only consentry's temp files are removed");
+}

@@ -56,9 +56,12 @@ impl TelemetryBuilder {
 
     /// After a failed attempt, runs wait `base`, doubling per consecutive failure up to
     /// `max`, before they use the network again (a collector's `Retry-After` can make
-    /// it longer). Default: 1 s to 15 min.
+    /// it longer). Default: 1 s to 15 min. Both are capped at one hour: a wait longer
+    /// than any consentry sets is read back as a corrupt state file and ignored.
     pub fn with_retry_backoff(mut self, base: Duration, max: Duration) -> Self {
-        self.settings.backoff = (base, max.max(base));
+        let cap = crate::export::LONGEST_BACKOFF;
+        let base = base.min(cap);
+        self.settings.backoff = (base, max.clamp(base, cap));
         self
     }
 

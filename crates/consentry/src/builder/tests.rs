@@ -49,3 +49,21 @@ fn bad_configuration_is_refused() {
         Err(BuildError::Endpoint(EndpointError::NotAUrl))
     ));
 }
+
+#[test]
+fn a_backoff_longer_than_the_spool_keeps_is_capped() {
+    let t = Telemetry::builder("t")
+        .with_retry_backoff(Duration::from_secs(7200), Duration::from_secs(86_400))
+        .build()
+        .unwrap();
+    let hour = Duration::from_secs(3600);
+    assert_eq!(t.settings.backoff, (hour, hour));
+    let t = Telemetry::builder("t")
+        .with_retry_backoff(Duration::from_secs(2), Duration::from_secs(1))
+        .build()
+        .unwrap();
+    assert_eq!(
+        t.settings.backoff,
+        (Duration::from_secs(2), Duration::from_secs(2))
+    );
+}

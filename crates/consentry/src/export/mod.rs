@@ -70,6 +70,8 @@ mod uploader_entry;
 mod validate;
 
 pub(crate) use backoff::Backoff;
+/// The longest backoff an author may set (the longest wait the spool state keeps).
+pub(crate) const LONGEST_BACKOFF: std::time::Duration = spool::LONGEST_WAIT;
 pub use backoff::{DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX};
 pub(crate) use collect::Collected;
 pub(crate) use deliver::Delivery;

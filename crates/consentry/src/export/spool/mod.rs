@@ -26,7 +26,7 @@ pub(crate) use name::{EXT, Name};
 pub(crate) use open::read_capped;
 pub(crate) use state::{LONGEST_WAIT, State};
 
-const TMP_PREFIX: &str = ".tmp-";
+const TMP_PREFIX: &str = crate::files::TEMP_PREFIX;
 const LOCK: &str = ".lock";
 const WRITE_LOCK: &str = ".write.lock";
 const STATE: &str = "state.toml";
@@ -295,11 +295,7 @@ impl Spool {
             return;
         };
         for e in rd.filter_map(Result::ok) {
-            let stale = e.file_name().to_string_lossy().starts_with(TMP_PREFIX)
-                && e.metadata()
-                    .and_then(|m| m.modified())
-                    .is_ok_and(|t| t.elapsed().unwrap_or_default() > Duration::from_secs(3600));
-            if stale {
+            if crate::files::is_stale_temp(&e) {
                 let _ = fs::remove_file(e.path());
             }
         }
