@@ -204,7 +204,18 @@ fn thirteen_hundred_runs_never_pass_the_bound() {
     let s = status(&user);
     eprintln!("1,300 runs: at most {most} requests spooled at one moment; {s}");
     assert!(most <= 1000, "the spool held {most} requests at one moment");
-    assert_eq!(spool_files(&user).len(), 1000, "{s}");
+    // At the bound a run drops the oldest tenth at once: between 900 and 1,000 remain,
+    // and no request is counted twice. (A run that met the writer lock for too long
+    // sends inline instead, so the sum may fall short of 1,300.)
+    let kept = spool_files(&user).len();
+    assert!((900..=1000).contains(&kept), "{kept} spooled: {s}");
+    let dropped: usize = s
+        .split("dropped by limits: ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no drop count in {s}"));
+    assert!(dropped >= 100 && kept + dropped <= 1300, "{s}");
     assert!(s.contains("uploader: sending now"), "{s}");
     drop(held);
 }

@@ -8,8 +8,8 @@
 //!
 //! 1. The request is written to the spool: one file, temp file + rename, named with its
 //!    creation time and length. Under a short writer lock (`.write.lock`, waited for at
-//!    most 25 ms) the writer lists the names, drops the oldest past the count, size and
-//!    age bounds, and renames its file in: the bounds hold at every moment, and a run
+//!    most 25 ms) the writer lists the names, drops the oldest past the age bound and,
+//!    at the count or size bound, the oldest tenth, and renames its file in: the bounds hold at every moment, and a run
 //!    never reads, stats or sends another run's file, so its cost does not depend on
 //!    how full the spool is.
 //! 2. Unless a sender already holds the sender lock (`.lock`), the run takes it and

@@ -165,8 +165,10 @@ impl Spool {
         Ok(dropped)
     }
 
-    /// Drops requests past the age bound, then the oldest until one more of `len`
-    /// bytes fits the count and size bounds. Counted from names alone.
+    /// Drops requests past the age bound, then, when one more of `len` bytes would not
+    /// fit the count or size bound, the oldest until a tenth of the bound is free: a
+    /// spool at its bound (a collector down for days) then pays the deletes and the
+    /// counter rewrite once per hundred runs, not on every run. Counted from names alone.
     fn make_room(&self, now: u64, len: u64, _lock: &Lock) -> u64 {
         let max_age = u64::try_from(self.limits.max_age.as_millis()).unwrap_or(u64::MAX);
         let mut ours: Vec<(Name, PathBuf)> = self
@@ -177,10 +179,17 @@ impl Spool {
         ours.sort();
         let mut count = ours.len() + 1;
         let mut bytes: u64 = ours.iter().map(|(n, _)| n.len).sum::<u64>() + len;
+        let over = count > self.limits.max_files || bytes > self.limits.max_bytes;
+        let (max_files, max_bytes) = if over {
+            let (files, size) = (self.limits.max_files, self.limits.max_bytes);
+            (files - files / 10, size - size / 10)
+        } else {
+            (self.limits.max_files, self.limits.max_bytes)
+        };
         let mut dropped = 0;
         for (n, path) in &ours {
             let old = now.saturating_sub(n.created_ms) > max_age;
-            if !old && count <= self.limits.max_files && bytes <= self.limits.max_bytes {
+            if !old && count <= max_files && bytes <= max_bytes {
                 break;
             }
             if fs::remove_file(path).is_ok() {

@@ -144,6 +144,7 @@ fn concurrent_writers_never_pass_the_count_bound() {
         ..SpoolLimits::default()
     });
     let stop = std::sync::atomic::AtomicBool::new(false);
+    let written = std::sync::atomic::AtomicU64::new(0);
     std::thread::scope(|sc| {
         let watcher = sc.spawn(|| {
             let mut most = 0;
@@ -156,7 +157,9 @@ fn concurrent_writers_never_pass_the_count_bound() {
             .map(|_| {
                 sc.spawn(|| {
                     for _ in 0..30 {
-                        let _ = s.put(b"request");
+                        if s.put(b"request").is_ok() {
+                            written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
                     }
                 })
             })
@@ -168,5 +171,30 @@ fn concurrent_writers_never_pass_the_count_bound() {
         let most = watcher.join().unwrap();
         assert!(most <= 20, "the spool held {most} requests at one moment");
     });
-    assert_eq!(s.usage().0, 20);
+    // Every request written is kept or counted as dropped; at the bound a tenth goes
+    // at once.
+    let kept = s.usage().0;
+    assert!((18..=20).contains(&kept), "{kept}");
+    assert_eq!(
+        kept as u64 + s.state().dropped_by_limits,
+        written.into_inner()
+    );
+}
+
+#[test]
+fn a_spool_at_its_bound_drops_a_tenth_at_once() {
+    let (_d, s) = spool(SpoolLimits {
+        max_files: 100,
+        ..SpoolLimits::default()
+    });
+    let mut dropped_per_put = Vec::new();
+    for _ in 0..111 {
+        dropped_per_put.push(s.put(b"request").unwrap());
+    }
+    // The 101st request makes room down to 90; the next ten fit without a delete.
+    assert_eq!(dropped_per_put[100], 11);
+    assert!(dropped_per_put[..100].iter().all(|d| *d == 0));
+    assert!(dropped_per_put[101..].iter().all(|d| *d == 0));
+    assert_eq!(s.usage().0, 100);
+    assert_eq!(s.state().dropped_by_limits, 11);
 }
