@@ -82,6 +82,7 @@ def main():
         print(f"{'benchmark':54} {'per run':>11}")
         for k in ("command/opted_in", "command/opted_out"):
             print(f"{k + ' (mask, project id, count, finish)':54} {med[k] / 1000:8.2f} µs")
+        print(f"{'scrub/error_1MiB (one error quoting 1 MiB)':54} {med['scrub/error_1MiB'] / 1000:8.2f} µs")
         print(f"{'benchmark':44} {'MiB/s':>10}")
         sizes = {"mask/argv_10k_tokens": None, "mask/one_1MiB_value": MIB, "scrub/64KiB_secrets": None,
                  "scrub/64KiB_plain": None}

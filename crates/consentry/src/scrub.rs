@@ -41,6 +41,12 @@ use known::Known;
 /// The most bytes [`scrub_error`] returns.
 pub const MAX_ERROR_LEN: usize = 1024;
 
+/// How much of one message (a panic's, or one error of a chain) is read at most. The
+/// result keeps only [`MAX_ERROR_LEN`] bytes, and the patterns cost about a
+/// millisecond per KiB: a tool whose error quotes a whole file must not spend seconds
+/// on the way out.
+const MAX_READ: usize = 2 * MAX_ERROR_LEN;
+
 /// How many times [`Scrubber::scrub`] passes over a text at most.
 const MAX_PASSES: usize = 4;
 
@@ -63,9 +69,10 @@ pub(crate) fn scrub_error_hiding(error: &dyn Error, hidden: &crate::mask::Hidden
     DEFAULT.scrub_error_with(error, &|text| hidden.apply(text))
 }
 
-/// Like [`scrub`], replacing the run's hidden values first.
+/// Like [`scrub`], replacing the run's hidden values first, reading at most
+/// [`MAX_READ`] bytes and keeping at most [`MAX_ERROR_LEN`].
 pub(crate) fn scrub_hiding(text: &str, hidden: &crate::mask::Hidden) -> String {
-    DEFAULT.scrub(&hidden.apply(text))
+    truncate(DEFAULT.scrub(&window(&hidden.apply(text))), MAX_ERROR_LEN)
 }
 
 static DEFAULT: LazyLock<Scrubber> = LazyLock::new(Scrubber::from_env);
@@ -184,7 +191,7 @@ impl Scrubber {
                 if !out.is_empty() {
                     out.push_str(": ");
                 }
-                out.push_str(&self.scrub(&first(&text)));
+                out.push_str(&self.scrub(&window(&first(&text))));
             }
             if out.len() > MAX_ERROR_LEN {
                 break;
@@ -194,6 +201,24 @@ impl Scrubber {
         }
         truncate(out, MAX_ERROR_LEN)
     }
+}
+
+/// `text` cut to what the patterns read: at most [`MAX_READ`] bytes, ending before the
+/// word the cut would split (a secret cut in two no longer matches its pattern, so its
+/// first half must not be kept), then `...`.
+fn window(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= MAX_READ {
+        return text.into();
+    }
+    let cut = (0..=MAX_READ)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let head = &text[..cut];
+    let word_start = head
+        .rfind(|c: char| c.is_whitespace() || "\"'(),;<>[]{}".contains(c))
+        .map_or(0, |i| i + 1);
+    format!("{}...", &head[..word_start]).into()
 }
 
 /// Cuts `text` to at most `max` bytes on a character boundary, ending it with `...`.

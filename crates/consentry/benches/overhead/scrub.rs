@@ -1,4 +1,5 @@
-//! `scrub`: secret scrubbing throughput on 64 KiB of text, with and without secrets.
+//! `scrub`: secret scrubbing throughput on 64 KiB of text, with and without secrets,
+//! and the cost of one error whose message is 1 MiB (only a window of it is read).
 
 use std::hint::black_box;
 
@@ -11,6 +12,10 @@ pub(crate) fn scrub(c: &mut Criterion) {
     let dirty: String = line.repeat((64 << 10) / line.len());
     let clean: String = "the task list could not be parsed because line seven is not a task \n"
         .repeat((64 << 10) / 69);
+    let huge: &'static str = line.repeat((1 << 20) / line.len()).leak();
+    group.bench_function("error_1MiB", |b| {
+        b.iter(|| consentry::scrub::scrub_error(black_box(&Huge(huge))))
+    });
     for (name, text) in [("64KiB_secrets", &dirty), ("64KiB_plain", &clean)] {
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function(name, |b| {
@@ -19,3 +24,15 @@ pub(crate) fn scrub(c: &mut Criterion) {
     }
     group.finish();
 }
+
+/// An error whose message quotes a whole file.
+#[derive(Debug)]
+struct Huge(&'static str);
+
+impl std::fmt::Display for Huge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Huge {}

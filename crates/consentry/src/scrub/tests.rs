@@ -294,3 +294,26 @@ fn non_ascii_names_and_homes_are_scrubbed_in_either_case() {
     );
     assert_eq!(s.scrub("hello josé, hi ZOË"), "hello <user>, hi <user>");
 }
+
+#[test]
+fn a_huge_message_is_read_only_up_to_a_window_and_never_keeps_half_a_secret() {
+    // Tokens shrink to placeholders, so what stands near the read window's end lands
+    // in the kept text: the token the window cuts in two must not be kept in part.
+    let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    for shift in 0..token.len() {
+        let text = format!("{}{}", "x".repeat(shift), format!(" {token}").repeat(200));
+        let leaked: &'static str = text.leak();
+        let scrubbed = Scrubber::new().scrub_error(&Chain(leaked, None));
+        assert!(scrubbed.len() <= MAX_ERROR_LEN, "{}", scrubbed.len());
+        assert!(!scrubbed.contains("ghp_"), "shift {shift}: {scrubbed}");
+        assert!(scrubbed.ends_with("..."), "{scrubbed}");
+    }
+}
+
+#[test]
+fn a_huge_panic_message_is_cut_too() {
+    let text = format!("boom {}", "/home/alice/x ".repeat(100_000));
+    let scrubbed = scrub_hiding(&text, &crate::mask::Hidden::default());
+    assert!(scrubbed.len() <= MAX_ERROR_LEN, "{}", scrubbed.len());
+    assert!(scrubbed.starts_with("boom "), "{scrubbed}");
+}
