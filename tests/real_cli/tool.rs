@@ -9,37 +9,34 @@ use crate::support::{self, Span};
 /// greppy is another package: built once here, into the same target dir.
 pub(crate) fn greppy_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let taskr = PathBuf::from(env!("CARGO_BIN_EXE_taskr"));
-        let dir = taskr.parent().expect("target dir");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = Command::new(cargo);
-        build.args(["build", "-q", "-p", "greppy"]);
-        if dir.ends_with("release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("run cargo build -p greppy");
-        assert!(status.success(), "cargo build -p greppy failed");
-        dir.join(format!("greppy{}", std::env::consts::EXE_SUFFIX))
-    })
+    BIN.get_or_init(|| cargo_build(&["-p", "greppy"], "greppy"))
 }
 
 /// consentry's `sighost` example (a tool that handles Ctrl-C itself), built once here.
 pub(crate) fn sighost_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let taskr = PathBuf::from(env!("CARGO_BIN_EXE_taskr"));
-        let dir = taskr.parent().expect("target dir");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = Command::new(cargo);
-        build.args(["build", "-q", "-p", "consentry", "--example", "sighost"]);
-        if dir.ends_with("release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("run cargo build --example sighost");
-        assert!(status.success(), "cargo build --example sighost failed");
-        dir.join(format!("examples/sighost{}", std::env::consts::EXE_SUFFIX))
+        cargo_build(
+            &["-p", "consentry", "--example", "sighost"],
+            "examples/sighost",
+        )
     })
+}
+
+/// Builds `what` in the profile and target dir of this test binary; returns `file`
+/// (plus the platform's executable suffix) in that dir.
+fn cargo_build(what: &[&str], file: &str) -> PathBuf {
+    let taskr = PathBuf::from(env!("CARGO_BIN_EXE_taskr"));
+    let dir = taskr.parent().expect("target dir");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build.args(["build", "-q"]).args(what);
+    if dir.ends_with("release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("run cargo build");
+    assert!(status.success(), "cargo build {what:?} failed");
+    dir.join(format!("{file}{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// One tool in a private home, past its first run (which shows the notice and sends
