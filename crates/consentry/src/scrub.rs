@@ -216,8 +216,10 @@ fn window(text: &str) -> std::borrow::Cow<'_, str> {
         .unwrap_or(0);
     let head = &text[..cut];
     let word_start = head
-        .rfind(|c: char| c.is_whitespace() || "\"'(),;<>[]{}".contains(c))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| c.is_whitespace() || "\"'(),;<>[]{}".contains(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     format!("{}...", &head[..word_start]).into()
 }
 

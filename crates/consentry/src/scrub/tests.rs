@@ -317,3 +317,14 @@ fn a_huge_panic_message_is_cut_too() {
     assert!(scrubbed.len() <= MAX_ERROR_LEN, "{}", scrubbed.len());
     assert!(scrubbed.starts_with("boom "), "{scrubbed}");
 }
+
+#[test]
+fn the_window_cuts_after_a_wide_space() {
+    // U+00A0 and U+3000 are white space of two and three bytes: the cut must land on
+    // the character boundary after them.
+    for space in ['\u{a0}', '\u{3000}'] {
+        let kept = "a".repeat(MAX_READ - 10);
+        let text = format!("{kept}{space}{}", "b".repeat(100));
+        assert_eq!(window(&text), format!("{kept}{space}..."));
+    }
+}
