@@ -47,21 +47,26 @@ fn reserved_ports_are_below_the_ephemeral_range_distinct_and_exclusive() {
     let lock = std::env::temp_dir()
         .join("consentry-test-ports")
         .join(format!("{}.lock", first[0].port()));
-    let other = Command::new("flock")
-        .args(["--nonblock", "--conflict-exit-code", "7"])
-        .arg(&lock)
-        .arg("true")
-        .status()
-        .expect("run flock");
-    assert_eq!(other.code(), Some(7), "another process got the lock");
+    let other_process_locks = || {
+        Command::new("flock")
+            .args(["--nonblock", "--conflict-exit-code", "7"])
+            .arg(&lock)
+            .arg("true")
+            .status()
+            .expect("run flock")
+            .code()
+    };
+    assert_eq!(
+        other_process_locks(),
+        Some(7),
+        "another process got the lock"
+    );
     drop(first);
-    let other = Command::new("flock")
-        .args(["--nonblock", "--conflict-exit-code", "7"])
-        .arg(&lock)
-        .arg("true")
-        .status()
-        .expect("run flock");
-    assert_eq!(other.code(), Some(0), "the lock outlived its reservation");
+    assert_eq!(
+        other_process_locks(),
+        Some(0),
+        "the lock outlived its reservation"
+    );
 }
 
 #[test]

@@ -144,6 +144,30 @@ def start(argv_env, port_names, ready, log: Path, given=None) -> Proc:
     raise RuntimeError(f"could not bind fresh ports in {ATTEMPTS} attempts: {last}")
 
 
+GATEWAY_PORTS = ["grpc", "http", "health", "prom", "telemetry"]
+
+
+def start_gateway(tmp: Path, destination: str, env: dict) -> Proc:
+    """The ingest gateway (`gateway.yaml` plus the `destination` config) on reserved
+    ports, with `env` added to its listen addresses; ready when its health check
+    answers and its OTLP/HTTP port listens."""
+    def argv_env(p):
+        listen = {
+            "CONSENTRY_OTLP_GRPC": f"127.0.0.1:{p['grpc']}", "CONSENTRY_OTLP_HTTP": f"127.0.0.1:{p['http']}",
+            "CONSENTRY_HEALTH_ENDPOINT": f"127.0.0.1:{p['health']}",
+            "CONSENTRY_PROMETHEUS_ENDPOINT": f"127.0.0.1:{p['prom']}",
+            "CONSENTRY_TELEMETRY_HOST": "127.0.0.1", "CONSENTRY_TELEMETRY_PORT": str(p["telemetry"]),
+        }
+        argv = [otelcol(), "--config", str(CONFIG / "gateway.yaml"), "--config", str(CONFIG / destination)]
+        return argv, {**listen, **env}
+
+    def ready(proc, p, log):
+        wait_http_ok(f"http://127.0.0.1:{p['health']}/", proc, log)
+        wait_tcp(p["http"], proc, log)
+
+    return start(argv_env, GATEWAY_PORTS, ready, tmp / "gateway.log")
+
+
 def span_ids(path: Path) -> set:
     """The span ids in a collector's file-exporter output, read while the collector may
     still be writing it: only complete (newline-terminated) lines count, so a line

@@ -15,26 +15,12 @@ SPANS = 300
 
 
 def _gateway(tmp, queue_dir, backend_port):
-    def argv_env(p):
-        env = {
-            "CONSENTRY_OTLP_GRPC": f"127.0.0.1:{p['grpc']}", "CONSENTRY_OTLP_HTTP": f"127.0.0.1:{p['http']}",
-            "CONSENTRY_HEALTH_ENDPOINT": f"127.0.0.1:{p['health']}",
-            "CONSENTRY_PROMETHEUS_ENDPOINT": f"127.0.0.1:{p['prom']}",
-            "CONSENTRY_TELEMETRY_HOST": "127.0.0.1", "CONSENTRY_TELEMETRY_PORT": str(p["telemetry"]),
-            "CONSENTRY_FORWARD_OTLP_ENDPOINT": f"127.0.0.1:{backend_port}",
-            "CONSENTRY_FORWARD_OTLP_INSECURE": "true",
-            "CONSENTRY_QUEUE_STORAGE": "file_storage/queue", "CONSENTRY_QUEUE_DIR": str(queue_dir),
-            "CONSENTRY_BATCH_TIMEOUT": "200ms", "CONSENTRY_RETRY_MAX_INTERVAL": "1s",
-        }
-        argv = [procs.otelcol(), "--config", str(procs.CONFIG / "gateway.yaml"),
-                "--config", str(procs.CONFIG / "forward-otlp.yaml")]
-        return argv, env
-
-    def ready(proc, p, log):
-        procs.wait_http_ok(f"http://127.0.0.1:{p['health']}/", proc, log)
-        procs.wait_tcp(p["http"], proc, log)
-
-    return procs.start(argv_env, ["grpc", "http", "health", "prom", "telemetry"], ready, tmp / "gateway.log")
+    return procs.start_gateway(tmp, "forward-otlp.yaml", {
+        "CONSENTRY_FORWARD_OTLP_ENDPOINT": f"127.0.0.1:{backend_port}",
+        "CONSENTRY_FORWARD_OTLP_INSECURE": "true",
+        "CONSENTRY_QUEUE_STORAGE": "file_storage/queue", "CONSENTRY_QUEUE_DIR": str(queue_dir),
+        "CONSENTRY_BATCH_TIMEOUT": "200ms", "CONSENTRY_RETRY_MAX_INTERVAL": "1s",
+    })
 
 
 def _backend(tmp, out, grpc: reserved_ports.Reserved):

@@ -36,23 +36,11 @@ def _store(tmp, brokers, out):
 
 
 def _gateway(tmp, brokers):
-    def argv_env(p):
-        env = {
-            "CONSENTRY_OTLP_GRPC": f"127.0.0.1:{p['grpc']}", "CONSENTRY_OTLP_HTTP": f"127.0.0.1:{p['http']}",
-            "CONSENTRY_HEALTH_ENDPOINT": f"127.0.0.1:{p['health']}",
-            "CONSENTRY_PROMETHEUS_ENDPOINT": f"127.0.0.1:{p['prom']}",
-            "CONSENTRY_TELEMETRY_HOST": "127.0.0.1", "CONSENTRY_TELEMETRY_PORT": str(p["telemetry"]),
-            "CONSENTRY_KAFKA_BROKERS": f"[{brokers}]", "CONSENTRY_KAFKA_TOPIC": TOPIC,
-            "CONSENTRY_QUEUE_STORAGE": "file_storage/queue", "CONSENTRY_QUEUE_DIR": str(tmp / "queue"),
-            "CONSENTRY_BATCH_TIMEOUT": "200ms",
-        }
-        return [procs.otelcol(), "--config", str(procs.CONFIG / "gateway.yaml"),
-                "--config", str(procs.CONFIG / "forward-kafka.yaml")], env
-
-    def ready(proc, p, log):
-        procs.wait_http_ok(f"http://127.0.0.1:{p['health']}/", proc, log)
-
-    return procs.start(argv_env, ["grpc", "http", "health", "prom", "telemetry"], ready, tmp / "gateway.log")
+    return procs.start_gateway(tmp, "forward-kafka.yaml", {
+        "CONSENTRY_KAFKA_BROKERS": f"[{brokers}]", "CONSENTRY_KAFKA_TOPIC": TOPIC,
+        "CONSENTRY_QUEUE_STORAGE": "file_storage/queue", "CONSENTRY_QUEUE_DIR": str(tmp / "queue"),
+        "CONSENTRY_BATCH_TIMEOUT": "200ms",
+    })
 
 
 def _run_taskr(taskr, home, endpoint, args):

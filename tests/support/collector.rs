@@ -41,20 +41,26 @@ impl Collector {
     }
 
     fn start_otelcol() -> Collector {
-        ports::spawn_with_ports("collector", 2, |ports| {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let (grpc_port, http_port) = (ports[0].port(), ports[1].port());
-            let child = spawn_otelcol(dir.path(), grpc_port, http_port);
-            let mut c = Collector {
-                grpc_port,
-                http_port,
-                dir,
-                child,
-                downstream: None,
-                _ports: ports,
-            };
-            c.ready().map(|()| c)
-        })
+        ports::spawn_with_ports("collector", 2, |ports| Self::ready_on(ports, spawn_otelcol))
+    }
+
+    /// The collector `spawn(dir, grpc_port, http_port)` starts on `ports`, once ready.
+    fn ready_on(
+        ports: Vec<Reserved>,
+        spawn: impl FnOnce(&Path, u16, u16) -> Child,
+    ) -> Result<Collector, String> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (grpc_port, http_port) = (ports[0].port(), ports[1].port());
+        let child = spawn(dir.path(), grpc_port, http_port);
+        let mut c = Collector {
+            grpc_port,
+            http_port,
+            dir,
+            child,
+            downstream: None,
+            _ports: ports,
+        };
+        c.ready().map(|()| c)
     }
 
     /// Stops the collector as an operator's restart does (SIGTERM, so it writes what it
@@ -86,37 +92,25 @@ impl Collector {
     fn start_rotel() -> Collector {
         let mut downstream = Some(Box::new(Self::start_otelcol()));
         ports::spawn_with_ports("rotel", 2, |ports| {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let (grpc_port, http_port) = (ports[0].port(), ports[1].port());
             let forward_to = downstream.as_ref().expect("downstream").grpc_endpoint();
-            let child = spawn_rotel(
-                &dir.path().join("collector.log"),
-                grpc_port,
-                http_port,
-                &[
-                    "--exporter",
-                    "otlp",
-                    "--otlp-exporter-protocol",
-                    "grpc",
-                    "--otlp-exporter-endpoint",
-                    &forward_to,
-                ],
-            );
-            let mut c = Collector {
-                grpc_port,
-                http_port,
-                dir,
-                child,
-                downstream: None,
-                _ports: ports,
+            let spawn = |dir: &Path, grpc_port, http_port| {
+                spawn_rotel(
+                    &dir.join("collector.log"),
+                    grpc_port,
+                    http_port,
+                    &[
+                        "--exporter",
+                        "otlp",
+                        "--otlp-exporter-protocol",
+                        "grpc",
+                        "--otlp-exporter-endpoint",
+                        &forward_to,
+                    ],
+                )
             };
-            match c.ready() {
-                Ok(()) => {
-                    c.downstream = downstream.take();
-                    Ok(c)
-                }
-                Err(why) => Err(why),
-            }
+            let mut c = Self::ready_on(ports, spawn)?;
+            c.downstream = downstream.take();
+            Ok(c)
         })
     }
 
