@@ -20,7 +20,8 @@ const CTRL_C_EXIT_CODE: i32 = 130;
 
 /// The span of a command run. Close it with [`finish`](Self::finish) or
 /// [`finish_with_error`](Self::finish_with_error) before the guard is dropped. A run
-/// dropped while the thread panics is closed with exit code 101 and `error.type` `panic`.
+/// dropped while the thread panics is closed with exit code 101 and `error.type` `panic`;
+/// one dropped otherwise ends as it is, without an exit code.
 ///
 /// When telemetry is off this is an empty handle: nothing is masked or recorded.
 ///
@@ -281,7 +282,7 @@ impl CommandRun<'_> {
 
     fn close(&mut self, exit_code: i32, error_type: Option<String>) {
         self.finished = true;
-        crate::panic::clear_current();
+        crate::panic::clear_current(&self.hidden);
         if let Some(c) = &self.context {
             c.current.clear();
         }
@@ -301,6 +302,7 @@ impl Drop for CommandRun<'_> {
         if !self.finished && std::thread::panicking() {
             self.close(101, Some("panic".into()));
         }
+        crate::panic::clear_current(&self.hidden);
         if let Some(c) = &self.context {
             c.current.clear();
         }

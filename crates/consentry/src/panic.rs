@@ -3,7 +3,7 @@
 
 use std::any::Any;
 use std::panic::PanicHookInfo;
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError, TryLockError};
 
 use opentelemetry::KeyValue;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -12,19 +12,48 @@ use crate::attributes as attr;
 use crate::mask::Hidden;
 
 /// The running command's span, and the values its arguments hid.
-static CURRENT: Mutex<Option<(tracing::Span, Arc<Hidden>)>> = Mutex::new(None);
+static CURRENT: Slot = Slot(Mutex::new(None));
 static INSTALL: Once = Once::new();
 
-pub(crate) fn set_current(span: &tracing::Span, hidden: &Arc<Hidden>) {
-    if let Ok(mut c) = CURRENT.try_lock() {
-        *c = Some((span.clone(), Arc::clone(hidden)));
+/// Where the hook finds the running command. It holds a clone of the span, so the
+/// span cannot close while it is here: every run must take its own entry out again,
+/// whatever other threads are doing (an entry left behind would keep its run open
+/// past the guard's flush, and the process would send nothing).
+struct Slot(Mutex<Option<(tracing::Span, Arc<Hidden>)>>);
+
+impl Slot {
+    /// The entry, even after a panic elsewhere poisoned the lock: it stays valid.
+    fn lock(&self) -> MutexGuard<'_, Option<(tracing::Span, Arc<Hidden>)>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn set(&self, span: &tracing::Span, hidden: &Arc<Hidden>) {
+        // Cloned before and dropped after the lock: a subscriber that panicked inside
+        // would leave the lock held on this thread, and the hook does not wait for it.
+        let entry = Some((span.clone(), Arc::clone(hidden)));
+        let previous = std::mem::replace(&mut *self.lock(), entry);
+        drop(previous);
+    }
+
+    /// Takes out the entry of the run that hid `hidden` if it is still there; the
+    /// entry of a run another thread started since stays.
+    fn clear(&self, hidden: &Arc<Hidden>) {
+        let mine = {
+            let mut entry = self.lock();
+            let is_mine = entry.as_ref().is_some_and(|(_, h)| Arc::ptr_eq(h, hidden));
+            if is_mine { entry.take() } else { None }
+        };
+        // The last clone of the span closes it: outside the lock.
+        drop(mine);
     }
 }
 
-pub(crate) fn clear_current() {
-    if let Ok(mut c) = CURRENT.try_lock() {
-        *c = None;
-    }
+pub(crate) fn set_current(span: &tracing::Span, hidden: &Arc<Hidden>) {
+    CURRENT.set(span, hidden);
+}
+
+pub(crate) fn clear_current(hidden: &Arc<Hidden>) {
+    CURRENT.clear(hidden);
 }
 
 /// Chains the hook once per process.
@@ -39,9 +68,11 @@ pub(crate) fn install() {
 }
 
 fn record(info: &PanicHookInfo<'_>) {
-    // try_lock: a panic while the lock is held must not deadlock inside the hook.
-    let Ok(current) = CURRENT.try_lock() else {
-        return;
+    // Never waits: a panic while this thread holds the lock must not deadlock here.
+    let current = match CURRENT.0.try_lock() {
+        Ok(current) => current,
+        Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        Err(TryLockError::WouldBlock) => return,
     };
     let Some((span, hidden)) = current.as_ref() else {
         return;
@@ -129,5 +160,66 @@ mod tests {
             rel("/build/ws/crates/tool/tests/cli.rs"),
             "tool/tests/cli.rs"
         );
+    }
+
+    fn entry_is(slot: &Slot, hidden: &Arc<Hidden>) -> bool {
+        slot.lock()
+            .as_ref()
+            .is_some_and(|(_, h)| Arc::ptr_eq(h, hidden))
+    }
+
+    #[test]
+    fn a_run_that_ends_takes_out_only_its_own_entry() {
+        let slot = Slot(Mutex::new(None));
+        let (first, second) = (Arc::new(Hidden::default()), Arc::new(Hidden::default()));
+        slot.set(&tracing::Span::none(), &first);
+        slot.set(&tracing::Span::none(), &second);
+        // The first run ends after a second one started on another thread.
+        slot.clear(&first);
+        assert!(entry_is(&slot, &second), "the newer run lost its entry");
+        slot.clear(&second);
+        assert!(slot.lock().is_none());
+    }
+
+    #[test]
+    fn a_poisoned_slot_still_lets_runs_end() {
+        let slot = Arc::new(Slot(Mutex::new(None)));
+        let hidden = Arc::new(Hidden::default());
+        slot.set(&tracing::Span::none(), &hidden);
+        let poisoner = Arc::clone(&slot);
+        let _ = std::thread::spawn(move || {
+            let _held = poisoner.lock();
+            panic!("poisons the lock");
+        })
+        .join();
+        assert!(slot.0.is_poisoned());
+        slot.clear(&hidden);
+        assert!(slot.lock().is_none(), "the entry outlived its run");
+    }
+
+    #[test]
+    fn a_run_ends_while_another_thread_holds_the_slot() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = crate::test_support::opted_in(dir.path(), crate::Telemetry::builder("tool"));
+        let mut guard = t.init();
+        let run = guard.command("go", ["x"]);
+        let (held, is_held) = std::sync::mpsc::channel();
+        let holder = std::thread::spawn(move || {
+            let _entry = CURRENT.lock();
+            held.send(()).unwrap();
+            // `finish` below comes while the lock is held (it waits for it).
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        });
+        is_held.recv().unwrap();
+        run.finish(0);
+        holder.join().unwrap();
+        let request = guard.take_request().unwrap();
+        let spans = request
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .flat_map(|s| &s.spans)
+            .count();
+        assert_eq!(spans, 1, "the run's span never closed");
     }
 }

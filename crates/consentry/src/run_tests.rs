@@ -86,6 +86,16 @@ fn a_flush_handle_sends_from_another_thread_and_the_guard_has_nothing_left() {
 }
 
 #[test]
+fn a_run_dropped_unfinished_still_ends_its_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut guard = on(dir.path(), Telemetry::builder("tool")).init();
+    drop(guard.command("go", ["x"]));
+    let spans = span_attrs(&guard.take_request().unwrap());
+    assert_eq!(spans.len(), 1, "the span stayed open");
+    assert_eq!(attr(&spans[0], "process.exit.code"), None, "{spans:?}");
+}
+
+#[test]
 fn a_finished_run_leaves_no_marker_and_an_open_one_leaves_one() {
     let dir = tempfile::tempdir().unwrap();
     let t = on(dir.path(), Telemetry::builder("tool"));
