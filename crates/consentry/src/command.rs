@@ -282,7 +282,6 @@ impl CommandRun<'_> {
 
     fn close(&mut self, exit_code: i32, error_type: Option<String>) {
         self.finished = true;
-        crate::panic::clear_current(&self.hidden);
         if let Some(c) = &self.context {
             c.current.clear();
         }
@@ -302,6 +301,8 @@ impl Drop for CommandRun<'_> {
         if !self.finished && std::thread::panicking() {
             self.close(101, Some("panic".into()));
         }
+        // Every way a run ends passes here, before the span itself is dropped: the
+        // panic hook's clone must be gone by then, or the span never closes.
         crate::panic::clear_current(&self.hidden);
         if let Some(c) = &self.context {
             c.current.clear();
