@@ -203,9 +203,9 @@ pub(crate) enum Durability {
     /// A power loss too (settings, install id, key): the data is flushed to the disk
     /// before it takes its name.
     PowerLoss,
-    /// A crash of the process only (run markers): the rename alone makes the file whole
-    /// or absent, and no run pays an fsync (0.4 ms here, tens of ms on a busy laptop
-    /// disk) for a record that only matters while the machine stays up.
+    /// A crash of the process only (run markers, spooled requests, the spool's
+    /// counters): the rename alone makes the file whole or absent, and no run pays an
+    /// fsync (0.4 ms here, tens of ms on a busy laptop disk) for a record of a CLI run.
     ProcessCrash,
 }
 
@@ -227,7 +227,8 @@ pub(crate) fn is_stale_temp(entry: &std::fs::DirEntry) -> bool {
 
 /// A temp file in `dir` holding `bytes`: created exclusively (`O_CREAT | O_EXCL`, mode
 /// 0600), so it never follows or replaces anything, and removed if dropped unpersisted.
-fn temp_with(
+/// The caller renames it into place (the spool does so under its writer lock).
+pub(crate) fn temp_with(
     dir: &Path,
     bytes: &[u8],
     durability: Durability,

@@ -22,17 +22,18 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::files::{self, Durability};
+
 pub(crate) use name::{EXT, Name};
 pub(crate) use open::read_capped;
 pub(crate) use state::{LONGEST_WAIT, State};
 
-const TMP_PREFIX: &str = crate::files::TEMP_PREFIX;
 const LOCK: &str = ".lock";
 const WRITE_LOCK: &str = ".write.lock";
 const STATE: &str = "state.toml";
 
 /// Largest request the spool takes or reads: a run records at most 2048 spans.
-pub(crate) const MAX_REQUEST: u64 = crate::files::SPOOL_REQUEST_CAP;
+pub(crate) const MAX_REQUEST: u64 = files::SPOOL_REQUEST_CAP;
 
 /// How long a writer tries for the writer lock before giving up on its request. Holders
 /// keep it for one directory listing and a rename, well under a millisecond, so a run
@@ -150,7 +151,9 @@ impl Spool {
             ));
         }
         fs::create_dir_all(&self.dir)?;
-        let tmp = open::temp_with(&self.dir, TMP_PREFIX, request)?;
+        // Written before the writer lock is taken, renamed under it. No fsync (see
+        // `Durability::ProcessCrash`): a request is a CLI run's record, not the user's data.
+        let tmp = files::temp_with(&self.dir, request, Durability::ProcessCrash)?;
         let lock = self.write_lock()?;
         let now = now_ms();
         let name = Name::new(now, len);
@@ -293,7 +296,7 @@ impl Spool {
         // Not `files::write_atomic`: its fsync would cost every run that drops a request
         // from a full spool milliseconds on a real disk; a counter lost to a power cut is
         // not worth that, and the rename still keeps the file whole.
-        if let Ok(tmp) = open::temp_with(&self.dir, TMP_PREFIX, text.as_bytes()) {
+        if let Ok(tmp) = files::temp_with(&self.dir, text.as_bytes(), Durability::ProcessCrash) {
             let _ = tmp.persist(self.dir.join(STATE));
         }
     }
@@ -304,7 +307,7 @@ impl Spool {
             return;
         };
         for e in rd.filter_map(Result::ok) {
-            if crate::files::is_stale_temp(&e) {
+            if files::is_stale_temp(&e) {
                 let _ = fs::remove_file(e.path());
             }
         }

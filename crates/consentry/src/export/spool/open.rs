@@ -1,11 +1,10 @@
 //! How the spool touches its files, on top of [`crate::files`]: never through a
 //! symlink, never blocking on a FIFO, regular files only, reads capped, writes within
 //! `RLIMIT_FSIZE`. What is spool-specific lives here: a lock symlink is removed rather
-//! than left to stop delivery forever, the lock can be probed without creating it, and
-//! a request's temp file is written before (and renamed under) the writer lock.
+//! than left to stop delivery forever, and the lock can be probed without creating it.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 use crate::files;
@@ -58,28 +57,6 @@ pub(crate) fn probe_lock(path: &Path) -> io::Result<File> {
         return Err(io::Error::other("not a regular file"));
     }
     Ok(file)
-}
-
-/// Writes `bytes` to a new temp file in `dir` (created exclusively, so never through a
-/// symlink), ready to be renamed into place under the writer lock.
-///
-/// Unlike [`files::write_atomic`] there is no fsync: the rename makes the request
-/// whole or absent across a process crash, the failure a CLI meets; an fsync would
-/// cost every run milliseconds on a real disk for the rarer power loss.
-pub(crate) fn temp_with(
-    dir: &Path,
-    prefix: &str,
-    bytes: &[u8],
-) -> io::Result<tempfile::NamedTempFile> {
-    if !files::fsize_allows(bytes.len() as u64) {
-        return Err(io::Error::new(
-            io::ErrorKind::FileTooLarge,
-            "over the file size limit (ulimit -f)",
-        ));
-    }
-    let mut tmp = tempfile::Builder::new().prefix(prefix).tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    Ok(tmp)
 }
 
 #[cfg(all(test, unix))]
