@@ -27,24 +27,22 @@ impl Slot {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Every clone of a run's span this slot makes is dropped under the lock, never
+    /// after it: a clone in flight on another thread (taken out by a newer run, not yet
+    /// dropped) would keep the run's span open past its owner's `clear`, and the
+    /// guard's flush would find nothing. None of these drops is the span's last (its
+    /// `CommandRun` holds it until after `clear`), so no span closes under the lock.
     fn set(&self, span: &tracing::Span, hidden: &Arc<Hidden>) {
-        // Cloned before and dropped after the lock: a subscriber that panicked inside
-        // would leave the lock held on this thread, and the hook does not wait for it.
-        let entry = Some((span.clone(), Arc::clone(hidden)));
-        let previous = std::mem::replace(&mut *self.lock(), entry);
-        drop(previous);
+        *self.lock() = Some((span.clone(), Arc::clone(hidden)));
     }
 
     /// Takes out the entry of the run that hid `hidden` if it is still there; the
     /// entry of a run another thread started since stays.
     fn clear(&self, hidden: &Arc<Hidden>) {
-        let mine = {
-            let mut entry = self.lock();
-            let is_mine = entry.as_ref().is_some_and(|(_, h)| Arc::ptr_eq(h, hidden));
-            if is_mine { entry.take() } else { None }
-        };
-        // The last clone of the span closes it: outside the lock.
-        drop(mine);
+        let mut entry = self.lock();
+        if entry.as_ref().is_some_and(|(_, h)| Arc::ptr_eq(h, hidden)) {
+            *entry = None;
+        }
     }
 }
 
@@ -197,6 +195,41 @@ mod tests {
         assert!(slot.lock().is_none(), "the entry outlived its run");
     }
 
+    fn spans_in(
+        request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+    ) -> usize {
+        request
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .map(|s| s.spans.len())
+            .sum()
+    }
+
+    #[test]
+    fn runs_on_several_threads_each_end_their_own_span() {
+        // Bounded: 4 threads x 400 runs, each run's span taken right after it ends.
+        let unended: usize = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let dir = tempfile::tempdir().unwrap();
+                        let builder = crate::Telemetry::builder("tool");
+                        let mut guard = crate::test_support::opted_in(dir.path(), builder).init();
+                        (0..400)
+                            .filter(|_| {
+                                guard.command("go", ["x"]).finish(0);
+                                spans_in(&guard.take_request().unwrap()) != 1
+                            })
+                            .count()
+                    })
+                })
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).sum()
+        });
+        assert_eq!(unended, 0, "runs whose span another thread kept open");
+    }
+
     #[test]
     fn a_run_ends_while_another_thread_holds_the_slot() {
         let dir = tempfile::tempdir().unwrap();
@@ -213,13 +246,7 @@ mod tests {
         is_held.recv().unwrap();
         run.finish(0);
         holder.join().unwrap();
-        let request = guard.take_request().unwrap();
-        let spans = request
-            .resource_spans
-            .iter()
-            .flat_map(|r| &r.scope_spans)
-            .flat_map(|s| &s.spans)
-            .count();
+        let spans = spans_in(&guard.take_request().unwrap());
         assert_eq!(spans, 1, "the run's span never closed");
     }
 }
