@@ -172,9 +172,10 @@ fn beat(
             .open(path)
             .and_then(|f| f.set_modified(SystemTime::now()));
         if let Some(flush) = flush {
+            let finished = flush.take_finished();
             // Released while spooling: `finish` must never wait for the disk.
             drop(done);
-            flush.spool_finished();
+            flush.spool(finished);
             done = stopped.lock().unwrap_or_else(PoisonError::into_inner);
         }
     }

@@ -22,10 +22,16 @@ pub(crate) struct PeriodicFlush {
 }
 
 impl PeriodicFlush {
-    /// Spools the spans finished so far; returns how many. Best effort: a spool that
+    /// Takes out the spans finished so far. In memory only, so the beat does it while
+    /// it holds the run's stop lock: a run that is ending waits for this, never for the
+    /// disk, and its command span (which ends after the stop) is never among them.
+    pub(crate) fn take_finished(&self) -> Vec<opentelemetry_sdk::trace::SpanData> {
+        self.collected.take()
+    }
+
+    /// Spools `spans` as one request; returns how many. Best effort: a spool that
     /// cannot be written loses them, as it would at exit.
-    pub(crate) fn spool_finished(&self) -> usize {
-        let spans = self.collected.take();
+    pub(crate) fn spool(&self, spans: Vec<opentelemetry_sdk::trace::SpanData>) -> usize {
         let count = spans.len();
         if count > 0 {
             let request = export::encode(spans, &self.resource);
@@ -105,5 +111,30 @@ mod tests {
             .map(|s| s.name.as_str())
             .collect();
         assert_eq!(names, ["tool"]);
+    }
+
+    #[test]
+    fn runs_that_end_as_a_beat_lands_keep_their_span_for_the_exit() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = crate::test_support::opted_in(
+            dir.path(),
+            Telemetry::builder("tool").with_run_heartbeat(Duration::from_millis(10)),
+        );
+        let mut guard = t.init();
+        // Bounded: 100 runs of about one beat each, so that beats land as runs end.
+        for i in 0..100 {
+            let run = guard.command("go", ["x"]);
+            std::thread::sleep(Duration::from_micros(9_900 + (i % 5) * 50));
+            run.finish(0);
+            let request = guard.take_request().unwrap();
+            let commands = request
+                .resource_spans
+                .iter()
+                .flat_map(|r| &r.scope_spans)
+                .flat_map(|s| &s.spans)
+                .filter(|s| s.name == "tool")
+                .count();
+            assert_eq!(commands, 1, "run {i}: a beat took the command span");
+        }
     }
 }
