@@ -10,6 +10,7 @@
 //! a beat, never the network, so a beat never waits on a collector.
 
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::SpanData;
 
 use crate::export::{self, Collected, Spool};
 
@@ -25,13 +26,13 @@ impl PeriodicFlush {
     /// Takes out the spans finished so far. In memory only, so the beat does it while
     /// it holds the run's stop lock: a run that is ending waits for this, never for the
     /// disk, and its command span (which ends after the stop) is never among them.
-    pub(crate) fn take_finished(&self) -> Vec<opentelemetry_sdk::trace::SpanData> {
+    pub(crate) fn take_finished(&self) -> Vec<SpanData> {
         self.collected.take()
     }
 
     /// Spools `spans` as one request; returns how many. Best effort: a spool that
     /// cannot be written loses them, as it would at exit.
-    pub(crate) fn spool(&self, spans: Vec<opentelemetry_sdk::trace::SpanData>) -> usize {
+    pub(crate) fn spool(&self, spans: Vec<SpanData>) -> usize {
         let count = spans.len();
         if count > 0 {
             let request = export::encode(spans, &self.resource);
