@@ -112,6 +112,14 @@ pub(crate) struct Entry {
     pub(crate) name: Option<Name>,
 }
 
+/// Whether a file name is listed as a request: `*.otlp`, in this crate's form or not
+/// (one that only ends so is listed too, and the sender deletes it as invalid).
+fn is_request(file_name: &str) -> bool {
+    file_name
+        .strip_suffix(EXT)
+        .is_some_and(|stem| stem.ends_with('.'))
+}
+
 impl Spool {
     pub(crate) fn new(dir: PathBuf, limits: SpoolLimits) -> Self {
         Spool {
@@ -209,25 +217,34 @@ impl Spool {
         let Ok(rd) = fs::read_dir(&self.dir) else {
             return Vec::new();
         };
-        let mut out: Vec<Entry> = rd
+        let mut named: Vec<(String, Option<Name>)> = rd
             .filter_map(Result::ok)
             .filter_map(|e| {
-                let file_name = e.file_name();
-                let s = file_name.to_str()?;
-                let ours = s.strip_suffix(EXT).is_some_and(|stem| stem.ends_with('.'));
-                ours.then(|| Entry {
-                    path: e.path(),
-                    name: Name::parse(s),
+                let file_name = e.file_name().into_string().ok()?;
+                is_request(&file_name).then(|| {
+                    let name = Name::parse(&file_name);
+                    (file_name, name)
                 })
             })
             .collect();
-        out.sort_by(|a, b| a.path.cmp(&b.path));
-        out
+        // By file name, not by path: one directory, so the same order, and a spool of
+        // 1,000 requests (sorted on every run that spools) compares 1,000 short
+        // strings instead of 1,000 paths component by component.
+        named.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        named
+            .into_iter()
+            .map(|(file_name, name)| Entry {
+                path: self.dir.join(file_name),
+                name,
+            })
+            .collect()
     }
 
-    /// Whether anything named like a request waits.
+    /// Whether anything named like a request waits (the first one found answers).
     pub(crate) fn has_entries(&self) -> bool {
-        !self.entries().is_empty()
+        fs::read_dir(&self.dir).is_ok_and(|mut rd| {
+            rd.any(|e| e.is_ok_and(|e| e.file_name().to_str().is_some_and(is_request)))
+        })
     }
 
     /// Takes the sender lock if nobody holds it.
