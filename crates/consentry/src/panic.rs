@@ -118,6 +118,7 @@ pub(crate) fn relative_source_path(file: &str) -> String {
 mod tests {
     use super::relative_source_path as rel;
     use super::*;
+    use crate::test_support::spans;
 
     #[test]
     fn panic_messages_mask_what_the_arguments_hid() {
@@ -195,17 +196,6 @@ mod tests {
         assert!(slot.lock().is_none(), "the entry outlived its run");
     }
 
-    fn spans_in(
-        request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
-    ) -> usize {
-        request
-            .resource_spans
-            .iter()
-            .flat_map(|r| &r.scope_spans)
-            .map(|s| s.spans.len())
-            .sum()
-    }
-
     #[test]
     fn runs_on_several_threads_each_end_their_own_span() {
         // Bounded: 4 threads x 400 runs, each run's span taken right after it ends.
@@ -219,7 +209,7 @@ mod tests {
                         (0..400)
                             .filter(|_| {
                                 guard.command("go", ["x"]).finish(0);
-                                spans_in(&guard.take_request().unwrap()) != 1
+                                spans(&guard.take_request().unwrap()).len() != 1
                             })
                             .count()
                     })
@@ -246,7 +236,7 @@ mod tests {
         is_held.recv().unwrap();
         run.finish(0);
         holder.join().unwrap();
-        let spans = spans_in(&guard.take_request().unwrap());
-        assert_eq!(spans, 1, "the run's span never closed");
+        let ended = spans(&guard.take_request().unwrap()).len();
+        assert_eq!(ended, 1, "the run's span never closed");
     }
 }

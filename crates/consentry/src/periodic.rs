@@ -50,6 +50,7 @@ mod tests {
 
     use crate::Telemetry;
     use crate::declared::Field;
+    use crate::test_support::spans;
 
     #[test]
     fn a_long_run_spools_its_finished_phases_on_the_heartbeat() {
@@ -88,13 +89,7 @@ mod tests {
             let body = std::fs::read(file).unwrap();
             let request: opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest =
                 prost::Message::decode(body.as_slice()).unwrap();
-            let names: Vec<String> = request
-                .resource_spans
-                .iter()
-                .flat_map(|r| &r.scope_spans)
-                .flat_map(|s| &s.spans)
-                .map(|s| s.name.clone())
-                .collect();
+            let names: Vec<&str> = spans(&request).iter().map(|s| s.name.as_str()).collect();
             assert_eq!(
                 names,
                 ["phase"],
@@ -104,13 +99,7 @@ mod tests {
         });
         // The phase is not sent a second time at exit.
         let left = guard.take_request().unwrap();
-        let names: Vec<&str> = left
-            .resource_spans
-            .iter()
-            .flat_map(|r| &r.scope_spans)
-            .flat_map(|s| &s.spans)
-            .map(|s| s.name.as_str())
-            .collect();
+        let names: Vec<&str> = spans(&left).iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["tool"]);
     }
 
@@ -128,13 +117,7 @@ mod tests {
             std::thread::sleep(Duration::from_micros(9_900 + (i % 5) * 50));
             run.finish(0);
             let request = guard.take_request().unwrap();
-            let commands = request
-                .resource_spans
-                .iter()
-                .flat_map(|r| &r.scope_spans)
-                .flat_map(|s| &s.spans)
-                .filter(|s| s.name == "tool")
-                .count();
+            let commands = spans(&request).iter().filter(|s| s.name == "tool").count();
             assert_eq!(commands, 1, "run {i}: a beat took the command span");
         }
     }

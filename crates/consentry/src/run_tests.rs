@@ -11,11 +11,8 @@ use crate::test_support::opted_in as on;
 fn span_attrs(
     request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
 ) -> Vec<Vec<(String, String)>> {
-    request
-        .resource_spans
-        .iter()
-        .flat_map(|r| &r.scope_spans)
-        .flat_map(|s| &s.spans)
+    crate::test_support::spans(request)
+        .into_iter()
         .map(|s| {
             s.attributes
                 .iter()

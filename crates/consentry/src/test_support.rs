@@ -3,8 +3,21 @@
 
 use std::path::Path;
 
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::trace::v1::Span;
+
 use crate::env::FixedEnv;
 use crate::{Telemetry, TelemetryBuilder};
+
+/// Every span of a request, in order.
+pub(crate) fn spans(request: &ExportTraceServiceRequest) -> Vec<&Span> {
+    request
+        .resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .flat_map(|s| &s.spans)
+        .collect()
+}
 
 /// The environment of an in-crate test: a home under `dir` and nothing else set, so
 /// the machine running the tests (its `DO_NOT_TRACK`, `CI`, home) changes nothing.

@@ -4,11 +4,11 @@
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
-use opentelemetry_proto::tonic::trace::v1::Span;
 use proptest::prelude::*;
 use tracing_subscriber::prelude::*;
 
 use super::{Field, is_safe_token};
+use crate::test_support::spans;
 use crate::{BuildError, Telemetry, TelemetryBuilder, TelemetryGuard};
 
 const TIERS: &[&str] = &["local", "remote"];
@@ -33,15 +33,6 @@ fn guard(dir: &std::path::Path, builder: TelemetryBuilder) -> TelemetryGuard {
     let g = t.init();
     assert!(g.is_enabled(), "telemetry must be on");
     g
-}
-
-fn spans(request: &ExportTraceServiceRequest) -> Vec<&Span> {
-    request
-        .resource_spans
-        .iter()
-        .flat_map(|r| &r.scope_spans)
-        .flat_map(|s| &s.spans)
-        .collect()
 }
 
 fn get<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a Value> {
