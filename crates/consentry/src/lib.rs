@@ -215,72 +215,51 @@
 //! | `grpc` | no | OTLP/gRPC (tonic on a current-thread tokio runtime made only to send). |
 //! | `tls` | yes | `https://` endpoints (rustls, webpki roots). |
 
-pub mod accounting;
-pub mod attributes;
-mod builder;
-mod command;
-mod config;
+mod configure;
 mod consent;
-mod debug_build;
-pub mod declared;
-mod dispatch;
-pub mod env;
-mod export;
-mod files;
-mod flush;
-mod guard;
+mod control;
+mod deliver;
 mod identity;
-mod init;
-// The one module with `unsafe`: setting a signal action has no safe API.
-#[allow(unsafe_code)]
-mod interrupt;
-mod layer;
-pub mod manifest;
-pub mod mask;
-mod note;
-mod notice;
-mod panic;
-mod periodic;
-mod prompt;
-mod resource;
-mod run_context;
-mod run_setup;
-pub mod scrub;
-mod settings;
-mod status;
-mod user_choice;
+mod record;
+mod rules;
+mod sys;
+mod uploader;
 
-pub use attributes::{Attribute, COMMAND_SPAN, EVENTS, RESOURCE, Scope as AttributeScope};
-pub use builder::{
+pub use configure::builder::{
     BuildError, DEFAULT_DISABLE_FLAG, DEFAULT_EXIT_BUDGET, MAX_EXIT_BUDGET, Telemetry,
     TelemetryBuilder,
 };
-pub use command::CommandRun;
-pub use config::USER_CONFIG_FILE;
-pub use consent::{Decision, Ignored, PROJECT_FILE, Source};
-pub use env::{
+pub use configure::env;
+pub use configure::env::{
     CA_FILE_SUFFIX, DEBUG_SUFFIX, DO_NOT_TRACK, ENDPOINT_SUFFIX, FALSE_WORDS, OPT_OUT_SUFFIX,
     POLICY_SUFFIX, PROTOCOL_SUFFIX, SOURCE_SUFFIX, opts_out,
 };
-pub use export::{
+pub use configure::note::{EndpointProblem, Note};
+pub use consent::config::USER_CONFIG_FILE;
+pub use consent::{Decision, Ignored, PROJECT_FILE, Source};
+pub use control::status::Status;
+pub use deliver::{
     AttemptError, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, LostReason,
-    Outcome, SpoolLimits, SpoolReason, Transport, UPLOADER_ARG, UPLOADER_ENV, UPLOADER_LIFETIME,
+    Outcome, SpoolLimits, SpoolReason, Transport,
 };
-pub use files::ReadError;
-pub use flush::FlushHandle;
-pub use guard::TelemetryGuard;
 pub use identity::{INSTALL_ID_FILE, KEY_FILE};
-pub use layer::TARGET;
-pub use note::{EndpointProblem, Note};
-pub use run_setup::ROOT_COMMAND;
-pub use status::Status;
+pub use record::accounting;
+pub use record::command::CommandRun;
+pub use record::flush::FlushHandle;
+pub use record::guard::TelemetryGuard;
+pub use record::layer::TARGET;
+pub use record::run_setup::ROOT_COMMAND;
+pub use rules::attributes::{Attribute, COMMAND_SPAN, EVENTS, RESOURCE, Scope as AttributeScope};
+pub use rules::{attributes, declared, manifest, mask, scrub};
+pub use sys::files::ReadError;
+pub use uploader::{UPLOADER_ARG, UPLOADER_ENV, UPLOADER_LIFETIME};
 
 /// The instrumentation scope name of every span consentry sends; a collector can keep
 /// only this scope.
 pub const SCOPE_NAME: &str = "consentry";
 
 #[cfg(test)]
-mod privacy_tests;
+mod tests;
 
 #[cfg(test)]
 mod doc_tests {
@@ -326,7 +305,7 @@ mod readme_tests {
     #[test]
     fn the_readme_names_every_attribute() {
         let readme = include_str!("../../../README.md");
-        for key in crate::manifest::attribute_keys() {
+        for key in crate::rules::manifest::attribute_keys() {
             assert!(
                 readme.contains(&format!("`{key}`")),
                 "{key} missing from README.md"
@@ -334,8 +313,3 @@ mod readme_tests {
         }
     }
 }
-
-#[cfg(test)]
-mod run_tests;
-#[cfg(test)]
-mod test_support;

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::builder::Telemetry;
-use crate::config::{self, USER_CONFIG_FILE};
+use crate::configure::builder::Telemetry;
+use crate::consent::config::{self, USER_CONFIG_FILE};
 use crate::consent::{self, Decision, Files};
 
 impl Telemetry {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use saphyr_parser::{Event, Parser};
 
 use super::{FileSays, PROJECT_FILE};
-use crate::files::{self, ReadError};
+use crate::sys::files::{self, ReadError};
 
 /// Most YAML events looked at: a real file has about six; the size cap alone would
 /// still allow a deeply nested 64 KiB document.

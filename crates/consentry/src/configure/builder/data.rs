@@ -1,0 +1,97 @@
+//! Builder settings for what a run records: the declared names, the argument
+//! schema and how a command run is accounted.
+
+use std::time::Duration;
+
+use super::TelemetryBuilder;
+#[cfg(doc)]
+use crate::Telemetry;
+
+impl TelemetryBuilder {
+    /// The tool's version (`service.version`). Default: `"unknown"`; pass
+    /// `env!("CARGO_PKG_VERSION")`.
+    pub fn with_version(mut self, version: impl Into<String>) -> Self {
+        self.settings.version = version.into();
+        self
+    }
+
+    /// How this build was distributed (`consentry.channel`): `cargo`, `brew`,
+    /// `binary`... Default: `unknown`.
+    pub fn with_channel(mut self, channel: &'static str) -> Self {
+        self.settings.channel = channel;
+        self
+    }
+
+    /// The values `<TOOL>_TELEMETRY_SOURCE` may take (`consentry.source`), besides
+    /// `cli` (the default when unset). Any other value is sent as `other`.
+    pub fn with_sources(mut self, sources: &[&'static str]) -> Self {
+        self.settings.sources.extend_from_slice(sources);
+        self
+    }
+
+    /// The feature names [`CommandRun::feature`](crate::CommandRun::feature) may record.
+    pub fn with_features(mut self, names: &[&'static str]) -> Self {
+        self.settings.features.extend_from_slice(names);
+        self
+    }
+
+    /// The count names [`CommandRun::count`](crate::CommandRun::count) may record.
+    pub fn with_counts(mut self, names: &[&'static str]) -> Self {
+        self.settings.counts.extend_from_slice(names);
+        self
+    }
+
+    /// The tool's commands, options and positionals with what may be sent of each
+    /// value (see [`mask::Schema`](crate::rules::mask::Schema); `consentry-clap` derives it
+    /// from a `clap::Command`). Default: none, and then every value is masked and
+    /// only plain option names are kept.
+    pub fn with_schema(mut self, schema: crate::rules::mask::Schema) -> Self {
+        self.settings.schema = Some(crate::configure::settings::SchemaSource::Ready(
+            std::sync::Arc::new(schema),
+        ));
+        self
+    }
+
+    /// Like [`with_schema`](Self::with_schema), but the schema is made by `make` only
+    /// when telemetry is on for the run (at [`Telemetry::init`]); an opted-out run
+    /// never pays for deriving it. Default: none.
+    pub fn with_schema_fn(
+        mut self,
+        make: impl Fn() -> crate::rules::mask::Schema + Send + Sync + 'static,
+    ) -> Self {
+        self.settings.schema = Some(crate::configure::settings::SchemaSource::Lazy(
+            std::sync::Arc::new(make),
+        ));
+        self
+    }
+
+    /// How often a running command's marker is touched, so that a run that never
+    /// finishes (killed, crashed) is reported `abandoned` with its duration to within
+    /// this period (see [`accounting`](crate::record::accounting)). Default:
+    /// [`DEFAULT_HEARTBEAT`](crate::record::accounting::DEFAULT_HEARTBEAT) (60 s); at least
+    /// 10 ms. `Duration::ZERO` turns it off (no thread; an abandoned run is then
+    /// reported with the duration it had when its marker was written, zero).
+    pub fn with_run_heartbeat(mut self, period: Duration) -> Self {
+        self.settings.heartbeat = if period.is_zero() {
+            Duration::ZERO
+        } else {
+            period.max(Duration::from_millis(10))
+        };
+        self
+    }
+
+    /// The exit codes that are not failures: a run ending with one of them sets no
+    /// `error.type` and no error status. Default: `[0]`. A grep-like tool, for which 1
+    /// means "no match", declares `&[0, 1]`.
+    pub fn with_success_exit_codes(mut self, codes: &[i32]) -> Self {
+        self.settings.success_exit_codes = codes.to_vec();
+        self
+    }
+
+    /// Whether init (when telemetry is on) chains a panic hook that records a panic,
+    /// scrubbed, on the running command's span. Default: `true`.
+    pub fn with_panic_hook(mut self, on: bool) -> Self {
+        self.settings.panic_hook = on;
+        self
+    }
+}

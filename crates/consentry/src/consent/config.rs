@@ -1,0 +1,213 @@
+//! The user's telemetry settings file, `telemetry.toml` in the tool's OS config dir.
+//!
+//! Reading it never fails the host: a file that is missing means "no setting", and a
+//! file that cannot be read or parsed is reported as such so that consent can take
+//! the safe side (opted out) and `telemetry status` can say why.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::configure::env::Env;
+use crate::sys::files::{self, ReadError};
+
+/// File name of the user settings file inside the tool's config dir.
+pub const USER_CONFIG_FILE: &str = "telemetry.toml";
+
+/// The user's own settings, as written by `<tool> telemetry enable|disable`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct UserConfig {
+    /// `false` opts out; `true` is an explicit yes; absent is no setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) enabled: Option<bool>,
+    /// The version of the notice this user has seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) notice: Option<String>,
+}
+
+/// What reading the settings file found.
+#[derive(Debug)]
+pub(crate) enum Loaded {
+    Missing,
+    Found(UserConfig),
+    /// Present but unreadable or not valid TOML of the expected shape.
+    Broken(String),
+}
+
+pub(crate) fn load(path: &Path) -> Loaded {
+    match files::read_capped(path, files::SETTINGS_CAP) {
+        Ok(bytes) => match std::str::from_utf8(&bytes) {
+            Ok(text) => match toml::from_str::<UserConfig>(text) {
+                Ok(cfg) => Loaded::Found(cfg),
+                Err(e) => Loaded::Broken(format!("not valid settings: {}", e.message())),
+            },
+            Err(_) => Loaded::Broken("not valid settings: not UTF-8".into()),
+        },
+        // A path that cannot hold a file (a parent is a regular file) holds no setting.
+        Err(ReadError::Missing) => Loaded::Missing,
+        Err(e) => Loaded::Broken(e.to_string()),
+    }
+}
+
+/// Changes the settings file, keeping what `change` does not touch. A file that is
+/// missing or broken starts from empty settings (rewriting it is how it gets repaired).
+pub(crate) fn update(path: &Path, change: impl FnOnce(&mut UserConfig)) -> io::Result<()> {
+    let mut cfg = match load(path) {
+        Loaded::Found(cfg) => cfg,
+        Loaded::Missing | Loaded::Broken(_) => UserConfig::default(),
+    };
+    change(&mut cfg);
+    store(path, &cfg)
+}
+
+/// Writes the settings file atomically (temp file then rename, never through a
+/// symlink), creating the dir.
+pub(crate) fn store(path: &Path, cfg: &UserConfig) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| io::Error::other("settings path has no file name"))?;
+    std::fs::create_dir_all(dir)?;
+    let text = toml::to_string(cfg).map_err(io::Error::other)?;
+    files::write_atomic(dir, name, text.as_bytes())
+}
+
+/// The tool's config dir in the OS convention (`$XDG_CONFIG_HOME/<tool>` or
+/// `~/.config/<tool>` on Linux, `~/Library/Application Support/<tool>` on macOS,
+/// `%APPDATA%\<tool>\config` on Windows), or `None` when no home dir is known.
+pub(crate) fn default_config_dir(tool: &str, env: &dyn Env) -> Option<PathBuf> {
+    env.tool_dirs(tool).map(|d| d.config)
+}
+
+/// The machine-wide policy file an administrator sets: `/etc/<tool>/telemetry.toml`,
+/// `/Library/Application Support/<tool>/telemetry.toml` on macOS,
+/// `%ProgramData%\<tool>\telemetry.toml` on Windows.
+pub(crate) fn default_policy_file(tool: &str, env: &dyn Env) -> Option<PathBuf> {
+    if cfg!(windows) {
+        env.var_os("ProgramData")
+            .map(|d| PathBuf::from(d).join(tool).join(USER_CONFIG_FILE))
+    } else if cfg!(target_os = "macos") {
+        Some(
+            PathBuf::from("/Library/Application Support")
+                .join(tool)
+                .join(USER_CONFIG_FILE),
+        )
+    } else {
+        Some(PathBuf::from("/etc").join(tool).join(USER_CONFIG_FILE))
+    }
+}
+
+/// The tool's spool dir in the OS convention: `telemetry-spool` in the state dir
+/// (Linux) or the cache dir (elsewhere).
+pub(crate) fn default_spool_dir(tool: &str, env: &dyn Env) -> Option<PathBuf> {
+    env.tool_dirs(tool).map(|d| d.state.join("telemetry-spool"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_is_no_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            load(&dir.path().join("nope.toml")),
+            Loaded::Missing
+        ));
+    }
+
+    #[test]
+    fn round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join(USER_CONFIG_FILE);
+        store(
+            &path,
+            &UserConfig {
+                enabled: Some(false),
+                notice: None,
+            },
+        )
+        .unwrap();
+        match load(&path) {
+            Loaded::Found(c) => assert_eq!(c.enabled, Some(false)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn corrupt_file_is_broken_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(USER_CONFIG_FILE);
+        for bad in [
+            &b"enabled = maybe"[..],
+            b"\xff\xfe\x00",
+            b"enabled = [",
+            b"enabled = 1",
+        ] {
+            std::fs::write(&path, bad).unwrap();
+            assert!(matches!(load(&path), Loaded::Broken(_)), "{bad:?}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn hostile_settings_files_are_broken_and_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(USER_CONFIG_FILE);
+        let target = dir.path().join("target.toml");
+        std::fs::write(&target, "enabled = true\n").unwrap();
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        match load(&path) {
+            Loaded::Broken(why) => assert!(why.contains("symlink"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // Rewriting replaces the link; the file it pointed to is untouched.
+        update(&path, |c| c.enabled = Some(false)).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "enabled = true\n"
+        );
+        assert!(matches!(
+            load(&path),
+            Loaded::Found(UserConfig {
+                enabled: Some(false),
+                ..
+            })
+        ));
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        match load(&path) {
+            Loaded::Broken(why) => assert!(why.contains("not a regular file"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn oversized_settings_file_is_broken() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(USER_CONFIG_FILE);
+        let mut text = "enabled = true\n".to_owned();
+        text.push_str(&"# padding\n".repeat(10_000));
+        std::fs::write(&path, text).unwrap();
+        match load(&path) {
+            Loaded::Broken(why) => assert!(why.contains("larger than"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(USER_CONFIG_FILE);
+        std::fs::write(&path, "enabled = true\nfuture = 3\n").unwrap();
+        assert!(matches!(
+            load(&path),
+            Loaded::Found(UserConfig {
+                enabled: Some(true),
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,189 @@
+//! The notice: shown once on stderr before anything is sent; the run that shows it
+//! sends nothing. Its stored fingerprint covers the author's version, the text and the
+//! data manifest, so a new data point shows it again even if the author forgot to
+//! raise the version.
+
+use std::io::Write as _;
+
+use sha2::{Digest, Sha256};
+
+use crate::configure::builder::Telemetry;
+use crate::configure::note::Note;
+use crate::consent::config::{self, USER_CONFIG_FILE};
+use crate::consent::prompt;
+
+/// What the notice check did.
+#[derive(Debug)]
+pub(crate) enum NoticeStep {
+    /// This user has seen this version: the run goes on.
+    Seen,
+    /// Shown now and recorded: this run sends nothing.
+    Shown,
+    /// Could not be recorded, so not shown: nothing is sent.
+    NotShown(Note),
+}
+
+impl Telemetry {
+    /// The notice text users see, the author's or the default.
+    pub fn notice_text(&self) -> String {
+        if let Some(text) = &self.settings.notice.text {
+            return text.clone();
+        }
+        let tool = &self.settings.tool;
+        let var = self
+            .vars
+            .opt_out
+            .first()
+            .map_or("DO_NOT_TRACK", String::as_str);
+        let mut text = format!(
+            "Telemetry\n---------\n\
+             {tool} collects anonymous usage data to help improve it: the command you run,\n\
+             which options you used (their values only where {tool} declared them safe, such\n\
+             as a choice from a fixed list), exit code, duration, {tool} version, OS and\n\
+             architecture, and a random install id. Nothing is sent during this run.\n\
+             \n\
+             Opt out: set {var}=1 (or DO_NOT_TRACK=1), or run `{tool} {manage} disable`.\n\
+             See what is sent: `{tool} {manage} show`, or run with {debug}=1.\n",
+            debug = self.vars.debug,
+            manage = self.manage_command,
+        );
+        if let Some(url) = &self.settings.notice.docs_url {
+            text.push_str(&format!("Read more: {url}\n"));
+        }
+        text
+    }
+
+    /// The notice version as stored: `<author version>-<hash of text and manifest>`.
+    pub fn notice_version(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.notice_text().as_bytes());
+        for key in crate::rules::manifest::attribute_keys() {
+            h.update(key.as_bytes());
+            h.update([0]);
+        }
+        for name in self.settings.features.iter().chain(&self.settings.counts) {
+            h.update(name.as_bytes());
+            h.update([1]);
+        }
+        // A declared span, event or field is a new data point too.
+        for d in &self.settings.declared {
+            h.update(d.name.as_bytes());
+            h.update([2]);
+            for key in d
+                .fields
+                .iter()
+                .map(|f| crate::rules::declared::key(&self.settings.tool, f.name))
+            {
+                h.update(key.as_bytes());
+                h.update([3]);
+            }
+        }
+        let digest = h.finalize();
+        let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        format!("{}-{short}", self.settings.notice.version)
+    }
+}
+
+impl Telemetry {
+    /// Shows the notice when this user has not seen the current version. Returns
+    /// `None` when the user has seen it (this run may send), else a note (empty when
+    /// the notice was shown and recorded).
+    ///
+    /// The notice is recorded before it is shown. Where it cannot be recorded (no
+    /// config dir, or one that cannot be written) it is not shown and nothing is sent:
+    /// showing it on every run would be noise, and sending without a recorded notice
+    /// would break the promise that it comes first.
+    pub(crate) fn show_notice_if_new(
+        &self,
+        config_dir: Option<&std::path::Path>,
+        seen: Option<&str>,
+    ) -> NoticeStep {
+        let version = self.notice_version();
+        let Some(path) = config_dir.map(|d| d.join(USER_CONFIG_FILE)) else {
+            return NoticeStep::NotShown(Note::NoticeNotRecorded(None));
+        };
+        if seen == Some(version.as_str()) {
+            return NoticeStep::Seen;
+        }
+        if let Err(e) = config::update(&path, |cfg| cfg.notice = Some(version)) {
+            return NoticeStep::NotShown(Note::NoticeNotRecorded(Some(e.kind())));
+        }
+        let _ = writeln!(std::io::stderr().lock(), "{}", self.notice_text());
+        NoticeStep::Shown
+    }
+
+    /// The opt-in prompt; the answer is stored like `telemetry enable|disable`.
+    pub(crate) fn ask(&self, config_dir: Option<&std::path::Path>) -> Option<Note> {
+        let question = format!(
+            "{}\nSend anonymous usage data to help improve {}? [y/N] ",
+            self.notice_text(),
+            self.settings.tool
+        );
+        let answer = prompt::ask(&question, std::io::stdin().lock(), std::io::stderr().lock());
+        let path = config_dir?.join(USER_CONFIG_FILE);
+        let version = self.notice_version();
+        config::update(&path, |cfg| {
+            cfg.enabled = Some(answer);
+            cfg.notice = Some(version);
+        })
+        .err()
+        .map(|e| Note::AnswerNotRecorded(e.kind()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Telemetry;
+
+    #[test]
+    fn default_notice_names_opt_outs_and_commands() {
+        let t = Telemetry::builder("taskr")
+            .with_docs_url("https://example.com/t")
+            .build()
+            .unwrap();
+        let text = t.notice_text();
+        for must in [
+            "TASKR_TELEMETRY_OPTOUT=1",
+            "DO_NOT_TRACK=1",
+            "taskr telemetry disable",
+            "TASKR_TELEMETRY_DEBUG",
+            "https://example.com/t",
+        ] {
+            assert!(text.contains(must), "{must} missing:\n{text}");
+        }
+    }
+
+    #[test]
+    fn version_changes_with_text_version_and_declarations() {
+        let base = Telemetry::builder("t").build().unwrap().notice_version();
+        assert!(base.starts_with("1-"));
+        assert_ne!(
+            base,
+            Telemetry::builder("t")
+                .with_notice(2, None)
+                .build()
+                .unwrap()
+                .notice_version()
+        );
+        assert_ne!(
+            base,
+            Telemetry::builder("t")
+                .with_notice(1, Some("x".into()))
+                .build()
+                .unwrap()
+                .notice_version()
+        );
+        assert_ne!(
+            base,
+            Telemetry::builder("t")
+                .with_features(&["f"])
+                .build()
+                .unwrap()
+                .notice_version()
+        );
+        assert_eq!(
+            base,
+            Telemetry::builder("t").build().unwrap().notice_version()
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! The user's side: `<tool> telemetry status` and the settings the `telemetry`
+//! command reads and writes.
+
+pub(crate) mod status;
+pub(crate) mod user_choice;

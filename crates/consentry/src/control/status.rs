@@ -1,0 +1,121 @@
+//! `<tool> telemetry status`: what is decided, why, and where everything lives.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::configure::builder::Telemetry;
+use crate::consent::Decision;
+use crate::consent::config::USER_CONFIG_FILE;
+use crate::deliver::{Backoff, Endpoint};
+
+/// A snapshot of the telemetry state, read without writing anything.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Status {
+    /// The consent decision and the setting that made it.
+    pub decision: Decision,
+    /// The user settings file, when a config dir is known.
+    pub settings_file: Option<PathBuf>,
+    /// The spool dir, when one is known.
+    pub spool_dir: Option<PathBuf>,
+    /// Requests waiting in the spool.
+    pub spooled_requests: usize,
+    /// Their total size in bytes.
+    pub spooled_bytes: u64,
+    /// Requests dropped by the spool's bounds so far.
+    pub dropped_by_limits: u64,
+    /// Requests the collector refused as malformed so far.
+    pub rejected: u64,
+    /// Spool entries that were not requests consentry wrote and validated (a symlink,
+    /// FIFO, directory, undecodable file, or data outside the manifest), deleted unsent.
+    pub invalid: u64,
+    /// Consecutive failed delivery attempts (unreachable, TLS refused, 5xx...).
+    pub failures: u32,
+    /// Whether the uploader is sending the spool right now.
+    pub uploader_running: bool,
+    /// How long runs still wait before using the network, after failures.
+    pub backing_off_for: Option<Duration>,
+    /// Where spans go, or why they go nowhere.
+    pub endpoint: Result<Endpoint, crate::EndpointProblem>,
+    /// The file size limit of this process (`ulimit -f`) in bytes, when one is set:
+    /// consentry refuses writes that would cross it rather than be killed by
+    /// `SIGXFSZ`, so requests larger than this are not spooled.
+    pub file_size_limit: Option<u64>,
+}
+
+impl Telemetry {
+    /// Reads the current state: consent, paths, spool contents and delivery health.
+    /// Read-only: it creates no directory and no file (the spool's names, its state
+    /// file and whether its lock is held are looked at, nothing else).
+    pub fn status(&self) -> Status {
+        let spool = self.spool();
+        let (spooled_requests, spooled_bytes) =
+            spool.as_ref().map(|s| s.usage()).unwrap_or_default();
+        let state = spool.as_ref().map(|s| s.state()).unwrap_or_default();
+        let now = crate::deliver::now_ms();
+        Status {
+            decision: self.decide(),
+            settings_file: self.config_dir().map(|d| d.join(USER_CONFIG_FILE)),
+            spool_dir: spool.as_ref().map(|s| s.dir().to_path_buf()),
+            spooled_requests,
+            spooled_bytes,
+            dropped_by_limits: state.dropped_by_limits,
+            rejected: state.rejected,
+            invalid: state.invalid,
+            failures: state.failures,
+            uploader_running: spool.as_ref().is_some_and(|s| s.sender_running()),
+            backing_off_for: Backoff::waiting(&state)
+                .then(|| Duration::from_millis(state.next_attempt_ms.saturating_sub(now))),
+            endpoint: self.resolve_endpoint(),
+            file_size_limit: crate::sys::files::fsize_limit(),
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "telemetry: {}", self.decision)?;
+        match &self.endpoint {
+            Ok(e) => writeln!(f, "endpoint: {e}")?,
+            Err(reason) => writeln!(f, "endpoint: none ({reason})")?,
+        }
+        let path = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .map_or("unknown (no home dir)".into(), |p| p.display().to_string())
+        };
+        writeln!(f, "settings file: {}", path(&self.settings_file))?;
+        writeln!(f, "spool: {}", path(&self.spool_dir))?;
+        writeln!(
+            f,
+            "spooled: {} requests, {} bytes; dropped by limits: {}; rejected by collector: {}; \
+             invalid spool entries deleted: {}",
+            self.spooled_requests,
+            self.spooled_bytes,
+            self.dropped_by_limits,
+            self.rejected,
+            self.invalid
+        )?;
+        if self.failures > 0 {
+            writeln!(f, "delivery: last {} attempts failed", self.failures)?;
+        }
+        if self.uploader_running {
+            writeln!(f, "uploader: sending now")?;
+        }
+        if let Some(limit) = self.file_size_limit {
+            writeln!(
+                f,
+                "file size limit (ulimit -f): {limit} bytes; settings, ids and requests \
+                 larger than that are not written"
+            )?;
+        }
+        if let Some(d) = self.backing_off_for {
+            writeln!(
+                f,
+                "delivery: backing off for {} s after failures",
+                d.as_secs()
+            )?;
+        }
+        Ok(())
+    }
+}

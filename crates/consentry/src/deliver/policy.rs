@@ -1,0 +1,262 @@
+//! The delivery policy: what happens to a run's request at exit.
+//!
+//! With the uploader (the default) exit never touches the network: the request is
+//! written to the spool and, unless a sender already holds the spool, the detached
+//! uploader is started with the lock ([`crate::uploader`]). Without it (an author who
+//! cannot re-run the executable), the request is sent inline within the exit budget,
+//! then what earlier runs spooled, and whatever is not acknowledged is spooled.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::Endpoint;
+use super::backoff::Backoff;
+use super::drain::drain;
+use super::outcome::{Attempt, AttemptError, LostReason, Outcome, SpoolReason};
+use super::send::send;
+use super::spool::Spool;
+use super::transport::SendError;
+use crate::uploader;
+#[derive(Debug, Clone)]
+pub(crate) struct Delivery {
+    pub(crate) endpoint: Result<Endpoint, crate::EndpointProblem>,
+    pub(crate) spool: Option<Spool>,
+    pub(crate) budget: Duration,
+    pub(crate) backoff: Backoff,
+    pub(crate) uploader: bool,
+}
+
+impl Delivery {
+    /// What to do with this run's encoded request; see the module docs.
+    pub(crate) fn at_exit(&self, body: Vec<u8>, spans: usize, exit_started: Instant) -> Outcome {
+        let endpoint = match &self.endpoint {
+            Ok(e) => e,
+            Err(reason) => {
+                return Outcome::NoEndpoint {
+                    spans,
+                    reason: reason.clone(),
+                };
+            }
+        };
+        let deadline = exit_started + self.budget;
+        let Some(spool) = self.spool.as_ref().filter(|_| self.uploader) else {
+            return self.inline(endpoint, body, spans, deadline);
+        };
+        if spool.put(&body).is_err() {
+            // A spool that cannot be written (read-only, full disk, ulimit -f): the
+            // uploader cannot help, so this run sends inline within the budget.
+            let inline = Delivery {
+                spool: None,
+                ..self.clone()
+            };
+            return inline.inline(endpoint, body, spans, deadline);
+        }
+        Self::hand_over(spool, spans)
+    }
+
+    /// Starts the uploader for the request just spooled, unless one runs. The request
+    /// is in place before the lock is tried, and the uploader lists the spool again
+    /// after releasing it, so one of the two always sees the request.
+    fn hand_over(spool: &Spool, spans: usize) -> Outcome {
+        let state = spool.state();
+        let reason = if Backoff::waiting(&state) && !uploader::can_wait(state.next_attempt_ms) {
+            SpoolReason::BackingOff
+        } else if let Some(lock) = spool.try_lock() {
+            uploader::spawn(spool, lock);
+            SpoolReason::HandedToUploader
+        } else {
+            SpoolReason::UploaderRunning
+        };
+        Outcome::Spooled { spans, reason }
+    }
+
+    /// Sends within the budget, then the spool with what is left of it.
+    fn inline(
+        &self,
+        endpoint: &Endpoint,
+        body: Vec<u8>,
+        spans: usize,
+        deadline: Instant,
+    ) -> Outcome {
+        let started = Instant::now();
+        if let Some(spool) = &self.spool
+            && Backoff::waiting(&spool.state())
+        {
+            return self.spool_request(&body, spans, SpoolReason::BackingOff);
+        }
+        match send_within(endpoint.clone(), body.clone(), deadline) {
+            Some(Ok(())) => {
+                if let Some(spool) = &self.spool {
+                    if spool.state().failures > 0 {
+                        spool.update_state(Backoff::succeed);
+                    }
+                    if spool.has_entries()
+                        && let Some(lock) = spool.try_lock()
+                    {
+                        drain(spool, &lock, endpoint, self.backoff, deadline);
+                    }
+                }
+                Outcome::Delivered {
+                    spans,
+                    took: started.elapsed(),
+                }
+            }
+            Some(Err(SendError::Rejected(reason))) => {
+                if let Some(spool) = &self.spool {
+                    spool.update_state(|s| s.rejected = s.rejected.saturating_add(1));
+                }
+                Outcome::Rejected {
+                    spans,
+                    reason: AttemptError(Attempt::Send(SendError::Rejected(reason))),
+                }
+            }
+            Some(Err(e @ SendError::Retryable { retry_after, .. })) => {
+                self.fail(&body, spans, AttemptError(Attempt::Send(e)), retry_after)
+            }
+            None => self.fail(
+                &body,
+                spans,
+                AttemptError(Attempt::NoAnswer(self.budget)),
+                None,
+            ),
+        }
+    }
+
+    fn fail(
+        &self,
+        body: &[u8],
+        spans: usize,
+        reason: AttemptError,
+        retry_after: Option<Duration>,
+    ) -> Outcome {
+        let outcome = self.spool_request(body, spans, SpoolReason::Failed(reason));
+        if let Some(spool) = &self.spool {
+            spool.update_state(|s| self.backoff.fail(s, retry_after));
+        }
+        outcome
+    }
+
+    fn spool_request(&self, body: &[u8], spans: usize, reason: SpoolReason) -> Outcome {
+        match self.spool.as_ref().map(|s| s.put(body)) {
+            Some(Ok(_)) => Outcome::Spooled { spans, reason },
+            Some(Err(e)) => Outcome::Lost {
+                spans,
+                reason: LostReason::SpoolNotWritable {
+                    spooling: reason,
+                    kind: e.kind(),
+                },
+            },
+            None => Outcome::Lost {
+                spans,
+                reason: LostReason::NoSpoolDir { spooling: reason },
+            },
+        }
+    }
+}
+
+/// Sends on a thread of its own and waits for it until `deadline`; `None` if it did
+/// not answer in time. The thread has no `tracing` subscriber, so nothing the HTTP/2
+/// stack logs reaches the host's logs or consentry's own layer.
+fn send_within(
+    endpoint: Endpoint,
+    body: Vec<u8>,
+    deadline: Instant,
+) -> Option<Result<(), SendError>> {
+    let (tx, rx) = mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("consentry-export".into())
+        .spawn(move || {
+            let _quiet =
+                tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
+            let timeout = deadline.saturating_duration_since(Instant::now());
+            let _ = tx.send(send(&endpoint, &body, timeout));
+        })
+        .ok()?;
+    rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deliver::{SpoolLimits, Transport};
+
+    /// A spool in a temp dir and a delivery with a 300 ms budget to a collector that
+    /// accepts connections (the kernel's backlog) and never answers.
+    fn black_hole(uploader: bool) -> (tempfile::TempDir, std::net::TcpListener, Spool, Delivery) {
+        let dir = tempfile::tempdir().unwrap();
+        let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        hole.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", hole.local_addr().unwrap());
+        let spool = Spool::new(dir.path().join("spool"), SpoolLimits::default());
+        let delivery = Delivery {
+            endpoint: Ok(Endpoint::new(&url, Transport::HttpProtobuf).unwrap()),
+            spool: Some(spool.clone()),
+            budget: Duration::from_millis(300),
+            backoff: Backoff::default(),
+            uploader,
+        };
+        (dir, hole, spool, delivery)
+    }
+
+    /// With the uploader, exit writes the request and never opens a connection; while
+    /// a sender holds the spool, no second one is started and the request waits for it.
+    #[test]
+    fn exit_spools_and_never_touches_the_network() {
+        let (_dir, hole, spool, delivery) = black_hole(true);
+        let sender = spool.try_lock().unwrap();
+        let outcome = delivery.at_exit(b"request".to_vec(), 1, Instant::now());
+        assert!(
+            matches!(
+                &outcome,
+                Outcome::Spooled {
+                    reason: SpoolReason::UploaderRunning,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        assert_eq!(spool.usage(), (1, 7));
+        assert!(
+            hole.accept()
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+            "exit connected to the collector"
+        );
+        assert!(spool.sender_running());
+        drop(sender);
+    }
+
+    /// Without the uploader, a silent collector costs the budget once: the request is
+    /// spooled and the failure recorded, so the next runs back off.
+    #[test]
+    fn inline_timeout_spools_and_backs_off() {
+        let (_dir, _hole, spool, delivery) = black_hole(false);
+        let outcome = delivery.at_exit(b"request".to_vec(), 1, Instant::now());
+        assert!(matches!(outcome, Outcome::Spooled { .. }), "{outcome:?}");
+        let state = spool.state();
+        assert!(state.failures == 1 && Backoff::waiting(&state), "{state:?}");
+        let outcome = delivery.at_exit(b"request".to_vec(), 1, Instant::now());
+        assert!(
+            matches!(
+                &outcome,
+                Outcome::Spooled {
+                    reason: SpoolReason::BackingOff,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        assert_eq!(spool.usage().0, 2);
+    }
+
+    #[test]
+    fn no_spool_dir_is_lost_not_an_error() {
+        let (_dir, _hole, _spool, mut delivery) = black_hole(true);
+        delivery.spool = None;
+        let outcome = delivery.at_exit(b"request".to_vec(), 3, Instant::now());
+        assert!(
+            matches!(outcome, Outcome::Lost { spans: 3, .. }),
+            "{outcome:?}"
+        );
+    }
+}

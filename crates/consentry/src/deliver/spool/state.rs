@@ -1,0 +1,102 @@
+//! Delivery state shared by all runs of the tool (`state.toml` beside the requests):
+//! backoff and counters. The file is hostile like any other: read capped, and every
+//! number clamped, so a corrupt value can neither stop delivery forever nor overflow.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::now_ms;
+use crate::deliver::transport::MAX_RETRY_AFTER;
+
+/// Longest wait consentry ever sets: a collector's `Retry-After`, capped. The default
+/// backoff stays below it (asserted where the backoff is defined), and this file
+/// imports nothing from the backoff, which reads and writes this state.
+pub(crate) const LONGEST_WAIT: Duration = MAX_RETRY_AFTER;
+
+/// Largest `state.toml` read; the real file is under 200 bytes.
+pub(super) const STATE_CAP: u64 = 4096;
+
+/// Consecutive failures past this change nothing (the backoff is at its maximum).
+const MAX_FAILURES: u32 = 64;
+
+/// Delivery state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct State {
+    /// Consecutive failed attempts (reset by a success).
+    #[serde(default)]
+    pub(crate) failures: u32,
+    /// No network attempt before this time (Unix ms), after failures or `Retry-After`.
+    #[serde(default)]
+    pub(crate) next_attempt_ms: u64,
+    /// Requests dropped by the size, count or age bounds.
+    #[serde(default)]
+    pub(crate) dropped_by_limits: u64,
+    /// Requests the collector refused as malformed; never retried.
+    #[serde(default)]
+    pub(crate) rejected: u64,
+    /// Spool entries that were not requests this crate wrote (a symlink, FIFO,
+    /// directory, a file that does not decode or carries data outside the manifest):
+    /// deleted unread or unsent.
+    #[serde(default)]
+    pub(crate) invalid: u64,
+}
+
+impl State {
+    /// Parses `text`; anything unparseable is the default state, and every number is
+    /// brought into range: a backoff further away than the longest one consentry sets
+    /// (a `Retry-After` included) was not written by consentry and is ignored (it
+    /// would otherwise stop delivery for good), counters that can still count.
+    pub(crate) fn parse(text: &str) -> State {
+        let mut s: State = toml::from_str(text).unwrap_or_default();
+        s.clamp(now_ms());
+        s
+    }
+
+    fn clamp(&mut self, now: u64) {
+        if self.next_attempt_ms > now.saturating_add(ms(LONGEST_WAIT)) {
+            self.next_attempt_ms = 0;
+        }
+        self.failures = self.failures.min(MAX_FAILURES);
+        let sane = |n: &mut u64| *n = (*n).min(u64::from(u32::MAX));
+        sane(&mut self.dropped_by_limits);
+        sane(&mut self.rejected);
+        sane(&mut self.invalid);
+    }
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_numbers_are_clamped() {
+        let s = State::parse(
+            "failures = 4000000000\nnext_attempt_ms = 18446744073709551615\n\
+             dropped_by_limits = 18446744073709551615\nrejected = 3\ninvalid = 1\n",
+        );
+        assert_eq!(
+            s.next_attempt_ms, 0,
+            "a backoff no run could have set is ignored"
+        );
+        let soon = now_ms() + 5000;
+        assert_eq!(
+            State::parse(&format!("next_attempt_ms = {soon}")).next_attempt_ms,
+            soon
+        );
+        assert_eq!(s.failures, MAX_FAILURES);
+        assert_eq!(s.dropped_by_limits, u64::from(u32::MAX));
+        assert_eq!((s.rejected, s.invalid), (3, 1));
+    }
+
+    #[test]
+    fn garbage_is_the_default() {
+        assert_eq!(State::parse("garbage = ["), State::default());
+        assert_eq!(State::parse("failures = -1"), State::default());
+        assert_eq!(State::parse("\u{0}\u{1}"), State::default());
+    }
+}

@@ -1,0 +1,185 @@
+//! Init: decides consent and, when telemetry is on, wires recording for the run.
+
+use std::sync::Arc;
+
+use opentelemetry::InstrumentationScope;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanLimits};
+
+use crate::configure::builder::Telemetry;
+use crate::configure::note::Note;
+use crate::consent::config;
+use crate::consent::notice::NoticeStep;
+use crate::consent::prompt;
+use crate::consent::{self, SettingsRead};
+use crate::deliver::{Backoff, Collected, Delivery, Spool};
+use crate::identity;
+use crate::identity::resource;
+use crate::record::guard::{Active, TelemetryGuard};
+use crate::record::run_context::RunContext;
+
+impl Telemetry {
+    /// Decides consent and, only when telemetry is on, prepares recording: the install
+    /// id, the hashing key, the resource and an in-memory span store. Never fails and
+    /// never prints, except the notice (and the opt-in prompt) on stderr; what went
+    /// wrong is kept in [`TelemetryGuard::notes`].
+    ///
+    /// When telemetry is off nothing else happens: no file is read beyond the settings
+    /// files, none is written, and no thread or socket is created, then or later.
+    pub fn init(self) -> TelemetryGuard {
+        let mut read = SettingsRead::default();
+        let decision = self.decide_into(&mut read);
+        let config_dir = read.config_dir;
+        let opt_out_var = self.vars.opt_out[0].clone();
+        let inactive = |decision, notes, notice_shown| TelemetryGuard {
+            decision,
+            active: None,
+            notes,
+            notice_shown,
+            opt_out_var: opt_out_var.clone(),
+        };
+        if !decision.enabled {
+            if decision.source == consent::Source::OptInDefault && prompt::interactive(self.env()) {
+                let notes = self.ask(config_dir.as_deref()).into_iter().collect();
+                return inactive(decision, notes, true);
+            }
+            return inactive(decision, Vec::new(), false);
+        }
+        let mut notes = Vec::new();
+        match self.show_notice_if_new(config_dir.as_deref(), read.seen_notice.as_deref()) {
+            NoticeStep::Seen => {}
+            NoticeStep::Shown => return inactive(decision, notes, true),
+            NoticeStep::NotShown(note) => {
+                notes.push(note);
+                return inactive(decision, notes, false);
+            }
+        }
+        let endpoint = self.resolve_endpoint();
+        if let Err(problem) = &endpoint {
+            notes.push(Note::Endpoint(problem.clone()));
+        }
+        let (install_id, key) = match &config_dir {
+            Some(dir) => {
+                let id = identity::load_or_create(dir)
+                    .map_err(|e| notes.push(Note::InstallId(e.kind())))
+                    .ok();
+                let key = identity::load_or_create_key(dir)
+                    .map_err(|e| notes.push(Note::HashingKey(e.kind())))
+                    .ok();
+                (id.map(|id| id.to_string()), key)
+            }
+            None => {
+                notes.push(Note::NoConfigDir);
+                (None, None)
+            }
+        };
+        let resource = resource::build(resource::Describe {
+            service_name: &self.settings.tool,
+            service_version: &self.settings.version,
+            install_id,
+            session_id: uuid::Uuid::new_v4().to_string(),
+            ci_vendor: self.env().ci(),
+            source: &self.source(),
+            channel: self.settings.channel,
+        });
+        let collected = Collected::default();
+        // Sampler and limits are set explicitly: the defaults would read the user's
+        // OTEL_TRACES_SAMPLER and OTEL_SPAN_*_LIMIT, which are meant for their own apps.
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(collected.clone())
+            .with_sampler(Sampler::AlwaysOn)
+            .with_span_limits(SpanLimits::default())
+            .build();
+        let scope = InstrumentationScope::builder(crate::SCOPE_NAME)
+            .with_version(env!("CARGO_PKG_VERSION"))
+            .build();
+        let tracer = provider.tracer_with_scope(scope);
+        let print_mode = self.settings.print_mode
+            || crate::configure::env::opts_out(self.env().var_os(&self.vars.debug).as_deref());
+        let delivery = Delivery {
+            endpoint,
+            spool: self.spool(),
+            budget: self.settings.exit_budget,
+            backoff: Backoff {
+                base: self.settings.backoff.0,
+                max: self.settings.backoff.1,
+            },
+            uploader: self.settings.uploader,
+        };
+        if self.settings.panic_hook {
+            crate::record::panic::install();
+        }
+        let context = Arc::new(RunContext {
+            tool: self.settings.tool.clone(),
+            features: self.settings.features.clone(),
+            counts: self.settings.counts.clone(),
+            key,
+            schema: self
+                .settings
+                .schema
+                .as_ref()
+                .map(crate::configure::settings::SchemaSource::resolve),
+            success_exit_codes: self.settings.success_exit_codes.clone(),
+            dispatch: crate::record::dispatch::own_dispatch(&tracer),
+            tracer: tracer.clone(),
+            runs_dir: self.runs_dir(),
+            heartbeat: self.settings.heartbeat,
+            declared: self.settings.declared.clone(),
+            current: Arc::default(),
+            env: self
+                .settings
+                .env
+                .clone()
+                .unwrap_or_else(|| Arc::new(crate::configure::env::OsEnv)),
+            // Print mode prints everything at exit; spooling mid-run would hide it.
+            periodic: delivery.spool.clone().filter(|_| !print_mode).map(|spool| {
+                crate::record::periodic::PeriodicFlush {
+                    collected: collected.clone(),
+                    resource: resource.clone(),
+                    spool,
+                }
+            }),
+        });
+        let active = Active {
+            context,
+            tracer,
+            provider,
+            collected,
+            resource,
+            delivery,
+            config_dir,
+            print_mode,
+        };
+        TelemetryGuard {
+            decision,
+            active: Some(active),
+            notes,
+            notice_shown: false,
+            opt_out_var,
+        }
+    }
+
+    pub(crate) fn spool(&self) -> Option<Spool> {
+        let dir = self
+            .settings
+            .spool_dir
+            .clone()
+            .or_else(|| config::default_spool_dir(&self.settings.tool, self.env()))?;
+        Some(Spool::new(dir, self.settings.spool_limits).with_declared_keys(self.declared_keys()))
+    }
+
+    /// `consentry.source`: a declared value of `<TOOL>_TELEMETRY_SOURCE`, `cli` when
+    /// unset, `other` for anything else (free text never leaves).
+    fn source(&self) -> String {
+        match self
+            .env()
+            .var_os(&self.vars.source)
+            .map(|v| v.into_string())
+        {
+            None => "cli".into(),
+            Some(Ok(v)) if v.is_empty() => "cli".into(),
+            Some(Ok(v)) if self.settings.sources.iter().any(|s| *s == v) => v,
+            Some(_) => "other".into(),
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The data manifest: every data point consentry can send, generated from the same
+//! tables the exporter uses, so the author's "what we collect" page and a collector's
+//! allowlist cannot drift from the code.
+
+use std::fmt::Write as _;
+
+use crate::rules::attributes::{self, Attribute, Scope};
+
+/// Every attribute key consentry can emit, resource and span alike, sorted.
+pub fn attribute_keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = all().map(|a| a.key).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+fn all() -> impl Iterator<Item = &'static Attribute> {
+    attributes::RESOURCE
+        .iter()
+        .chain(attributes::COMMAND_SPAN)
+        .chain(attributes::EVENTS)
+}
+
+/// The manifest as a Markdown table with example values, for consentry's own
+/// documentation.
+pub fn to_markdown() -> String {
+    table(true)
+}
+
+fn table(examples: bool) -> String {
+    let mut out = if examples {
+        String::from("| Attribute | Where | What | Example |\n|---|---|---|---|\n")
+    } else {
+        String::from("| Attribute | Where | What |\n|---|---|---|\n")
+    };
+    for a in all() {
+        let place = match a.scope {
+            Scope::Resource => "every span (resource)",
+            Scope::CommandSpan => "command span",
+            Scope::Event => "command span event",
+        };
+        let _ = write!(out, "| `{}` | {place} | {} |", a.key, a.description);
+        if examples {
+            let _ = write!(out, " `{}` |", a.example);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+impl crate::Telemetry {
+    /// The manifest for this tool: every attribute, then the features and counts it
+    /// declared, so `<tool> telemetry show` lists exactly what can be sent. No example
+    /// values: examples from another tool would read as this tool's data.
+    pub fn manifest_markdown(&self) -> String {
+        let mut out = format!("# What {} sends\n\n", self.settings.tool);
+        out.push_str(&table(false));
+        let list = |names: &[&str]| {
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        let _ = writeln!(
+            out,
+            "\nFeatures it may record: {}.",
+            list(&self.settings.features)
+        );
+        let _ = writeln!(
+            out,
+            "Counts it may record: {}.",
+            list(&self.settings.counts)
+        );
+        let _ = writeln!(
+            out,
+            "Argument values are sent as `*****` unless the tool declared a parameter's values safe to send."
+        );
+        out.push_str(&self.declared_markdown());
+        out
+    }
+}

@@ -1,0 +1,3 @@
+//! The operating system: every file consentry reads or writes goes through here.
+
+pub(crate) mod files;

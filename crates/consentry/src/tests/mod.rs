@@ -1,0 +1,5 @@
+//! In-crate tests that cross modules: privacy promises and whole runs.
+
+mod privacy;
+mod runs;
+pub(crate) mod support;

@@ -1,0 +1,190 @@
+//! The command span without a host subscriber, declared success codes, the root
+//! command's name, flushing before the guard is dropped, and run markers.
+
+use tracing_subscriber::prelude::*;
+
+use crate::Telemetry;
+use crate::deliver::Outcome;
+
+use crate::tests::support::opted_in as on;
+
+fn span_attrs(
+    request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+) -> Vec<Vec<(String, String)>> {
+    crate::tests::support::spans(request)
+        .into_iter()
+        .map(|s| {
+            s.attributes
+                .iter()
+                .map(|kv| (kv.key.clone(), format!("{:?}", kv.value)))
+                .collect()
+        })
+        .collect()
+}
+
+fn attr<'a>(span: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    span.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn the_span_is_recorded_without_any_subscriber_and_only_once_with_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = on(dir.path(), Telemetry::builder("tool"));
+    // No subscriber at all (the thread default is "none").
+    let mut guard = t.clone().init();
+    assert!(guard.is_enabled(), "telemetry must be on");
+    tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || {
+        let run = guard.command("go", ["x"]);
+        assert!(run.is_recording());
+        run.finish(0);
+    });
+    assert_eq!(span_attrs(&guard.take_request().unwrap()).len(), 1);
+    // A host that also added the layer (the old wiring) gets no duplicate.
+    let mut guard = t.init();
+    let host = tracing_subscriber::registry().with(guard.layer());
+    tracing::subscriber::with_default(host, || guard.command("go", ["x"]).finish(0));
+    assert_eq!(span_attrs(&guard.take_request().unwrap()).len(), 1);
+}
+
+#[test]
+fn declared_success_codes_are_not_errors_and_the_root_has_a_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = on(
+        dir.path(),
+        Telemetry::builder("tool").with_success_exit_codes(&[0, 1]),
+    );
+    let mut guard = t.init();
+    guard.command("", ["pattern"]).finish(1);
+    guard.command("", ["pattern"]).finish(2);
+    let spans = span_attrs(&guard.take_request().unwrap());
+    assert_eq!(spans.len(), 2);
+    let codes: Vec<Option<&str>> = spans.iter().map(|s| attr(s, "error.type")).collect();
+    assert_eq!(codes.iter().filter(|c| c.is_none()).count(), 1, "{spans:?}");
+    assert!(codes.iter().any(|c| c.is_some_and(|v| v.contains("\"2\""))));
+    for s in &spans {
+        assert!(attr(s, "consentry.command").is_some_and(|v| v.contains("(root)")));
+        assert!(attr(s, "process.pid").is_some());
+        assert!(attr(s, "process.interactive").is_some());
+        assert!(attr(s, "process.args_count").is_some_and(|v| v.contains("IntValue(2)")));
+    }
+}
+
+#[test]
+fn a_flush_handle_sends_from_another_thread_and_the_guard_has_nothing_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = on(dir.path(), Telemetry::builder("tool"));
+    let guard = t.init();
+    let handle = guard.flush_handle().unwrap();
+    guard.command("go", ["x"]).finish(0);
+    let outcome = std::thread::spawn(move || handle.flush()).join().unwrap();
+    // Nothing listens on the discard port: the request is spooled, not lost.
+    assert!(matches!(outcome, Outcome::Spooled { .. }), "{outcome:?}");
+    assert!(matches!(guard.shutdown(), Outcome::NothingToSend));
+}
+
+#[test]
+fn a_run_dropped_unfinished_still_ends_its_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut guard = on(dir.path(), Telemetry::builder("tool")).init();
+    drop(guard.command("go", ["x"]));
+    let spans = span_attrs(&guard.take_request().unwrap());
+    assert_eq!(spans.len(), 1, "the span stayed open");
+    assert_eq!(attr(&spans[0], "process.exit.code"), None, "{spans:?}");
+}
+
+#[test]
+fn a_finished_run_leaves_no_marker_and_an_open_one_leaves_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = on(dir.path(), Telemetry::builder("tool"));
+    let runs = dir
+        .path()
+        .join("state")
+        .join(crate::record::accounting::RUNS_DIR);
+    let guard = t.init();
+    let run = guard.command("go", ["x"]);
+    assert_eq!(std::fs::read_dir(&runs).unwrap().count(), 1);
+    run.finish(0);
+    assert_eq!(std::fs::read_dir(&runs).unwrap().count(), 0);
+}
+
+#[test]
+fn an_opt_out_passes_to_child_processes_and_consent_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = on(dir.path(), Telemetry::builder("tool"));
+    let child_env = |guard: &crate::TelemetryGuard| {
+        let mut cmd = std::process::Command::new("child");
+        guard.apply_opt_out(&mut cmd);
+        cmd.get_envs()
+            .map(|(k, v)| (k.to_owned(), v.map(std::ffi::OsStr::to_owned)))
+            .collect::<Vec<_>>()
+    };
+    assert!(child_env(&t.clone().init()).is_empty());
+    t.set_disable_flag_given(true);
+    let guard = t.init();
+    assert!(!guard.decision().enabled);
+    assert_eq!(
+        child_env(&guard),
+        [("TOOL_TELEMETRY_OPTOUT".into(), Some("1".into()))]
+    );
+}
+
+#[test]
+fn exit_code_130_is_canceled_unless_declared_a_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut guard = on(dir.path(), Telemetry::builder("tool")).init();
+    guard.command("go", ["x"]).finish(130);
+    guard
+        .command("go", ["x"])
+        .finish_with_error(130, "Interrupted");
+    let spans = span_attrs(&guard.take_request().unwrap());
+    let types: Vec<Option<&str>> = spans.iter().map(|s| attr(s, "error.type")).collect();
+    assert!(
+        types[0].is_some_and(|v| v.contains("\"canceled\"")),
+        "{spans:?}"
+    );
+    // The author's own class wins, as for any other code.
+    assert!(
+        types[1].is_some_and(|v| v.contains("\"Interrupted\"")),
+        "{spans:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let t = Telemetry::builder("tool").with_success_exit_codes(&[0, 130]);
+    let mut guard = on(dir.path(), t).init();
+    guard.command("go", ["x"]).finish(130);
+    let spans = span_attrs(&guard.take_request().unwrap());
+    assert_eq!(attr(&spans[0], "error.type"), None, "{spans:?}");
+}
+
+#[test]
+fn a_marker_ctrl_c_renamed_is_reported_canceled_by_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir
+        .path()
+        .join("state")
+        .join(crate::record::accounting::RUNS_DIR);
+    std::fs::create_dir_all(&runs).unwrap();
+    // A process that is gone: spawned, exited and reaped.
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("--list")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    let start_ms = crate::deliver::now_ms() - 1_000;
+    let record =
+        format!(r#"{{"pid":{pid},"start_ms":{start_ms},"command":"go","args":["*****"]}}"#);
+    let name = format!("{pid}-0123456789abcdef0123456789abcdef.canceled");
+    std::fs::write(runs.join(name), record).unwrap();
+    let mut guard = on(dir.path(), Telemetry::builder("tool")).init();
+    guard.command("go", ["x"]).finish(0);
+    let spans = span_attrs(&guard.take_request().unwrap());
+    assert_eq!(spans.len(), 2, "{spans:?}");
+    let canceled: Vec<_> = spans
+        .iter()
+        .filter(|s| attr(s, "error.type").is_some_and(|v| v.contains("\"canceled\"")))
+        .collect();
+    assert_eq!(canceled.len(), 1, "{spans:?}");
+    assert!(attr(canceled[0], "process.exit.code").is_some_and(|v| v.contains("IntValue(-1)")));
+    assert_eq!(std::fs::read_dir(&runs).unwrap().count(), 0);
+}

@@ -1,0 +1,40 @@
+//! The uploader's entry point in the tool's `main`.
+
+use crate::configure::builder::Telemetry;
+use crate::deliver::Backoff;
+use crate::uploader;
+
+impl Telemetry {
+    /// The entry point of the detached uploader. Call it first thing in `main`, before
+    /// parsing arguments: when this process was started as the uploader (argument
+    /// [`UPLOADER_ARG`](crate::UPLOADER_ARG) and [`UPLOADER_ENV`](crate::UPLOADER_ENV)
+    /// naming this tool's spool), it delivers the spool and exits the process;
+    /// otherwise it returns at once having done nothing (one look at the first
+    /// argument).
+    pub fn run_uploader_if_requested(&self) {
+        if !uploader::requested_argument(self.env()) {
+            return;
+        }
+        let Some(spool) = self
+            .spool()
+            .filter(|spool| uploader::requested_for(self.env(), spool))
+        else {
+            return;
+        };
+        std::thread::spawn(|| {
+            std::thread::sleep(uploader::UPLOADER_LIFETIME);
+            std::process::exit(0);
+        });
+        let _quiet = tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
+        if self.decide().enabled
+            && let Ok(endpoint) = self.resolve_endpoint()
+        {
+            let backoff = Backoff {
+                base: self.settings.backoff.0,
+                max: self.settings.backoff.1,
+            };
+            uploader::run(&spool, &endpoint, backoff);
+        }
+        std::process::exit(0);
+    }
+}

@@ -1,0 +1,143 @@
+//! The detached uploader: the tool's own executable, started again by a run that has
+//! just spooled its request, that sends the spool and exits.
+//!
+//! What a user sees in `ps`: `<tool> __consentry-upload`, for at most
+//! [`UPLOADER_LIFETIME`], at nice 10, in a process group of its own (a Ctrl-C for the tool does not
+//! reach it), stdout and stderr on `/dev/null`. Its stdin is the spool's lock file,
+//! which the starting run locked: the lock passes to the child with the open file, so
+//! there is never a moment when a second uploader could start. Its work comes only
+//! from the spool directory: nothing on its command line or in its environment is data.
+//!
+//! The marker is two things at once: the first argument [`UPLOADER_ARG`] *and* the
+//! environment variable [`UPLOADER_ENV`] naming this tool's spool directory, which only
+//! the starting run sets. A user who types `<tool> __consentry-upload` (searching for
+//! that word, say) gets the tool's ordinary command.
+
+mod entry;
+
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::configure::env::Env;
+use crate::deliver::Endpoint;
+use crate::deliver::backoff::Backoff;
+use crate::deliver::drain::{Drained, drain};
+use crate::deliver::spool::{Lock, Spool, now_ms};
+
+/// The marker argument that, with [`UPLOADER_ENV`], turns the tool's executable into
+/// the uploader.
+pub const UPLOADER_ARG: &str = "__consentry-upload";
+
+/// Set by the starting run to the spool directory the uploader is to send; without it
+/// (or with another directory) [`UPLOADER_ARG`] is an ordinary argument.
+pub const UPLOADER_ENV: &str = "CONSENTRY_UPLOADER_SPOOL";
+
+/// How long the uploader may live; a watchdog ends it after that whatever it is doing.
+pub const UPLOADER_LIFETIME: Duration = Duration::from_secs(30);
+
+/// Time kept back from the lifetime so the last send ends before the watchdog.
+const MARGIN: Duration = Duration::from_secs(2);
+
+/// Whether this process was started as the uploader of `spool`. The argument is looked
+/// at first, so an ordinary run pays one comparison.
+pub(crate) fn requested_argument(env: &dyn Env) -> bool {
+    env.args_os().get(1).map(OsString::as_os_str) == Some(OsStr::new(UPLOADER_ARG))
+}
+
+/// Whether the environment names `spool` as the one to send.
+pub(crate) fn requested_for(env: &dyn Env, spool: &Spool) -> bool {
+    env.var_os(UPLOADER_ENV)
+        .is_some_and(|v| v == spool.dir().as_os_str())
+}
+
+/// Whether a backoff of this length can be waited out by an uploader started now; a
+/// run does not start one otherwise (it would only exit).
+pub(crate) fn can_wait(next_attempt_ms: u64) -> bool {
+    let wait = next_attempt_ms.saturating_sub(now_ms());
+    Duration::from_millis(wait) + MARGIN * 2 < UPLOADER_LIFETIME
+}
+
+/// Starts the uploader, detached, handing it `lock`. Failure to start is not an error:
+/// the request stays spooled and the next run starts one.
+pub(crate) fn spawn(spool: &Spool, lock: Lock) {
+    let (Ok(exe), Some(lock_file)) = (std::env::current_exe(), lock.into_file()) else {
+        return;
+    };
+    let mut cmd = Command::new(exe);
+    cmd.arg(UPLOADER_ARG)
+        .env(UPLOADER_ENV, spool.dir())
+        .stdin(Stdio::from(lock_file))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    // Not waited for: the tool exits now and the child is re-parented.
+    let _ = cmd.spawn();
+}
+
+/// The uploader's work: send until the spool is empty, waiting out a backoff when it
+/// ends within the lifetime. After the spool is found empty the lock is released and
+/// the spool listed once more: a run that spooled while the lock was held saw it held
+/// and started no uploader, so its request is picked up here (no lost wake-up).
+pub(crate) fn run(spool: &Spool, endpoint: &Endpoint, backoff: Backoff) {
+    // Background work: yield the CPU to whatever the user runs next (on a busy 2-core
+    // machine an uploader at normal priority slowed the next runs of the tool itself).
+    #[cfg(unix)]
+    let _ = rustix::process::setpriority_process(None, 10);
+    let deadline = Instant::now() + UPLOADER_LIFETIME - MARGIN;
+    let mut held = inherited_lock(spool);
+    loop {
+        let Some(lock) = held.take().or_else(|| spool.try_lock()) else {
+            return;
+        };
+        let state = spool.state();
+        if Backoff::waiting(&state) {
+            let wait = Duration::from_millis(state.next_attempt_ms.saturating_sub(now_ms()));
+            if Instant::now() + wait >= deadline {
+                return;
+            }
+            std::thread::sleep(wait);
+        }
+        match drain(spool, &lock, endpoint, backoff, deadline) {
+            Drained::Empty => {
+                drop(lock);
+                if !spool.has_entries() {
+                    return;
+                }
+            }
+            Drained::Failed => held = Some(lock),
+            Drained::OutOfTime => return,
+        }
+    }
+}
+
+/// The lock the starting run handed over as stdin, when stdin is this spool's lock
+/// file (same device and inode).
+fn inherited_lock(spool: &Spool) -> Option<Lock> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::MetadataExt;
+        let file = File::from(std::io::stdin().as_fd().try_clone_to_owned().ok()?);
+        let (ours, theirs) = (
+            std::fs::symlink_metadata(spool.lock_path()).ok()?,
+            file.metadata().ok()?,
+        );
+        if ours.dev() != theirs.dev() || ours.ino() != theirs.ino() {
+            return None;
+        }
+        // Locking an open file that already holds the lock succeeds.
+        file.try_lock().ok()?;
+        Some(Lock::adopt(file))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = spool;
+        None::<File>.map(Lock::adopt)
+    }
+}
