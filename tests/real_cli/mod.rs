@@ -74,6 +74,40 @@ fn greppy_offers_the_telemetry_commands_as_an_option() {
 }
 
 #[test]
+fn an_option_the_environment_fills_never_refuses_the_telemetry_option() {
+    let g = Tool::greppy();
+    // greppy's `--color` is env-backed (`#[arg(env = "GREPPY_COLOR")]`): clap counts
+    // it as given, and `--telemetry` is given alone.
+    let color = [("GREPPY_COLOR", "always")];
+    for args in [&["--telemetry", "status"][..], &["--telemetry=status"]] {
+        let out = g.run_with(args, &color);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        assert!(stdout(&out).starts_with("telemetry: enabled"), "{out:?}");
+    }
+    let disable = g.run_with(&["--telemetry", "disable"], &color);
+    assert_eq!(disable.status.code(), Some(0), "{disable:?}");
+    assert!(
+        stdout(&disable).starts_with("telemetry disabled"),
+        "{disable:?}"
+    );
+    let status = g.run_with(&["--telemetry", "status"], &color);
+    assert!(
+        stdout(&status).starts_with("telemetry: disabled"),
+        "{status:?}"
+    );
+    // The variable still works for a search, and words on the command line still
+    // make the option not alone.
+    let search = g.run_with(&["alpha", "notes"], &color);
+    assert_eq!(stdout(&search), "\x1b[1malpha\x1b[0m\n");
+    let mixed = g.run_with(&["--telemetry", "status", "--color", "never"], &color);
+    assert_eq!(mixed.status.code(), Some(2), "{mixed:?}");
+    // A value that is not an action gets clap's own message.
+    let bad = g.run_with(&["--telemetry", "stat"], &color);
+    assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid value 'stat'"));
+}
+
+#[test]
 fn no_match_is_a_declared_success_and_the_root_command_has_a_name() {
     let g = Tool::greppy();
     let (out, spans) = g.printed(&["zzz", "notes"]);

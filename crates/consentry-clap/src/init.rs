@@ -46,7 +46,10 @@ pub fn init<C: Parser>(builder: TelemetryBuilder) -> Result<(C, TelemetryGuard),
 ///    recorded as a run (command path as far as the schema finds it, values masked,
 ///    exit code clap's, `error.type` `usage`), then clap prints its own message,
 ///    usage lines included, and exits with its own code;
-/// 4. runs `telemetry status|enable|disable|show` and exits (recording nothing);
+/// 4. runs `telemetry status|enable|disable|show` and exits (recording nothing). In
+///    the option shape `--telemetry <action>` given alone is read before clap parses
+///    the line: options the tool fills from the environment (`#[arg(env = ..)]`,
+///    which clap counts as given) never make it refuse;
 /// 5. tells consentry whether `--disable-telemetry` was given, as clap parsed it (a
 ///    value that happens to read `--disable-telemetry` is not the flag);
 /// 6. [`Telemetry::init`], deriving the masking schema from the clap command only when
@@ -128,6 +131,9 @@ impl Setup {
         telemetry.run_uploader_if_requested();
         if self.shape == Shape::Option {
             telemetry.set_manage_command("--telemetry");
+            if let Some(action) = crate::telemetry::alone_action(&args) {
+                std::process::exit(crate::run_action(&telemetry, action));
+            }
         }
         let mut cmd = augment_with(cmd, self.shape);
         let overrides = self.schema;

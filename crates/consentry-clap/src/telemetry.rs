@@ -102,7 +102,9 @@ pub fn augment_with(cmd: Command, shape: Shape) -> Command {
                     .long(TELEMETRY)
                     .value_name("ACTION")
                     .value_parser(clap::builder::PossibleValuesParser::new(values))
-                    // Alone: the tool's required arguments are not asked for.
+                    // Alone: the tool's required arguments are not asked for. `Setup`
+                    // reads `--telemetry <action>` alone before clap, so an option the
+                    // environment fills (`env = ..`) never makes it refuse.
                     .exclusive(true)
                     .help(about),
             )
@@ -128,6 +130,30 @@ pub fn telemetry_action(matches: &ArgMatches) -> Option<TelemetryAction> {
     ACTIONS
         .iter()
         .find(|(n, _, _)| *n == name)
+        .map(|(_, action, _)| *action)
+}
+
+/// The action of a command line that is `--telemetry <action>` (or
+/// `--telemetry=<action>`) and nothing else, read before clap parses it: clap counts
+/// an option filled from the environment (`#[arg(env = ..)]`) as given, so with
+/// `<TOOL>_COLOR=always` set the exclusive `--telemetry` would be refused. Only words
+/// on the command line make it not alone. Any other command line (a value that is not
+/// an action included) is left to clap, whose message and exit code the user then
+/// sees.
+pub(crate) fn alone_action<T: AsRef<std::ffi::OsStr>>(args: &[T]) -> Option<TelemetryAction> {
+    let words: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.as_ref().to_str())
+        .collect::<Option<_>>()?;
+    let value = match words.as_slice() {
+        [flag, value] if *flag == "--telemetry" => *value,
+        [both] => both.strip_prefix("--telemetry=")?,
+        _ => return None,
+    };
+    ACTIONS
+        .iter()
+        .find(|(n, _, _)| *n == value)
         .map(|(_, action, _)| *action)
 }
 

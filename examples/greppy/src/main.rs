@@ -26,6 +26,16 @@ struct Cli {
     /// Ignore case.
     #[arg(short, long)]
     ignore_case: bool,
+    /// Mark matching lines with bold text: never or always.
+    #[arg(long, value_enum, env = "GREPPY_COLOR", default_value = "never")]
+    color: When,
+}
+
+/// When to mark matches (`--color`, or `GREPPY_COLOR` in the environment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum When {
+    Never,
+    Always,
 }
 
 fn main() {
@@ -67,7 +77,10 @@ fn search(cli: &Cli) -> i32 {
             let line = line?;
             if fold(&line, cli.ignore_case).contains(&needle) {
                 found = true;
-                writeln!(out, "{line}")?;
+                match cli.color {
+                    When::Always => writeln!(out, "\x1b[1m{line}\x1b[0m")?,
+                    When::Never => writeln!(out, "{line}")?,
+                }
             }
         }
         Ok(())
