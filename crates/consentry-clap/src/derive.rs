@@ -13,7 +13,10 @@ pub fn schema(cmd: Command) -> Schema {
 /// Default policies: an argument with possible values (a `ValueEnum`, a
 /// `PossibleValuesParser`, a `bool` taking `true`/`false`) is
 /// [`Policy::AllowOnly`] those values and their aliases; every other value is
-/// [`Policy::NameOnly`]. An override names an argument by its clap id (the field name
+/// [`Policy::NameOnly`]. A positional that takes the rest of the command line
+/// (`trailing_var_arg`, `last`, or `allow_hyphen_values` with many values, set on the
+/// argument or the command) is [`Param::rest`](consentry::mask::Param::rest): the
+/// words clap gives it are its values, masked, never read as options. An override names an argument by its clap id (the field name
 /// with derive) and applies to every argument with that id, in any subcommand.
 #[derive(Debug, Clone)]
 pub struct SchemaBuilder {
@@ -84,8 +87,17 @@ impl SchemaBuilder {
         positionals.sort_by_key(|a| a.get_index());
         for arg in positionals {
             let mut param = Param::new(arg.get_id().as_str()).policy(self.policy(arg));
-            if arg.get_num_args().is_some_and(|n| n.max_values() > 1) {
+            let many = arg.get_num_args().is_some_and(|n| n.max_values() > 1);
+            if many {
                 param = param.multiple();
+            }
+            // clap reads every later word as this positional's value: never re-parse
+            // them as options (`tool run deploy --color always`).
+            if arg.is_trailing_var_arg_set()
+                || arg.is_last_set()
+                || (many && arg.is_allow_hyphen_values_set())
+            {
+                param = param.rest();
             }
             spec = spec.positional(param);
         }

@@ -5,7 +5,9 @@
 //! default), the value in clear (optionally only within a set), or a keyed hash of it.
 //! [`Schema::mask`] then walks a command line as a parser would: `--opt=v`, `--opt v`,
 //! `-o v`, `-ov`, bundled flags `-abc`, `--`, negative numbers, options before and after
-//! subcommands, global options and aliases. Whatever the schema does not explain, an
+//! subcommands, global options and aliases, and positionals that take the rest of the
+//! line ([`Param::rest`]: once they have a value, every later word is theirs, masked,
+//! never re-read as an option). Whatever the schema does not explain, an
 //! unknown option, an unknown subcommand, an extra positional, a token that is not
 //! UTF-8, is sent as [`MASK`], never as typed.
 //!

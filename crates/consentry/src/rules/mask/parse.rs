@@ -96,6 +96,11 @@ impl<'s> Walker<'s, '_> {
         if self.after_dashes {
             return self.positional(arg);
         }
+        if looks_like_option(arg) && arg != b"--" && self.rest_expected() && !self.known(arg) {
+            // clap gives an unknown option-like word where a positional that takes the
+            // rest of the line is expected to that positional.
+            return self.positional(arg);
+        }
         match arg {
             b"--" => {
                 self.after_dashes = true;
@@ -211,9 +216,40 @@ impl<'s> Walker<'s, '_> {
         };
         self.positionals += 1;
         match param {
-            Some(param) => self.push_value(&param.policy, arg),
+            Some(param) => {
+                if param.rest {
+                    // Everything after is this positional's: never re-parsed.
+                    self.after_dashes = true;
+                }
+                self.push_value(&param.policy, arg);
+            }
             None => self.mask(),
         }
+    }
+
+    /// Whether the next positional of the current command takes the rest of the line.
+    fn rest_expected(&self) -> bool {
+        !self.lost
+            && self
+                .current()
+                .positionals
+                .get(self.positionals)
+                .is_some_and(|p| p.rest)
+    }
+
+    /// Whether an option-like token names an option in scope (its first letter, for a
+    /// bundle of shorts).
+    fn known(&self, arg: &[u8]) -> bool {
+        let text = String::from_utf8_lossy(arg);
+        if let Some(long) = text.strip_prefix("--") {
+            let name = long.split_once('=').map_or(long, |(n, _)| n);
+            return self
+                .find_option(|o| o.long.iter().any(|l| l == name))
+                .is_some();
+        }
+        text.chars()
+            .nth(1)
+            .is_some_and(|c| self.find_option(|o| o.short.contains(&c)).is_some())
     }
 
     /// The value of `opt`, which had already taken `taken` values in this occurrence.

@@ -37,6 +37,7 @@ pub struct Param {
     pub(super) name: String,
     pub(super) policy: Policy,
     pub(super) multiple: bool,
+    pub(super) rest: bool,
 }
 
 impl Param {
@@ -47,6 +48,7 @@ impl Param {
             name: name.into(),
             policy: Policy::NameOnly,
             multiple: false,
+            rest: false,
         }
     }
 
@@ -61,6 +63,20 @@ impl Param {
     /// last positional. Default: one value; further positionals are masked as unknown.
     #[must_use]
     pub fn multiple(mut self) -> Self {
+        self.multiple = true;
+        self
+    }
+
+    /// Makes it take the rest of the command line (clap's `trailing_var_arg`, `last`,
+    /// or `allow_hyphen_values` on a positional that takes many values): once it has
+    /// its first value, every later word is one of its values, never read as an option
+    /// or a subcommand, whatever it looks like (`tool run deploy --color always`: the
+    /// recipe's own arguments, masked as this parameter's policy says). An unknown
+    /// option where its first value is expected is that value too. Implies
+    /// [`multiple`](Self::multiple).
+    #[must_use]
+    pub fn rest(mut self) -> Self {
+        self.rest = true;
         self.multiple = true;
         self
     }

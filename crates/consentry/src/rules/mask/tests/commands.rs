@@ -113,3 +113,24 @@ fn schema_less_fallback_is_unchanged() {
         ["run", "--pipeline", MASK]
     );
 }
+
+#[test]
+fn a_rest_positional_takes_every_later_word_as_its_value() {
+    let schema = Schema::new("runner")
+        .option(Opt::long("color").value(Policy::allow(["always"])))
+        .option(Opt::long("justfile").short('f').value(Policy::NameOnly))
+        .positional(Param::new("recipe").policy(Policy::allow(["deploy"])))
+        .positional(Param::new("arguments").rest());
+    let run = |line: &[&str]| schema.mask(line, None);
+    // The recipe is not the rest; its arguments are, whatever they look like.
+    let m = run(&["deploy", "prod", "--color", "always", "-f", "/home/alice/x"]);
+    assert_eq!(m.args, ["deploy", MASK, MASK, MASK, MASK, MASK]);
+    assert!(m.options_used.is_empty(), "{m:?}");
+    // An unknown option where the rest begins is its first value; a known one is not.
+    let m = run(&["deploy", "--verbose", "--color", "always"]);
+    assert_eq!(m.args, ["deploy", MASK, MASK, MASK]);
+    assert!(m.options_used.is_empty(), "{m:?}");
+    let m = run(&["deploy", "--color", "always", "x", "--color"]);
+    assert_eq!(m.args, ["deploy", "--color", "always", MASK, MASK]);
+    assert_eq!(m.options_used, ["--color"]);
+}
