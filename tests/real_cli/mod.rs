@@ -8,6 +8,7 @@
 use crate::support;
 #[cfg(unix)]
 mod ctrl_c;
+mod runr;
 mod tool;
 
 use std::process::{Output, Stdio};

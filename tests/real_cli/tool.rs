@@ -12,6 +12,12 @@ pub(crate) fn greppy_bin() -> &'static Path {
     BIN.get_or_init(|| cargo_build(&["-p", "greppy"], "greppy"))
 }
 
+/// runr (a command runner whose recipes take the rest of the line): built once here.
+pub(crate) fn runr_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| cargo_build(&["-p", "runr"], "runr"))
+}
+
 /// consentry's `sighost` example (a tool that handles Ctrl-C itself), built once here.
 pub(crate) fn sighost_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
@@ -57,6 +63,17 @@ impl Tool {
         let t = Tool::fresh(greppy_bin().to_owned(), "GREPPY");
         std::fs::write(t.work().join("notes"), "alpha\n").unwrap();
         t.primed(&["alpha", "notes"])
+    }
+
+    /// runr with a Runfile: `deploy` runs `true`, `inner` runs runr's `leaf`.
+    pub(crate) fn runr() -> Tool {
+        let t = Tool::fresh(runr_bin().to_owned(), "RUNR");
+        std::fs::write(
+            t.work().join("Runfile"),
+            "deploy: true\ninner: runr leaf\nleaf: true\n",
+        )
+        .unwrap();
+        t.primed(&["deploy"])
     }
 
     pub(crate) fn fresh(bin: PathBuf, prefix: &'static str) -> Tool {

@@ -59,7 +59,11 @@
 //!    ([`TelemetryBuilder::with_default_enabled`]`(false)`: off until the user agrees,
 //!    with a yes/no prompt on stderr only when stdin and stderr are terminals and not in CI).
 //!
-//! Variables and the flag are read first, so an opted-out run reads no file. A
+//! Variables and the flag are read first, so an opted-out run reads no file. When the
+//! flag was given, init sets `<TOOL>_TELEMETRY_OPTOUT=1` in the process's own
+//! environment (the one write consentry makes to it), so the tool's child processes,
+//! itself again included, are opted out too; call init at the start of `main`, before
+//! the tool starts threads. A
 //! consent file that cannot be read or parsed opts out until it is fixed
 //! ([`Source::Unreadable`] says why).
 //!

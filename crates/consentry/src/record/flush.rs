@@ -82,10 +82,10 @@ impl TelemetryGuard {
         self.command("", args.into_iter().skip(1))
     }
 
-    /// Passes this run's opt-out to a child process the tool starts (itself, or a
-    /// companion program that uses consentry too): when the user opted out (by the flag, for
-    /// example, which the child would not see), sets `<TOOL>_TELEMETRY_OPTOUT=1` on
-    /// `cmd`. Does nothing when telemetry is on.
+    /// Passes this run's opt-out to one child process explicitly: when the user opted
+    /// out, sets `<TOOL>_TELEMETRY_OPTOUT=1` on `cmd`. Does nothing when telemetry is on.
+    /// Rarely needed: when the disable flag opted the run out, init has already set that
+    /// variable in the process's own environment, which every child inherits.
     ///
     /// ```
     /// let guard = consentry::Telemetry::builder("mytool").build().unwrap().init();

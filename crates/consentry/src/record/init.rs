@@ -29,6 +29,7 @@ impl Telemetry {
     pub fn init(self) -> TelemetryGuard {
         let mut read = SettingsRead::default();
         let decision = self.decide_into(&mut read);
+        self.pass_flag_to_children();
         let config_dir = read.config_dir;
         let opt_out_var = self.vars.opt_out[0].clone();
         let inactive = |decision, notes, notice_shown| TelemetryGuard {
@@ -156,6 +157,22 @@ impl Telemetry {
             notes,
             notice_shown: false,
             opt_out_var,
+        }
+    }
+
+    /// The disable flag opts out this run, and a child process does not see it: when it
+    /// was given, `<TOOL>_TELEMETRY_OPTOUT=1` is set in this process's environment, so
+    /// every child the tool starts (itself again, a recipe calling it) is opted out too,
+    /// with no per-command wiring. Only with the real process environment: a test's
+    /// [`FixedEnv`](crate::env::FixedEnv) is never written to the process.
+    fn pass_flag_to_children(&self) {
+        if self.settings.env.is_some() {
+            return;
+        }
+        if let Some(flag) = self.settings.disable_flag.as_deref()
+            && self.flag_given(flag)
+        {
+            crate::sys::process_env::set_for_children(&self.vars.opt_out[0]);
         }
     }
 
