@@ -168,8 +168,8 @@
 //! | `consentry.feature.name` | A declared feature used (`consentry.feature` event). |
 //! | `consentry.count.name` | A declared count (`consentry.count` event)... |
 //! | `consentry.count.value` | ...and its value. |
-//! | `exception.type` | `panic` (`exception` event). |
-//! | `exception.message` | The panic message, scrubbed. |
+//! | `exception.type` | `panic`, or the class given to [`CommandRun::error`] (`exception` event). |
+//! | `exception.message` | Only with [`TelemetryBuilder::with_error_messages`]`(true)`: the message, masked and scrubbed. |
 //! | `code.file.path` | Where it panicked, relative to its crate. |
 //! | `code.line.number` | The line. |
 //!
@@ -179,6 +179,12 @@
 //! |---|---|
 //! | `<tool>.<field>` | A declared field of a span or event the tool declared, of its declared kind (number, bool, one of a set, or a token `[A-Za-z0-9._-]{1,64}`). |
 //! | `consentry.command` | On a declared child span: the command it ran under. |
+//!
+//! **Only declared text leaves.** An error or a panic can quote text nobody typed (a
+//! pattern read from a file, a config value, an environment value), which no masking of
+//! the command line knows. By default only its class is sent (and a panic's location);
+//! the message only where the author opts in
+//! ([`TelemetryBuilder::with_error_messages`]), then masked and scrubbed.
 //!
 //! Span start and end times give the timestamp and duration; the status is `Error`
 //! when the exit code is not 0. Nothing else is sent: no host name, user name, MAC or

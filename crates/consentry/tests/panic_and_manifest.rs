@@ -48,6 +48,9 @@ fn every_key_the_exporter_emits_is_in_the_manifest_and_panics_are_scrubbed() {
         // Nothing listens on loopback's discard port: the request is spooled.
         .with_endpoint("http://127.0.0.1:9")
         .with_uploader(false)
+        // Messages opted in: they are sent, masked and scrubbed (`panic_default.rs`:
+        // without the opt-in none is sent).
+        .with_error_messages(true)
         .build()
         .unwrap();
     // The first run shows the notice; this test is about the runs after it.
@@ -111,6 +114,7 @@ fn every_key_the_exporter_emits_is_in_the_manifest_and_panics_are_scrubbed() {
         "consentry.count",
         "\"Io\"",
         "consentry/tests/panic_and_manifest.rs",
+        "exception.message",
     ] {
         assert!(json.contains(expected), "{expected} missing: {json}");
     }

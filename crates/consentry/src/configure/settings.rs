@@ -51,6 +51,8 @@ pub(crate) struct Settings {
     pub(crate) success_exit_codes: Vec<i32>,
     pub(crate) declared: Vec<Declaration>,
     pub(crate) panic_hook: bool,
+    /// Whether error and panic messages are sent (masked and scrubbed); off: classes only.
+    pub(crate) error_messages: bool,
     pub(crate) heartbeat: Duration,
     // Delivery.
     pub(crate) transport: Option<Transport>,
@@ -91,6 +93,7 @@ impl Settings {
             success_exit_codes: vec![0],
             declared: Vec::new(),
             panic_hook: true,
+            error_messages: false,
             heartbeat: crate::record::accounting::DEFAULT_HEARTBEAT,
             transport: None,
             exit_budget: DEFAULT_EXIT_BUDGET,

@@ -151,7 +151,7 @@ impl CommandRun<'_> {
         all.extend(masked.args.into_iter().map(StringValue::from));
         span.set_attribute(attr::COMMAND_ARGS, Value::Array(Array::String(all)));
         span.set_attribute(attr::OPTIONS, Value::Array(Array::String(options)));
-        crate::record::panic::set_current(&span, &hidden);
+        crate::record::panic::set_current(&span, &hidden, context.error_messages);
         context.current.set(&span, command);
         CommandRun {
             span,
@@ -216,28 +216,28 @@ impl CommandRun<'_> {
     }
 
     /// Records an error as an `exception` event: `error_type` (a fixed class such as
-    /// `"Io"`) and the error's message with its `source()` chain. Every argument value
-    /// that `process.command_args` masked is masked in the message too (see
+    /// `"Io"`) always; the error's message with its `source()` chain only when the
+    /// author opted in with
+    /// [`with_error_messages`](crate::TelemetryBuilder::with_error_messages)`(true)`.
+    ///
+    /// By default no message leaves: an error can quote text nobody declared safe, read
+    /// from a file, a config value or the environment. With the opt-in, every argument
+    /// value that `process.command_args` masked is masked in the message too (see
     /// [`mask`](crate::rules::mask#what-was-masked-stays-masked)); then the message is
     /// scrubbed of home paths, user names, absolute paths, emails, addresses, URL
     /// credentials and tokens, and cut to [`MAX_ERROR_LEN`](crate::rules::scrub::MAX_ERROR_LEN).
-    ///
-    /// Messages can still carry what neither rule recognises (a value derived from
-    /// the input, a file's content). Where that matters, send the class alone with
-    /// [`error_class`](Self::error_class).
     pub fn error(&self, error_type: &'static str, error: &dyn std::error::Error) {
-        if self.context.is_some() {
-            self.span.add_event(
-                attr::EXCEPTION_EVENT,
-                vec![
-                    KeyValue::new(attr::EXCEPTION_TYPE, error_type),
-                    KeyValue::new(
-                        attr::EXCEPTION_MESSAGE,
-                        crate::rules::scrub::scrub_error_hiding(error, &self.hidden),
-                    ),
-                ],
-            );
+        let Some(context) = &self.context else {
+            return;
+        };
+        let mut kv = vec![KeyValue::new(attr::EXCEPTION_TYPE, error_type)];
+        if context.error_messages {
+            kv.push(KeyValue::new(
+                attr::EXCEPTION_MESSAGE,
+                crate::rules::scrub::scrub_error_hiding(error, &self.hidden),
+            ));
         }
+        self.span.add_event(attr::EXCEPTION_EVENT, kv);
     }
 
     /// Records an error as an `exception` event with `exception.type` only, no message

@@ -121,6 +121,7 @@ impl Telemetry {
                 .as_ref()
                 .map(crate::configure::settings::SchemaSource::resolve),
             success_exit_codes: self.settings.success_exit_codes.clone(),
+            error_messages: self.settings.error_messages,
             dispatch: crate::record::dispatch::own_dispatch(&tracer),
             tracer: tracer.clone(),
             runs_dir: self.runs_dir(),

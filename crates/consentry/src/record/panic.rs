@@ -1,4 +1,5 @@
-//! The panic hook: records a panic on the running command's span, scrubbed, then hands
+//! The panic hook: records a panic on the running command's span (its class and
+//! location; its message, masked and scrubbed, only where the author opted in), then hands
 //! over to the hook that was there before (the tool's own, or Rust's default).
 
 use std::any::Any;
@@ -19,11 +20,15 @@ static INSTALL: Once = Once::new();
 /// span cannot close while it is here: every run must take its own entry out again,
 /// whatever other threads are doing (an entry left behind would keep its run open
 /// past the guard's flush, and the process would send nothing).
-struct Slot(Mutex<Option<(tracing::Span, Arc<Hidden>)>>);
+struct Slot(Mutex<Option<Entry>>);
+
+/// The running command's span, the values its arguments hid, and whether the author
+/// opted in to sending messages.
+type Entry = (tracing::Span, Arc<Hidden>, bool);
 
 impl Slot {
     /// The entry, even after a panic elsewhere poisoned the lock: it stays valid.
-    fn lock(&self) -> MutexGuard<'_, Option<(tracing::Span, Arc<Hidden>)>> {
+    fn lock(&self) -> MutexGuard<'_, Option<Entry>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -32,22 +37,25 @@ impl Slot {
     /// dropped) would keep the run's span open past its owner's `clear`, and the
     /// guard's flush would find nothing. None of these drops is the span's last (its
     /// `CommandRun` holds it until after `clear`), so no span closes under the lock.
-    fn set(&self, span: &tracing::Span, hidden: &Arc<Hidden>) {
-        *self.lock() = Some((span.clone(), Arc::clone(hidden)));
+    fn set(&self, span: &tracing::Span, hidden: &Arc<Hidden>, messages: bool) {
+        *self.lock() = Some((span.clone(), Arc::clone(hidden), messages));
     }
 
     /// Takes out the entry of the run that hid `hidden` if it is still there; the
     /// entry of a run another thread started since stays.
     fn clear(&self, hidden: &Arc<Hidden>) {
         let mut entry = self.lock();
-        if entry.as_ref().is_some_and(|(_, h)| Arc::ptr_eq(h, hidden)) {
+        if entry
+            .as_ref()
+            .is_some_and(|(_, h, _)| Arc::ptr_eq(h, hidden))
+        {
             *entry = None;
         }
     }
 }
 
-pub(crate) fn set_current(span: &tracing::Span, hidden: &Arc<Hidden>) {
-    CURRENT.set(span, hidden);
+pub(crate) fn set_current(span: &tracing::Span, hidden: &Arc<Hidden>, messages: bool) {
+    CURRENT.set(span, hidden, messages);
 }
 
 pub(crate) fn clear_current(hidden: &Arc<Hidden>) {
@@ -72,13 +80,16 @@ fn record(info: &PanicHookInfo<'_>) {
         Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
         Err(TryLockError::WouldBlock) => return,
     };
-    let Some((span, hidden)) = current.as_ref() else {
+    let Some((span, hidden, messages)) = current.as_ref() else {
         return;
     };
-    let mut kv = vec![
-        KeyValue::new(attr::EXCEPTION_TYPE, "panic"),
-        KeyValue::new(attr::EXCEPTION_MESSAGE, message(info.payload(), hidden)),
-    ];
+    let mut kv = vec![KeyValue::new(attr::EXCEPTION_TYPE, "panic")];
+    if *messages {
+        kv.push(KeyValue::new(
+            attr::EXCEPTION_MESSAGE,
+            message(info.payload(), hidden),
+        ));
+    }
     if let Some(loc) = info.location() {
         kv.push(KeyValue::new(
             attr::CODE_FILE,
@@ -164,15 +175,15 @@ mod tests {
     fn entry_is(slot: &Slot, hidden: &Arc<Hidden>) -> bool {
         slot.lock()
             .as_ref()
-            .is_some_and(|(_, h)| Arc::ptr_eq(h, hidden))
+            .is_some_and(|(_, h, _)| Arc::ptr_eq(h, hidden))
     }
 
     #[test]
     fn a_run_that_ends_takes_out_only_its_own_entry() {
         let slot = Slot(Mutex::new(None));
         let (first, second) = (Arc::new(Hidden::default()), Arc::new(Hidden::default()));
-        slot.set(&tracing::Span::none(), &first);
-        slot.set(&tracing::Span::none(), &second);
+        slot.set(&tracing::Span::none(), &first, false);
+        slot.set(&tracing::Span::none(), &second, false);
         // The first run ends after a second one started on another thread.
         slot.clear(&first);
         assert!(entry_is(&slot, &second), "the newer run lost its entry");
@@ -184,7 +195,7 @@ mod tests {
     fn a_poisoned_slot_still_lets_runs_end() {
         let slot = Arc::new(Slot(Mutex::new(None)));
         let hidden = Arc::new(Hidden::default());
-        slot.set(&tracing::Span::none(), &hidden);
+        slot.set(&tracing::Span::none(), &hidden, false);
         let poisoner = Arc::clone(&slot);
         let _ = std::thread::spawn(move || {
             let _held = poisoner.lock();

@@ -15,6 +15,8 @@ pub(crate) struct RunContext {
     pub(crate) key: Option<[u8; 32]>,
     pub(crate) schema: Option<Arc<crate::rules::mask::Schema>>,
     pub(crate) success_exit_codes: Vec<i32>,
+    /// Whether error and panic messages are sent (the author opted in).
+    pub(crate) error_messages: bool,
     /// Records the command span without any subscriber the host may have set.
     pub(crate) dispatch: tracing::Dispatch,
     pub(crate) tracer: SdkTracer,

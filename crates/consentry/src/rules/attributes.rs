@@ -273,7 +273,7 @@ pub const EVENTS: &[Attribute] = &[
     Attribute {
         key: EXCEPTION_MESSAGE,
         scope: Scope::Event,
-        description: "The panic or error message with its cause chain, scrubbed of paths, names, emails, addresses and tokens.",
+        description: "Only where the author opted in (`with_error_messages`): the panic or error message with its cause chain, masked and scrubbed of paths, names, emails, addresses and tokens.",
         example: "cannot open <path>: permission denied",
     },
     Attribute {

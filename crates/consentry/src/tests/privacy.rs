@@ -12,6 +12,7 @@ use crate::rules::mask::{CommandSpec, Opt, Param, Policy, Schema};
 use crate::{Outcome, Telemetry};
 
 mod messages;
+mod undeclared_text;
 
 fn schema() -> Schema {
     Schema::new("tool")

@@ -88,8 +88,24 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Whether init (when telemetry is on) chains a panic hook that records a panic,
-    /// scrubbed, on the running command's span. Default: `true`.
+    /// Sends the text of errors and panics: the message of
+    /// [`CommandRun::error`](crate::CommandRun::error) with its `source()` chain, and
+    /// the panic message, as `exception.message`, after masking every value the command
+    /// line hid and scrubbing paths, user names, emails, addresses, tokens and URL
+    /// credentials. Default: `false`: only the class leaves (`exception.type`, and a
+    /// panic's location in the code), because a message can quote text nobody declared
+    /// safe, read from a file, a config value or the environment, which no masking of
+    /// the command line knows (`rg -f patterns.txt` quoting a pattern from the file).
+    /// Turn it on only when the tool's messages are its own words.
+    pub fn with_error_messages(mut self, on: bool) -> Self {
+        self.settings.error_messages = on;
+        self
+    }
+
+    /// Whether init (when telemetry is on) chains a panic hook that records a panic
+    /// (its class and location; its message only with
+    /// [`with_error_messages`](Self::with_error_messages)) on the running command's
+    /// span. Default: `true`.
     pub fn with_panic_hook(mut self, on: bool) -> Self {
         self.settings.panic_hook = on;
         self

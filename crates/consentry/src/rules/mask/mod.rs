@@ -24,8 +24,9 @@
 //! replacing every `5` or `a` would leave messages unreadable. Each component of
 //! three or more characters of a path-like value is hidden on its own too. A message
 //! part over 64 KiB, or a command line with over 1024 hidden values, is sent as
-//! [`MASK`] whole. To send an error's class with no message at all, use
-//! [`CommandRun::error_class`](crate::CommandRun::error_class).
+//! [`MASK`] whole. Messages are sent at all only where the author opted in
+//! ([`with_error_messages`](crate::TelemetryBuilder::with_error_messages)); by default
+//! an error or panic sends its class alone.
 
 mod fallback;
 mod hidden;

@@ -8,7 +8,7 @@ use std::fmt;
 use proptest::prelude::*;
 use tracing_subscriber::prelude::*;
 
-use super::{telemetry, token};
+use super::token;
 use crate::Outcome;
 
 /// Values users type that real error messages echo back.
@@ -93,7 +93,13 @@ proptest! {
             source: Some(Box::new(Built { text: build(inner, &value), source: None })),
         };
         let dir = tempfile::tempdir().unwrap();
-        let t = telemetry(dir.path());
+        // The author opted in to messages: they are sent, masked and scrubbed.
+        let t = crate::tests::support::opted_in(
+            dir.path(),
+            crate::Telemetry::builder("tool")
+                .with_schema(super::schema())
+                .with_error_messages(true),
+        );
         let record = || {
             let guard = t.clone().init();
             prop_assert!(guard.is_enabled(), "telemetry must be on");
@@ -112,6 +118,7 @@ proptest! {
         let json = serde_json::to_string(&request).unwrap();
         prop_assert!(json.contains("*****"), "{json}");
         prop_assert!(json.contains("Usage"), "{json}");
+        prop_assert!(json.contains("exception.message"), "opted in: {json}");
         let needles = [value.clone(), value.to_ascii_uppercase()];
         for needle in &needles {
             let n = needle.as_bytes();
