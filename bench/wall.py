@@ -80,8 +80,9 @@ def prepare(bins, tmp, vs):
         if key == "b_file":
             run_checked(label, [exe, "telemetry", "disable"], env, tmp)
         elif key not in ("b", "b_tool", "a") and exe == bins["both"]:
-            # The notice run: records the notice, sends nothing.
-            run_checked(label, [exe, *ARGS], env, tmp)
+            # Past the notice: shown only on a terminal, so `telemetry enable` (which
+            # shows and records it) stands in for the user's first run on one.
+            run_checked(label, [exe, "telemetry", "enable"], env, tmp)
 
 
 def timing_phase(vs, tmp, runs):

@@ -103,7 +103,7 @@ fn disable_deletes_id_key_and_spool_and_sends_no_beacon() {
 }
 
 #[test]
-fn notice_once_on_stderr_and_stdout_identical_on_off_and_print() {
+fn notice_once_on_a_terminal_and_stdout_identical_on_off_and_print() {
     let collector = Collector::start(CollectorKind::Otelcol);
     let mut user = Taskr::fresh();
     user.env("TASKR_TELEMETRY_ENDPOINT", collector.http_endpoint());
@@ -112,20 +112,37 @@ fn notice_once_on_stderr_and_stdout_identical_on_off_and_print() {
         c.env("DO_NOT_TRACK", "1");
         assert_eq!(support::taskr::run_command(c).code, Some(0));
     }
-    let first = user.run(&["list", "--all"]);
-    assert!(
-        first.stderr.starts_with("Telemetry\n---------\n"),
-        "{first:?}"
-    );
-    assert!(
-        !first.stdout.contains("Telemetry"),
-        "the notice never goes to stdout"
-    );
-    let on = user.run(&["list", "--all"]);
-    assert_eq!(on.stderr, "", "the notice is shown once");
     let mut off = user.command(&["list", "--all"]);
     off.env("DO_NOT_TRACK", "1");
     let off = support::taskr::run_command(off);
+    // stderr is a pipe (a test harness, a script): read by nobody, so the notice is
+    // not shown there, the tool's stderr is byte for byte what it is without
+    // telemetry, and nothing is sent, however many runs.
+    for _ in 0..3 {
+        let piped = user.run(&["list", "--all"]);
+        assert_eq!(
+            (piped.code, piped.stdout.as_bytes(), piped.stderr.as_bytes()),
+            (off.code, off.stdout.as_bytes(), off.stderr.as_bytes()),
+            "{piped:?}"
+        );
+    }
+    let status = user.run(&["telemetry", "status"]);
+    assert!(
+        status
+            .stdout
+            .contains("notice: not shown yet; nothing is sent"),
+        "{status:?}"
+    );
+    // On a terminal the first run shows it, on stderr (never on stdout: the pty
+    // merges them, so the order says it: notice first, then the listing).
+    let (code, shown) = support::pty::on_terminal(&user.command(&["list", "--all"]));
+    assert_eq!(code, Some(0));
+    assert!(shown.starts_with("Telemetry\n---------\n"), "{shown}");
+    assert!(shown.ends_with(&off.stdout), "{shown}");
+    let (_, again) = support::pty::on_terminal(&user.command(&["list", "--all"]));
+    assert_eq!(again, off.stdout, "the notice is shown once");
+    let on = user.run(&["list", "--all"]);
+    assert_eq!(on.stderr, "");
     let mut print = user.command(&["list", "--all"]);
     print.env("TASKR_TELEMETRY_DEBUG", "1");
     let print = support::taskr::run_command(print);
@@ -133,17 +150,17 @@ fn notice_once_on_stderr_and_stdout_identical_on_off_and_print() {
         print.stderr.contains("\"resourceSpans\""),
         "print mode shows the payload: {print:?}"
     );
-    for (name, r) in [("notice run", &first), ("off", &off), ("print", &print)] {
+    for (name, r) in [("off", &off), ("print", &print)] {
         assert_eq!(
             r.stdout.as_bytes(),
             on.stdout.as_bytes(),
             "stdout differs when {name}"
         );
     }
-    // Only the `on` run sent: the notice run and print mode send nothing.
-    let spans = collector.wait_for("the on run", Duration::from_secs(20), |s| !s.is_empty());
+    // Only the runs after the notice sent: the second on a terminal, and `on`.
+    let spans = collector.wait_for("2 runs", Duration::from_secs(20), |s| s.len() >= 2);
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(collector.spans().len(), 1, "{spans:#?}");
+    assert_eq!(collector.spans().len(), 2, "{spans:#?}");
 }
 
 #[test]

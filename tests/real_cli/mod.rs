@@ -70,8 +70,8 @@ fn greppy_offers_the_telemetry_commands_as_an_option() {
     );
     // The notice names the option form.
     let fresh = Tool::fresh(greppy_bin().to_owned(), "GREPPY");
-    let first = fresh.run(&["x"]);
-    assert!(String::from_utf8_lossy(&first.stderr).contains("`greppy --telemetry disable`"));
+    let (_, shown) = support::pty::on_terminal(&fresh.command(&["x"]));
+    assert!(shown.contains("`greppy --telemetry disable`"), "{shown}");
 }
 
 #[test]

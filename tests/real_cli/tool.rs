@@ -45,8 +45,8 @@ fn cargo_build(what: &[&str], file: &str) -> PathBuf {
     dir.join(format!("{file}{}", std::env::consts::EXE_SUFFIX))
 }
 
-/// One tool in a private home, past its first run (which shows the notice and sends
-/// nothing), sending to a port nothing listens on unless told otherwise.
+/// One tool in a private home, past its first run on a terminal (which shows the
+/// notice and sends nothing), sending to a port nothing listens on unless told otherwise.
 pub(crate) struct Tool {
     bin: PathBuf,
     prefix: &'static str,
@@ -88,10 +88,10 @@ impl Tool {
         }
     }
 
+    /// Past the notice: a first run on a terminal showed it.
     pub(crate) fn primed(self, args: &[&str]) -> Tool {
-        let first = self.run(args);
-        let stderr = String::from_utf8_lossy(&first.stderr);
-        assert!(stderr.starts_with("Telemetry\n---------\n"), "{stderr}");
+        let (_, shown) = support::pty::on_terminal(&self.command(args));
+        assert!(shown.starts_with("Telemetry\n---------\n"), "{shown}");
         self
     }
 

@@ -16,6 +16,7 @@ pub mod fault;
 pub mod gateway;
 pub mod otlp;
 pub mod ports;
+pub mod pty;
 pub mod taskr;
 pub mod toxiproxy;
 

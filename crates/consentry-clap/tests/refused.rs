@@ -36,9 +36,10 @@ fn run(bin: &PathBuf, home: &tempfile::TempDir, args: &[&str]) -> Output {
 fn a_refusal_by_the_tool_s_from_arg_matches_is_a_recorded_usage_error() {
     let bin = refuse_bin();
     let home = tempfile::tempdir().expect("home");
-    // The first run shows the notice and records nothing.
-    let first = run(&bin, &home, &["echo", "{}"]);
-    assert!(String::from_utf8_lossy(&first.stderr).starts_with("Telemetry\n"));
+    // Past the notice: `telemetry enable` shows it (stderr here is a pipe, where a
+    // first run would not).
+    let enable = run(&bin, &home, &["telemetry", "enable"]);
+    assert!(String::from_utf8_lossy(&enable.stderr).starts_with("Telemetry\n"));
 
     let accepted = run(&bin, &home, &["echo", "{}"]);
     assert_eq!(accepted.status.code(), Some(0));

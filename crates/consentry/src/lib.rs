@@ -80,7 +80,12 @@
 //! (`RLIMIT_FSIZE`, `ulimit -f`) instead of the host being killed by `SIGXFSZ`.
 //!
 //! The first run that may send shows a notice on stderr instead and sends nothing; the
-//! notice is shown again when its version, its text or the data manifest changes.
+//! notice is shown again when its version, its text or the data manifest changes. It
+//! is shown only when stderr is a terminal (a pipe or a test harness is read by nobody,
+//! and the tool's stderr there stays exactly what it is without consentry); until it
+//! has been shown nothing is sent, and [`Status`] says so (`notice_seen`).
+//! `<tool> telemetry enable` shows and records it wherever stderr goes. The trade-off:
+//! a tool run only from scripts never sends until someone runs it once on a terminal.
 //!
 //! # Environment variables
 //!

@@ -26,6 +26,11 @@ pub enum Note {
     /// The notice could not be recorded as seen, so it was not shown and nothing is sent.
     #[error("{}; telemetry stays off", match .0 { Some(kind) => format!("cannot record the notice ({kind})"), None => "no config dir to record the notice in".to_owned() })]
     NoticeNotRecorded(Option<io::ErrorKind>),
+    /// The notice has not been shown to a person yet and stderr is not a terminal
+    /// (a pipe, a file, a test harness), so it was not shown now either: nothing is sent
+    /// until a run with stderr on a terminal shows it, or `<tool> telemetry enable`.
+    #[error("the notice has not been shown on a terminal yet; nothing is sent until it is")]
+    NoticeNeedsTerminal,
     /// The answer to the opt-in question could not be stored; it is asked again.
     #[error("answer not recorded ({0})")]
     AnswerNotRecorded(io::ErrorKind),

@@ -1,5 +1,6 @@
-//! The notice: shown once on stderr before anything is sent; the run that shows it
-//! sends nothing. Its stored fingerprint covers the author's version, the text and the
+//! The notice: shown once on stderr, only when stderr is a terminal, before anything
+//! is sent; the run that shows it sends nothing, and so does every run until one has
+//! shown it (or the user ran `telemetry enable`, which shows it). Its stored fingerprint covers the author's version, the text and the
 //! data manifest, so a new data point shows it again even if the author forgot to
 //! raise the version.
 
@@ -89,6 +90,10 @@ impl Telemetry {
     /// `None` when the user has seen it (this run may send), else a note (empty when
     /// the notice was shown and recorded).
     ///
+    /// It is shown only when stderr is a terminal: a pipe or a test harness is read by
+    /// nobody, and the tool's stderr there must stay what it is without consentry.
+    /// Until it has been shown nothing is sent.
+    ///
     /// The notice is recorded before it is shown. Where it cannot be recorded (no
     /// config dir, or one that cannot be written) it is not shown and nothing is sent:
     /// showing it on every run would be noise, and sending without a recorded notice
@@ -104,6 +109,12 @@ impl Telemetry {
         };
         if seen == Some(version.as_str()) {
             return NoticeStep::Seen;
+        }
+        // Output meant for nobody (a pipe, a test harness comparing stderr) does not
+        // count as showing it to a person, and must not change the tool's stderr: not
+        // shown, not recorded, nothing sent. A tool run only from scripts never sends.
+        if !self.env().stderr_is_terminal() {
+            return NoticeStep::NotShown(Note::NoticeNeedsTerminal);
         }
         if let Err(e) = config::update(&path, |cfg| cfg.notice = Some(version)) {
             return NoticeStep::NotShown(Note::NoticeNotRecorded(Some(e.kind())));
@@ -151,6 +162,45 @@ mod tests {
         ] {
             assert!(text.contains(must), "{must} missing:\n{text}");
         }
+    }
+
+    fn fresh(dir: &std::path::Path, terminal: bool) -> Telemetry {
+        Telemetry::builder("tool")
+            .with_env(crate::tests::support::env(dir).terminal(terminal))
+            .with_debug_builds(true)
+            .with_config_dir(dir.join("config"))
+            .with_spool_dir(dir.join("spool"))
+            .with_endpoint("http://127.0.0.1:9")
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_notice_is_shown_only_on_a_terminal_and_nothing_is_sent_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let piped = fresh(dir.path(), false);
+        for _ in 0..3 {
+            let guard = piped.clone().init();
+            assert!(!guard.notice_shown() && !guard.is_enabled());
+            assert_eq!(guard.notes(), [crate::Note::NoticeNeedsTerminal]);
+        }
+        assert!(
+            !dir.path().join("config").exists(),
+            "not recorded as seen: nothing written"
+        );
+        let status = piped.status();
+        assert!(status.decision.enabled && !status.notice_seen);
+        assert!(
+            status
+                .to_string()
+                .contains("notice: not shown yet; nothing is sent until a run with stderr on a terminal shows it"),
+            "{status}"
+        );
+        assert!(fresh(dir.path(), true).init().notice_shown());
+        // Seen: the next run sends, on a terminal or not.
+        assert!(piped.clone().init().is_enabled());
+        let status = piped.status();
+        assert!(status.notice_seen && !status.to_string().contains("notice:"));
     }
 
     #[test]

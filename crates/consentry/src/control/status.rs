@@ -38,6 +38,9 @@ pub struct Status {
     pub backing_off_for: Option<Duration>,
     /// Where spans go, or why they go nowhere.
     pub endpoint: Result<Endpoint, crate::EndpointProblem>,
+    /// Whether the user has seen the current notice (shown on a terminal, or by
+    /// `telemetry enable`). Until then nothing is sent, even when the decision is on.
+    pub notice_seen: bool,
     /// The file size limit of this process (`ulimit -f`) in bytes, when one is set:
     /// consentry refuses writes that would cross it rather than be killed by
     /// `SIGXFSZ`, so requests larger than this are not spooled.
@@ -54,8 +57,12 @@ impl Telemetry {
             spool.as_ref().map(|s| s.usage()).unwrap_or_default();
         let state = spool.as_ref().map(|s| s.state()).unwrap_or_default();
         let now = crate::deliver::now_ms();
+        let mut read = crate::consent::SettingsRead::default();
+        let decision = self.decide_into(&mut read);
+        let notice_seen = read.seen_notice.as_deref() == Some(self.notice_version().as_str());
         Status {
-            decision: self.decide(),
+            decision,
+            notice_seen,
             settings_file: self.config_dir().map(|d| d.join(USER_CONFIG_FILE)),
             spool_dir: spool.as_ref().map(|s| s.dir().to_path_buf()),
             spooled_requests,
@@ -76,6 +83,13 @@ impl Telemetry {
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "telemetry: {}", self.decision)?;
+        if self.decision.enabled && !self.notice_seen {
+            writeln!(
+                f,
+                "notice: not shown yet; nothing is sent until a run with stderr on a \
+                 terminal shows it (or `telemetry enable`)"
+            )?;
+        }
         match &self.endpoint {
             Ok(e) => writeln!(f, "endpoint: {e}")?,
             Err(reason) => writeln!(f, "endpoint: none ({reason})")?,

@@ -151,10 +151,21 @@ fn opt_in_default_stays_off_without_a_terminal_and_writes_nothing() {
         guard.decision().source,
         crate::Source::UserConfig(dir.path().join("config").join(crate::USER_CONFIG_FILE))
     );
-    assert!(
-        guard.notice_shown(),
-        "agreeing by command still shows the notice once"
-    );
+    // stderr is not a terminal: the notice is not shown, and nothing is sent until it is.
+    assert!(!guard.notice_shown() && !guard.is_enabled());
+    assert!(guard.notes().contains(&crate::Note::NoticeNeedsTerminal));
     drop(guard);
+    let on_terminal = Telemetry::builder("tool")
+        .with_env(crate::tests::support::env(dir.path()).terminal(true))
+        .with_debug_builds(true)
+        .with_config_dir(dir.path().join("config"))
+        .with_spool_dir(dir.path().join("spool"))
+        .with_default_enabled(false)
+        .build()
+        .unwrap();
+    assert!(
+        on_terminal.init().notice_shown(),
+        "agreeing by setting still shows the notice once, on a terminal"
+    );
     assert!(t.clone().init().is_enabled());
 }
