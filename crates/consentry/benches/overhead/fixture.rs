@@ -80,8 +80,9 @@ impl Users {
         let dir = tempfile::tempdir().expect("temp dir");
         let (on_dir, off_dir) = (dir.path().join("on"), dir.path().join("off"));
         let on = telemetry(&on_dir);
-        // The first run shows the notice and records nothing; later runs record.
-        drop(on.clone().init());
+        // Past the notice (shown only on a terminal; `telemetry enable` shows and
+        // records it wherever stderr goes): every run records.
+        on.enable_with_notice().expect("settings file");
         let off = telemetry(&off_dir);
         off.set_enabled(false).expect("settings file");
         let users = Users {
