@@ -9,6 +9,7 @@ use crate::support;
 #[cfg(unix)]
 mod ctrl_c;
 mod runr;
+mod tally;
 mod tool;
 
 use std::process::{Output, Stdio};

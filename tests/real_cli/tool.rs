@@ -18,6 +18,12 @@ pub(crate) fn runr_bin() -> &'static Path {
     BIN.get_or_init(|| cargo_build(&["-p", "runr"], "runr"))
 }
 
+/// tally (its own lexopt parser, no clap): built once here.
+pub(crate) fn tally_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| cargo_build(&["-p", "tally"], "tally"))
+}
+
 /// consentry's `sighost` example (a tool that handles Ctrl-C itself), built once here.
 pub(crate) fn sighost_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
@@ -74,6 +80,13 @@ impl Tool {
         )
         .unwrap();
         t.primed(&["deploy"])
+    }
+
+    /// tally with a file `notes` (2 lines, 5 words).
+    pub(crate) fn tally() -> Tool {
+        let t = Tool::fresh(tally_bin().to_owned(), "TALLY");
+        std::fs::write(t.work().join("notes"), "a b c\nd e\n").unwrap();
+        t.primed(&["notes"])
     }
 
     pub(crate) fn fresh(bin: PathBuf, prefix: &'static str) -> Tool {

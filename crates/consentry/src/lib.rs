@@ -252,6 +252,7 @@ pub use configure::env::{
 pub use configure::note::{EndpointProblem, Note};
 pub use consent::config::USER_CONFIG_FILE;
 pub use consent::{Decision, Ignored, PROJECT_FILE, Source};
+pub use control::cli;
 pub use control::status::Status;
 pub use deliver::{
     AttemptError, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, LostReason,

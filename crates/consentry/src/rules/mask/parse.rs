@@ -124,6 +124,26 @@ impl<'s> Walker<'s, '_> {
                 self.find_option(|o| o.long.iter().any(|l| l == name))?,
             ))
         });
+        // `--no-<long>` of a negatable option: a flag, reported by that name.
+        if known.is_none()
+            && let Some(base) = std::str::from_utf8(name)
+                .ok()
+                .and_then(|n| n.strip_prefix("no-"))
+            && self
+                .find_option(|o| o.negatable && o.long.iter().any(|l| l == base))
+                .is_some()
+        {
+            let name = format!("--no-{base}");
+            self.out.args.push(name.clone());
+            if !self.out.options_used.contains(&name) {
+                self.out.options_used.push(name);
+            }
+            if value.is_some() {
+                // A flag given a value: the value is the user's text.
+                self.mask();
+            }
+            return;
+        }
         let Some((name, opt)) = known else {
             self.mask();
             if value.is_none() {
@@ -243,8 +263,12 @@ impl<'s> Walker<'s, '_> {
         let text = String::from_utf8_lossy(arg);
         if let Some(long) = text.strip_prefix("--") {
             let name = long.split_once('=').map_or(long, |(n, _)| n);
+            let negated = name.strip_prefix("no-");
             return self
-                .find_option(|o| o.long.iter().any(|l| l == name))
+                .find_option(|o| {
+                    o.long.iter().any(|l| l == name)
+                        || (o.negatable && negated.is_some_and(|n| o.long.iter().any(|l| l == n)))
+                })
                 .is_some();
         }
         text.chars()
@@ -270,6 +294,7 @@ impl<'s> Walker<'s, '_> {
                 Policy::AllowAny if looks_like_option(arg) => None,
                 Policy::AllowAny => Some(value.to_owned()),
                 Policy::AllowOnly(set) => set.iter().any(|v| v == value).then(|| value.to_owned()),
+                Policy::Number => is_number(value).then(|| value.to_owned()),
                 Policy::Hashed => self.hasher.map(|hash| hash(value)),
             });
         self.out.args.push(clear.unwrap_or_else(|| MASK.to_owned()));
@@ -303,6 +328,16 @@ impl<'s> Walker<'s, '_> {
                 cmd.options.iter().find(|o| (all || o.global) && matches(o))
             })
     }
+}
+
+/// A number a value policy may send in clear: short, finite, and nothing but a number.
+fn is_number(value: &str) -> bool {
+    value.len() <= 24
+        && !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+        && value.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
 /// Whether a token would be read as an option rather than as a further value: it

@@ -14,6 +14,10 @@ pub enum Policy {
     /// The value is sent in clear when it is one of these (compared exactly); any other
     /// value is masked.
     AllowOnly(Vec<String>),
+    /// The value is sent in clear when it is a number (`12`, `-3`, `0.5`, `1e3`; at
+    /// most 24 characters, finite), masked otherwise: counts, sizes, depths, thread
+    /// numbers, which cannot hold anything personal.
+    Number,
     /// The value is replaced by the keyed hash the caller's hasher makes of it, so the
     /// backend can count distinct values without learning them. Masked when no hasher
     /// is given.
@@ -96,6 +100,7 @@ pub struct Opt {
     pub(super) max_values: usize,
     pub(super) require_equals: bool,
     pub(super) global: bool,
+    pub(super) negatable: bool,
 }
 
 impl Opt {
@@ -123,6 +128,7 @@ impl Opt {
             max_values: 1,
             require_equals: false,
             global: false,
+            negatable: false,
         }
     }
 
@@ -163,6 +169,14 @@ impl Opt {
     #[must_use]
     pub fn require_equals(mut self) -> Self {
         self.require_equals = true;
+        self
+    }
+
+    /// Accepts `--no-<long>` too (`--no-ignore` for `--ignore`), a flag reported as used
+    /// under that name (`--no-ignore`), as tools with a flag table offer.
+    #[must_use]
+    pub fn negatable(mut self) -> Self {
+        self.negatable = true;
         self
     }
 
@@ -226,6 +240,19 @@ impl CommandSpec {
         self
     }
 
+    /// Declares flags (options without a value) by their long names, the way a flag
+    /// table lists them: `.flags(["hidden", "follow", "no-ignore"])`. A flag with a
+    /// short name or a negation is declared with [`option`](Self::option).
+    #[must_use]
+    pub fn flags<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.options.extend(names.into_iter().map(Opt::long));
+        self
+    }
+
     /// Declares a subcommand.
     #[must_use]
     pub fn subcommand(mut self, cmd: CommandSpec) -> Self {
@@ -285,6 +312,19 @@ impl Schema {
     pub fn positional(self, param: Param) -> Self {
         Schema {
             root: self.root.positional(param),
+        }
+    }
+
+    /// Declares flags of the tool itself by their long names (see
+    /// [`CommandSpec::flags`]).
+    #[must_use]
+    pub fn flags<I, S>(self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Schema {
+            root: self.root.flags(names),
         }
     }
 

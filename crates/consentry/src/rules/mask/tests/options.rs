@@ -170,3 +170,60 @@ fn non_utf8_values_and_names() {
         ["add", "--offset", MASK, MASK, "-a", MASK, "-p", MASK, MASK]
     );
 }
+
+#[test]
+fn a_flag_table_in_a_few_lines_numbers_negations_and_choices() {
+    let schema = Schema::new("finder")
+        .flags(["hidden", "follow"])
+        .option(Opt::long("ignore").negatable())
+        .option(Opt::long("max-depth").short('d').value(Policy::Number))
+        .option(Opt::long("color").value(Policy::allow(["auto", "always", "never"])))
+        .positional(Param::new("pattern"));
+    let m = schema.mask(
+        [
+            "--hidden",
+            "--no-ignore",
+            "-d",
+            "3",
+            "--max-depth=1e400",
+            "--color",
+            "always",
+            "--no-follow",
+            "secret",
+        ],
+        None,
+    );
+    assert_eq!(
+        m.args,
+        [
+            "--hidden",
+            "--no-ignore",
+            "-d",
+            "3",
+            "--max-depth",
+            MASK,
+            "--color",
+            "always",
+            MASK,
+            MASK
+        ]
+    );
+    assert_eq!(
+        m.options_used,
+        ["--hidden", "--no-ignore", "--max-depth", "--color"]
+    );
+    // A number policy sends numbers only: never text, a path or a huge literal.
+    for (value, sent) in [
+        ("12", "12"),
+        ("-3", "-3"),
+        ("0.5", "0.5"),
+        ("12abc", MASK),
+        ("/home/alice", MASK),
+        ("NaN", MASK),
+        ("inf", MASK),
+        ("1234567890123456789012345", MASK),
+    ] {
+        let m = schema.mask(["-d", value], None);
+        assert_eq!(m.args, ["-d", sent], "{value}");
+    }
+}
