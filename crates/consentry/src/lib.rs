@@ -9,21 +9,50 @@
 //! the collector the author names: exit never waits on the network (see the `export`
 //! design notes in the README section "Never in the way, nothing lost").
 //!
+//! # Getting started
+//!
+//! `consentry = "0.1"` in `Cargo.toml` (default features `http` and `tls`: an `https://`
+//! collector needs `tls`; see [Features](#features)). Then one call, by the shape of the
+//! tool's command line (the README shows each, compiled):
+//!
+//! | The tool parses with | Call |
+//! |---|---|
+//! | clap derive, subcommands | `consentry_clap::init::<Cli>(builder)` |
+//! | clap with positionals (grep-like) | `consentry_clap::Setup::new(builder).shape(Shape::Option).init::<Cli>()` |
+//! | clap builder API | `Setup::new(builder).init_command(cmd)` |
+//! | a parser inside its library, or its own (lexopt, pico-args, a loop) | [`cli::Cli::parse`] with the tool's parse function and a [`mask::Schema`] |
+//!
 //! ```no_run
-//! let telemetry = consentry::Telemetry::builder("taskr")
+//! use consentry::mask::{Opt, Param, Policy, Schema};
+//!
+//! struct Args { disable_telemetry: bool }
+//! fn parse(args: Vec<std::ffi::OsString>) -> Result<Args, String> {
+//!     let disable_telemetry = args.iter().skip(1).any(|a| a == "--disable-telemetry");
+//!     Ok(Args { disable_telemetry }) // ... the tool's own parser ...
+//! }
+//!
+//! let builder = consentry::Telemetry::builder("taskr")
 //!     .with_version(env!("CARGO_PKG_VERSION"))
 //!     .with_endpoint("https://telemetry.example.com:4318")
-//!     .build()
-//!     .expect("valid telemetry configuration");
-//! telemetry.run_uploader_if_requested(); // first thing in main
-//! // ... parse the arguments (clap users: `consentry_clap::init` does all of this) ...
-//! let guard = telemetry.init();
+//!     .with_schema(
+//!         Schema::new("taskr")
+//!             .flags(["disable-telemetry"])
+//!             .option(Opt::long("limit").value(Policy::Number))
+//!             .positional(Param::new("title")),
+//!     );
+//! let cli = consentry::cli::Cli::new(builder).expect("valid telemetry configuration");
+//! // The uploader's entry, the telemetry commands, a refused command line recorded:
+//! let (args, telemetry) = match cli.parse(parse, |a| a.disable_telemetry) {
+//!     Ok(parsed) => parsed,
+//!     Err(e) => { eprintln!("taskr: {e}"); std::process::exit(2) }
+//! };
 //! // No subscriber needed: consentry records its span through its own dispatcher.
-//! let run = guard.command("add", std::env::args_os().skip(1));
+//! let run = telemetry.run(); // the arguments, masked by the schema
 //! let exit_code = 0; // ... the command runs ...
 //! run.finish(exit_code);
-//! guard.exit(exit_code); // spools the request, starts the uploader, then exits:
-//! // never waits on the network
+//! telemetry.exit(exit_code); // spools the request, starts the uploader, then exits:
+//! // never waits on the network (returning from `main` and dropping the guard does
+//! // the same)
 //! ```
 //!
 //! A run that never reaches `finish` (killed, crashed, `std::process::exit` without

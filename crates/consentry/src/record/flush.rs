@@ -8,8 +8,10 @@ use opentelemetry_sdk::Resource;
 use crate::deliver::{self, Collected, Delivery, Outcome};
 use crate::record::guard::TelemetryGuard;
 
-/// Sends the spans of the runs that finished so far, within the exit budget, from any
-/// thread. Get one with [`TelemetryGuard::flush_handle`]; it is cheap to clone and can
+/// Hands over the spans of the runs that finished so far, from any thread: spools them
+/// and starts the detached uploader, never waiting on the network (only
+/// `with_uploader(false)` or a spool that cannot be written sends inline, within the
+/// exit budget). Get one with [`TelemetryGuard::flush_handle`]; it is cheap to clone and can
 /// be kept where a `std::process::exit` deep in the tool can reach it.
 ///
 /// ```no_run
@@ -51,7 +53,8 @@ impl FlushHandle {
         }
     }
 
-    /// Sends (or spools) what finished runs recorded, waiting at most the exit budget.
+    /// Spools what finished runs recorded and starts the uploader (sends inline, waiting
+    /// at most the exit budget, only without an uploader or a writable spool).
     /// Never panics; safe to call from several threads (each span is sent once).
     pub fn flush(&self) -> Outcome {
         let started = Instant::now();
@@ -102,8 +105,8 @@ impl TelemetryGuard {
         cmd
     }
 
-    /// Sends what was recorded (within the exit budget) and exits the process with
-    /// `code`: the `std::process::exit` that does not lose the run. Finish the run
+    /// Spools what was recorded, starts the detached uploader and exits the process
+    /// with `code`, never waiting on the network: the `std::process::exit` that does not lose the run. Finish the run
     /// first; the borrow checker makes sure of it.
     pub fn exit(self, code: i32) -> ! {
         drop(self);

@@ -17,9 +17,10 @@ use crate::identity;
 use crate::record::run_context::RunContext;
 
 /// Keeps telemetry alive for the run; dropping it (or [`shutdown`](Self::shutdown))
-/// sends the run's spans within the exit budget. Dropping never panics and never
-/// waits longer than the budget.
-#[must_use = "dropping the guard sends telemetry immediately; keep it until main returns"]
+/// spools the run's request and starts the detached uploader: it never waits on the
+/// network (only `with_uploader(false)` or a spool that cannot be written sends
+/// inline, within the exit budget). Dropping never panics.
+#[must_use = "dropping the guard ends telemetry at once (it spools the run and starts the uploader); keep it until main returns"]
 #[derive(Debug)]
 pub struct TelemetryGuard {
     pub(crate) decision: Decision,
@@ -118,7 +119,8 @@ impl TelemetryGuard {
         Some(deliver::encode(active.collected.take(), &active.resource))
     }
 
-    /// Sends what was recorded, waiting at most the exit budget, and says what
+    /// Hands over what was recorded as dropping the guard does (spooled, the uploader
+    /// started; inline within the exit budget only without either) and says what
     /// happened. After this, dropping the guard does nothing.
     pub fn shutdown(mut self) -> Outcome {
         self.flush()
