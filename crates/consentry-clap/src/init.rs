@@ -39,8 +39,9 @@ pub fn init<C: Parser>(builder: TelemetryBuilder) -> Result<(C, TelemetryGuard),
 /// The one call, with the author's choices: the [`Shape`] of the telemetry commands
 /// and what may be sent of argument values. [`init`](Self::init) does, in order:
 ///
-/// 1. the detached uploader's entry ([`Telemetry::run_uploader_if_requested`]), before
-///    any parsing, so the uploader's marker argument never reaches clap;
+/// 1. builds the configuration ([`TelemetryBuilder::build`]), before any parsing: in
+///    the detached uploader that call delivers and exits, so the uploader's marker
+///    argument never reaches clap;
 /// 2. adds `--disable-telemetry` and the telemetry commands ([`augment_with`]);
 /// 3. parses with clap. A command line clap refuses (or `--help`, `--version`) is
 ///    recorded as a run (command path as far as the schema finds it, values masked,
@@ -125,7 +126,6 @@ impl Setup {
         // The arguments come from the configuration's environment, like everything else
         // consentry reads: a test that gives a `FixedEnv` gives the command line too.
         let args = telemetry.env().args_os();
-        telemetry.run_uploader_if_requested();
         if self.shape == Shape::Option {
             telemetry.set_manage_command("--telemetry");
         }

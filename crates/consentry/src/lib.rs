@@ -13,9 +13,8 @@
 //! let telemetry = consentry::Telemetry::builder("taskr")
 //!     .with_version(env!("CARGO_PKG_VERSION"))
 //!     .with_endpoint("https://telemetry.example.com:4318")
-//!     .build()
+//!     .build() // first thing in main: the detached uploader enters (and exits) here
 //!     .expect("valid telemetry configuration");
-//! telemetry.run_uploader_if_requested(); // first thing in main
 //! // ... parse the arguments (clap users: `consentry_clap::init` does all of this) ...
 //! let guard = telemetry.init();
 //! // No subscriber needed: consentry records its span through its own dispatcher.

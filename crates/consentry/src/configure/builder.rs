@@ -181,7 +181,18 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Validates the configuration. Reads no environment variable and touches no file.
+    /// Validates the configuration.
+    ///
+    /// In the detached uploader (this tool's executable, started by an earlier run
+    /// with consentry's marker argument and variable) `build` never returns: it sends
+    /// the spool and exits the process. So build the configuration first thing in
+    /// `main`, before the tool does any work of its own; there is nothing else to call
+    /// for delivery. Anywhere else it reads one argument and touches no file.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError`] names the setting that is not valid: the tool name, the endpoint,
+    /// an opt-out variable name, a declared name or the exit budget.
     pub fn build(self) -> Result<Telemetry, BuildError> {
         let settings = self.settings;
         if !valid_tool_name(&settings.tool) {
@@ -217,13 +228,15 @@ impl TelemetryBuilder {
         }
         crate::rules::declared::validate(&settings.tool, &settings.declared)
             .map_err(|bad| BuildError::Name(bad.0))?;
-        Ok(Telemetry {
+        let telemetry = Telemetry {
             vars: Vars::new(&settings.tool, &settings.opt_out_aliases),
             settings,
             endpoint,
             disable_flag_given: None,
             manage_command: "telemetry".into(),
-        })
+        };
+        telemetry.enter_uploader_if_started();
+        Ok(telemetry)
     }
 }
 

@@ -39,9 +39,11 @@
 //! | What a security tool sees | the tool re-running itself with `__consentry-upload`, in its own process group, stdout/stderr on `/dev/null`, making one outbound connection to the tool's collector |
 //! | Containers | an uploader outlives the run; when the run is the container's PID 1 the container stops with it, the uploader is killed and the request stays spooled (on a volume: sent by the next run; else lost with the container) |
 //!
-//! A tool that cannot be re-run as its own uploader (no call to
-//! [`Telemetry::run_uploader_if_requested`](crate::Telemetry::run_uploader_if_requested))
-//! turns it off with
+//! The uploader enters through
+//! [`TelemetryBuilder::build`](crate::TelemetryBuilder::build), which every tool calls
+//! before it can record anything: there is no separate entry to forget. A tool that
+//! cannot be re-run as its own uploader (one that must do work before it can build its
+//! configuration) turns it off with
 //! [`with_uploader(false)`](crate::TelemetryBuilder::with_uploader): then the run sends
 //! inline, waiting up to the exit budget, then drains the spool with what is left of
 //! the budget, and spools what was not acknowledged. That path waits on the network

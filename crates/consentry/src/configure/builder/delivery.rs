@@ -47,8 +47,9 @@ impl TelemetryBuilder {
     }
 
     /// Whether a detached uploader (see [`UPLOADER_ARG`](crate::UPLOADER_ARG)) may
-    /// deliver the spool after a run that could not. Default: `true`. It needs the
-    /// tool to call [`Telemetry::run_uploader_if_requested`] first thing in `main`.
+    /// deliver the spool after a run that could not. Default: `true`. The uploader is the
+    /// tool's own executable, entering through [`build`](TelemetryBuilder::build), so
+    /// the tool should build its configuration before it does any work of its own.
     pub fn with_uploader(mut self, enabled: bool) -> Self {
         self.settings.uploader = enabled;
         self
