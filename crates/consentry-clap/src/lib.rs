@@ -56,6 +56,6 @@ pub use telemetry::{
 
 /// The README's usage, compiled (clap's pattern): the code shown is the code that
 /// builds.
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;

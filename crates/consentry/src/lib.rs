@@ -283,7 +283,7 @@ mod doc_tests {
 mod declared_doc_tests {
     #[test]
     fn readme_and_crate_docs_name_the_declared_data_points_and_the_debug_rule() {
-        let readme = include_str!("../../../README.md");
+        let readme = include_str!("../README.md");
         let docs = include_str!("lib.rs");
         for text in [readme, docs] {
             for must in [
@@ -303,7 +303,7 @@ mod declared_doc_tests {
 mod readme_tests {
     #[test]
     fn the_readme_names_every_attribute() {
-        let readme = include_str!("../../../README.md");
+        let readme = include_str!("../README.md");
         for key in crate::rules::manifest::attribute_keys() {
             assert!(
                 readme.contains(&format!("`{key}`")),
