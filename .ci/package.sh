@@ -11,13 +11,13 @@ cargo publish --dry-run "${crates[@]}" --locked
 version="$(cargo metadata --format-version 1 --no-deps \
   | python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "consentry"))')"
 root="$PWD/target/package"
-# The unpacked tarballs live where `cargo package` left them; their tests share one
-# target dir so that dependencies are built once.
+# The unpacked tarballs live where `cargo package` left them; their tests use the
+# workspace's target dir, so the dependencies the workspace built are not built again.
 for crate in consentry consentry-clap; do
   dir="$root/$crate-$version"
   [[ -f "$dir/Cargo.toml" ]] || { echo "package.sh: $dir is missing" >&2; exit 1; }
   echo "ci: tests of the published $crate $version" >&2
   # consentry is not on crates.io yet: the packaged one stands in for it.
-  (cd "$dir" && CARGO_TARGET_DIR="$root/test-target" cargo test --locked --lib --tests \
+  (cd "$dir" && CARGO_TARGET_DIR="$root/.." cargo test --locked --lib --tests \
     --config "patch.crates-io.consentry.path='$root/consentry-$version'")
 done
