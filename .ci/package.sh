@@ -20,9 +20,12 @@ for crate in consentry consentry-clap; do
   if [[ $crate == consentry ]]; then
     (cd "$dir" && CARGO_TARGET_DIR="$root/.." cargo test --locked --lib --tests)
   else
-    # consentry is not on crates.io yet: the packaged one stands in for it, which
-    # changes the shipped lock file's entry for it (so no --locked here).
-    (cd "$dir" && CARGO_TARGET_DIR="$root/.." cargo test --lib --tests \
-      --config "patch.crates-io.consentry.path='$root/consentry-$version'")
+    # consentry is not on crates.io yet: the packaged one stands in for it (in a
+    # config file, so the cargo builds the tests start see it too), which changes the
+    # shipped lock file's entry for it (so no --locked here).
+    mkdir -p "$dir/.cargo"
+    printf '[patch.crates-io]\nconsentry = { path = "%s" }\n' "$root/consentry-$version" \
+      > "$dir/.cargo/config.toml"
+    (cd "$dir" && CARGO_TARGET_DIR="$root/.." cargo test --lib --tests)
   fi
 done
