@@ -2,8 +2,9 @@
 //!
 //! # The exit path
 //!
-//! Spans are collected in memory during the run (no thread, no socket, no open file
-//! while the command works). At exit the run encodes them once as an OTLP
+//! Spans are collected in memory during the run (no socket while the command works;
+//! the one open file is the run's locked marker, see [`accounting`](crate::accounting)).
+//! At exit the run encodes them once as an OTLP
 //! `ExportTraceServiceRequest` and **never waits on the network**:
 //!
 //! 1. The request is written to the spool: one file, temp file + rename, named with its

@@ -8,9 +8,6 @@ pub(crate) mod dispatch;
 pub(crate) mod flush;
 pub(crate) mod guard;
 pub(crate) mod init;
-// The one module with `unsafe`: setting a signal action has no safe API.
-#[allow(unsafe_code)]
-pub(crate) mod interrupt;
 pub(crate) mod layer;
 pub(crate) mod panic;
 pub(crate) mod periodic;
