@@ -55,6 +55,7 @@ pub fn init<C: Parser>(builder: TelemetryBuilder) -> Result<(C, TelemetryGuard),
 /// 7. converts the matches into the tool's `Cli` (`FromArgMatches`), with clap's error
 ///    formatting when that fails; that failure is recorded as a usage error too.
 #[derive(Debug)]
+#[must_use = "a setup does nothing until `init` is called"]
 pub struct Setup {
     builder: TelemetryBuilder,
     shape: Shape,
@@ -74,14 +75,12 @@ impl Setup {
 
     /// How the telemetry commands appear; [`Shape::Option`] for tools with positional
     /// arguments.
-    #[must_use]
     pub fn shape(mut self, shape: Shape) -> Self {
         self.shape = shape;
         self
     }
 
     /// Overrides of the masking policies, e.g. `|s| s.hash_value("project")`.
-    #[must_use]
     pub fn schema(mut self, overrides: fn(SchemaBuilder) -> SchemaBuilder) -> Self {
         self.schema = overrides;
         self

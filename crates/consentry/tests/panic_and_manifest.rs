@@ -3,7 +3,7 @@
 //! Its own test binary, because the panic hook and the current run are process-wide.
 
 use consentry::Telemetry;
-use consentry::mask::{CommandSpec, Opt, Param, Policy, Schema};
+use consentry::integration::{CommandSpec, Opt, Param, Policy, Schema};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use tracing_subscriber::prelude::*;
 

@@ -13,7 +13,7 @@ use crate::configure::env::Env;
 use crate::sys::files::{self, ReadError};
 
 /// File name of the user settings file inside the tool's config dir.
-pub const USER_CONFIG_FILE: &str = "telemetry.toml";
+pub(crate) const USER_CONFIG_FILE: &str = "telemetry.toml";
 
 /// The user's own settings, as written by `<tool> telemetry enable|disable`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

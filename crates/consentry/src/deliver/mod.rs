@@ -73,7 +73,7 @@ mod validate;
 pub(crate) use backoff::Backoff;
 /// The longest backoff an author may set (the longest wait the spool state keeps).
 pub(crate) const LONGEST_BACKOFF: std::time::Duration = spool::LONGEST_WAIT;
-pub use backoff::{DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX};
+pub(crate) use backoff::{DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX};
 pub(crate) use collect::Collected;
 pub(crate) use encode::encode;
 pub use endpoint::{Endpoint, EndpointError, Transport};

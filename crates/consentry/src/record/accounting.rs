@@ -39,22 +39,22 @@ use crate::rules::attributes as attr;
 use crate::sys::files::Durability;
 
 /// The directory of run markers, beside the spool in the tool's state dir.
-pub const RUNS_DIR: &str = "telemetry-runs";
+pub(crate) const RUNS_DIR: &str = "telemetry-runs";
 
 /// `error.type` of a run that started and never finished: killed, crashed, or ended
 /// with `std::process::exit` before `finish`.
-pub const ABANDONED: &str = "abandoned";
+pub(crate) const ABANDONED: &str = "abandoned";
 
 /// `error.type` of a run ended by Ctrl-C: the process died by SIGINT, or the tool
 /// handled it and finished the run with exit code 130.
-pub const CANCELED: &str = "canceled";
+pub(crate) const CANCELED: &str = "canceled";
 
 /// The suffix of a run still going, and of one that Ctrl-C ended.
 const RUNNING: &str = ".run";
 const CANCELED_SUFFIX: &str = ".canceled";
 
 /// How often a running command's marker is touched by default.
-pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(60);
 
 /// At most this many leftover markers are reported by one run; the rest wait.
 const MAX_REPORTED: usize = 16;

@@ -2,7 +2,7 @@
 //! through consentry's own dispatcher; panics, Ctrl-C, long runs and runs that never
 //! finish are accounted for; the guard hands the finished spans to delivery.
 
-pub mod accounting;
+pub(crate) mod accounting;
 pub(crate) mod command;
 pub(crate) mod dispatch;
 pub(crate) mod flush;
