@@ -206,6 +206,15 @@
 //! `cfg!(debug_assertions)`; [`debug_build!`] gives the tool crate's
 //! ([`TelemetryBuilder::with_debug_build`]).
 //!
+//! # Layout
+//!
+//! The source folders follow a run's data, in order: `configure` (the builder and the
+//! one reader of the environment), `consent` (where consent is decided), `identity`,
+//! `rules` (what may be sent: attribute tables, masking, scrubbing, declared spans),
+//! `record` (where a run is recorded), `deliver` (where it is sent: spool, transports),
+//! `uploader` (the detached uploader), `control` (`telemetry status`, enable and
+//! disable) and `sys` (every call to the operating system, unix and Windows).
+//!
 //! # Features
 //!
 //! | Feature | Default | Gives |
