@@ -11,6 +11,7 @@ mod ctrl_c;
 mod runr;
 mod tally;
 mod tool;
+mod uploader_entry;
 
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};

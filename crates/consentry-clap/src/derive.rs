@@ -1,7 +1,7 @@
 //! Reading a clap `Command` into a masking schema.
 
 use clap::{Arg, Command};
-use consentry::mask::{CommandSpec, Opt, Param, Policy, Schema};
+use consentry::integration::{CommandSpec, Opt, Param, Policy, Schema};
 
 /// The schema of `cmd` with the default policies: see [`SchemaBuilder`].
 pub fn schema(cmd: Command) -> Schema {
@@ -15,7 +15,7 @@ pub fn schema(cmd: Command) -> Schema {
 /// [`Policy::AllowOnly`] those values and their aliases; every other value is
 /// [`Policy::NameOnly`]. A positional that takes the rest of the command line
 /// (`trailing_var_arg`, `last`, or `allow_hyphen_values` with many values, set on the
-/// argument or the command) is [`Param::rest`](consentry::mask::Param::rest): the
+/// argument or the command) is [`Param::rest`](consentry::integration::Param::rest): the
 /// words clap gives it are its values, masked, never read as options. An override names an argument by its clap id (the field name
 /// with derive) and applies to every argument with that id, in any subcommand.
 #[derive(Debug, Clone)]

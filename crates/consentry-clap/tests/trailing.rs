@@ -5,7 +5,7 @@
 
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, Command};
-use consentry::mask::MASK;
+use consentry::integration::MASK;
 use consentry_clap::{SchemaBuilder, Shape, augment_with, telemetry_action};
 use proptest::prelude::*;
 
@@ -48,7 +48,7 @@ fn wrap() -> Command {
         .arg(Arg::new("args").num_args(0..).allow_hyphen_values(true))
 }
 
-fn mask<T: AsRef<std::ffi::OsStr>>(cmd: Command, line: &[T]) -> consentry::mask::Masked {
+fn mask<T: AsRef<std::ffi::OsStr>>(cmd: Command, line: &[T]) -> consentry::integration::Masked {
     SchemaBuilder::new(cmd).build().mask(line, None)
 }
 

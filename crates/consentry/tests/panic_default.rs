@@ -44,7 +44,7 @@ fn a_panic_sends_its_class_and_location_but_no_message_by_default() {
     assert!(!bytes.windows(13).any(|w| w == b"carol-secret-"));
     let request: ExportTraceServiceRequest = prost::Message::decode(&bytes[..]).unwrap();
     let json = serde_json::to_string(&request).unwrap();
-    for expected in ["\"panic\"", "\"101\"", "consentry/tests/panic_default.rs"] {
+    for expected in ["\"panic\"", "\"101\"", "tests/panic_default.rs\""] {
         assert!(json.contains(expected), "{expected} missing: {json}");
     }
     assert!(!json.contains("exception.message"), "{json}");

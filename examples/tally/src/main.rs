@@ -12,7 +12,7 @@ use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
 
 use consentry::cli::{Cli, Manage};
-use consentry::mask::{Opt, Param, Policy, Schema};
+use consentry::cli::{Opt, Param, Policy, Schema};
 
 /// What the user asked for.
 #[derive(Debug, Default)]

@@ -8,6 +8,10 @@ use std::io::{self, Write};
 use crate::configure::builder::{BuildError, Telemetry, TelemetryBuilder};
 use crate::record::guard::TelemetryGuard;
 
+/// The masking schema a tool with its own parser declares: its commands, options (a
+/// flag table) and positionals, and what of each value may be sent.
+pub use crate::rules::mask::{CommandSpec, Opt, Param, Policy, Schema};
+
 /// How the telemetry commands appear on the tool's command line.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -139,7 +143,7 @@ pub(crate) fn run_action_to(telemetry: &Telemetry, action: Action, out: &mut dyn
 ///
 /// ```no_run
 /// use consentry::cli::{Cli, Manage};
-/// use consentry::mask::{Opt, Param, Policy, Schema};
+/// use consentry::cli::{Opt, Param, Policy, Schema};
 ///
 /// struct Args { count: bool, disable_telemetry: bool, files: Vec<String> }
 ///
@@ -184,7 +188,9 @@ pub struct Cli {
 }
 
 impl Cli {
-    /// Validates the configuration ([`TelemetryBuilder::build`]). Defaults:
+    /// Validates the configuration ([`TelemetryBuilder::build`], where the detached
+    /// uploader enters and exits, so its marker argument never reaches the tool's
+    /// parser). Defaults:
     /// [`Manage::Subcommand`], usage errors recorded with exit code 2.
     ///
     /// # Errors
@@ -218,8 +224,6 @@ impl Cli {
     /// this process, or of the configured [`Env`](crate::env::Env), program name
     /// first) and starts telemetry. In order:
     ///
-    /// 0. the detached uploader's entry ([`Telemetry::run_uploader_if_requested`]):
-    ///    the uploader's marker argument never reaches the tool's parser;
     /// 1. a command line that is only a telemetry command (`telemetry status`, or
     ///    `--telemetry status` alone in the option shape) is carried out
     ///    ([`run_action`], output on stdout) and the process exits with its code; the
@@ -243,10 +247,6 @@ impl Cli {
     ) -> Result<(T, TelemetryGuard), E> {
         let mut telemetry = self.telemetry;
         let args = telemetry.env().args_os();
-        // The detached uploader is this executable re-run: it must never reach the
-        // tool's parser (a positional `__consentry-upload` would be a file to count).
-        // To go when `build()` enters the uploader for every tool.
-        telemetry.run_uploader_if_requested();
         if self.manage == Manage::Option {
             telemetry.set_manage_command("--telemetry");
         }

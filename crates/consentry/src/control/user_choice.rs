@@ -22,6 +22,12 @@ impl Telemetry {
     /// Records the user's choice in the settings file (what `<tool> telemetry enable`
     /// and `disable` do). Disabling also deletes the install id, so a later opt-in
     /// starts as a new, unlinkable install. Returns the settings file's path.
+    ///
+    /// # Errors
+    ///
+    /// When no config dir is known (no home dir) or the settings file cannot be
+    /// written (a read-only dir, a full disk, the file size limit), or the id, key or
+    /// spool cannot be deleted.
     pub fn set_enabled(&self, enabled: bool) -> std::io::Result<PathBuf> {
         let dir = self.config_dir().ok_or_else(|| {
             std::io::Error::new(

@@ -222,10 +222,9 @@ impl CommandRun<'_> {
     ///
     /// By default no message leaves: an error can quote text nobody declared safe, read
     /// from a file, a config value or the environment. With the opt-in, every argument
-    /// value that `process.command_args` masked is masked in the message too (see
-    /// [`mask`](crate::rules::mask#what-was-masked-stays-masked)); then the message is
-    /// scrubbed of home paths, user names, absolute paths, emails, addresses, URL
-    /// credentials and tokens, and cut to [`MAX_ERROR_LEN`](crate::rules::scrub::MAX_ERROR_LEN).
+    /// value that `process.command_args` masked is masked in the message too; then the
+    /// message is scrubbed of home paths, user names, absolute paths, emails, addresses,
+    /// URL credentials and tokens, and cut to 1 KiB.
     pub fn error(&self, error_type: &'static str, error: &dyn std::error::Error) {
         let Some(context) = &self.context else {
             return;
@@ -257,7 +256,7 @@ impl CommandRun<'_> {
     /// default `[0]`) also sets `error.type` to the code (as the CLI semantic
     /// conventions ask) and the span status to error; for 130 (128 + SIGINT: the tool
     /// handled Ctrl-C and exits as the shell would report it) `error.type` is
-    /// [`canceled`](crate::record::accounting::CANCELED).
+    /// `canceled`.
     pub fn finish(mut self, exit_code: i32) {
         let error_type = self.is_failure(exit_code).then(|| match exit_code {
             CTRL_C_EXIT_CODE => crate::record::accounting::CANCELED.to_owned(),

@@ -1,17 +1,16 @@
-//! Sending before the guard is dropped: from a `std::process::exit` path, or from
-//! another thread.
+//! Handing the finished spans to delivery before the guard is dropped (from a
+//! `std::process::exit` path, or from another thread), and the one exit sequence the
+//! guard's drop shares with it.
 
+use std::io::Write as _;
 use std::time::Instant;
 
 use opentelemetry_sdk::Resource;
 
 use crate::deliver::{self, Collected, Delivery, Outcome};
-use crate::record::guard::TelemetryGuard;
 
-/// Hands over the spans of the runs that finished so far, from any thread: spools them
-/// and starts the detached uploader, never waiting on the network (only
-/// `with_uploader(false)` or a spool that cannot be written sends inline, within the
-/// exit budget). Get one with [`TelemetryGuard::flush_handle`]; it is cheap to clone and can
+/// Hands the spans of the runs that finished so far to delivery (spooled for the
+/// detached uploader: never waiting on the network), from any thread. Get one with [`TelemetryGuard::flush_handle`](crate::TelemetryGuard::flush_handle); it is cheap to clone and can
 /// be kept where a `std::process::exit` deep in the tool can reach it.
 ///
 /// ```no_run
@@ -28,6 +27,7 @@ use crate::record::guard::TelemetryGuard;
 /// A run that is still open is not sent (its span has not ended); if the process then
 /// exits, the next run reports it as `abandoned`.
 #[derive(Debug, Clone)]
+#[must_use = "a flush handle does nothing until `flush` is called"]
 pub struct FlushHandle {
     collected: Collected,
     resource: Resource,
@@ -53,63 +53,53 @@ impl FlushHandle {
         }
     }
 
-    /// Spools what finished runs recorded and starts the uploader (sends inline, waiting
-    /// at most the exit budget, only without an uploader or a writable spool).
-    /// Never panics; safe to call from several threads (each span is sent once).
+    /// Spools what finished runs recorded (print mode: prints it) and says what became
+    /// of it; never waits on the network unless the author turned the uploader off.
+    /// Never panics; safe to call from several threads (each span is handed over once).
     pub fn flush(&self) -> Outcome {
         let started = Instant::now();
-        let spans = self.collected.take();
-        let count = spans.len();
-        if count == 0 {
-            return Outcome::NothingToSend;
-        }
-        let request = deliver::encode(spans, &self.resource);
-        if self.print_mode {
-            crate::record::guard::print_request(&self.tool, &request);
-            return Outcome::Printed { spans: count };
-        }
-        let body = prost::Message::encode_to_vec(&request);
-        self.delivery.at_exit(body, count, started)
+        hand_off(
+            self.collected.take(),
+            &self.resource,
+            (&self.tool, self.print_mode),
+            &self.delivery,
+            started,
+        )
     }
 }
 
-impl TelemetryGuard {
-    /// Starts the span of this process's command run: [`command`](Self::command) with
-    /// the command path the schema finds and this process's arguments.
-    pub fn run(&self) -> crate::CommandRun<'_> {
-        let args = self
-            .active
-            .as_ref()
-            .map(|a| a.context.env.args_os())
-            .unwrap_or_default();
-        self.command("", args.into_iter().skip(1))
+/// The one exit sequence, shared by the guard's drop and [`FlushHandle::flush`]: the
+/// finished spans encoded once as one OTLP request, printed in print mode, else handed
+/// to delivery.
+pub(crate) fn hand_off(
+    spans: Vec<opentelemetry_sdk::trace::SpanData>,
+    resource: &Resource,
+    (tool, print_mode): (&str, bool),
+    delivery: &Delivery,
+    started: Instant,
+) -> Outcome {
+    let count = spans.len();
+    if count == 0 {
+        return Outcome::NothingToSend;
     }
+    let request = deliver::encode(spans, resource);
+    if print_mode {
+        print_request(tool, &request);
+        return Outcome::Printed { spans: count };
+    }
+    let body = prost::Message::encode_to_vec(&request);
+    delivery.at_exit(body, count, started)
+}
 
-    /// Passes this run's opt-out to one child process explicitly: when the user opted
-    /// out, sets `<TOOL>_TELEMETRY_OPTOUT=1` on `cmd`. Does nothing when telemetry is on.
-    /// Rarely needed: when the disable flag opted the run out, init has already set that
-    /// variable in the process's own environment, which every child inherits.
-    ///
-    /// ```
-    /// let guard = consentry::Telemetry::builder("mytool").build().unwrap().init();
-    /// let mut child = std::process::Command::new("mytool");
-    /// guard.apply_opt_out(&mut child);
-    /// ```
-    pub fn apply_opt_out<'c>(
-        &self,
-        cmd: &'c mut std::process::Command,
-    ) -> &'c mut std::process::Command {
-        if !self.decision().enabled {
-            cmd.env(&self.opt_out_var, "1");
-        }
-        cmd
-    }
-
-    /// Spools what was recorded, starts the detached uploader and exits the process
-    /// with `code`, never waiting on the network: the `std::process::exit` that does not lose the run. Finish the run
-    /// first; the borrow checker makes sure of it.
-    pub fn exit(self, code: i32) -> ! {
-        drop(self);
-        std::process::exit(code)
-    }
+/// Print mode: the exact request, as OTLP JSON, on stderr.
+fn print_request(
+    tool: &str,
+    request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+) {
+    let json =
+        serde_json::to_string_pretty(request).unwrap_or_else(|e| format!("(cannot render: {e})"));
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{tool} telemetry (print mode, nothing sent):\n{json}"
+    );
 }

@@ -1,6 +1,5 @@
 //! The guard that keeps telemetry alive for the run and sends at exit.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -12,15 +11,14 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::consent::Decision;
-use crate::deliver::{self, Collected, Delivery, Endpoint, Outcome};
+use crate::deliver::{Collected, Delivery, Endpoint, Outcome};
 use crate::identity;
 use crate::record::run_context::RunContext;
 
 /// Keeps telemetry alive for the run; dropping it (or [`shutdown`](Self::shutdown))
-/// spools the run's request and starts the detached uploader: it never waits on the
-/// network (only `with_uploader(false)` or a spool that cannot be written sends
-/// inline, within the exit budget). Dropping never panics.
-#[must_use = "dropping the guard ends telemetry at once (it spools the run and starts the uploader); keep it until main returns"]
+/// writes the run's spans to the spool and starts the detached uploader when none is
+/// running. Dropping never panics and never waits on the network.
+#[must_use = "dropping the guard ends recording and spools what was recorded; keep it until main returns"]
 #[derive(Debug)]
 pub struct TelemetryGuard {
     pub(crate) decision: Decision,
@@ -116,11 +114,13 @@ impl TelemetryGuard {
         &mut self,
     ) -> Option<opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest> {
         let active = self.active.as_ref()?;
-        Some(deliver::encode(active.collected.take(), &active.resource))
+        Some(crate::deliver::encode(
+            active.collected.take(),
+            &active.resource,
+        ))
     }
 
-    /// Hands over what was recorded as dropping the guard does (spooled, the uploader
-    /// started; inline within the exit budget only without either) and says what
+    /// Hands what was recorded to delivery (spooled for the uploader) and says what
     /// happened. After this, dropping the guard does nothing.
     pub fn shutdown(mut self) -> Outcome {
         self.flush()
@@ -133,31 +133,55 @@ impl TelemetryGuard {
         };
         let spans = active.collected.take();
         let _ = active.provider.shutdown();
-        let count = spans.len();
-        if count == 0 {
-            return Outcome::NothingToSend;
-        }
-        let request = deliver::encode(spans, &active.resource);
-        if active.print_mode {
-            print_request(&active.context.tool, &request);
-            return Outcome::Printed { spans: count };
-        }
-        let body = prost::Message::encode_to_vec(&request);
-        active.delivery.at_exit(body, count, exit_started)
+        crate::record::flush::hand_off(
+            spans,
+            &active.resource,
+            (&active.context.tool, active.print_mode),
+            &active.delivery,
+            exit_started,
+        )
     }
 }
 
-/// Print mode: the exact request, as OTLP JSON, on stderr.
-pub(crate) fn print_request(
-    tool: &str,
-    request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
-) {
-    let json =
-        serde_json::to_string_pretty(request).unwrap_or_else(|e| format!("(cannot render: {e})"));
-    let _ = writeln!(
-        std::io::stderr().lock(),
-        "{tool} telemetry (print mode, nothing sent):\n{json}"
-    );
+impl TelemetryGuard {
+    /// Starts the span of this process's command run: [`command`](Self::command) with
+    /// the command path the schema finds and this process's arguments.
+    pub fn run(&self) -> crate::CommandRun<'_> {
+        let args = self
+            .active
+            .as_ref()
+            .map(|a| a.context.env.args_os())
+            .unwrap_or_default();
+        self.command("", args.into_iter().skip(1))
+    }
+
+    /// Passes this run's opt-out to one child process explicitly: when the user opted
+    /// out, sets `<TOOL>_TELEMETRY_OPTOUT=1` on `cmd`. Does nothing when telemetry is on.
+    /// Rarely needed: when the disable flag opted the run out, init has already set that
+    /// variable in the process's own environment, which every child inherits.
+    ///
+    /// ```
+    /// let guard = consentry::Telemetry::builder("mytool").build().unwrap().init();
+    /// let mut child = std::process::Command::new("mytool");
+    /// guard.apply_opt_out(&mut child);
+    /// ```
+    pub fn apply_opt_out<'c>(
+        &self,
+        cmd: &'c mut std::process::Command,
+    ) -> &'c mut std::process::Command {
+        if !self.decision().enabled {
+            cmd.env(&self.opt_out_var, "1");
+        }
+        cmd
+    }
+
+    /// Hands what was recorded to delivery (as dropping the guard does) and exits the
+    /// process with `code`: the `std::process::exit` that does not lose the run. Finish the run
+    /// first; the borrow checker makes sure of it.
+    pub fn exit(self, code: i32) -> ! {
+        drop(self);
+        std::process::exit(code)
+    }
 }
 
 impl Drop for TelemetryGuard {

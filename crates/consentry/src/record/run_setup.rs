@@ -9,7 +9,7 @@ use crate::rules::mask::Schema;
 
 /// `consentry.command` of a run of a tool without subcommands (or of a tool with
 /// subcommands run without one, e.g. `tool --version`).
-pub const ROOT_COMMAND: &str = "(root)";
+pub(crate) const ROOT_COMMAND: &str = "(root)";
 
 impl Telemetry {
     /// Tells consentry whether the per-invocation disable flag was given, as the tool's
@@ -64,10 +64,11 @@ impl Telemetry {
     /// Where run markers live (see [`RUNS_DIR`](crate::record::accounting::RUNS_DIR)): beside
     /// the spool, in the tool's state dir.
     pub(crate) fn runs_dir(&self) -> Option<std::path::PathBuf> {
-        let spool = self.settings.spool_dir.clone().or_else(|| {
-            crate::consent::config::default_spool_dir(&self.settings.tool, self.env())
-        })?;
-        Some(spool.parent()?.join(crate::record::accounting::RUNS_DIR))
+        Some(
+            self.spool_dir()?
+                .parent()?
+                .join(crate::record::accounting::RUNS_DIR),
+        )
     }
 
     /// Whether the disable flag `flag` was given: the parsed answer when the tool gave
