@@ -67,7 +67,7 @@ fn every_setup_validates() {
         !out.status.success(),
         "gateway.yaml alone should not validate"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("forward/out"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exporter"));
 }
 
 fn wait(what: &str, secs: u64, mut f: impl FnMut() -> bool) {

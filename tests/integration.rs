@@ -29,6 +29,7 @@ mod gateway_bad_input;
 mod gateway_defence;
 mod gateway_destinations;
 mod gateway_e2e;
+mod gateway_hostile;
 mod hardening;
 mod harness_ports;
 mod opt_out_leaves_nothing;

@@ -15,7 +15,7 @@ mod sink;
 
 pub use http::{HttpConn, HttpResponse, http_get, http_post};
 pub use metrics::Metrics;
-pub use payload::{RawSpan, Val, s, to_json, to_protobuf};
+pub use payload::{RawLink, RawSpan, Val, base64, now_ns, s, to_json, to_protobuf, to_request};
 pub use sink::Sink;
 
 use std::path::{Path, PathBuf};
