@@ -63,7 +63,11 @@ fn py_strings(lines: &[String]) -> Vec<String> {
 /// gateway.yaml's generated rules: key -> (where, type, shape).
 fn yaml_rules() -> BTreeMap<String, (String, String, String)> {
     let block = generated_block(&read("gateway.yaml"), "consentry-manifest");
-    assert_eq!(block.first().map(String::as_str), Some("keys:"), "{block:?}");
+    assert_eq!(
+        block.first().map(String::as_str),
+        Some("keys:"),
+        "{block:?}"
+    );
     let field = |line: &str, name: &str| -> String {
         let Some((_, rest)) = line.split_once(&format!("{name}: ")) else {
             return String::new();
@@ -84,7 +88,11 @@ fn yaml_rules() -> BTreeMap<String, (String, String, String)> {
             }
             yaml_unquote(&out)
         } else {
-            rest.split([',', '}']).next().unwrap_or("").trim().to_owned()
+            rest.split([',', '}'])
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_owned()
         }
     };
     let rules: BTreeMap<_, _> = block[1..]

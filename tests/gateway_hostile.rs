@@ -128,7 +128,8 @@ fn probes() -> Vec<Probe> {
         }),
         probe("a key in the wrong place", 15, true, |sp| {
             // A span key on the resource, a resource key on an event.
-            sp.resource.push(("consentry.command".into(), s("resource-side")));
+            sp.resource
+                .push(("consentry.command".into(), s("resource-side")));
             sp.events.push((
                 "consentry.count".into(),
                 vec![("service.name".into(), s("event-side"))],
@@ -198,7 +199,10 @@ fn hostile(kind: GatewayKind) {
     let deadline = Instant::now() + Duration::from_secs(30);
     let spans = loop {
         let spans = stored(&backend.raw());
-        if spans.iter().any(|(_, _, sp)| sp["spanId"] == sentinel.as_str()) && spans.len() >= want
+        if spans
+            .iter()
+            .any(|(_, _, sp)| sp["spanId"] == sentinel.as_str())
+            && spans.len() >= want
         {
             // Whatever else was going to arrive has had its batch.
             std::thread::sleep(Duration::from_millis(500));
@@ -250,8 +254,16 @@ fn hostile(kind: GatewayKind) {
     let (_, scope, _) = by_id(1).unwrap();
     assert_eq!(scope["version"].as_str().unwrap_or(""), "", "{scope}");
     let (res2, _, sp2) = by_id(2).unwrap();
-    assert_eq!(attr(&res2["attributes"], "os.version"), None, "bytes removed");
-    assert_eq!(attr(&sp2["attributes"], "error.type"), None, "bytes removed");
+    assert_eq!(
+        attr(&res2["attributes"], "os.version"),
+        None,
+        "bytes removed"
+    );
+    assert_eq!(
+        attr(&sp2["attributes"], "error.type"),
+        None,
+        "bytes removed"
+    );
     let (_, _, sp3) = by_id(3).unwrap();
     assert_eq!(
         attr(&sp3["attributes"], "consentry.command"),
@@ -370,11 +382,8 @@ fn usage_metrics_are_capped_in_total() {
     const CAP: usize = 40;
     const SPANS: u64 = 300;
     let gw = Gateway::start(
-        GatewayOptions {
-            destinations: vec!["forward-file.yaml", "spanmetrics.yaml"],
-            env: vec![],
-        }
-        .env("CONSENTRY_USAGE_MAX_SERIES", CAP.to_string()),
+        GatewayOptions::with_destinations(vec!["forward-file.yaml", "spanmetrics.yaml"])
+            .env("CONSENTRY_USAGE_MAX_SERIES", CAP.to_string()),
     );
     let spans: Vec<RawSpan> = (0..SPANS)
         .map(|n| {
@@ -405,10 +414,9 @@ fn usage_metrics_are_capped_in_total() {
                 m.text
             );
             assert!(
-                calls
-                    .iter()
-                    .any(|(_, l, _)| l.get("otel_metric_overflow").map(String::as_str)
-                        == Some("true")),
+                calls.iter().any(
+                    |(_, l, _)| l.get("otel_metric_overflow").map(String::as_str) == Some("true")
+                ),
                 "the excess is counted in the overflow series:\n{}",
                 m.text
             );
