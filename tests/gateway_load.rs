@@ -194,18 +194,26 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// The gateway and the minimal pipeline side by side, both writing the file
 /// destination; prints one line per trial and the median ratio. Returns the ratios.
+/// The gateway's options with `destinations`; CONSENTRY_BENCH_CONFIG_DIR points at
+/// another collector-config/ (an older release's, for a before/after comparison).
+fn gateway_options(destinations: Vec<&'static str>) -> GatewayOptions {
+    let mut opts = GatewayOptions::with_destinations(destinations);
+    if let Some(dir) = std::env::var_os("CONSENTRY_BENCH_CONFIG_DIR") {
+        let dir = std::path::PathBuf::from(dir);
+        opts.base = dir.join("gateway.yaml");
+        opts.config_dir = dir;
+    }
+    opts.env("CONSENTRY_COLLECTOR_LOG_LEVEL", "warn")
+}
+
 fn privacy_cost(full: bool) -> Vec<(u64, f64)> {
     let trials = if full { 5 } else { 1 };
     let secs = if full { 6.0 } else { 1.5 };
     let minimal = gateway::Gateway::start(GatewayOptions {
         base: support::repo_root().join("bench/gateway-minimal.yaml"),
-        ..GatewayOptions::with_destinations(vec!["forward-file.yaml"])
-            .env("CONSENTRY_COLLECTOR_LOG_LEVEL", "warn")
+        ..gateway_options(vec!["forward-file.yaml"])
     });
-    let gateway = gateway::Gateway::start(
-        GatewayOptions::with_destinations(vec!["forward-file.yaml"])
-            .env("CONSENTRY_COLLECTOR_LOG_LEVEL", "warn"),
-    );
+    let gateway = gateway::Gateway::start(gateway_options(vec!["forward-file.yaml"]));
     println!(
         "privacy checks: CPU per span, gateway vs minimal pipeline (both -> forward-file.yaml), {trials} trial(s) of {secs} s"
     );
@@ -271,7 +279,12 @@ fn main() {
 
     let sink = Sink::start();
     let mut gw = Gateway::start(
-        GatewayOptions::forwarding_to(sink.grpc_port).env("CONSENTRY_COLLECTOR_LOG_LEVEL", "warn"),
+        gateway_options(vec!["forward-otlp.yaml"])
+            .env(
+                "CONSENTRY_FORWARD_OTLP_ENDPOINT",
+                format!("127.0.0.1:{}", sink.grpc_port),
+            )
+            .env("CONSENTRY_FORWARD_OTLP_INSECURE", "true"),
     );
     let mut steps = series("otelcol, 1", &gw, 1, &single, secs);
     steps.extend(series("otelcol, 50", &gw, 50, &batched, secs));
