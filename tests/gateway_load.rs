@@ -18,6 +18,7 @@
 //!   bench/gateway-load.sh                                full run, release build (longer
 //!                                                        steps, 5 trials, Rotel too);
 //!                                                        fails when a ratio is over 1.5
+//!   bench/gateway-load.sh --ratio                        the privacy checks' cost only
 //!
 //! It fails when the gateway dies, accepts nothing, or forwards a different number of
 //! spans than it accepted.
@@ -258,7 +259,11 @@ fn privacy_cost(full: bool) -> Vec<(u64, f64)> {
 fn main() {
     let full = std::env::args().any(|a| a == "--full")
         || std::env::var_os("CONSENTRY_LOAD_FULL").is_some();
-    let ratios = privacy_cost(full);
+    let ratios = privacy_cost(full || std::env::args().any(|a| a == "--ratio"));
+    if std::env::args().any(|a| a == "--ratio") {
+        // The privacy checks' cost only (bench/gateway-load.sh --ratio).
+        return;
+    }
     let secs = if full { 5.0 } else { 1.5 };
     let single: Vec<f64> = if full {
         vec![250., 500., 1000., 2000., 4000., 8000., 16000.]

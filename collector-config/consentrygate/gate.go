@@ -219,7 +219,8 @@ func (g *gate) span(sp ptrace.Span, oldest, newest uint64, t *tally) bool {
 	}
 	sp.TraceState().FromRaw("")
 	sp.Status().SetMessage("")
-	sp.SetFlags(0)
+	// Only the defined bits: W3C trace flags and the parent-is-remote pair.
+	sp.SetFlags(sp.Flags() & 0x3ff)
 
 	events := sp.Events()
 	if n := events.Len() - g.cfg.MaxEvents; n > 0 {
@@ -260,7 +261,7 @@ func (g *gate) span(sp ptrace.Span, oldest, newest uint64, t *tally) bool {
 			l.TraceState().FromRaw("")
 		}
 		l.SetDroppedAttributesCount(0)
-		l.SetFlags(0)
+		l.SetFlags(l.Flags() & 0x3ff)
 	}
 	sp.SetDroppedLinksCount(0)
 	return true
