@@ -35,8 +35,8 @@
 //! | Files written per run | one request file (temp + rename); `state.toml` only when a counter changes; `.lock`/`.write.lock` created once |
 //! | Processes started | at most one per run, only when no uploader is running and no long backoff is on; it lives until the spool is empty (typically one round trip), at most [`UPLOADER_LIFETIME`] |
 //! | Delivery delay | one round trip (plus the TLS handshake) after the run on a healthy network; a collector that fails delays it by the backoff |
-//! | Exit cost | encoding, one small file write, one lock try and a `posix_spawn`: about a millisecond, whatever the network |
-//! | What a security tool sees | the tool re-running itself with `__consentry-upload`, in its own process group, stdout/stderr on `/dev/null`, making one outbound connection to the tool's collector |
+//! | Exit cost | encoding, one small file write, one lock try and, when it starts the uploader, a `fork` and `exec`: about a millisecond, whatever the network |
+//! | What a security tool sees | the tool re-running itself with `__consentry-upload`, in a session of its own, in `/`, with no descriptor of its caller, stdout/stderr on `/dev/null`, making one outbound connection to the tool's collector |
 //! | Containers | an uploader outlives the run; when the run is the container's PID 1 the container stops with it, the uploader is killed and the request stays spooled (on a volume: sent by the next run; else lost with the container) |
 //!
 //! A tool that cannot be re-run as its own uploader (no call to

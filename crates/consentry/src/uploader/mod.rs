@@ -2,10 +2,14 @@
 //! just spooled its request, that sends the spool and exits.
 //!
 //! What a user sees in `ps`: `<tool> __consentry-upload`, for at most
-//! [`UPLOADER_LIFETIME`], at nice 10, in a process group of its own (a Ctrl-C for the tool does not
-//! reach it), stdout and stderr on `/dev/null`. Its stdin is the spool's lock file,
-//! which the starting run locked: the lock passes to the child with the open file, so
-//! there is never a moment when a second uploader could start. Its work comes only
+//! [`UPLOADER_LIFETIME`], at nice 10, stdout and stderr on `/dev/null`. Its stdin is the
+//! spool's lock file, which the starting run locked: the lock passes to the child with
+//! the open file, so there is never a moment when a second uploader could start.
+//!
+//! It holds nothing of its caller ([`crate::sys::process`]): no descriptor but its
+//! standard streams (a shell's `9>lockfile` or a pipe on fd 3 is not kept open), the
+//! root directory as working directory (not the directory the tool ran in), and a
+//! session of its own (neither a Ctrl-C nor the terminal's hang-up reaches it). Its work comes only
 //! from the spool directory: nothing on its command line or in its environment is data.
 //!
 //! The marker is two things at once: the first argument [`UPLOADER_ARG`] *and* the
@@ -71,11 +75,7 @@ pub(crate) fn spawn(spool: &Spool, lock: Lock) {
         .stdin(Stdio::from(lock_file))
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
+    crate::sys::process::detach(&mut cmd);
     // Not waited for: the tool exits now and the child is re-parented.
     let _ = cmd.spawn();
 }
