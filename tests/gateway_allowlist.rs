@@ -22,15 +22,15 @@ fn manifest_keys() -> BTreeSet<String> {
 
 /// Where the manifest puts each key: resource, span or event.
 fn manifest_places() -> BTreeMap<String, &'static str> {
-    let place = |a: &consentry::Attribute| match a.scope {
-        consentry::AttributeScope::Resource => "resource",
-        consentry::AttributeScope::CommandSpan => "span",
-        consentry::AttributeScope::Event => "event",
+    let place = |a: &consentry::manifest::Attribute| match a.scope {
+        consentry::manifest::Scope::Resource => "resource",
+        consentry::manifest::Scope::CommandSpan => "span",
+        consentry::manifest::Scope::Event => "event",
     };
-    consentry::RESOURCE
+    consentry::manifest::RESOURCE
         .iter()
-        .chain(consentry::COMMAND_SPAN)
-        .chain(consentry::EVENTS)
+        .chain(consentry::manifest::COMMAND_SPAN)
+        .chain(consentry::manifest::EVENTS)
         .map(|a| (a.key.to_owned(), place(a)))
         .collect()
 }
@@ -130,10 +130,10 @@ fn gateway_keys_are_the_manifest_each_in_its_place() {
 fn every_shape_accepts_the_manifest_example_and_refuses_free_text() {
     let rules = yaml_rules();
     let mut cases = Vec::new();
-    for a in consentry::RESOURCE
+    for a in consentry::manifest::RESOURCE
         .iter()
-        .chain(consentry::COMMAND_SPAN)
-        .chain(consentry::EVENTS)
+        .chain(consentry::manifest::COMMAND_SPAN)
+        .chain(consentry::manifest::EVENTS)
     {
         let (_, ty, shape) = &rules[a.key];
         let examples: Vec<String> = match ty.as_str() {

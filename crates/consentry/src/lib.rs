@@ -9,6 +9,12 @@
 //! the collector the author names: exit never waits on the network (see the `export`
 //! design notes in the README section "Never in the way, nothing lost").
 //!
+//! Runs start at most one uploader a minute per user; it holds nothing of the run that
+//! started it (no inherited descriptor, not its working directory, a session of its
+//! own). A span reaches the collector within a minute of its run while the tool keeps
+//! being used, and otherwise at the next run after that minute (the same README
+//! section).
+//!
 //! ```no_run
 //! let telemetry = consentry::Telemetry::builder("taskr")
 //!     .with_version(env!("CARGO_PKG_VERSION"))

@@ -14,7 +14,7 @@ use super::backoff::Backoff;
 use super::drain::drain;
 use super::outcome::{Attempt, AttemptError, LostReason, Outcome, SpoolReason};
 use super::send::send;
-use super::spool::Spool;
+use super::spool::{Spool, now_ms};
 use super::transport::SendError;
 use crate::uploader;
 #[derive(Debug, Clone)]
@@ -54,16 +54,25 @@ impl Delivery {
         Self::hand_over(spool, spans)
     }
 
-    /// Starts the uploader for the request just spooled, unless one runs. The request
-    /// is in place before the lock is tried, and the uploader lists the spool again
-    /// after releasing it, so one of the two always sees the request.
+    /// Starts the uploader for the request just spooled, unless one runs or one was
+    /// started less than [`uploader::START_INTERVAL`] ago. The request is in place
+    /// before the lock is tried, and the uploader lists the spool again after
+    /// releasing it, so one of the two always sees the request.
     fn hand_over(spool: &Spool, spans: usize) -> Outcome {
         let state = spool.state();
         let reason = if Backoff::waiting(&state) && !uploader::can_wait(state.next_attempt_ms) {
             SpoolReason::BackingOff
         } else if let Some(lock) = spool.try_lock() {
-            uploader::spawn(spool, lock);
-            SpoolReason::HandedToUploader
+            if uploader::started_recently(state.uploader_started_ms) {
+                SpoolReason::UploaderStartedRecently
+            } else {
+                spool.update_state(|s| {
+                    s.uploader_started_ms = now_ms();
+                    s.uploader_starts = s.uploader_starts.saturating_add(1);
+                });
+                uploader::spawn(spool, lock);
+                SpoolReason::HandedToUploader
+            }
         } else {
             SpoolReason::UploaderRunning
         };
@@ -247,6 +256,35 @@ mod tests {
             "{outcome:?}"
         );
         assert_eq!(spool.usage().0, 2);
+    }
+
+    /// A run within a minute of the last uploader start spools and starts none (the
+    /// lock stays free: no process took it), and counts no start.
+    #[test]
+    fn a_run_within_the_minute_of_a_start_starts_none() {
+        let (_dir, _hole, spool, delivery) = black_hole(true);
+        std::fs::create_dir_all(spool.dir()).unwrap();
+        spool.update_state(|s| {
+            s.uploader_started_ms = now_ms() - 59_000;
+            s.uploader_starts = 1;
+        });
+        let outcome = delivery.at_exit(b"request".to_vec(), 1, Instant::now());
+        assert!(
+            matches!(
+                &outcome,
+                Outcome::Spooled {
+                    reason: SpoolReason::UploaderStartedRecently,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        assert!(!spool.sender_running(), "an uploader was started");
+        assert_eq!(spool.state().uploader_starts, 1);
+        assert_eq!(spool.usage(), (1, 7));
+        assert!(uploader::started_recently(now_ms() - 59_000));
+        assert!(!uploader::started_recently(now_ms() - 60_000));
+        assert!(!uploader::started_recently(now_ms() + 1_000));
     }
 
     #[test]
