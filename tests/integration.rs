@@ -34,3 +34,4 @@ mod harness_ports;
 mod opt_out_leaves_nothing;
 mod real_cli;
 mod transcripts;
+mod transparency;

@@ -40,9 +40,11 @@ pub enum TelemetryAction {
     Disable,
     /// `telemetry show`: print what would be sent, and send nothing.
     Show,
+    /// `telemetry local`: record runs on this machine only, never upload them.
+    Local,
 }
 
-const ACTIONS: [(&str, TelemetryAction, &str); 4] = [
+const ACTIONS: [(&str, TelemetryAction, &str); 5] = [
     (
         "status",
         TelemetryAction::Status,
@@ -62,6 +64,11 @@ const ACTIONS: [(&str, TelemetryAction, &str); 4] = [
         "show",
         TelemetryAction::Show,
         "Print what would be sent about this run, and send nothing",
+    ),
+    (
+        "local",
+        TelemetryAction::Local,
+        "Record runs on this machine only and never upload them",
     ),
 ];
 

@@ -51,7 +51,10 @@
 //!    the tool, so `consent: true` there is ignored and listed in
 //!    [`Decision::ignored`].
 //! 4. The user settings file `telemetry.toml` in the tool's OS config dir
-//!    (`enabled = false` or `true`), written by `<tool> telemetry disable|enable`.
+//!    (`enabled = false` or `true`), written by `<tool> telemetry disable|enable|local`.
+//!    With `local = true` ([`Telemetry::set_local`], [`Decision::local`]) runs are
+//!    recorded on this machine only and never uploaded; `enable` after it records an
+//!    as-of date (`upload_since_ms`) before which nothing spooled is ever sent.
 //! 5. The machine policy file `/etc/<tool>/telemetry.toml` (and the one named by
 //!    `<TOOL>_TELEMETRY_POLICY_FILE`), `enabled = false`.
 //! 6. The author's CI rule ([`TelemetryBuilder::with_disabled_in_ci`]).
@@ -112,6 +115,8 @@
 //! | `<config dir>/telemetry-key` | The per-install hashing key; never sent. [`KEY_FILE`] |
 //! | `<state dir>/telemetry-spool/*.otlp` | Requests waiting for the uploader (OTLP protobuf), named `<created ms>-<length>-<random>.otlp`. |
 //! | `<state dir>/telemetry-spool/state.toml` | Backoff, failure and drop/rejected/invalid counters shared by runs. |
+//! | `<state dir>/telemetry-local/*.otlp` | Local mode: each run's request, never uploaded (bounded like the spool). |
+//! | `<state dir>/telemetry-sent/*.otlp` | A copy of each request the collector acknowledged, the bytes sent (4 MiB, 1000 requests, 30 days). |
 //! | `<state dir>/telemetry-spool/.lock`, `.write.lock` | Sender lock (held by the uploader) and the short writer lock. |
 //! | `<state dir>/telemetry-runs/*.run` | A marker per running command, touched every 60 s while it runs, removed at `finish`; one left by a dead process is reported as `abandoned`, one Ctrl-C renamed (`*.canceled`) as `canceled`. [`accounting::RUNS_DIR`] |
 //! | `.telemetry` (project, upward from the working dir) | `consent: false` opts out. [`PROJECT_FILE`] |
@@ -120,7 +125,7 @@
 //! The config dir is `$XDG_CONFIG_HOME/<tool>` (`~/.config/<tool>`) on Linux; the
 //! state dir `$XDG_STATE_HOME/<tool>` (`~/.local/state/<tool>`); other systems use
 //! their own conventions (`directories`). `<tool> telemetry disable` deletes the
-//! install id, the key and the spool.
+//! install id, the key, the spool, the local records and the log of what was sent.
 //!
 //! # Data points
 //!

@@ -59,6 +59,7 @@ mod collect;
 pub(crate) mod drain;
 mod encode;
 mod endpoint;
+pub(crate) mod kept;
 mod outcome;
 mod policy;
 mod resolve;

@@ -46,7 +46,14 @@ impl Telemetry {
             return inactive(decision, Vec::new(), false);
         }
         let mut notes = Vec::new();
-        match self.show_notice_if_new(config_dir.as_deref(), read.seen_notice.as_deref()) {
+        // Local mode sends nothing, so it has nothing to disclose first: the notice
+        // waits for `telemetry enable`, which shows it.
+        let notice = if decision.local {
+            NoticeStep::Seen
+        } else {
+            self.show_notice_if_new(config_dir.as_deref(), read.seen_notice.as_deref())
+        };
+        match notice {
             NoticeStep::Seen => {}
             NoticeStep::Shown => return inactive(decision, notes, true),
             NoticeStep::NotShown(note) => {
@@ -55,7 +62,9 @@ impl Telemetry {
             }
         }
         let endpoint = self.resolve_endpoint();
-        if let Err(problem) = &endpoint {
+        if !decision.local
+            && let Err(problem) = &endpoint
+        {
             notes.push(Note::Endpoint(problem.clone()));
         }
         let (install_id, key) = match &config_dir {
@@ -96,15 +105,22 @@ impl Telemetry {
         let tracer = provider.tracer_with_scope(scope);
         let print_mode = self.settings.print_mode
             || crate::configure::env::opts_out(self.env().var_os(&self.vars.debug).as_deref());
+        let spool = if decision.local {
+            self.local_store()
+        } else {
+            self.spool_with_log()
+                .map(|s| s.with_upload_since(read.upload_since_ms))
+        };
         let delivery = Delivery {
             endpoint,
-            spool: self.spool(),
+            spool,
             budget: self.settings.exit_budget,
             backoff: Backoff {
                 base: self.settings.backoff.0,
                 max: self.settings.backoff.1,
             },
             uploader: self.settings.uploader,
+            local: decision.local,
         };
         if self.settings.panic_hook {
             crate::record::panic::install();
