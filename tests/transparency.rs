@@ -64,6 +64,14 @@ fn local_mode_keeps_runs_here_and_enable_never_uploads_them() {
         status.stdout.contains("(2 requests, never uploaded)"),
         "{status:?}"
     );
+    let view = user.run(&["telemetry", "view", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&view.stdout).expect("view --json");
+    assert_eq!(
+        (v["local_runs"].as_u64(), v["sent_runs"].as_u64()),
+        (Some(2), Some(0)),
+        "{v}"
+    );
+    assert_eq!(v["commands"][0]["command"], "add", "{v}");
 
     // A request in the spool from before the switch (a run that decided "on" just
     // before `telemetry local` and spooled after it): recorded before `enable`.
@@ -118,4 +126,152 @@ fn an_opt_out_variable_wins_over_local_mode() {
             .starts_with("telemetry: disabled (decided by environment variable DO_NOT_TRACK)"),
         "{status:?}"
     );
+}
+
+/// Attributes with an empty array written one way: the collector's JSON omits an
+/// empty `values`, OTLP's protobuf JSON mapping writes `[]`; both are the same value.
+fn normal(
+    attrs: &std::collections::BTreeMap<String, serde_json::Value>,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let mut attrs = attrs.clone();
+    for v in attrs.values_mut() {
+        if let Some(array) = v.get_mut("arrayValue").and_then(|a| a.as_object_mut()) {
+            array
+                .entry("values")
+                .or_insert_with(|| serde_json::json!([]));
+        }
+    }
+    attrs
+}
+
+/// The log's JSON lines, as the collector's own span list.
+fn logged_spans(user: &Taskr) -> Vec<Span> {
+    let log = user.run(&["telemetry", "log", "--json"]);
+    assert_eq!(log.code, Some(0), "{log:?}");
+    let requests: String = log
+        .stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("one JSON object a line");
+            assert!(v["acknowledged_ms"].as_u64().is_some(), "{l}");
+            format!("{}\n", v["request"])
+        })
+        .collect();
+    support::otlp::parse_lines(requests.as_bytes())
+}
+
+/// After the collector acknowledges, `telemetry log` shows exactly what it received
+/// (same span ids, same attributes, values as masked), and `telemetry view` counts the
+/// runs; a hostile log directory is read without blocking, following or deleting.
+#[test]
+fn the_log_shows_exactly_what_the_collector_acknowledged() {
+    const SECRET: &str = "call alice about the nightingale merger";
+    let collector = Collector::start(CollectorKind::Otelcol);
+    let user = Taskr::sending_to(&collector.http_endpoint(), Transport::Http);
+    assert_eq!(
+        user.run(&["add", SECRET, "--priority", "high"]).code,
+        Some(0)
+    );
+    assert_eq!(user.run(&["done", "42"]).code, Some(3));
+    assert_eq!(user.run(&["list"]).code, Some(0));
+    let received = collector.wait_for("three runs", Duration::from_secs(20), |s| s.len() >= 3);
+
+    // The uploader writes its copy just after the acknowledgement: wait (bounded).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut logged = logged_spans(&user);
+    while logged.len() < received.len() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        logged = logged_spans(&user);
+    }
+    let key = |s: &Span| s.span_id.clone();
+    let mut received = received;
+    received.sort_by_key(key);
+    logged.sort_by_key(key);
+    assert_eq!(logged.len(), received.len(), "{logged:#?}");
+    for (l, r) in logged.iter().zip(&received) {
+        assert_eq!(
+            (&l.span_id, &l.trace_id, &l.name),
+            (&r.span_id, &r.trace_id, &r.name)
+        );
+        assert_eq!(
+            normal(&l.attrs),
+            normal(&r.attrs),
+            "span attributes as received"
+        );
+        assert_eq!(l.resource, r.resource, "resource as received");
+        assert_eq!((l.start_ns, l.end_ns), (r.start_ns, r.end_ns));
+    }
+
+    let text = user.run(&["telemetry", "log"]);
+    assert_eq!(text.code, Some(0), "{text:?}");
+    assert!(text.stdout.starts_with("# What taskr sent: "), "{text:?}");
+    assert!(
+        text.stdout.contains("consentry.command = \"done\""),
+        "{text:?}"
+    );
+    assert!(text.stdout.contains("\"*****\""), "{text:?}");
+    assert!(
+        !text.stdout.contains("nightingale"),
+        "a masked value in the log: {text:?}"
+    );
+
+    let view = user.run(&["telemetry", "view", "--json"]);
+    assert_eq!(view.code, Some(0), "{view:?}");
+    let v: serde_json::Value = serde_json::from_str(&view.stdout).unwrap();
+    assert_eq!(
+        (v["runs"].as_u64(), v["sent_runs"].as_u64()),
+        (Some(3), Some(3)),
+        "{v}"
+    );
+    let done = v["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["command"] == "done")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(
+        (done["runs"].as_u64(), done["errors"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let view = user.run(&["telemetry", "view"]);
+    assert!(
+        view.stdout
+            .starts_with("# taskr on this machine: 3 runs (0 recorded locally, 3 sent)"),
+        "{view:?}"
+    );
+
+    // Hostile entries named like requests: a symlink to a real request, a FIFO, garbage.
+    let sent = state_dir(&user).join("telemetry-sent");
+    let real = requests(&sent)[0].clone();
+    let name = |n: u32| format!("{:020}-{:010}-{:032x}.otlp", 1, 16, n);
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&real, sent.join(name(1))).unwrap();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(sent.join(name(2)))
+            .status()
+            .unwrap();
+        assert!(fifo.success());
+    }
+    std::fs::write(sent.join(name(3)), b"not a protobuf!!").unwrap();
+    let before = requests(&sent).len();
+    let hostile = user.run(&["telemetry", "log"]);
+    assert_eq!(hostile.code, Some(0), "{hostile:?}");
+    assert!(hostile.took < Duration::from_secs(5), "{hostile:?}");
+    let skipped = if cfg!(unix) { 3 } else { 1 };
+    assert!(
+        hostile
+            .stdout
+            .contains(&format!("({skipped} entries skipped")),
+        "{hostile:?}"
+    );
+    assert_eq!(logged_spans(&user).len(), received.len());
+    assert_eq!(requests(&sent).len(), before, "reading deletes nothing");
+
+    // A reader that went away is not an error.
+    let mut cmd = user.command(&["telemetry", "log"]);
+    cmd.stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
 }

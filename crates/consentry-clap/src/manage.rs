@@ -23,6 +23,8 @@ pub(crate) fn run_action_to(
     let text = match action {
         TelemetryAction::Status => telemetry.status().to_string(),
         TelemetryAction::Show => telemetry.manifest_markdown(),
+        TelemetryAction::Log { json } => telemetry.sent_log(json),
+        TelemetryAction::View { json } => telemetry.usage_view(json),
         TelemetryAction::Local => match telemetry.set_local() {
             Ok(path) => format!(
                 "telemetry local: runs are recorded on this machine and never uploaded; \

@@ -78,6 +78,12 @@
 //! through), and is skipped when it would cross the process file size limit
 //! (`RLIMIT_FSIZE`, `ulimit -f`) instead of the host being killed by `SIGXFSZ`.
 //!
+//! What is kept for the user to read: a copy of every request the collector
+//! acknowledged (the bytes sent), printed by [`Telemetry::sent_log`] (`<tool> telemetry
+//! log`), and a summary of this machine's runs, from those and the local records, by
+//! [`Telemetry::usage_view`] (`<tool> telemetry view`). Both read under the rules above
+//! and never delete.
+//!
 //! The first run that may send shows a notice on stderr instead and sends nothing; the
 //! notice is shown again when its version, its text or the data manifest changes.
 //!

@@ -66,7 +66,7 @@ mod resolve;
 mod send;
 pub(crate) mod spool;
 mod transport;
-mod validate;
+pub(crate) mod validate;
 
 pub(crate) use backoff::Backoff;
 /// The longest backoff an author may set (the longest wait the spool state keeps).
