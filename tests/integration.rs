@@ -16,6 +16,7 @@
 
 mod support;
 
+mod agents_and_pipes;
 mod bad_input;
 mod consent_paths;
 mod declared_spans;

@@ -25,6 +25,7 @@ from rotel_sdk.open_telemetry.common.v1 import AnyValue, ArrayValue, KeyValue
 ALLOWED_KEYS = frozenset({
     'code.file.path',
     'code.line.number',
+    'consentry.agent',
     'consentry.channel',
     'consentry.ci',
     'consentry.ci.vendor',
@@ -37,6 +38,7 @@ ALLOWED_KEYS = frozenset({
     'consentry.project.id',
     'consentry.session.id',
     'consentry.source',
+    'consentry.stdout.terminal',
     'error.type',
     'exception.message',
     'exception.type',

@@ -105,7 +105,8 @@
 //! reads `OTEL_EXPORTER_OTLP_*`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME` or
 //! `OTEL_TRACES_SAMPLER`: those configure the user's own services. `HOME`, the
 //! `XDG_*_HOME` directories, `USER`/`USERNAME`/`LOGNAME` (masked out of messages),
-//! `ProgramData` (Windows) and the CI variables `ci_info` knows are read too.
+//! `ProgramData` (Windows), the CI variables `ci_info` knows and the coding agents'
+//! variables (`AI_AGENT`, `CLAUDECODE`...; see `consentry.agent` below) are read too.
 //!
 //! Every read goes through one [`env::Env`]: [`env::OsEnv`] (the default) is the only
 //! code that touches the process, and
@@ -150,6 +151,7 @@
 //! | `consentry.ci.vendor` | Which CI, when in one. |
 //! | `consentry.source` | `cli`, or a declared value of `<TOOL>_TELEMETRY_SOURCE` (else `other`). |
 //! | `consentry.channel` | How the tool was installed, as its build declares. |
+//! | `consentry.agent` | The coding agent that started the run, from a fixed table of variables (below); `none` otherwise. |
 //! | `process.runtime.name` | `rust`. |
 //! | `process.runtime.version` | The rustc version that built the tool. |
 //!
@@ -163,6 +165,7 @@
 //! | `consentry.command.options` | The option names used. |
 //! | `process.pid` | The run's process id (required by the CLI span conventions). |
 //! | `process.interactive` | Whether stdin is a terminal. |
+//! | `consentry.stdout.terminal` | Whether stdout is a terminal (read by a person, not piped). |
 //! | `process.args_count` | How many arguments, the program name included. |
 //! | `process.exit.code` | The exit code; `-1` for a run reported `abandoned` or `canceled` by a later run. |
 //! | `error.type` | The author's error class or the exit code, when not a declared success code; `usage`, `canceled` (Ctrl-C, exit code 130), `abandoned`. |
@@ -186,6 +189,19 @@
 //! |---|---|
 //! | `<tool>.<field>` | A declared field of a span or event the tool declared, of its declared kind (number, bool, one of a set, or a token `[A-Za-z0-9._-]{1,64}`). |
 //! | `consentry.command` | On a declared child span: the command it ran under. |
+//!
+//! `consentry.agent` comes from this table (the first variable set, not empty and not a
+//! false word, decides; a value is never sent). `AI_AGENT` is read first: naming one of
+//! these agents (`claude-code@2` too) it gives that name, any other value gives
+//! `other`. Sources: Vercel's `@vercel/detect-agent` (Next.js) and the AWS CDK CLI.
+//!
+//! | Variable | `consentry.agent` |
+//! |---|---|
+//! | `CLAUDECODE`, `CLAUDE_CODE` | `claude-code` |
+//! | `CURSOR_AGENT` | `cursor` |
+//! | `GEMINI_CLI` | `gemini-cli` |
+//! | `CODEX_SANDBOX`, `CODEX_THREAD_ID` | `codex` |
+//! | `REPL_ID` | `replit` |
 //!
 //! Span start and end times give the timestamp and duration; the status is `Error`
 //! when the exit code is not 0. Nothing else is sent: no host name, user name, MAC or

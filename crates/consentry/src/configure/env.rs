@@ -44,6 +44,13 @@ pub trait Env: fmt::Debug + Send + Sync {
 
     /// Whether stderr is a terminal (where the opt-in question would be asked).
     fn stderr_is_terminal(&self) -> bool;
+
+    /// Whether stdout is a terminal (`consentry.stdout.terminal`: output read by a
+    /// person, or piped to another program). Defaults to `false` for environments
+    /// written before it existed.
+    fn stdout_is_terminal(&self) -> bool {
+        false
+    }
 }
 
 /// A tool's directories in the OS convention.

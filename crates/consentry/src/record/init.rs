@@ -90,6 +90,7 @@ impl Telemetry {
             ci_vendor: self.env().ci(),
             source: &self.source(),
             channel: self.settings.channel,
+            agent: identity::agent::detect(self.env()),
         });
         let collected = Collected::default();
         // Sampler and limits are set explicitly: the defaults would read the user's

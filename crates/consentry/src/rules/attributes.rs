@@ -50,6 +50,9 @@ pub const SOURCE: &str = "consentry.source";
 /// `consentry.channel`: how the tool was installed (`cargo`, `brew`, `binary`...), as
 /// the author's build declares it.
 pub const CHANNEL: &str = "consentry.channel";
+/// `consentry.agent`: the coding agent that started the run, from a fixed table of the
+/// variables agents set (`none` when none is set).
+pub const AGENT: &str = "consentry.agent";
 /// `process.runtime.name` (semconv): `rust`.
 pub const RUNTIME_NAME: &str = "process.runtime.name";
 /// `process.runtime.version` (semconv): the rustc version that built the tool.
@@ -71,6 +74,9 @@ pub const OPTIONS: &str = "consentry.command.options";
 pub const PID: &str = "process.pid";
 /// `process.interactive` (semconv): whether stdin is a terminal.
 pub const INTERACTIVE: &str = "process.interactive";
+/// `consentry.stdout.terminal`: whether stdout is a terminal (output read by a person,
+/// not piped to another program).
+pub const STDOUT_TERMINAL: &str = "consentry.stdout.terminal";
 /// `process.args_count` (semconv): how many arguments, the program name included.
 pub const ARGS_COUNT: &str = "process.args_count";
 /// `consentry.project.id`: keyed hash of a project identifier the author chose.
@@ -167,6 +173,12 @@ pub const RESOURCE: &[Attribute] = &[
         example: "cargo",
     },
     Attribute {
+        key: AGENT,
+        scope: Scope::Resource,
+        description: "The coding agent that started the run, from a fixed table of the variables agents set (the variable's value is never sent): `claude-code` (`CLAUDECODE`, `CLAUDE_CODE`), `cursor` (`CURSOR_AGENT`), `gemini-cli` (`GEMINI_CLI`), `codex` (`CODEX_SANDBOX`, `CODEX_THREAD_ID`), `replit` (`REPL_ID`); `AI_AGENT` naming one of these gives that name, any other value `other`; `none` when no variable is set.",
+        example: "none",
+    },
+    Attribute {
         key: RUNTIME_NAME,
         scope: Scope::Resource,
         description: "The runtime: `rust`.",
@@ -228,6 +240,12 @@ pub const COMMAND_SPAN: &[Attribute] = &[
         key: INTERACTIVE,
         scope: Scope::CommandSpan,
         description: "Whether stdin is a terminal (a person typing rather than a script).",
+        example: "true",
+    },
+    Attribute {
+        key: STDOUT_TERMINAL,
+        scope: Scope::CommandSpan,
+        description: "Whether stdout is a terminal (output read by a person rather than piped to another program).",
         example: "true",
     },
     Attribute {
