@@ -35,7 +35,9 @@ done
 # in the manifest (checked below), so a rename there fails here. `process.exit.code` is
 # not among them: a span a tool declared (a phase of a command) is a child of the
 # command span and has no exit code of its own, but it carries `consentry.command`.
-required_resource="service.name consentry.install.id"
+# `consentry.install.id` is not among them either: a tool may send no install id
+# (`InstallId::None`, or CI runs with `with_shared_ci_id(false)`).
+required_resource="service.name"
 required_span="consentry.command"
 
 tmp="$(mktemp -d)"

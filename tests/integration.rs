@@ -32,6 +32,7 @@ mod gateway_destinations;
 mod gateway_e2e;
 mod hardening;
 mod harness_ports;
+mod identity_choices;
 mod opt_out_leaves_nothing;
 mod real_cli;
 mod transcripts;

@@ -60,7 +60,6 @@ ALLOWED_KEYS = frozenset({
 # BEGIN GENERATED consentry-required-keys (scripts/gen-gateway-allowlist.sh)
 REQUIRED_RESOURCE_KEYS = (
     'service.name',
-    'consentry.install.id',
 )
 REQUIRED_SPAN_KEYS = (
     'consentry.command',

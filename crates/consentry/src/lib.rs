@@ -145,7 +145,7 @@
 //! | `os.type` | `linux`, `darwin`, `windows`, `freebsd`, ... |
 //! | `os.version` | Kernel release on Unix, OS version on Windows. |
 //! | `host.arch` | `amd64`, `arm64`, ... |
-//! | `consentry.install.id` | Random UUID v4 made on first use. |
+//! | `consentry.install.id` | Random UUID v4 made on first use; or rotating, or none ([`InstallId`]); in CI one id per CI vendor ([`TelemetryBuilder::with_shared_ci_id`]). |
 //! | `consentry.session.id` | Random UUID v4 of this run. |
 //! | `consentry.ci` | Whether the run is in CI. |
 //! | `consentry.ci.vendor` | Which CI, when in one. |
@@ -269,6 +269,7 @@ pub use deliver::{
     AttemptError, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, LostReason,
     Outcome, SpoolLimits, SpoolReason, Transport,
 };
+pub use identity::choice::InstallId;
 pub use identity::{INSTALL_ID_FILE, KEY_FILE};
 pub use record::accounting;
 pub use record::command::CommandRun;

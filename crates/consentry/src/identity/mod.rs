@@ -5,6 +5,7 @@
 //! without replacing; the first link wins and the others read the winner's id.
 
 pub(crate) mod agent;
+pub(crate) mod choice;
 pub(crate) mod resource;
 
 use std::io;

@@ -14,6 +14,7 @@ use crate::consent::prompt;
 use crate::consent::{self, SettingsRead};
 use crate::deliver::{Backoff, Collected, Delivery, Spool};
 use crate::identity;
+use crate::identity::choice::{self, InstallId};
 use crate::identity::resource;
 use crate::record::guard::{Active, TelemetryGuard};
 use crate::record::run_context::RunContext;
@@ -67,27 +68,38 @@ impl Telemetry {
         {
             notes.push(Note::Endpoint(problem.clone()));
         }
-        let (install_id, key) = match &config_dir {
-            Some(dir) => {
-                let id = identity::load_or_create(dir)
-                    .map_err(|e| notes.push(Note::InstallId(e.kind())))
-                    .ok();
-                let key = identity::load_or_create_key(dir)
-                    .map_err(|e| notes.push(Note::HashingKey(e.kind())))
-                    .ok();
-                (id.map(|id| id.to_string()), key)
-            }
+        let key = match &config_dir {
+            Some(dir) => identity::load_or_create_key(dir)
+                .map_err(|e| notes.push(Note::HashingKey(e.kind())))
+                .ok(),
             None => {
                 notes.push(Note::NoConfigDir);
-                (None, None)
+                None
             }
+        };
+        let ci_vendor = self.env().ci();
+        // CI first: a fresh container must not mint an id (and write its file) per run.
+        let install_id = match (&ci_vendor, self.settings.install_id) {
+            (_, InstallId::None) => None,
+            (Some(vendor), _) => self
+                .settings
+                .shared_ci_id
+                .then(|| choice::shared_ci(vendor.as_deref())),
+            (None, InstallId::Random) => config_dir.as_deref().and_then(|dir| {
+                identity::load_or_create(dir)
+                    .map_err(|e| notes.push(Note::InstallId(e.kind())))
+                    .ok()
+            }),
+            (None, InstallId::Rotating(period)) => key
+                .as_ref()
+                .map(|k| choice::rotating(k, crate::deliver::now_ms() / 1000, period)),
         };
         let resource = resource::build(resource::Describe {
             service_name: &self.settings.tool,
             service_version: &self.settings.version,
-            install_id,
+            install_id: install_id.map(|id| id.to_string()),
             session_id: uuid::Uuid::new_v4().to_string(),
-            ci_vendor: self.env().ci(),
+            ci_vendor,
             source: &self.source(),
             channel: self.settings.channel,
             agent: identity::agent::detect(self.env()),
