@@ -25,13 +25,26 @@ pub(crate) struct Read {
     pub(crate) skipped: usize,
 }
 
-/// Reads every request of `store`; at most the store's own bounds are ever read.
+/// Reads the requests of `store`, newest first up to the store's own bounds (count and
+/// bytes, as the names claim), then returns them oldest first: a directory someone
+/// filled with a million entries, or names claiming megabytes each, costs what a full
+/// store costs, not more.
 pub(crate) fn read(store: Option<&Spool>) -> Read {
     let mut out = Read::default();
     let Some(store) = store else {
         return out;
     };
-    for entry in store.entries() {
+    let limits = store.limits();
+    let mut entries = store.entries();
+    entries.reverse();
+    let mut bytes = 0u64;
+    for (i, entry) in entries.into_iter().enumerate() {
+        let claimed = entry.name.as_ref().map_or(0, |n| n.len);
+        if i >= limits.max_files || bytes.saturating_add(claimed) > limits.max_bytes {
+            out.skipped += 1;
+            continue;
+        }
+        bytes += claimed;
         let request = entry.name.as_ref().and_then(|name| {
             let body = read_capped(&entry.path, name.len.min(MAX_REQUEST)).ok()?;
             (body.len() as u64 == name.len)
@@ -47,6 +60,7 @@ pub(crate) fn read(store: Option<&Spool>) -> Read {
             None => out.skipped += 1,
         }
     }
+    out.kept.reverse();
     out
 }
 
@@ -111,6 +125,73 @@ pub(crate) fn day(ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deliver::SpoolLimits;
+
+    /// A valid request of one span from scope `consentry`.
+    fn request(command: &str) -> Vec<u8> {
+        use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
+        use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+        let span = Span {
+            name: "t".into(),
+            attributes: vec![KeyValue {
+                key: "consentry.command".into(),
+                value: Some(AnyValue {
+                    value: Some(any_value::Value::StringValue(command.into())),
+                }),
+                ..KeyValue::default()
+            }],
+            ..Span::default()
+        };
+        let request = ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                scope_spans: vec![ScopeSpans {
+                    scope: Some(InstrumentationScope {
+                        name: crate::SCOPE_NAME.into(),
+                        ..InstrumentationScope::default()
+                    }),
+                    spans: vec![span],
+                    ..ScopeSpans::default()
+                }],
+                ..ResourceSpans::default()
+            }],
+        };
+        prost::Message::encode_to_vec(&request)
+    }
+
+    #[test]
+    fn reading_stops_at_the_store_bounds_keeping_the_newest() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = SpoolLimits {
+            max_files: 3,
+            ..SpoolLimits::default()
+        };
+        let roomy = Spool::new(dir.path().join("s"), SpoolLimits::default());
+        for i in 0..5 {
+            roomy.put(&request(&format!("c{i}"))).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        // Names that claim 4 MiB each, older than the rest.
+        for n in 0..3u32 {
+            let name = format!("{:020}-{:010}-{n:032x}.otlp", 1, 4 << 20);
+            std::fs::write(dir.path().join("s").join(name), b"x").unwrap();
+        }
+        let read = read(Some(&roomy.store_at(dir.path().join("s"), limits)));
+        let commands: Vec<&str> = read
+            .kept
+            .iter()
+            .map(|k| {
+                let span = &k.request.resource_spans[0].scope_spans[0].spans[0];
+                str_attr(&span.attributes, "consentry.command").unwrap()
+            })
+            .collect();
+        assert_eq!(commands, ["c2", "c3", "c4"], "the newest, oldest first");
+        assert_eq!(read.skipped, 5);
+        let all = super::read(Some(&roomy));
+        assert_eq!(all.kept.len(), 5);
+        // Names claiming 4 MiB each would cross the 4 MiB bound after the real ones:
+        // skipped without being opened.
+        assert_eq!(all.skipped, 3);
+    }
 
     #[test]
     fn dates_are_utc_calendar_dates() {

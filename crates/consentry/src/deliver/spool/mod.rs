@@ -193,6 +193,10 @@ impl Spool {
         &self.dir
     }
 
+    pub(crate) fn limits(&self) -> SpoolLimits {
+        self.limits
+    }
+
     pub(crate) fn lock_path(&self) -> PathBuf {
         self.dir.join(LOCK)
     }
