@@ -275,3 +275,40 @@ fn the_log_shows_exactly_what_the_collector_acknowledged() {
     drop(child.stdout.take());
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+/// Without the uploader the run sends inline; what the collector acknowledged is in
+/// the log as well.
+#[test]
+fn an_inline_send_is_logged_too() {
+    let collector = Collector::start(CollectorKind::Otelcol);
+    let home = tempfile::tempdir().unwrap();
+    let env = consentry::env::FixedEnv::new()
+        .var("HOME", home.path())
+        .args(["inline-tool", "go"])
+        .current_dir(home.path());
+    let telemetry = consentry::Telemetry::builder("inline-tool")
+        .with_env(env)
+        .with_endpoint(collector.http_endpoint())
+        .with_uploader(false)
+        .with_exit_budget(Duration::from_secs(5))
+        .with_panic_hook(false)
+        .with_debug_builds(true)
+        .build()
+        .unwrap();
+    telemetry.enable_with_notice().unwrap();
+    let guard = telemetry.clone().init();
+    assert!(guard.is_enabled());
+    guard.command("go", ["x"]).finish(0);
+    drop(guard);
+    let received = collector.wait_for("the inline run", Duration::from_secs(20), |s| !s.is_empty());
+    let log = telemetry.sent_log(true);
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    let logged = support::otlp::parse_lines(
+        serde_json::from_str::<serde_json::Value>(lines[0]).unwrap()["request"]
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].span_id, received[0].span_id);
+}
