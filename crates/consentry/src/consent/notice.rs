@@ -44,7 +44,8 @@ impl Telemetry {
              terminal, and a random install id. Nothing is sent during this run.\n\
              \n\
              Opt out: set {var}=1 (or DO_NOT_TRACK=1), or run `{tool} {manage} disable`.\n\
-             See what is sent: `{tool} {manage} show`, or run with {debug}=1.\n",
+             See what is sent: `{tool} {manage} show`, or run with {debug}=1.\n\
+             See what was sent: `{tool} {manage} log`. Record on this machine only: `{tool} {manage} local`.\n",
             debug = self.vars.debug,
             manage = self.manage_command,
         );
