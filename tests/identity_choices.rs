@@ -14,11 +14,11 @@ fn fresh_ci_containers_share_one_install_id() {
     for _ in 0..2 {
         // A fresh container: a new home each time.
         let mut user = Taskr::sending_to(&collector.http_endpoint(), Transport::Http);
-        std::fs::remove_file(user.config_dir().join(consentry::INSTALL_ID_FILE)).ok();
+        std::fs::remove_file(user.config_dir().join("telemetry-install-id")).ok();
         user.env("CI", "true").env("GITHUB_ACTIONS", "true");
         assert_eq!(user.run(&["list"]).code, Some(0));
         assert!(
-            !user.config_dir().join(consentry::INSTALL_ID_FILE).exists(),
+            !user.config_dir().join("telemetry-install-id").exists(),
             "a CI run minted an id file"
         );
         ids.push(user);

@@ -290,7 +290,6 @@ fn an_inline_send_is_logged_too() {
         .with_env(env)
         .with_endpoint(collector.http_endpoint())
         .with_uploader(false)
-        .with_exit_budget(Duration::from_secs(5))
         .with_panic_hook(false)
         .with_debug_builds(true)
         .build()

@@ -23,8 +23,8 @@ fn spooled_span_ids(user: &Taskr) -> HashSet<String> {
 
 /// The uploader as a run starts it (marker argument and spool variable).
 fn uploader(user: &Taskr) -> std::process::Command {
-    let mut c = user.command(&[consentry::UPLOADER_ARG]);
-    c.env(consentry::UPLOADER_ENV, spool_dir(user));
+    let mut c = user.command(&[consentry::integration::UPLOADER_ARG]);
+    c.env(consentry::integration::UPLOADER_ENV, spool_dir(user));
     c
 }
 
@@ -88,9 +88,12 @@ fn uploader_killed_mid_send_loses_and_invents_nothing() {
 #[test]
 fn the_marker_argument_alone_is_not_the_uploader() {
     let user = Taskr::new();
-    let plain = user.run(&[consentry::UPLOADER_ARG]);
-    let mut other = user.command(&[consentry::UPLOADER_ARG]);
-    other.env(consentry::UPLOADER_ENV, user.home().join("elsewhere"));
+    let plain = user.run(&[consentry::integration::UPLOADER_ARG]);
+    let mut other = user.command(&[consentry::integration::UPLOADER_ARG]);
+    other.env(
+        consentry::integration::UPLOADER_ENV,
+        user.home().join("elsewhere"),
+    );
     let other = support::taskr::run_command(other);
     for r in [&plain, &other] {
         assert_eq!(
@@ -98,6 +101,9 @@ fn the_marker_argument_alone_is_not_the_uploader() {
             Some(2),
             "clap's usage error, as for any unknown command: {r:?}"
         );
-        assert!(r.stderr.contains(consentry::UPLOADER_ARG), "{r:?}");
+        assert!(
+            r.stderr.contains(consentry::integration::UPLOADER_ARG),
+            "{r:?}"
+        );
     }
 }

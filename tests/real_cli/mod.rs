@@ -9,6 +9,7 @@ use crate::support;
 #[cfg(unix)]
 mod ctrl_c;
 mod tool;
+mod uploader_entry;
 
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};

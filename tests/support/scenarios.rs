@@ -10,10 +10,10 @@ const SECRET_TITLE: &str =
 const SECRET_TAG: &str = "project-nightingale";
 
 /// Keys consentry may send, from its data manifest; anything else arriving is a leak.
-fn allowed(scope: consentry::AttributeScope) -> Vec<&'static str> {
-    consentry::RESOURCE
+fn allowed(scope: consentry::manifest::Scope) -> Vec<&'static str> {
+    consentry::manifest::RESOURCE
         .iter()
-        .chain(consentry::COMMAND_SPAN)
+        .chain(consentry::manifest::COMMAND_SPAN)
         .filter(|a| a.scope == scope)
         .map(|a| a.key)
         .collect()
@@ -84,13 +84,13 @@ pub fn one_span_per_run_with_masked_values(kind: CollectorKind, transport: Trans
         assert_eq!(s.scope, "consentry");
         for k in s.resource.keys() {
             assert!(
-                allowed(consentry::AttributeScope::Resource).contains(&k.as_str()),
+                allowed(consentry::manifest::Scope::Resource).contains(&k.as_str()),
                 "unexpected resource attribute {k}"
             );
         }
         for k in s.attrs.keys() {
             assert!(
-                allowed(consentry::AttributeScope::CommandSpan).contains(&k.as_str()),
+                allowed(consentry::manifest::Scope::CommandSpan).contains(&k.as_str()),
                 "unexpected span attribute {k}"
             );
         }

@@ -1,7 +1,7 @@
 //! Reading a clap `Command` into a masking schema.
 
 use clap::{Arg, Command};
-use consentry::mask::{CommandSpec, Opt, Param, Policy, Schema};
+use consentry::integration::{CommandSpec, Opt, Param, Policy, Schema};
 
 /// The schema of `cmd` with the default policies: see [`SchemaBuilder`].
 pub fn schema(cmd: Command) -> Schema {

@@ -39,8 +39,9 @@ pub fn init<C: Parser>(builder: TelemetryBuilder) -> Result<(C, TelemetryGuard),
 /// The one call, with the author's choices: the [`Shape`] of the telemetry commands
 /// and what may be sent of argument values. [`init`](Self::init) does, in order:
 ///
-/// 1. the detached uploader's entry ([`Telemetry::run_uploader_if_requested`]), before
-///    any parsing, so the uploader's marker argument never reaches clap;
+/// 1. builds the configuration ([`TelemetryBuilder::build`]), before any parsing: in
+///    the detached uploader that call delivers and exits, so the uploader's marker
+///    argument never reaches clap;
 /// 2. adds `--disable-telemetry` and the telemetry commands ([`augment_with`]);
 /// 3. parses with clap. A command line clap refuses (or `--help`, `--version`) is
 ///    recorded as a run (command path as far as the schema finds it, values masked,
@@ -54,6 +55,7 @@ pub fn init<C: Parser>(builder: TelemetryBuilder) -> Result<(C, TelemetryGuard),
 /// 7. converts the matches into the tool's `Cli` (`FromArgMatches`), with clap's error
 ///    formatting when that fails; that failure is recorded as a usage error too.
 #[derive(Debug)]
+#[must_use = "a setup does nothing until `init` is called"]
 pub struct Setup {
     builder: TelemetryBuilder,
     shape: Shape,
@@ -73,14 +75,12 @@ impl Setup {
 
     /// How the telemetry commands appear; [`Shape::Option`] for tools with positional
     /// arguments.
-    #[must_use]
     pub fn shape(mut self, shape: Shape) -> Self {
         self.shape = shape;
         self
     }
 
     /// Overrides of the masking policies, e.g. `|s| s.hash_value("project")`.
-    #[must_use]
     pub fn schema(mut self, overrides: fn(SchemaBuilder) -> SchemaBuilder) -> Self {
         self.schema = overrides;
         self
@@ -125,7 +125,6 @@ impl Setup {
         // The arguments come from the configuration's environment, like everything else
         // consentry reads: a test that gives a `FixedEnv` gives the command line too.
         let args = telemetry.env().args_os();
-        telemetry.run_uploader_if_requested();
         if self.shape == Shape::Option {
             telemetry.set_manage_command("--telemetry");
         }

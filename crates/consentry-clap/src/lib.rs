@@ -1,6 +1,6 @@
 //! consentry-clap: consentry for clap CLIs in one call ([`init`], or [`Setup`] for the
 //! author's choices), which derives consentry's masking
-//! [`Schema`](consentry::mask::Schema) from the [`clap::Command`] and adds the telemetry
+//! [`Schema`](consentry::integration::Schema) from the [`clap::Command`] and adds the telemetry
 //! flag and commands users expect.
 //!
 //! The telemetry commands come in two [`Shape`]s: a `telemetry` subcommand for tools
@@ -56,6 +56,6 @@ pub use telemetry::{
 
 /// The README's usage, compiled (clap's pattern): the code shown is the code that
 /// builds.
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;

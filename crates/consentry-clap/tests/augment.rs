@@ -1,7 +1,7 @@
 //! The telemetry flag and subcommand added by `augment`.
 
 use clap::{Arg, Command};
-use consentry::mask::MASK;
+use consentry::integration::MASK;
 use consentry_clap::{TelemetryAction, augment, disable_flag, telemetry_action};
 
 fn tool() -> Command {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgAction, CommandFactory, Parser, Subcommand, ValueEnum};
-use consentry::mask::{MASK, Masked, Schema};
+use consentry::integration::{MASK, Masked, Schema};
 use consentry_clap::SchemaBuilder;
 
 /// A secrets vault.

@@ -13,9 +13,8 @@
 //! let telemetry = consentry::Telemetry::builder("taskr")
 //!     .with_version(env!("CARGO_PKG_VERSION"))
 //!     .with_endpoint("https://telemetry.example.com:4318")
-//!     .build()
+//!     .build() // first thing in main: the detached uploader enters (and exits) here
 //!     .expect("valid telemetry configuration");
-//! telemetry.run_uploader_if_requested(); // first thing in main
 //! // ... parse the arguments (clap users: `consentry_clap::init` does all of this) ...
 //! let guard = telemetry.init();
 //! // No subscriber needed: consentry records its span through its own dispatcher.
@@ -28,7 +27,7 @@
 //!
 //! A run that never reaches `finish` (killed, crashed, `std::process::exit` without
 //! [`TelemetryGuard::exit`] or a [`FlushHandle`]) is reported by the next run as
-//! `abandoned` (see [`accounting`]). Ctrl-C is recorded as `canceled` without taking
+//! `abandoned` (see "Files" below). Ctrl-C is recorded as `canceled` without taking
 //! SIGINT from the tool: on unix, only when SIGINT is at its default action does a run
 //! install a handler, which marks the run canceled and then lets SIGINT end the process
 //! as before; a tool that ignores or handles SIGINT keeps doing so, and a run it
@@ -91,15 +90,15 @@
 //!
 //! | Variable | Effect |
 //! |---|---|
-//! | `DO_NOT_TRACK` | Opts out (see the rule above). [`DO_NOT_TRACK`] |
-//! | `<TOOL>_TELEMETRY_OPTOUT` | Opts out of this tool only. [`OPT_OUT_SUFFIX`] |
-//! | `<TOOL>_TELEMETRY_DEBUG` | Print mode: OTLP JSON to stderr, nothing sent. [`DEBUG_SUFFIX`] |
-//! | `<TOOL>_TELEMETRY_ENDPOINT` | Collector URL, overriding the compiled-in one. [`ENDPOINT_SUFFIX`] |
-//! | `<TOOL>_TELEMETRY_PROTOCOL` | `grpc` or `http/protobuf`. [`PROTOCOL_SUFFIX`] |
-//! | `<TOOL>_TELEMETRY_SOURCE` | How the tool was invoked (a declared value, e.g. `vscode`). [`SOURCE_SUFFIX`] |
-//! | `<TOOL>_TELEMETRY_POLICY_FILE` | One more machine policy file. [`POLICY_SUFFIX`] |
-//! | `<TOOL>_TELEMETRY_CA_FILE` | PEM CA certificates trusted instead of the web PKI roots for an `https://` collector (tests, private CA). [`CA_FILE_SUFFIX`] |
-//! | `CONSENTRY_UPLOADER_SPOOL` | Set only by a run on the uploader it starts: the spool to send. [`UPLOADER_ENV`] |
+//! | `DO_NOT_TRACK` | Opts out (see the rule above). |
+//! | `<TOOL>_TELEMETRY_OPTOUT` | Opts out of this tool only. |
+//! | `<TOOL>_TELEMETRY_DEBUG` | Print mode: OTLP JSON to stderr, nothing sent. |
+//! | `<TOOL>_TELEMETRY_ENDPOINT` | Collector URL, overriding the compiled-in one. |
+//! | `<TOOL>_TELEMETRY_PROTOCOL` | `grpc` or `http/protobuf`. |
+//! | `<TOOL>_TELEMETRY_SOURCE` | How the tool was invoked (a declared value, e.g. `vscode`). |
+//! | `<TOOL>_TELEMETRY_POLICY_FILE` | One more machine policy file. |
+//! | `<TOOL>_TELEMETRY_CA_FILE` | PEM CA certificates trusted instead of the web PKI roots for an `https://` collector (tests, private CA). |
+//! | `CONSENTRY_UPLOADER_SPOOL` | Set only by a run on the uploader it starts: the spool to send. |
 //!
 //! `<TOOL>` is the tool name in upper case with other characters as `_`. consentry never
 //! reads `OTEL_EXPORTER_OTLP_*`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME` or
@@ -117,16 +116,16 @@
 //!
 //! | File | Holds |
 //! |---|---|
-//! | `<config dir>/telemetry.toml` | The user's setting (`enabled`) and the notice version seen. [`USER_CONFIG_FILE`] |
-//! | `<config dir>/telemetry-install-id` | The install id, made when telemetry is on. [`INSTALL_ID_FILE`] |
-//! | `<config dir>/telemetry-key` | The per-install hashing key; never sent. [`KEY_FILE`] |
+//! | `<config dir>/telemetry.toml` | The user's setting (`enabled`) and the notice version seen. |
+//! | `<config dir>/telemetry-install-id` | The install id, made when telemetry is on. |
+//! | `<config dir>/telemetry-key` | The per-install hashing key; never sent. |
 //! | `<state dir>/telemetry-spool/*.otlp` | Requests waiting for the uploader (OTLP protobuf), named `<created ms>-<length>-<random>.otlp`. |
 //! | `<state dir>/telemetry-spool/state.toml` | Backoff, failure and drop/rejected/invalid counters shared by runs. |
 //! | `<state dir>/telemetry-local/*.otlp` | Local mode: each run's request, never uploaded (bounded like the spool). |
 //! | `<state dir>/telemetry-sent/*.otlp` | A copy of each request the collector acknowledged, the bytes sent (4 MiB, 1000 requests, 30 days). |
 //! | `<state dir>/telemetry-spool/.lock`, `.write.lock` | Sender lock (held by the uploader) and the short writer lock. |
-//! | `<state dir>/telemetry-runs/*.run` | A marker per running command, touched every 60 s while it runs, removed at `finish`; one left by a dead process is reported as `abandoned`, one Ctrl-C renamed (`*.canceled`) as `canceled`. [`accounting::RUNS_DIR`] |
-//! | `.telemetry` (project, upward from the working dir) | `consent: false` opts out. [`PROJECT_FILE`] |
+//! | `<state dir>/telemetry-runs/*.run` | A marker per running command, touched every 60 s while it runs, removed at `finish`; one left by a dead process is reported as `abandoned`, one Ctrl-C renamed (`*.canceled`) as `canceled`. |
+//! | `.telemetry` (project, upward from the working dir) | `consent: false` opts out. |
 //! | `/etc/<tool>/telemetry.toml` | Machine policy, `enabled = false`. |
 //!
 //! The config dir is `$XDG_CONFIG_HOME/<tool>` (`~/.config/<tool>`) on Linux; the
@@ -160,7 +159,7 @@
 //! | Attribute | Holds |
 //! |---|---|
 //! | `process.executable.name` | The tool's name. |
-//! | `consentry.command` | The command that ran; [`ROOT_COMMAND`] (`(root)`) without a subcommand. |
+//! | `consentry.command` | The command that ran; `(root)` without a subcommand. |
 //! | `process.command_args` | The arguments; names kept, values `*****` unless declared sendable. |
 //! | `consentry.command.options` | The option names used. |
 //! | `process.pid` | The run's process id (required by the CLI span conventions). |
@@ -220,7 +219,7 @@
 //! value are dropped in the layer and never reach the OpenTelemetry SDK.
 //! [`Telemetry::declared_keys`] and [`Telemetry::attribute_keys`] give the keys for an
 //! allowlist. A long-running command spools its finished declared spans on every run
-//! heartbeat ([`accounting::DEFAULT_HEARTBEAT`], 60 s, or
+//! heartbeat (60 s by default, or
 //! [`TelemetryBuilder::with_run_heartbeat`]), so they survive a later kill.
 //!
 //! # Debug builds
@@ -252,39 +251,31 @@ mod rules;
 mod sys;
 mod uploader;
 
-pub use configure::builder::{
-    BuildError, DEFAULT_DISABLE_FLAG, DEFAULT_EXIT_BUDGET, MAX_EXIT_BUDGET, Telemetry,
-    TelemetryBuilder,
-};
+pub use configure::builder::{BuildError, Telemetry, TelemetryBuilder};
 pub use configure::env;
-pub use configure::env::{
-    CA_FILE_SUFFIX, DEBUG_SUFFIX, DO_NOT_TRACK, ENDPOINT_SUFFIX, FALSE_WORDS, OPT_OUT_SUFFIX,
-    POLICY_SUFFIX, PROTOCOL_SUFFIX, SOURCE_SUFFIX, opts_out,
-};
 pub use configure::note::{EndpointProblem, Note};
-pub use consent::config::USER_CONFIG_FILE;
-pub use consent::{Decision, Ignored, PROJECT_FILE, Source};
+pub use consent::{Decision, Ignored, Source};
 pub use control::status::Status;
 pub use deliver::{
-    AttemptError, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Endpoint, EndpointError, LostReason,
-    Outcome, SpoolLimits, SpoolReason, Transport,
+    AttemptError, Endpoint, EndpointError, LostReason, Outcome, SpoolLimits, SpoolReason, Transport,
 };
 pub use identity::choice::InstallId;
-pub use identity::{INSTALL_ID_FILE, KEY_FILE};
-pub use record::accounting;
 pub use record::command::CommandRun;
 pub use record::flush::FlushHandle;
 pub use record::guard::TelemetryGuard;
-pub use record::layer::TARGET;
-pub use record::run_setup::ROOT_COMMAND;
-pub use rules::attributes::{Attribute, COMMAND_SPAN, EVENTS, RESOURCE, Scope as AttributeScope};
-pub use rules::{attributes, declared, manifest, mask, scrub};
+pub use rules::{declared, manifest};
 pub use sys::files::ReadError;
-pub use uploader::{UPLOADER_ARG, UPLOADER_ENV, UPLOADER_LIFETIME};
 
-/// The instrumentation scope name of every span consentry sends; a collector can keep
-/// only this scope.
-pub const SCOPE_NAME: &str = "consentry";
+/// What an integration crate (such as `consentry-clap`, for an argument parser) needs
+/// beyond a tool author's API: the masking schema it derives from the parser, the
+/// scrubber, and the uploader's marker. A tool author needs none of it.
+pub mod integration {
+    pub use crate::rules::mask::{
+        CommandSpec, MASK, Masked, Opt, Param, Policy, Schema, mask_args,
+    };
+    pub use crate::rules::scrub::{Scrubber, scrub, scrub_error};
+    pub use crate::uploader::{UPLOADER_ARG, UPLOADER_ENV};
+}
 
 #[cfg(test)]
 mod tests;
@@ -294,10 +285,10 @@ mod doc_tests {
     #[test]
     fn every_attribute_is_documented_in_the_crate_docs() {
         let docs = include_str!("lib.rs");
-        for a in crate::RESOURCE
+        for a in crate::manifest::RESOURCE
             .iter()
-            .chain(crate::COMMAND_SPAN)
-            .chain(crate::EVENTS)
+            .chain(crate::manifest::COMMAND_SPAN)
+            .chain(crate::manifest::EVENTS)
         {
             assert!(
                 docs.contains(&format!("| `{}` |", a.key)),
@@ -312,7 +303,7 @@ mod doc_tests {
 mod declared_doc_tests {
     #[test]
     fn readme_and_crate_docs_name_the_declared_data_points_and_the_debug_rule() {
-        let readme = include_str!("../../../README.md");
+        let readme = include_str!("../README.md");
         let docs = include_str!("lib.rs");
         for text in [readme, docs] {
             for must in [
@@ -332,7 +323,7 @@ mod declared_doc_tests {
 mod readme_tests {
     #[test]
     fn the_readme_names_every_attribute() {
-        let readme = include_str!("../../../README.md");
+        let readme = include_str!("../README.md");
         for key in crate::rules::manifest::attribute_keys() {
             assert!(
                 readme.contains(&format!("`{key}`")),

@@ -3,7 +3,7 @@
 //! Its own test binary, because the panic hook and the current run are process-wide.
 
 use consentry::Telemetry;
-use consentry::mask::{CommandSpec, Opt, Param, Policy, Schema};
+use consentry::integration::{CommandSpec, Opt, Param, Policy, Schema};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use tracing_subscriber::prelude::*;
 
@@ -110,7 +110,9 @@ fn every_key_the_exporter_emits_is_in_the_manifest_and_panics_are_scrubbed() {
         "\"export\"",
         "consentry.count",
         "\"Io\"",
-        "consentry/tests/panic_and_manifest.rs",
+        // From the crate's directory on: `consentry/tests/...` in the workspace, where
+        // rustc is given the path from there; `tests/...` in the published crate.
+        "tests/panic_and_manifest.rs\"",
     ] {
         assert!(json.contains(expected), "{expected} missing: {json}");
     }

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use consentry::mask::{CommandSpec, Opt, Param, Policy, Schema};
+use consentry::integration::{CommandSpec, Opt, Param, Policy, Schema};
 use consentry::{Telemetry, TelemetryGuard};
 
 /// taskr's command tree, declared by hand as `consentry-clap` derives it.

@@ -14,12 +14,12 @@ pub(crate) fn scrub(c: &mut Criterion) {
         .repeat((64 << 10) / 69);
     let huge: &'static str = line.repeat((1 << 20) / line.len()).leak();
     group.bench_function("error_1MiB", |b| {
-        b.iter(|| consentry::scrub::scrub_error(black_box(&Huge(huge))))
+        b.iter(|| consentry::integration::scrub_error(black_box(&Huge(huge))))
     });
     for (name, text) in [("64KiB_secrets", &dirty), ("64KiB_plain", &clean)] {
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function(name, |b| {
-            b.iter(|| consentry::scrub::scrub(black_box(text)))
+            b.iter(|| consentry::integration::scrub(black_box(text)))
         });
     }
     group.finish();

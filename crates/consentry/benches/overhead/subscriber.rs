@@ -18,14 +18,14 @@ impl<S> tracing_subscriber::layer::Filter<S> for Gate {
         meta: &tracing::Metadata<'_>,
         _: &tracing_subscriber::layer::Context<'_, S>,
     ) -> bool {
-        meta.target() == consentry::TARGET
+        meta.target() == "consentry"
     }
 
     fn callsite_enabled(
         &self,
         meta: &'static tracing::Metadata<'static>,
     ) -> tracing::subscriber::Interest {
-        if meta.target() == consentry::TARGET {
+        if meta.target() == "consentry" {
             tracing::subscriber::Interest::always()
         } else {
             tracing::subscriber::Interest::never()

@@ -5,15 +5,19 @@ use std::sync::Arc;
 
 use crate::configure::env::{self, Env, OsEnv};
 use crate::configure::settings::Settings;
-pub use crate::configure::settings::{DEFAULT_DISABLE_FLAG, DEFAULT_EXIT_BUDGET, MAX_EXIT_BUDGET};
 use crate::deliver::{Endpoint, EndpointError};
 
 mod consent;
 mod data;
 mod delivery;
 
-/// Builds a [`Telemetry`]. Start with [`Telemetry::builder`].
+/// Builds a [`Telemetry`]. Start with [`Telemetry::builder`]. A setter replaces what
+/// an earlier call of it gave (lists included: `with_features(&["a"])` then
+/// `with_features(&["b"])` declares `b` only), except the three that declare one
+/// thing each time: [`with_span`](Self::with_span), [`with_event`](Self::with_event)
+/// and [`with_opt_out_var`](Self::with_opt_out_var).
 #[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
 pub struct TelemetryBuilder {
     pub(crate) settings: Settings,
     /// The compiled-in endpoint as written; `build` parses it.
@@ -38,9 +42,6 @@ pub enum BuildError {
     /// letters, digits, `-` and `_` starting with a letter.
     #[error("invalid declared name {0:?}")]
     Name(String),
-    /// The exit budget is zero or above [`MAX_EXIT_BUDGET`].
-    #[error("exit budget must be between 1 ms and {MAX_EXIT_BUDGET:?}")]
-    ExitBudget,
 }
 
 /// A validated telemetry configuration. [`init`](Telemetry::init) decides consent and,
@@ -110,48 +111,20 @@ impl Telemetry {
 
     /// Opt-out variables read, in order: `DO_NOT_TRACK`, `<TOOL>_TELEMETRY_OPTOUT`,
     /// then the author's aliases.
-    pub fn opt_out_vars(&self) -> impl Iterator<Item = &str> {
+    #[cfg(test)]
+    pub(crate) fn opt_out_vars(&self) -> impl Iterator<Item = &str> {
         std::iter::once(env::DO_NOT_TRACK).chain(self.vars.opt_out.iter().map(String::as_str))
     }
 
     /// The variable that overrides the endpoint: `<TOOL>_TELEMETRY_ENDPOINT`.
-    pub fn endpoint_var(&self) -> &str {
+    #[cfg(test)]
+    pub(crate) fn endpoint_var(&self) -> &str {
         &self.vars.endpoint
-    }
-
-    /// The variable that overrides the transport: `<TOOL>_TELEMETRY_PROTOCOL`.
-    pub fn protocol_var(&self) -> &str {
-        &self.vars.protocol
-    }
-
-    /// The print-mode variable: `<TOOL>_TELEMETRY_DEBUG`.
-    pub fn debug_var(&self) -> &str {
-        &self.vars.debug
-    }
-
-    /// The per-invocation opt-out flag, if any.
-    pub fn disable_flag(&self) -> Option<&str> {
-        self.settings.disable_flag.as_deref()
-    }
-
-    /// Sets print mode after `build`, for a `--print-telemetry` flag parsed by the tool.
-    pub fn set_print_mode(&mut self, on: bool) {
-        self.settings.print_mode = on;
-    }
-
-    /// Declared feature names.
-    pub fn features(&self) -> &[&'static str] {
-        &self.settings.features
-    }
-
-    /// Declared count names.
-    pub fn counts(&self) -> &[&'static str] {
-        &self.settings.counts
     }
 
     /// Machine policy files read, in order: the system one, then the one named by
     /// `<TOOL>_TELEMETRY_POLICY_FILE`.
-    pub fn policy_files(&self) -> Vec<PathBuf> {
+    pub(crate) fn policy_files(&self) -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = self
             .settings
             .policy_file
@@ -181,14 +154,22 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Validates the configuration. Reads no environment variable and touches no file.
+    /// Validates the configuration.
+    ///
+    /// In the detached uploader (this tool's executable, started by an earlier run
+    /// with consentry's marker argument and variable) `build` never returns: it sends
+    /// the spool and exits the process. So build the configuration first thing in
+    /// `main`, before the tool does any work of its own; there is nothing else to call
+    /// for delivery. Anywhere else it reads one argument and touches no file.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError`] names the setting that is not valid: the tool name, the endpoint,
+    /// an opt-out variable name or a declared name.
     pub fn build(self) -> Result<Telemetry, BuildError> {
         let settings = self.settings;
         if !valid_tool_name(&settings.tool) {
             return Err(BuildError::ToolName(settings.tool));
-        }
-        if settings.exit_budget.is_zero() || settings.exit_budget > MAX_EXIT_BUDGET {
-            return Err(BuildError::ExitBudget);
         }
         for v in &settings.opt_out_aliases {
             if v.is_empty() || v.contains(['=', '\0']) {
@@ -217,13 +198,15 @@ impl TelemetryBuilder {
         }
         crate::rules::declared::validate(&settings.tool, &settings.declared)
             .map_err(|bad| BuildError::Name(bad.0))?;
-        Ok(Telemetry {
+        let telemetry = Telemetry {
             vars: Vars::new(&settings.tool, &settings.opt_out_aliases),
             settings,
             endpoint,
             disable_flag_given: None,
             manage_command: "telemetry".into(),
-        })
+        };
+        telemetry.enter_uploader_if_started();
+        Ok(telemetry)
     }
 }
 

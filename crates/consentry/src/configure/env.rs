@@ -19,8 +19,18 @@ mod os;
 pub use fixed::FixedEnv;
 pub use os::OsEnv;
 
+impl sealed::Sealed for FixedEnv {}
+impl sealed::Sealed for OsEnv {}
+
+/// Keeps [`Env`] closed: consentry may read more of the environment in a later
+/// version without breaking anyone's implementation.
+mod sealed {
+    pub trait Sealed {}
+}
+
 /// Where consentry reads the environment from. Modelled on cargo's `home::env::Env`.
-pub trait Env: fmt::Debug + Send + Sync {
+/// Sealed: [`OsEnv`] and [`FixedEnv`] are its implementations.
+pub trait Env: sealed::Sealed + fmt::Debug + Send + Sync {
     /// A variable's value, `None` when unset.
     fn var_os(&self, key: &str) -> Option<OsString>;
 
@@ -46,15 +56,13 @@ pub trait Env: fmt::Debug + Send + Sync {
     fn stderr_is_terminal(&self) -> bool;
 
     /// Whether stdout is a terminal (`consentry.stdout.terminal`: output read by a
-    /// person, or piped to another program). Defaults to `false` for environments
-    /// written before it existed.
-    fn stdout_is_terminal(&self) -> bool {
-        false
-    }
+    /// person, or piped to another program).
+    fn stdout_is_terminal(&self) -> bool;
 }
 
 /// A tool's directories in the OS convention.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ToolDirs {
     /// Settings, install id and hashing key: `$XDG_CONFIG_HOME/<tool>` or
     /// `~/.config/<tool>` on Linux.
@@ -70,36 +78,36 @@ pub const DO_NOT_TRACK: &str = "DO_NOT_TRACK";
 
 /// Suffix of the tool's own opt-out variable: tool `taskr` reads `TASKR_TELEMETRY_OPTOUT`.
 /// Authors can add aliases with [`TelemetryBuilder::with_opt_out_var`](crate::TelemetryBuilder::with_opt_out_var).
-pub const OPT_OUT_SUFFIX: &str = "_TELEMETRY_OPTOUT";
+pub(crate) const OPT_OUT_SUFFIX: &str = "_TELEMETRY_OPTOUT";
 
 /// Suffix of the variable that overrides the collector endpoint the author compiled in:
 /// `TASKR_TELEMETRY_ENDPOINT=https://collector.example.com:4318`. consentry never reads
 /// the generic `OTEL_EXPORTER_OTLP_*` variables, which belong to the user's own work.
-pub const ENDPOINT_SUFFIX: &str = "_TELEMETRY_ENDPOINT";
+pub(crate) const ENDPOINT_SUFFIX: &str = "_TELEMETRY_ENDPOINT";
 
 /// Suffix of the variable that overrides the transport: `grpc` or `http/protobuf`
 /// (the values of `OTEL_EXPORTER_OTLP_PROTOCOL`).
-pub const PROTOCOL_SUFFIX: &str = "_TELEMETRY_PROTOCOL";
+pub(crate) const PROTOCOL_SUFFIX: &str = "_TELEMETRY_PROTOCOL";
 
 /// Suffix of the print-mode variable: `TASKR_TELEMETRY_DEBUG=1` writes to stderr exactly
 /// what would be sent (OTLP JSON) and sends nothing. Same rule as the opt-out variables.
-pub const DEBUG_SUFFIX: &str = "_TELEMETRY_DEBUG";
+pub(crate) const DEBUG_SUFFIX: &str = "_TELEMETRY_DEBUG";
 
 /// Suffix of the variable naming how the tool was invoked (`consentry.source`), e.g. an
 /// IDE extension sets `TASKR_TELEMETRY_SOURCE=vscode`. Values the author did not
 /// declare are sent as `other`.
-pub const SOURCE_SUFFIX: &str = "_TELEMETRY_SOURCE";
+pub(crate) const SOURCE_SUFFIX: &str = "_TELEMETRY_SOURCE";
 
 /// Suffix of the variable naming one more machine policy file, for managed
 /// environments that cannot write the system location. It can only add a policy.
-pub const POLICY_SUFFIX: &str = "_TELEMETRY_POLICY_FILE";
+pub(crate) const POLICY_SUFFIX: &str = "_TELEMETRY_POLICY_FILE";
 
 /// Suffix of the variable naming a PEM file of CA certificates that, when set, are the
 /// only roots trusted for an `https://` collector (instead of the built-in web PKI
 /// roots). Meant for tests and benchmarks against a collector with a self-signed
 /// certificate, and for a private CA; read through the same capped, no-symlink reader
 /// as every other file.
-pub const CA_FILE_SUFFIX: &str = "_TELEMETRY_CA_FILE";
+pub(crate) const CA_FILE_SUFFIX: &str = "_TELEMETRY_CA_FILE";
 
 /// Words that mean "not set" in an opt-out variable, compared case-insensitively after
 /// trimming white space. Everything else, including an empty value, opts out: when a

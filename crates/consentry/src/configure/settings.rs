@@ -13,16 +13,14 @@ use crate::deliver::{DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, SpoolLimits, Tra
 use crate::rules::declared::Declaration;
 use crate::rules::mask::Schema;
 
-/// How long exit may wait for the collector by default. Long enough for a collector on
-/// the same network (a TLS handshake plus one round trip), short enough that nobody
-/// notices it on a CLI that is offline or behind a firewall that drops packets.
-pub const DEFAULT_EXIT_BUDGET: Duration = Duration::from_millis(300);
+/// How long exit may wait for the collector when the author turned the uploader off
+/// (`with_uploader(false)`; with the uploader exit never waits). Long enough for a
+/// collector on the same network (a TLS handshake plus one round trip), short enough
+/// that nobody notices it on a CLI that is offline or drops packets.
+pub(crate) const EXIT_BUDGET: Duration = Duration::from_millis(300);
 
 /// The per-invocation opt-out flag consentry looks for by default.
-pub const DEFAULT_DISABLE_FLAG: &str = "--disable-telemetry";
-
-/// The longest exit budget an author may set.
-pub const MAX_EXIT_BUDGET: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_DISABLE_FLAG: &str = "--disable-telemetry";
 
 /// Every choice the author makes in the builder, grouped by the stage that uses it.
 #[derive(Debug, Clone)]
@@ -97,7 +95,7 @@ impl Settings {
             install_id: crate::identity::choice::InstallId::Random,
             shared_ci_id: true,
             transport: None,
-            exit_budget: DEFAULT_EXIT_BUDGET,
+            exit_budget: EXIT_BUDGET,
             spool_dir: None,
             spool_limits: SpoolLimits::default(),
             uploader: true,

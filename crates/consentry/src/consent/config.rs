@@ -13,7 +13,7 @@ use crate::configure::env::Env;
 use crate::sys::files::{self, ReadError};
 
 /// File name of the user settings file inside the tool's config dir.
-pub const USER_CONFIG_FILE: &str = "telemetry.toml";
+pub(crate) const USER_CONFIG_FILE: &str = "telemetry.toml";
 
 /// The user's own settings, as written by `<tool> telemetry enable|disable`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,7 +84,8 @@ pub(crate) fn store(path: &Path, cfg: &UserConfig) -> io::Result<()> {
 
 /// The tool's config dir in the OS convention (`$XDG_CONFIG_HOME/<tool>` or
 /// `~/.config/<tool>` on Linux, `~/Library/Application Support/<tool>` on macOS,
-/// `%APPDATA%\<tool>\config` on Windows), or `None` when no home dir is known.
+/// `%LOCALAPPDATA%\<tool>\config` on Windows, the local profile: the install id and
+/// key kept there never roam to another machine), or `None` when no home dir is known.
 pub(crate) fn default_config_dir(tool: &str, env: &dyn Env) -> Option<PathBuf> {
     env.tool_dirs(tool).map(|d| d.config)
 }

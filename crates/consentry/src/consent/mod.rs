@@ -27,7 +27,7 @@ pub(crate) use project::{find_project_file, read_project_file};
 /// File name of the project opt-out file, looked up from the working directory upward
 /// (Kedro's format: a line `consent: false`). A repository can ship it, so it may only
 /// turn telemetry off: `consent: true` there is ignored.
-pub const PROJECT_FILE: &str = ".telemetry";
+pub(crate) const PROJECT_FILE: &str = ".telemetry";
 
 /// Which setting decided whether telemetry is on.
 #[derive(Debug, Clone, PartialEq, Eq)]

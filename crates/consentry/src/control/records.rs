@@ -146,7 +146,7 @@ mod tests {
             resource_spans: vec![ResourceSpans {
                 scope_spans: vec![ScopeSpans {
                     scope: Some(InstrumentationScope {
-                        name: crate::SCOPE_NAME.into(),
+                        name: crate::manifest::SCOPE_NAME.into(),
                         ..InstrumentationScope::default()
                     }),
                     spans: vec![span],

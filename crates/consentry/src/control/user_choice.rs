@@ -28,8 +28,9 @@ impl Telemetry {
     ///
     /// # Errors
     ///
-    /// When there is no config dir (home unknown) or a file cannot be written or
-    /// deleted.
+    /// When no config dir is known (no home dir) or the settings file cannot be
+    /// written (a read-only dir, a full disk, the file size limit), or the id, key,
+    /// spool, local records or sent log cannot be deleted.
     pub fn set_enabled(&self, enabled: bool) -> std::io::Result<PathBuf> {
         let (dir, path) = self.settings_path()?;
         config::update(&path, |cfg| {

@@ -7,9 +7,9 @@ use std::time::Duration;
 use super::spool::{LONGEST_WAIT, State, now_ms};
 
 /// Delay after the first failure; it doubles with each consecutive failure.
-pub const DEFAULT_BACKOFF_BASE: Duration = Duration::from_secs(1);
+pub(crate) const DEFAULT_BACKOFF_BASE: Duration = Duration::from_secs(1);
 /// Longest delay between attempts.
-pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(15 * 60);
+pub(crate) const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(15 * 60);
 
 // A state file whose next attempt lies further away than `LONGEST_WAIT` is treated as
 // corrupt and reset; the default backoff must never look like that.

@@ -12,7 +12,7 @@ pub enum Transport {
 
 impl Transport {
     /// Parses the values of `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf` or `grpc`.
-    pub fn from_protocol(s: &str) -> Option<Self> {
+    pub(crate) fn from_protocol(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "http/protobuf" | "http" => Some(Transport::HttpProtobuf),
             "grpc" => Some(Transport::Grpc),
@@ -21,7 +21,7 @@ impl Transport {
     }
 
     /// Whether this build of consentry can send over it.
-    pub fn is_compiled_in(self) -> bool {
+    pub(crate) fn is_compiled_in(self) -> bool {
         match self {
             Transport::HttpProtobuf => cfg!(feature = "http"),
             Transport::Grpc => cfg!(feature = "grpc"),
@@ -77,7 +77,7 @@ pub enum EndpointError {
 impl Endpoint {
     /// Validates `url` for `transport`. For HTTP, a base URL (`http://host:4318`) gets
     /// the signal path `/v1/traces`; a URL with a path is used as it is.
-    pub fn new(url: &str, transport: Transport) -> Result<Self, EndpointError> {
+    pub(crate) fn new(url: &str, transport: Transport) -> Result<Self, EndpointError> {
         if !transport.is_compiled_in() {
             return Err(EndpointError::TransportNotCompiled(transport));
         }

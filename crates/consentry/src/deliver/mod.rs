@@ -2,8 +2,9 @@
 //!
 //! # The exit path
 //!
-//! Spans are collected in memory during the run (no thread, no socket, no open file
-//! while the command works). At exit the run encodes them once as an OTLP
+//! Spans are collected in memory during the run (no socket while the command works;
+//! the one open file is the run's locked marker, see [`accounting`](crate::accounting)).
+//! At exit the run encodes them once as an OTLP
 //! `ExportTraceServiceRequest` and **never waits on the network**:
 //!
 //! 1. The request is written to the spool: one file, temp file + rename, named with its
@@ -39,9 +40,11 @@
 //! | What a security tool sees | the tool re-running itself with `__consentry-upload`, in its own process group, stdout/stderr on `/dev/null`, making one outbound connection to the tool's collector |
 //! | Containers | an uploader outlives the run; when the run is the container's PID 1 the container stops with it, the uploader is killed and the request stays spooled (on a volume: sent by the next run; else lost with the container) |
 //!
-//! A tool that cannot be re-run as its own uploader (no call to
-//! [`Telemetry::run_uploader_if_requested`](crate::Telemetry::run_uploader_if_requested))
-//! turns it off with
+//! The uploader enters through
+//! [`TelemetryBuilder::build`](crate::TelemetryBuilder::build), which every tool calls
+//! before it can record anything: there is no separate entry to forget. A tool that
+//! cannot be re-run as its own uploader (one that must do work before it can build its
+//! configuration) turns it off with
 //! [`with_uploader(false)`](crate::TelemetryBuilder::with_uploader): then the run sends
 //! inline, waiting up to the exit budget, then drains the spool with what is left of
 //! the budget, and spools what was not acknowledged. That path waits on the network
@@ -71,7 +74,7 @@ pub(crate) mod validate;
 pub(crate) use backoff::Backoff;
 /// The longest backoff an author may set (the longest wait the spool state keeps).
 pub(crate) const LONGEST_BACKOFF: std::time::Duration = spool::LONGEST_WAIT;
-pub use backoff::{DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX};
+pub(crate) use backoff::{DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX};
 pub(crate) use collect::Collected;
 pub(crate) use encode::encode;
 pub use endpoint::{Endpoint, EndpointError, Transport};

@@ -151,6 +151,8 @@ impl fmt::Display for AttemptError {
     }
 }
 
+impl std::error::Error for AttemptError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,13 +30,13 @@ pub(crate) fn check(
 ) -> Result<ExportTraceServiceRequest, Invalid> {
     let request: ExportTraceServiceRequest =
         prost::Message::decode(body).map_err(|_| Invalid::NotOtlp)?;
-    let in_manifest = |kv: &KeyValue, table: &[&[crate::Attribute]]| {
+    let in_manifest = |kv: &KeyValue, table: &[&[crate::manifest::Attribute]]| {
         table.iter().flat_map(|t| t.iter()).any(|a| a.key == kv.key)
     };
-    let known = |attrs: &[KeyValue], table: &[&[crate::Attribute]]| {
+    let known = |attrs: &[KeyValue], table: &[&[crate::manifest::Attribute]]| {
         attrs.iter().all(|kv| in_manifest(kv, table))
     };
-    let known_or_declared = |attrs: &[KeyValue], table: &[&[crate::Attribute]]| {
+    let known_or_declared = |attrs: &[KeyValue], table: &[&[crate::manifest::Attribute]]| {
         attrs
             .iter()
             .all(|kv| in_manifest(kv, table) || (declared.contains(&kv.key) && safe_value(kv)))
@@ -49,7 +49,9 @@ pub(crate) fn check(
         }
         for ss in &rs.scope_spans {
             let scope = ss.scope.as_ref();
-            if scope.is_none_or(|s| s.name != crate::SCOPE_NAME || !s.attributes.is_empty()) {
+            if scope
+                .is_none_or(|s| s.name != crate::manifest::SCOPE_NAME || !s.attributes.is_empty())
+            {
                 return Err(Invalid::ForeignScope);
             }
             for span in &ss.spans {

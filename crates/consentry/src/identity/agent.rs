@@ -83,9 +83,9 @@ mod tests {
 
     #[test]
     fn the_manifest_names_every_agent_and_variable() {
-        let described = crate::attributes::RESOURCE
+        let described = crate::rules::attributes::RESOURCE
             .iter()
-            .find(|a| a.key == crate::attributes::AGENT)
+            .find(|a| a.key == crate::rules::attributes::AGENT)
             .unwrap()
             .description;
         for (var, agent) in AGENTS {

@@ -16,12 +16,12 @@ use uuid::Uuid;
 use crate::sys::files::{self, ReadError};
 
 /// File name of the install id inside the tool's config dir.
-pub const INSTALL_ID_FILE: &str = "telemetry-install-id";
+pub(crate) const INSTALL_ID_FILE: &str = "telemetry-install-id";
 
 /// File name of the per-install hashing key inside the tool's config dir. It never
 /// leaves the machine; it makes hashed values unlinkable to the same value elsewhere
 /// and not reversible by guessing (a plain hash of a repository URL is).
-pub const KEY_FILE: &str = "telemetry-key";
+pub(crate) const KEY_FILE: &str = "telemetry-key";
 
 /// Returns the install id stored in `dir`, creating it atomically if there is none.
 pub(crate) fn load_or_create(dir: &Path) -> io::Result<Uuid> {

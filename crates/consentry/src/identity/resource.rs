@@ -30,21 +30,9 @@ pub(crate) fn host_arch() -> &'static str {
     }
 }
 
-/// `os.version`: the kernel release on Unix (`uname -r`, as the Java and Go SDKs
-/// report it), read by a system call: no file, no child process. Elsewhere the OS
-/// version as `os_info` reads it from the system API.
+/// `os.version`: the kernel release on Unix (`uname -r`), the OS version on Windows.
 pub(crate) fn os_version() -> String {
-    #[cfg(unix)]
-    {
-        rustix::system::uname()
-            .release()
-            .to_string_lossy()
-            .into_owned()
-    }
-    #[cfg(not(unix))]
-    {
-        os_info::get().version().to_string()
-    }
+    crate::sys::os_version()
 }
 
 pub(crate) struct Describe<'a> {

@@ -6,8 +6,14 @@
 //! that ends any other way (`std::process::exit` before `finish`, a kill, a crash, a
 //! signal's default action) leaves its marker behind, and the next run that records
 //! reports it as a span with `error.type` `abandoned` (Sentry's "abnormal" session)
-//! and `process.exit.code` `-1` (unknown), then deletes it. The marker is written and
-//! closed at once: no file descriptor is held while the command runs.
+//! and `process.exit.code` `-1` (unknown), then deletes it.
+//!
+//! Whether a marker's run is still going is not guessed from its process id (reused,
+//! or another PID namespace's): the run holds a lock on its marker (one close-on-exec
+//! descriptor, locked before the marker takes its name) until it ends, and the
+//! operating system drops the lock when the process dies, however it dies. A later run
+//! reports only markers it can lock, and deletes them while holding the lock, so two
+//! runs never report the same one.
 //!
 //! Ctrl-C (SIGINT at its default action, on unix) renames the marker to
 //! `<pid>-<id>.canceled` before the process dies by it (see the `interrupt` module):
@@ -33,22 +39,22 @@ use crate::rules::attributes as attr;
 use crate::sys::files::Durability;
 
 /// The directory of run markers, beside the spool in the tool's state dir.
-pub const RUNS_DIR: &str = "telemetry-runs";
+pub(crate) const RUNS_DIR: &str = "telemetry-runs";
 
 /// `error.type` of a run that started and never finished: killed, crashed, or ended
 /// with `std::process::exit` before `finish`.
-pub const ABANDONED: &str = "abandoned";
+pub(crate) const ABANDONED: &str = "abandoned";
 
 /// `error.type` of a run ended by Ctrl-C: the process died by SIGINT, or the tool
 /// handled it and finished the run with exit code 130.
-pub const CANCELED: &str = "canceled";
+pub(crate) const CANCELED: &str = "canceled";
 
 /// The suffix of a run still going, and of one that Ctrl-C ended.
 const RUNNING: &str = ".run";
 const CANCELED_SUFFIX: &str = ".canceled";
 
 /// How often a running command's marker is touched by default.
-pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(60);
 
 /// At most this many leftover markers are reported by one run; the rest wait.
 const MAX_REPORTED: usize = 16;
@@ -73,7 +79,9 @@ pub(crate) struct Marker {
     canceled: PathBuf,
     stop: Arc<(Mutex<bool>, Condvar)>,
     /// Ctrl-C's watch on this run, when SIGINT was at its default action.
-    watch: Option<crate::record::interrupt::Watch>,
+    watch: Option<crate::sys::Watch>,
+    /// The marker, open and locked: "this run is alive" for as long as it is held.
+    _alive: std::fs::File,
 }
 
 impl Marker {
@@ -101,13 +109,12 @@ impl Marker {
             dir.join(format!("{stem}{CANCELED_SUFFIX}")),
         );
         // Watched before the marker appears: whoever sees the marker may send SIGINT.
-        let watch = crate::record::interrupt::Watch::start(&path, &canceled);
+        let watch = crate::sys::Watch::start(&path, &canceled);
         // Through the files module: never through a symlink planted under this name,
         // and never past `ulimit -f` (SIGXFSZ would kill the host).
-        let written = crate::sys::files::write_new(dir, &name, &body, Durability::ProcessCrash);
-        if !written.ok()? {
-            return None;
-        }
+        let alive =
+            crate::sys::files::write_new_locked(dir, &name, &body, Durability::ProcessCrash)
+                .ok()??;
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let (beat_path, beat_canceled, beat_stop) = (path.clone(), canceled.clone(), stop.clone());
         // A thread that fails to start only costs the duration of an abandoned run.
@@ -124,6 +131,7 @@ impl Marker {
             canceled,
             stop,
             watch,
+            _alive: alive,
         })
     }
 
@@ -190,18 +198,20 @@ pub(crate) fn report_leftovers(dir: &Path, tracer: &SdkTracer, tool: &str) -> us
     let mut reported = 0;
     for entry in entries.flatten().take(MAX_REPORTED * 4) {
         let path = entry.path();
-        let Some((pid, error_type)) = marker_name(&path) else {
+        let Some(error_type) = marker_name(&path) else {
             // A marker's temp file whose writer died before renaming it.
             if crate::sys::files::is_stale_temp(&entry) {
                 let _ = std::fs::remove_file(&path);
             }
             continue;
         };
-        if pid == std::process::id() || process_alive(pid) {
+        // Locked by its run: still going (this process's own runs included).
+        let Some(claimed) = crate::sys::files::claim_unlocked(&path) else {
             continue;
-        }
-        let read = read_marker(&path);
+        };
+        let read = read_marker(&claimed);
         let _ = std::fs::remove_file(&path);
+        drop(claimed);
         let Some((record, ended)) = read else {
             continue;
         };
@@ -251,9 +261,9 @@ fn emit(
     span.end_with_timestamp(ended);
 }
 
-/// The pid in a marker's name, `<pid>-<hex>.run` or `<pid>-<hex>.canceled`, and what
-/// the run is reported as when that process is gone.
-fn marker_name(path: &Path) -> Option<(u32, &'static str)> {
+/// What the run of a marker named `<pid>-<hex>.run` or `<pid>-<hex>.canceled` is
+/// reported as when it is gone; `None` for any other name.
+fn marker_name(path: &Path) -> Option<&'static str> {
     let name = path.file_name()?.to_str()?;
     let (stem, error_type) = match name.strip_suffix(RUNNING) {
         Some(stem) => (stem, ABANDONED),
@@ -261,38 +271,17 @@ fn marker_name(path: &Path) -> Option<(u32, &'static str)> {
     };
     let (pid, rest) = stem.split_once('-')?;
     (rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_hexdigit())).then_some(())?;
-    Some((pid.parse().ok()?, error_type))
+    pid.parse::<u32>().ok()?;
+    Some(error_type)
 }
 
-/// The record and its last change (the end of the run, as near as is known). Only a
-/// small regular file is read: never through a symlink, never a FIFO.
-fn read_marker(path: &Path) -> Option<(Record, SystemTime)> {
-    let text = crate::sys::files::read_capped(path, MAX_MARKER_BYTES).ok()?;
+/// The record and its last change (the end of the run, as near as is known), from
+/// the claimed marker (a small regular file, opened without following a symlink).
+fn read_marker(file: &std::fs::File) -> Option<(Record, SystemTime)> {
+    let text = crate::sys::files::read_open(file, MAX_MARKER_BYTES).ok()?;
     let record: Record = serde_json::from_slice(&text).ok()?;
-    let ended = std::fs::symlink_metadata(path).ok()?.modified().ok()?;
+    let ended = file.metadata().ok()?.modified().ok()?;
     Some((record, ended))
-}
-
-#[cfg(unix)]
-fn process_alive(pid: u32) -> bool {
-    let Some(pid) = i32::try_from(pid)
-        .ok()
-        .and_then(rustix::process::Pid::from_raw)
-    else {
-        return false;
-    };
-    match rustix::process::test_kill_process(pid) {
-        Ok(()) => true,
-        // Another user's process holds the pid: alive, and not ours to report.
-        Err(e) => e == rustix::io::Errno::PERM,
-    }
-}
-
-#[cfg(not(unix))]
-fn process_alive(_pid: u32) -> bool {
-    // Without a portable liveness check a marker is reported only once it is old
-    // enough that its run cannot still be going (see read_marker's caller).
-    false
 }
 
 #[cfg(test)]

@@ -218,10 +218,9 @@ impl CommandRun<'_> {
 
     /// Records an error as an `exception` event: `error_type` (a fixed class such as
     /// `"Io"`) and the error's message with its `source()` chain. Every argument value
-    /// that `process.command_args` masked is masked in the message too (see
-    /// [`mask`](crate::rules::mask#what-was-masked-stays-masked)); then the message is
+    /// that `process.command_args` masked is masked in the message too; then the message is
     /// scrubbed of home paths, user names, absolute paths, emails, addresses, URL
-    /// credentials and tokens, and cut to [`MAX_ERROR_LEN`](crate::rules::scrub::MAX_ERROR_LEN).
+    /// credentials and tokens, and cut to 1 KiB.
     ///
     /// Messages can still carry what neither rule recognises (a value derived from
     /// the input, a file's content). Where that matters, send the class alone with
@@ -258,7 +257,7 @@ impl CommandRun<'_> {
     /// default `[0]`) also sets `error.type` to the code (as the CLI semantic
     /// conventions ask) and the span status to error; for 130 (128 + SIGINT: the tool
     /// handled Ctrl-C and exits as the shell would report it) `error.type` is
-    /// [`canceled`](crate::record::accounting::CANCELED).
+    /// `canceled`.
     pub fn finish(mut self, exit_code: i32) {
         let error_type = self.is_failure(exit_code).then(|| match exit_code {
             CTRL_C_EXIT_CODE => crate::record::accounting::CANCELED.to_owned(),

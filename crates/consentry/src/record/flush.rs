@@ -1,5 +1,6 @@
-//! Sending before the guard is dropped: from a `std::process::exit` path, or from
-//! another thread.
+//! Handing the finished spans to delivery before the guard is dropped (from a
+//! `std::process::exit` path, or from another thread), and the one exit sequence the
+//! guard's drop shares with it.
 
 use std::time::Instant;
 
@@ -8,8 +9,8 @@ use opentelemetry_sdk::Resource;
 use crate::deliver::{self, Collected, Delivery, Outcome};
 use crate::record::guard::TelemetryGuard;
 
-/// Sends the spans of the runs that finished so far, within the exit budget, from any
-/// thread. Get one with [`TelemetryGuard::flush_handle`]; it is cheap to clone and can
+/// Hands the spans of the runs that finished so far to delivery (spooled for the
+/// detached uploader: never waiting on the network), from any thread. Get one with [`TelemetryGuard::flush_handle`]; it is cheap to clone and can
 /// be kept where a `std::process::exit` deep in the tool can reach it.
 ///
 /// ```no_run
@@ -26,6 +27,7 @@ use crate::record::guard::TelemetryGuard;
 /// A run that is still open is not sent (its span has not ended); if the process then
 /// exits, the next run reports it as `abandoned`.
 #[derive(Debug, Clone)]
+#[must_use = "a flush handle does nothing until `flush` is called"]
 pub struct FlushHandle {
     collected: Collected,
     resource: Resource,
@@ -51,23 +53,42 @@ impl FlushHandle {
         }
     }
 
-    /// Sends (or spools) what finished runs recorded, waiting at most the exit budget.
-    /// Never panics; safe to call from several threads (each span is sent once).
+    /// Spools what finished runs recorded (print mode: prints it) and says what became
+    /// of it; never waits on the network unless the author turned the uploader off.
+    /// Never panics; safe to call from several threads (each span is handed over once).
     pub fn flush(&self) -> Outcome {
         let started = Instant::now();
-        let spans = self.collected.take();
-        let count = spans.len();
-        if count == 0 {
-            return Outcome::NothingToSend;
-        }
-        let request = deliver::encode(spans, &self.resource);
-        if self.print_mode {
-            crate::record::guard::print_request(&self.tool, &request);
-            return Outcome::Printed { spans: count };
-        }
-        let body = prost::Message::encode_to_vec(&request);
-        self.delivery.at_exit(body, count, started)
+        hand_off(
+            self.collected.take(),
+            &self.resource,
+            (&self.tool, self.print_mode),
+            &self.delivery,
+            started,
+        )
     }
+}
+
+/// The one exit sequence, shared by the guard's drop and [`FlushHandle::flush`]: the
+/// finished spans encoded once as one OTLP request, printed in print mode, else handed
+/// to delivery.
+pub(crate) fn hand_off(
+    spans: Vec<opentelemetry_sdk::trace::SpanData>,
+    resource: &Resource,
+    (tool, print_mode): (&str, bool),
+    delivery: &Delivery,
+    started: Instant,
+) -> Outcome {
+    let count = spans.len();
+    if count == 0 {
+        return Outcome::NothingToSend;
+    }
+    let request = deliver::encode(spans, resource);
+    if print_mode {
+        crate::record::guard::print_request(tool, &request);
+        return Outcome::Printed { spans: count };
+    }
+    let body = prost::Message::encode_to_vec(&request);
+    delivery.at_exit(body, count, started)
 }
 
 impl TelemetryGuard {
@@ -102,8 +123,8 @@ impl TelemetryGuard {
         cmd
     }
 
-    /// Sends what was recorded (within the exit budget) and exits the process with
-    /// `code`: the `std::process::exit` that does not lose the run. Finish the run
+    /// Hands what was recorded to delivery (as dropping the guard does) and exits the
+    /// process with `code`: the `std::process::exit` that does not lose the run. Finish the run
     /// first; the borrow checker makes sure of it.
     pub fn exit(self, code: i32) -> ! {
         drop(self);

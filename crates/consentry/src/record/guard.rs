@@ -12,14 +12,14 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::consent::Decision;
-use crate::deliver::{self, Collected, Delivery, Endpoint, Outcome};
+use crate::deliver::{Collected, Delivery, Endpoint, Outcome};
 use crate::identity;
 use crate::record::run_context::RunContext;
 
 /// Keeps telemetry alive for the run; dropping it (or [`shutdown`](Self::shutdown))
-/// sends the run's spans within the exit budget. Dropping never panics and never
-/// waits longer than the budget.
-#[must_use = "dropping the guard sends telemetry immediately; keep it until main returns"]
+/// writes the run's spans to the spool and starts the detached uploader when none is
+/// running. Dropping never panics and never waits on the network.
+#[must_use = "dropping the guard ends recording and spools what was recorded; keep it until main returns"]
 #[derive(Debug)]
 pub struct TelemetryGuard {
     pub(crate) decision: Decision,
@@ -115,10 +115,13 @@ impl TelemetryGuard {
         &mut self,
     ) -> Option<opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest> {
         let active = self.active.as_ref()?;
-        Some(deliver::encode(active.collected.take(), &active.resource))
+        Some(crate::deliver::encode(
+            active.collected.take(),
+            &active.resource,
+        ))
     }
 
-    /// Sends what was recorded, waiting at most the exit budget, and says what
+    /// Hands what was recorded to delivery (spooled for the uploader) and says what
     /// happened. After this, dropping the guard does nothing.
     pub fn shutdown(mut self) -> Outcome {
         self.flush()
@@ -131,17 +134,13 @@ impl TelemetryGuard {
         };
         let spans = active.collected.take();
         let _ = active.provider.shutdown();
-        let count = spans.len();
-        if count == 0 {
-            return Outcome::NothingToSend;
-        }
-        let request = deliver::encode(spans, &active.resource);
-        if active.print_mode {
-            print_request(&active.context.tool, &request);
-            return Outcome::Printed { spans: count };
-        }
-        let body = prost::Message::encode_to_vec(&request);
-        active.delivery.at_exit(body, count, exit_started)
+        crate::record::flush::hand_off(
+            spans,
+            &active.resource,
+            (&active.context.tool, active.print_mode),
+            &active.delivery,
+            exit_started,
+        )
     }
 }
 

@@ -112,7 +112,7 @@ impl Telemetry {
             .with_sampler(Sampler::AlwaysOn)
             .with_span_limits(SpanLimits::default())
             .build();
-        let scope = InstrumentationScope::builder(crate::SCOPE_NAME)
+        let scope = InstrumentationScope::builder(crate::manifest::SCOPE_NAME)
             .with_version(env!("CARGO_PKG_VERSION"))
             .build();
         let tracer = provider.tracer_with_scope(scope);

@@ -10,7 +10,7 @@ use tracing::subscriber::Interest;
 use tracing_subscriber::layer::{Context, Filter};
 
 /// The `tracing` target of every span and event consentry exports.
-pub const TARGET: &str = "consentry";
+pub(crate) const TARGET: &str = "consentry";
 
 /// Passes consentry's own spans and nothing else.
 #[derive(Debug, Clone, Copy, Default)]

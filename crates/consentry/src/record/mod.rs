@@ -2,15 +2,12 @@
 //! through consentry's own dispatcher; panics, Ctrl-C, long runs and runs that never
 //! finish are accounted for; the guard hands the finished spans to delivery.
 
-pub mod accounting;
+pub(crate) mod accounting;
 pub(crate) mod command;
 pub(crate) mod dispatch;
 pub(crate) mod flush;
 pub(crate) mod guard;
 pub(crate) mod init;
-// The one module with `unsafe`: setting a signal action has no safe API.
-#[allow(unsafe_code)]
-pub(crate) mod interrupt;
 pub(crate) mod layer;
 pub(crate) mod panic;
 pub(crate) mod periodic;

@@ -9,7 +9,7 @@ use crate::rules::mask::Schema;
 
 /// `consentry.command` of a run of a tool without subcommands (or of a tool with
 /// subcommands run without one, e.g. `tool --version`).
-pub const ROOT_COMMAND: &str = "(root)";
+pub(crate) const ROOT_COMMAND: &str = "(root)";
 
 impl Telemetry {
     /// Tells consentry whether the per-invocation disable flag was given, as the tool's

@@ -14,6 +14,7 @@ pub enum Scope {
 
 /// One data point: its key, where it appears, what it holds, and an example value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Attribute {
     /// The OpenTelemetry attribute key.
     pub key: &'static str,
@@ -26,83 +27,83 @@ pub struct Attribute {
 }
 
 /// `service.name` (semconv): the tool's name as the author set it.
-pub const SERVICE_NAME: &str = "service.name";
+pub(crate) const SERVICE_NAME: &str = "service.name";
 /// `service.version` (semconv): the tool's version.
-pub const SERVICE_VERSION: &str = "service.version";
+pub(crate) const SERVICE_VERSION: &str = "service.version";
 /// `os.type` (semconv): `linux`, `darwin`, `windows`, `freebsd`, ...
-pub const OS_TYPE: &str = "os.type";
+pub(crate) const OS_TYPE: &str = "os.type";
 /// `os.version` (semconv): kernel release on Unix, OS version on Windows.
-pub const OS_VERSION: &str = "os.version";
+pub(crate) const OS_VERSION: &str = "os.version";
 /// `host.arch` (semconv): `amd64`, `arm64`, ...
-pub const HOST_ARCH: &str = "host.arch";
+pub(crate) const HOST_ARCH: &str = "host.arch";
 /// `consentry.install.id`: random UUID v4 made on first run, kept in the config dir.
-pub const INSTALL_ID: &str = "consentry.install.id";
+pub(crate) const INSTALL_ID: &str = "consentry.install.id";
 
 /// `consentry.session.id`: random UUID v4 of this run, so that a run's spans group.
-pub const SESSION_ID: &str = "consentry.session.id";
+pub(crate) const SESSION_ID: &str = "consentry.session.id";
 /// `consentry.ci`: whether the run is in a CI system.
-pub const CI: &str = "consentry.ci";
+pub(crate) const CI: &str = "consentry.ci";
 /// `consentry.ci.vendor`: which CI system, when known.
-pub const CI_VENDOR: &str = "consentry.ci.vendor";
+pub(crate) const CI_VENDOR: &str = "consentry.ci.vendor";
 /// `consentry.source`: how the tool was invoked (`cli`, or an IDE extension the author
 /// declared), from `<TOOL>_TELEMETRY_SOURCE`.
-pub const SOURCE: &str = "consentry.source";
+pub(crate) const SOURCE: &str = "consentry.source";
 /// `consentry.channel`: how the tool was installed (`cargo`, `brew`, `binary`...), as
 /// the author's build declares it.
-pub const CHANNEL: &str = "consentry.channel";
+pub(crate) const CHANNEL: &str = "consentry.channel";
 /// `consentry.agent`: the coding agent that started the run, from a fixed table of the
 /// variables agents set (`none` when none is set).
-pub const AGENT: &str = "consentry.agent";
+pub(crate) const AGENT: &str = "consentry.agent";
 /// `process.runtime.name` (semconv): `rust`.
-pub const RUNTIME_NAME: &str = "process.runtime.name";
+pub(crate) const RUNTIME_NAME: &str = "process.runtime.name";
 /// `process.runtime.version` (semconv): the rustc version that built the tool.
-pub const RUNTIME_VERSION: &str = "process.runtime.version";
+pub(crate) const RUNTIME_VERSION: &str = "process.runtime.version";
 
 /// `process.executable.name` (semconv CLI spans): the tool's name.
-pub const EXECUTABLE_NAME: &str = "process.executable.name";
+pub(crate) const EXECUTABLE_NAME: &str = "process.executable.name";
 /// `process.command_args` (semconv): the arguments with every value masked.
-pub const COMMAND_ARGS: &str = "process.command_args";
+pub(crate) const COMMAND_ARGS: &str = "process.command_args";
 /// `consentry.command`: the command that ran, as the author names it (`remote add`).
-pub const COMMAND: &str = "consentry.command";
+pub(crate) const COMMAND: &str = "consentry.command";
 /// `process.exit.code` (semconv CLI spans): the exit code the tool returned.
-pub const EXIT_CODE: &str = "process.exit.code";
+pub(crate) const EXIT_CODE: &str = "process.exit.code";
 /// `error.type` (semconv): the author's error class, or the exit code, when it failed.
-pub const ERROR_TYPE: &str = "error.type";
+pub(crate) const ERROR_TYPE: &str = "error.type";
 /// `consentry.command.options`: the option names used in the run (no values).
-pub const OPTIONS: &str = "consentry.command.options";
+pub(crate) const OPTIONS: &str = "consentry.command.options";
 /// `process.pid` (semconv CLI spans, required): the process id of the run.
-pub const PID: &str = "process.pid";
+pub(crate) const PID: &str = "process.pid";
 /// `process.interactive` (semconv): whether stdin is a terminal.
-pub const INTERACTIVE: &str = "process.interactive";
+pub(crate) const INTERACTIVE: &str = "process.interactive";
 /// `consentry.stdout.terminal`: whether stdout is a terminal (output read by a person,
 /// not piped to another program).
-pub const STDOUT_TERMINAL: &str = "consentry.stdout.terminal";
+pub(crate) const STDOUT_TERMINAL: &str = "consentry.stdout.terminal";
 /// `process.args_count` (semconv): how many arguments, the program name included.
-pub const ARGS_COUNT: &str = "process.args_count";
+pub(crate) const ARGS_COUNT: &str = "process.args_count";
 /// `consentry.project.id`: keyed hash of a project identifier the author chose.
-pub const PROJECT_ID: &str = "consentry.project.id";
+pub(crate) const PROJECT_ID: &str = "consentry.project.id";
 
 /// `consentry.feature.name`: a feature the author declared, on a `consentry.feature` event.
-pub const FEATURE_NAME: &str = "consentry.feature.name";
+pub(crate) const FEATURE_NAME: &str = "consentry.feature.name";
 /// `consentry.count.name`: a count the author declared, on a `consentry.count` event.
-pub const COUNT_NAME: &str = "consentry.count.name";
+pub(crate) const COUNT_NAME: &str = "consentry.count.name";
 /// `consentry.count.value`: its value.
-pub const COUNT_VALUE: &str = "consentry.count.value";
+pub(crate) const COUNT_VALUE: &str = "consentry.count.value";
 /// `exception.type` (semconv): `panic`, or the author's error class.
-pub const EXCEPTION_TYPE: &str = "exception.type";
+pub(crate) const EXCEPTION_TYPE: &str = "exception.type";
 /// `exception.message` (semconv): the scrubbed message or error chain.
-pub const EXCEPTION_MESSAGE: &str = "exception.message";
+pub(crate) const EXCEPTION_MESSAGE: &str = "exception.message";
 /// `code.file.path` (semconv): where a panic happened, relative to its crate.
-pub const CODE_FILE: &str = "code.file.path";
+pub(crate) const CODE_FILE: &str = "code.file.path";
 /// `code.line.number` (semconv): its line.
-pub const CODE_LINE: &str = "code.line.number";
+pub(crate) const CODE_LINE: &str = "code.line.number";
 
 /// Name of the span event recording a feature use.
-pub const FEATURE_EVENT: &str = "consentry.feature";
+pub(crate) const FEATURE_EVENT: &str = "consentry.feature";
 /// Name of the span event recording a count.
-pub const COUNT_EVENT: &str = "consentry.count";
+pub(crate) const COUNT_EVENT: &str = "consentry.count";
 /// Name of the span event recording an error or panic (semconv).
-pub const EXCEPTION_EVENT: &str = "exception";
+pub(crate) const EXCEPTION_EVENT: &str = "exception";
 
 /// Resource attributes, in the order they are sent.
 pub const RESOURCE: &[Attribute] = &[

@@ -21,7 +21,7 @@
 //! callsite), and of those it keeps only declared fields whose values are of the
 //! declared kind. Everything else is dropped there, before the OpenTelemetry SDK sees
 //! it: undeclared spans and events, undeclared fields, the event message, and any
-//! string outside its declared set or outside [`is_safe_token`].
+//! string outside its declared set or that is not a token (1 to 64 characters `[A-Za-z0-9._-]`).
 //!
 //! A field `f` of the tool `t` is sent as the attribute `t.f` (the tool's own
 //! namespace, so it cannot collide with consentry's keys). A declared span carries
@@ -35,7 +35,7 @@ mod tests;
 pub(crate) use layer::{CurrentRun, layer};
 
 /// The longest string value a [`Kind::Token`] field may send.
-pub const MAX_TOKEN_LEN: usize = 64;
+pub(crate) const MAX_TOKEN_LEN: usize = 64;
 
 /// What a declared field may hold. A value of another type is dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub enum Kind {
     Bool,
     /// A string from this set, exactly.
     OneOf(&'static [&'static str]),
-    /// A string of 1 to [`MAX_TOKEN_LEN`] characters `[A-Za-z0-9._-]` (as Codex
+    /// A string of 1 to 64 characters `[A-Za-z0-9._-]` (as Codex
     /// validates its telemetry values): a package name, a version, an extension.
     Token,
 }
@@ -56,9 +56,9 @@ pub enum Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
     /// The field's name as written in the macro (`files` in `files = 3`).
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// What it may hold.
-    pub kind: Kind,
+    pub(crate) kind: Kind,
 }
 
 impl Field {
@@ -86,7 +86,7 @@ impl Field {
         }
     }
 
-    /// A string field validated against the safe character set ([`is_safe_token`]).
+    /// A string field validated against the safe character set (1 to 64 characters `[A-Za-z0-9._-]`).
     pub const fn token(name: &'static str) -> Field {
         Field {
             name,
@@ -97,7 +97,7 @@ impl Field {
 
 /// Whether a declaration is a span or an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum What {
+pub(crate) enum What {
     /// A span: sent as a child span of the command span (or of the nearest declared
     /// span above it), with its start, end and fields.
     Span,
@@ -108,18 +108,18 @@ pub enum What {
 
 /// A declared span or event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Declaration {
+pub(crate) struct Declaration {
     /// Its name: the span's name, or the event's `name:`.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Span or event.
-    pub what: What,
+    pub(crate) what: What,
     /// The fields it may carry.
-    pub fields: Vec<Field>,
+    pub(crate) fields: Vec<Field>,
 }
 
 /// Whether `value` may be sent by a [`Kind::Token`] field: 1 to [`MAX_TOKEN_LEN`]
 /// characters, each an ASCII letter or digit, `.`, `_` or `-`.
-pub fn is_safe_token(value: &str) -> bool {
+pub(crate) fn is_safe_token(value: &str) -> bool {
     (1..=MAX_TOKEN_LEN).contains(&value.len())
         && value
             .bytes()
@@ -224,11 +224,6 @@ impl crate::Telemetry {
             }
         }
         out
-    }
-
-    /// The spans and events the tool declared, in the order declared.
-    pub fn declared(&self) -> &[Declaration] {
-        &self.settings.declared
     }
 
     /// The attribute keys the declared fields are sent under (`<tool>.<field>`),

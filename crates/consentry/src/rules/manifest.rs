@@ -4,7 +4,12 @@
 
 use std::fmt::Write as _;
 
-use crate::rules::attributes::{self, Attribute, Scope};
+use crate::rules::attributes;
+pub use crate::rules::attributes::{Attribute, COMMAND_SPAN, EVENTS, RESOURCE, Scope};
+
+/// The instrumentation scope name of every span consentry sends; a collector can keep
+/// only this scope.
+pub const SCOPE_NAME: &str = "consentry";
 
 /// Every attribute key consentry can emit, resource and span alike, sorted.
 pub fn attribute_keys() -> Vec<&'static str> {

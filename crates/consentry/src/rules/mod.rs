@@ -2,8 +2,8 @@
 //! masked, how free text is scrubbed, and what a tool's declared spans may carry. The
 //! data manifest is generated from the same tables.
 
-pub mod attributes;
+pub(crate) mod attributes;
 pub mod declared;
 pub mod manifest;
-pub mod mask;
-pub mod scrub;
+pub(crate) mod mask;
+pub(crate) mod scrub;

@@ -17,7 +17,7 @@
 //! Scrubbing is idempotent: scrubbing scrubbed text changes nothing.
 //!
 //! ```
-//! let s = consentry::scrub::Scrubber::new().with_home("/home/alice").with_user("alice");
+//! let s = consentry::integration::Scrubber::new().with_home("/home/alice").with_user("alice");
 //! assert_eq!(
 //!     s.scrub("cannot read /home/alice/notes.txt for alice@example.com"),
 //!     "cannot read <home>/<path> for <email>"
@@ -39,7 +39,7 @@ use std::sync::{LazyLock, OnceLock};
 use known::Known;
 
 /// The most bytes [`scrub_error`] returns.
-pub const MAX_ERROR_LEN: usize = 1024;
+pub(crate) const MAX_ERROR_LEN: usize = 1024;
 
 /// How much of one message (a panic's, or one error of a chain) is read at most. The
 /// result keeps only [`MAX_ERROR_LEN`] bytes, and the patterns cost about a
@@ -79,7 +79,7 @@ static DEFAULT: LazyLock<Scrubber> = LazyLock::new(Scrubber::from_env);
 
 /// Replaces what identifies a person or a machine in free text by placeholders.
 ///
-/// It knows the patterns in the [module docs](self) and, on top of them, the values it
+/// It knows the patterns in the module docs and, on top of them, the values it
 /// is given: home directories, user names, and other secrets. Its regexes are built on
 /// first use and kept.
 #[derive(Debug, Clone, Default)]
@@ -172,7 +172,7 @@ impl Scrubber {
 
     /// Scrubs an error and its `source()` chain, joined with `": "`, each part scrubbed
     /// on its own. A part whose text the part before already contains is left out (many
-    /// errors repeat their source). The result is at most [`MAX_ERROR_LEN`] bytes, cut
+    /// errors repeat their source). The result is at most 1 KiB, cut
     /// on a character boundary and ended with `...` when cut.
     pub fn scrub_error(&self, error: &dyn Error) -> String {
         self.scrub_error_with(error, &str::to_owned)

@@ -71,18 +71,9 @@ impl From<ReadError> for io::Error {
 }
 
 impl ReadError {
-    fn from_io(e: &io::Error) -> Self {
-        #[cfg(unix)]
-        if let Some(code) = e.raw_os_error() {
-            let errno = rustix::io::Errno::from_raw_os_error(code);
-            if errno == rustix::io::Errno::LOOP || errno == rustix::io::Errno::MLINK {
-                // What O_NOFOLLOW returns on a symlink (EMLINK on the BSDs).
-                return ReadError::Symlink;
-            }
-            if errno == rustix::io::Errno::NXIO {
-                // A socket opened as a file.
-                return ReadError::NotRegular;
-            }
+    pub(crate) fn from_io(e: &io::Error) -> Self {
+        if let Some(refused) = super::platform::refused_open(e) {
+            return refused;
         }
         match e.kind() {
             io::ErrorKind::NotFound | io::ErrorKind::NotADirectory => ReadError::Missing,
@@ -121,51 +112,10 @@ fn read_bounded(file: File, claimed: u64, cap: u64) -> Result<Vec<u8>, ReadError
     Ok(bytes)
 }
 
-#[cfg(unix)]
-fn open_regular(path: &Path) -> Result<File, ReadError> {
-    unix::open_regular_at(rustix::fs::CWD, path)
-}
-
-#[cfg(not(unix))]
-fn open_regular(path: &Path) -> Result<File, ReadError> {
-    // No O_NOFOLLOW here: check, open, and check the opened file again.
-    let meta = std::fs::symlink_metadata(path).map_err(|e| ReadError::from_io(&e))?;
-    if meta.file_type().is_symlink() {
-        return Err(ReadError::Symlink);
-    }
-    if !meta.is_file() {
-        return Err(ReadError::NotRegular);
-    }
-    File::open(path).map_err(|e| ReadError::from_io(&e))
-}
-
-#[cfg(unix)]
-mod unix {
-    use std::fs::File;
-    use std::os::fd::BorrowedFd;
-    use std::path::Path;
-
-    use rustix::fs::{AtFlags, FileType, Mode, OFlags};
-
-    use super::ReadError;
-
-    /// Opens `name` under `dir` read-only if it is a regular file. The `lstat` first
-    /// means a FIFO or device is never even opened (opening a tape device rewinds it);
-    /// `O_NOFOLLOW | O_NONBLOCK` covers the race where it is swapped in between, and
-    /// the caller checks the opened file again with `fstat`.
-    pub(super) fn open_regular_at(dir: BorrowedFd<'_>, name: &Path) -> Result<File, ReadError> {
-        let errno = |e: rustix::io::Errno| ReadError::from_io(&e.into());
-        let st = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).map_err(errno)?;
-        match FileType::from_raw_mode(st.st_mode) {
-            FileType::RegularFile => {}
-            FileType::Symlink => return Err(ReadError::Symlink),
-            _ => return Err(ReadError::NotRegular),
-        }
-        let flags =
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
-        let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).map_err(errno)?;
-        Ok(File::from(fd))
-    }
+/// Opens the regular file at `path` read-only, never through a symlink in its last
+/// component, never blocking on a FIFO or device.
+pub(crate) fn open_regular(path: &Path) -> Result<File, ReadError> {
+    super::platform::open_regular(path)
 }
 
 /// Whether a file may grow to `end` bytes under the process file size limit
@@ -176,14 +126,7 @@ pub(crate) fn fsize_allows(end: u64) -> bool {
 
 /// The process file size limit in bytes (`ulimit -f`), `None` when unlimited.
 pub(crate) fn fsize_limit() -> Option<u64> {
-    #[cfg(unix)]
-    {
-        rustix::process::getrlimit(rustix::process::Resource::Fsize).current
-    }
-    #[cfg(not(unix))]
-    {
-        None
-    }
+    super::file_size_limit()
 }
 
 fn check_fsize(len: usize) -> io::Result<()> {
@@ -268,35 +211,46 @@ pub(crate) fn write_new(
     }
 }
 
+/// [`write_new`], with the new file locked (exclusively, `File::try_lock`) before it
+/// takes its name and kept open: the lock says "its writer is alive" to every other
+/// process until the returned file is closed or the writer dies. `Ok(None)` when
+/// something is at the name already.
+pub(crate) fn write_new_locked(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    durability: Durability,
+) -> io::Result<Option<File>> {
+    let tmp = temp_with(dir, bytes, durability)?;
+    tmp.as_file().try_lock().map_err(io::Error::other)?;
+    match tmp.persist_noclobber(dir.join(name)) {
+        Ok(file) => Ok(Some(file)),
+        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Ok(None),
+        Err(e) => Err(e.error),
+    }
+}
+
+/// The file at `path` when no live process holds its lock: opened as [`open_regular`]
+/// does, locked (exclusively, without waiting), and still at `path` once locked (a
+/// claimant that locked it first may have deleted it meanwhile). The lock is held
+/// until the returned file is closed, so exactly one process claims it.
+pub(crate) fn claim_unlocked(path: &Path) -> Option<File> {
+    let file = open_regular(path).ok()?;
+    file.try_lock().ok()?;
+    std::fs::symlink_metadata(path).ok()?;
+    Some(file)
+}
+
+/// Reads at most `cap` bytes of an open regular file.
+pub(crate) fn read_open(file: &File, cap: u64) -> Result<Vec<u8>, ReadError> {
+    read_from(file.try_clone().map_err(|e| ReadError::from_io(&e))?, cap)
+}
+
 /// Opens (creating, mode 0600) a lock file. A symlink there, dangling or not, is an
 /// error: it must not make us create or lock the file it points to. Anything but a
 /// regular file is refused.
 pub(crate) fn open_lock_file(path: &Path) -> io::Result<File> {
-    #[cfg(unix)]
-    let file = {
-        use rustix::fs::{Mode, OFlags};
-        let flags = OFlags::RDWR
-            | OFlags::CREATE
-            | OFlags::NOFOLLOW
-            | OFlags::NONBLOCK
-            | OFlags::CLOEXEC
-            | OFlags::NOCTTY;
-        let fd = rustix::fs::open(path, flags, Mode::RUSR | Mode::WUSR)
-            .map_err(|e| io::Error::from(ReadError::from_io(&e.into())))?;
-        File::from(fd)
-    };
-    #[cfg(not(unix))]
-    let file = {
-        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(ReadError::Symlink.into());
-        }
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)?
-    };
+    let file = super::platform::open_or_create_nofollow(path)?;
     if !file.metadata()?.file_type().is_file() {
         return Err(ReadError::NotRegular.into());
     }

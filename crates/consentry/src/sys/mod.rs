@@ -1,3 +1,26 @@
-//! The operating system: every file consentry reads or writes goes through here.
+//! The operating system: every call consentry makes to it, behind one portable
+//! surface (std's own `sys` and ctrlc's `platform` are the model). Portable code calls
+//! what is re-exported here and never names rustix or libc.
+//!
+//! - `files`: every read and write of a consentry file (hostile-file rules), built on
+//!   the platform's no-follow open.
+//! - `unix`: rustix (and libc for signal actions only, in its `sigint` module).
+//! - `windows`: std's extension traits only. Not compiled on the project's machines
+//!   (they have only the Linux standard library), so it stays small.
+//!
+//! Whether a run is still going needs no call of its own: a run holds a lock on its
+//! marker (std's `File::try_lock`), which ends with the process on every platform and
+//! does not care about process ids (reused, or seen from another PID namespace).
 
 pub(crate) mod files;
+#[cfg(unix)]
+mod unix;
+#[cfg(windows)]
+mod windows;
+
+#[cfg(unix)]
+use unix as platform;
+#[cfg(windows)]
+use windows as platform;
+
+pub(crate) use platform::{Watch, file_size_limit, os_version};

@@ -4,8 +4,9 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::identity::{INSTALL_ID_FILE, KEY_FILE};
 use crate::tests::support::{env, opted_in};
-use crate::{INSTALL_ID_FILE, InstallId, KEY_FILE, Telemetry, TelemetryBuilder};
+use crate::{InstallId, Telemetry, TelemetryBuilder};
 
 /// The install id one run sends, if any.
 fn sent_id(dir: &Path, builder: TelemetryBuilder) -> Option<String> {
@@ -17,7 +18,7 @@ fn sent_id(dir: &Path, builder: TelemetryBuilder) -> Option<String> {
     resource
         .attributes
         .iter()
-        .find(|kv| kv.key == crate::attributes::INSTALL_ID)
+        .find(|kv| kv.key == crate::rules::attributes::INSTALL_ID)
         .map(|kv| format!("{:?}", kv.value))
 }
 

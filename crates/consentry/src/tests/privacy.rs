@@ -148,7 +148,11 @@ fn opt_in_default_stays_off_without_a_terminal_and_writes_nothing() {
     let guard = t.clone().init();
     assert_eq!(
         guard.decision().source,
-        crate::Source::UserConfig(dir.path().join("config").join(crate::USER_CONFIG_FILE))
+        crate::Source::UserConfig(
+            dir.path()
+                .join("config")
+                .join(crate::consent::config::USER_CONFIG_FILE)
+        )
     );
     assert!(
         guard.notice_shown(),

@@ -45,9 +45,11 @@ pub(crate) fn opted_in(dir: &Path, mut builder: TelemetryBuilder) -> Telemetry {
         .build()
         .unwrap();
     let version = t.notice_version();
-    crate::consent::config::update(&dir.join("config").join(crate::USER_CONFIG_FILE), |c| {
-        c.notice = Some(version)
-    })
+    crate::consent::config::update(
+        &dir.join("config")
+            .join(crate::consent::config::USER_CONFIG_FILE),
+        |c| c.notice = Some(version),
+    )
     .unwrap();
     t
 }

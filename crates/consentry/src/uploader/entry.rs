@@ -1,17 +1,18 @@
-//! The uploader's entry point in the tool's `main`.
+//! The uploader's entry, inside [`TelemetryBuilder::build`](crate::TelemetryBuilder::build):
+//! the one call every tool makes before it can record anything, so it cannot be
+//! forgotten. A tool that builds its configuration first thing in `main` runs none of
+//! its own code in the uploader.
 
 use crate::configure::builder::Telemetry;
 use crate::deliver::Backoff;
 use crate::uploader;
 
 impl Telemetry {
-    /// The entry point of the detached uploader. Call it first thing in `main`, before
-    /// parsing arguments: when this process was started as the uploader (argument
+    /// When this process was started as the uploader (argument
     /// [`UPLOADER_ARG`](crate::UPLOADER_ARG) and [`UPLOADER_ENV`](crate::UPLOADER_ENV)
-    /// naming this tool's spool), it delivers the spool and exits the process;
-    /// otherwise it returns at once having done nothing (one look at the first
-    /// argument).
-    pub fn run_uploader_if_requested(&self) {
+    /// naming this tool's spool), delivers the spool and exits the process; otherwise
+    /// returns at once having done nothing (one look at the first argument).
+    pub(crate) fn enter_uploader_if_started(&self) {
         if !uploader::requested_argument(self.env()) {
             return;
         }

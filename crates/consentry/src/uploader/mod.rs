@@ -35,7 +35,7 @@ pub const UPLOADER_ARG: &str = "__consentry-upload";
 pub const UPLOADER_ENV: &str = "CONSENTRY_UPLOADER_SPOOL";
 
 /// How long the uploader may live; a watchdog ends it after that whatever it is doing.
-pub const UPLOADER_LIFETIME: Duration = Duration::from_secs(30);
+pub(crate) const UPLOADER_LIFETIME: Duration = Duration::from_secs(30);
 
 /// Time kept back from the lifetime so the last send ends before the watchdog.
 const MARGIN: Duration = Duration::from_secs(2);

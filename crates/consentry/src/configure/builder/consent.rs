@@ -15,7 +15,7 @@ impl TelemetryBuilder {
     }
 
     /// Where the settings file and install id live. Default: the OS config dir of the
-    /// tool (see [`USER_CONFIG_FILE`](crate::USER_CONFIG_FILE)).
+    /// tool (`telemetry.toml`).
     pub fn with_config_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.settings.config_dir = Some(dir.into());
         self
@@ -45,8 +45,9 @@ impl TelemetryBuilder {
         self
     }
 
-    /// The machine-wide policy file. Default: `/etc/<tool>/telemetry.toml` (see
-    /// [`Telemetry::policy_files`]). `<TOOL>_TELEMETRY_POLICY_FILE` can add one more.
+    /// The machine-wide policy file. Default: `/etc/<tool>/telemetry.toml` (on
+    /// macOS `/Library/Application Support/<tool>/telemetry.toml`, on Windows
+    /// `%ProgramData%\<tool>\telemetry.toml`). `<TOOL>_TELEMETRY_POLICY_FILE` can add one more.
     pub fn with_policy_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.settings.policy_file = Some(path.into());
         self

@@ -25,7 +25,7 @@ impl TelemetryBuilder {
     /// The values `<TOOL>_TELEMETRY_SOURCE` may take (`consentry.source`), besides
     /// `cli` (the default when unset). Any other value is sent as `other`.
     pub fn with_sources(mut self, sources: &[&'static str]) -> Self {
-        self.settings.sources.extend_from_slice(sources);
+        self.settings.sources = sources.to_vec();
         self
     }
 
@@ -52,13 +52,13 @@ impl TelemetryBuilder {
 
     /// The feature names [`CommandRun::feature`](crate::CommandRun::feature) may record.
     pub fn with_features(mut self, names: &[&'static str]) -> Self {
-        self.settings.features.extend_from_slice(names);
+        self.settings.features = names.to_vec();
         self
     }
 
     /// The count names [`CommandRun::count`](crate::CommandRun::count) may record.
     pub fn with_counts(mut self, names: &[&'static str]) -> Self {
-        self.settings.counts.extend_from_slice(names);
+        self.settings.counts = names.to_vec();
         self
     }
 
@@ -88,8 +88,8 @@ impl TelemetryBuilder {
 
     /// How often a running command's marker is touched, so that a run that never
     /// finishes (killed, crashed) is reported `abandoned` with its duration to within
-    /// this period (see [`accounting`](crate::record::accounting)). Default:
-    /// [`DEFAULT_HEARTBEAT`](crate::record::accounting::DEFAULT_HEARTBEAT) (60 s); at least
+    /// this period (see "Files" in the crate docs). Default:
+    /// 60 s; at least
     /// 10 ms. `Duration::ZERO` turns it off (no thread; an abandoned run is then
     /// reported with the duration it had when its marker was written, zero).
     pub fn with_run_heartbeat(mut self, period: Duration) -> Self {

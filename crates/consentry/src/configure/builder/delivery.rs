@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::TelemetryBuilder;
-use crate::deliver::{SpoolLimits, Transport};
 #[cfg(doc)]
-use crate::{DEFAULT_EXIT_BUDGET, Telemetry};
+use crate::Telemetry;
+use crate::deliver::{SpoolLimits, Transport};
 
 impl TelemetryBuilder {
     /// The collector endpoint compiled into the tool, e.g.
@@ -25,12 +25,6 @@ impl TelemetryBuilder {
         self
     }
 
-    /// How long exit may wait for the collector. Default: [`DEFAULT_EXIT_BUDGET`].
-    pub fn with_exit_budget(mut self, budget: Duration) -> Self {
-        self.settings.exit_budget = budget;
-        self
-    }
-
     /// Where requests that could not be delivered wait. Default: `telemetry-spool` in
     /// the tool's OS state dir (`$XDG_STATE_HOME/<tool>` or `~/.local/state/<tool>` on
     /// Linux), or its cache dir where the OS has no state dir.
@@ -46,9 +40,10 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Whether a detached uploader (see [`UPLOADER_ARG`](crate::UPLOADER_ARG)) may
-    /// deliver the spool after a run that could not. Default: `true`. It needs the
-    /// tool to call [`Telemetry::run_uploader_if_requested`] first thing in `main`.
+    /// Whether a detached uploader (the tool's own executable, see "Files" in the crate docs) may
+    /// deliver the spool after a run that could not. Default: `true`. The uploader is the
+    /// tool's own executable, entering through [`build`](TelemetryBuilder::build), so
+    /// the tool should build its configuration before it does any work of its own.
     pub fn with_uploader(mut self, enabled: bool) -> Self {
         self.settings.uploader = enabled;
         self

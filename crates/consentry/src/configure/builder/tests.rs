@@ -32,12 +32,6 @@ fn bad_configuration_is_refused() {
         );
     }
     assert!(matches!(
-        Telemetry::builder("t")
-            .with_exit_budget(Duration::ZERO)
-            .build(),
-        Err(BuildError::ExitBudget)
-    ));
-    assert!(matches!(
         Telemetry::builder("t").with_opt_out_var("A=B").build(),
         Err(BuildError::VarName(_))
     ));

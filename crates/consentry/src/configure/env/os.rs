@@ -26,7 +26,9 @@ impl Env for OsEnv {
     fn tool_dirs(&self, tool: &str) -> Option<ToolDirs> {
         let dirs = directories::ProjectDirs::from("", "", tool)?;
         Some(ToolDirs {
-            config: dirs.config_dir().to_path_buf(),
+            // The local profile on Windows, never the roaming one: the install id and
+            // key must not follow a user to another machine (elsewhere the same dir).
+            config: dirs.config_local_dir().to_path_buf(),
             state: dirs
                 .state_dir()
                 .unwrap_or_else(|| dirs.cache_dir())

@@ -40,23 +40,7 @@ pub(crate) fn open_lock(path: &Path) -> io::Result<File> {
 
 /// Opens an existing lock file to probe it, creating nothing (`telemetry status`).
 pub(crate) fn probe_lock(path: &Path) -> io::Result<File> {
-    #[cfg(unix)]
-    let file = {
-        use rustix::fs::{Mode, OFlags};
-        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
-        File::from(rustix::fs::open(path, flags, Mode::empty())?)
-    };
-    #[cfg(not(unix))]
-    let file = {
-        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(io::Error::other("symlink"));
-        }
-        File::open(path)?
-    };
-    if !file.metadata()?.is_file() {
-        return Err(io::Error::other("not a regular file"));
-    }
-    Ok(file)
+    Ok(files::open_regular(path)?)
 }
 
 #[cfg(all(test, unix))]

@@ -3,11 +3,12 @@
 use super::*;
 
 #[test]
-fn marker_names_carry_the_pid() {
+fn marker_names_say_how_a_run_is_reported() {
     let hex = "0123456789abcdef0123456789abcdef";
     let named = |n: &str| marker_name(Path::new(&format!("/x/{n}")));
-    assert_eq!(named(&format!("42-{hex}.run")), Some((42, ABANDONED)));
-    assert_eq!(named(&format!("42-{hex}.canceled")), Some((42, CANCELED)));
+    assert_eq!(named(&format!("42-{hex}.run")), Some(ABANDONED));
+    assert_eq!(named(&format!("42-{hex}.canceled")), Some(CANCELED));
+    assert_eq!(named(&format!("x-{hex}.run")), None);
     assert_eq!(named("42-zz.run"), None);
     assert_eq!(named(&format!("42-{hex}.otlp")), None);
 }
@@ -23,7 +24,7 @@ fn a_marker_is_written_and_removed() {
         None,
     )
     .unwrap();
-    let (record, _) = read_marker(&m.path).unwrap();
+    let (record, _) = read_marker(&std::fs::File::open(&m.path).unwrap()).unwrap();
     assert_eq!(record.command, "add");
     assert_eq!(record.pid, std::process::id());
     m.remove();
@@ -45,16 +46,85 @@ fn a_running_command_s_marker_is_touched() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
+#[cfg(unix)]
 #[test]
-fn a_symlinked_marker_is_not_read() {
+fn a_symlinked_marker_is_not_read_and_its_target_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("secret");
     std::fs::write(&target, r#"{"pid":1,"start_ms":1,"command":"x","args":[]}"#).unwrap();
     let link = dir.path().join("1-0123456789abcdef0123456789abcdef.run");
-    #[cfg(unix)]
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    #[cfg(unix)]
-    assert!(read_marker(&link).is_none());
+    assert!(crate::sys::files::claim_unlocked(&link).is_none());
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    use opentelemetry::trace::TracerProvider as _;
+    assert_eq!(
+        report_leftovers(dir.path(), &provider.tracer("t"), "tool"),
+        0
+    );
+    assert!(target.exists());
+}
+
+/// A marker as another process left it: `pid` in its name and record.
+fn foreign_marker(dir: &Path, pid: u32) -> PathBuf {
+    let start_ms = crate::deliver::now_ms() - 1_000;
+    let body = format!(r#"{{"pid":{pid},"start_ms":{start_ms},"command":"x","args":[]}}"#);
+    let path = dir.join(format!("{pid}-{}.run", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+fn leftovers(dir: &Path) -> usize {
+    use opentelemetry::trace::TracerProvider as _;
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    report_leftovers(dir, &provider.tracer("t"), "tool")
+}
+
+#[test]
+fn a_live_run_s_marker_is_left_alone_whatever_its_pid_says() {
+    let dir = tempfile::tempdir().unwrap();
+    // No process has this pid (above any pid_max), but the run holds its lock: alive,
+    // as a run in another PID namespace would look.
+    let live = foreign_marker(dir.path(), 4_000_000_000);
+    let held = std::fs::File::open(&live).unwrap();
+    held.try_lock().unwrap();
+    assert_eq!(leftovers(dir.path()), 0);
+    assert!(live.exists(), "a live run's marker was deleted");
+    // Its process ends: the lock goes with it and the next run reports it.
+    drop(held);
+    assert_eq!(leftovers(dir.path()), 1);
+    assert!(!live.exists());
+}
+
+#[test]
+fn a_dead_run_s_marker_is_reported_even_when_its_pid_was_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    // This very process has the pid now (reused), but nothing holds the lock.
+    let dead = foreign_marker(dir.path(), std::process::id());
+    assert_eq!(leftovers(dir.path()), 1);
+    assert!(!dead.exists());
+}
+
+#[test]
+fn this_process_s_own_running_marker_is_not_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = Marker::create(dir.path(), "add", &[], Duration::ZERO, None).unwrap();
+    assert_eq!(leftovers(dir.path()), 0);
+    assert!(m.path.exists());
+    m.remove();
+}
+
+#[test]
+fn two_runs_never_report_the_same_marker() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..20 {
+        foreign_marker(dir.path(), 4_000_000_001);
+    }
+    let dir = dir.path().to_owned();
+    let counts: Vec<usize> = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..4).map(|_| s.spawn(|| leftovers(&dir))).collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert_eq!(counts.iter().sum::<usize>(), 20, "{counts:?}");
 }
 
 #[test]

@@ -228,7 +228,7 @@ impl CommandSpec {
 /// argument is sent. Build it by hand or derive it from clap with `consentry-clap`.
 ///
 /// ```
-/// use consentry::mask::{CommandSpec, Opt, Param, Policy, Schema};
+/// use consentry::integration::{CommandSpec, Opt, Param, Policy, Schema};
 ///
 /// let schema = Schema::new("taskr")
 ///     .option(Opt::long("file").value(Policy::NameOnly).global())

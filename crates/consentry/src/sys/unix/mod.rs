@@ -1,0 +1,74 @@
+//! The unix side of [`sys`](super): rustix for files, limits and the kernel release;
+//! libc only where rustix has no safe call (signal actions, in `sigint`).
+
+use std::fs::File;
+use std::io;
+use std::path::Path;
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::io::Errno;
+
+use super::files::ReadError;
+
+// The one module with `unsafe`: setting a signal action has no safe API.
+#[allow(unsafe_code)]
+mod sigint;
+
+pub(crate) use sigint::Watch;
+
+/// Opens `path` read-only if it is a regular file. The `lstat` first means a FIFO or
+/// device is never even opened (opening a tape device rewinds it); `O_NOFOLLOW |
+/// O_NONBLOCK` covers the race where one is swapped in between, and the caller checks
+/// the opened file again with `fstat`.
+pub(crate) fn open_regular(path: &Path) -> Result<File, ReadError> {
+    let errno = |e: Errno| ReadError::from_io(&e.into());
+    let st = rustix::fs::statat(rustix::fs::CWD, path, AtFlags::SYMLINK_NOFOLLOW).map_err(errno)?;
+    match FileType::from_raw_mode(st.st_mode) {
+        FileType::RegularFile => {}
+        FileType::Symlink => return Err(ReadError::Symlink),
+        _ => return Err(ReadError::NotRegular),
+    }
+    let flags =
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let fd = rustix::fs::open(path, flags, Mode::empty()).map_err(errno)?;
+    Ok(File::from(fd))
+}
+
+/// Opens (creating, mode 0600) `path` for reading and writing without following a
+/// symlink in its last component and without blocking on a FIFO.
+pub(crate) fn open_or_create_nofollow(path: &Path) -> io::Result<File> {
+    let flags = OFlags::RDWR
+        | OFlags::CREATE
+        | OFlags::NOFOLLOW
+        | OFlags::NONBLOCK
+        | OFlags::CLOEXEC
+        | OFlags::NOCTTY;
+    let fd = rustix::fs::open(path, flags, Mode::RUSR | Mode::WUSR)
+        .map_err(|e| io::Error::from(ReadError::from_io(&e.into())))?;
+    Ok(File::from(fd))
+}
+
+/// What an `open` error means for a file consentry refused to follow or open.
+pub(crate) fn refused_open(e: &io::Error) -> Option<ReadError> {
+    let errno = Errno::from_raw_os_error(e.raw_os_error()?);
+    if errno == Errno::LOOP || errno == Errno::MLINK {
+        // What O_NOFOLLOW returns on a symlink (EMLINK on the BSDs).
+        return Some(ReadError::Symlink);
+    }
+    // A socket opened as a file.
+    (errno == Errno::NXIO).then_some(ReadError::NotRegular)
+}
+
+/// The process file size limit in bytes (`ulimit -f`), `None` when unlimited.
+pub(crate) fn file_size_limit() -> Option<u64> {
+    rustix::process::getrlimit(rustix::process::Resource::Fsize).current
+}
+
+/// `os.version`: the kernel release (`uname -r`, as the Java and Go SDKs report it),
+/// read by a system call: no file, no child process.
+pub(crate) fn os_version() -> String {
+    rustix::system::uname()
+        .release()
+        .to_string_lossy()
+        .into_owned()
+}

@@ -1,0 +1,75 @@
+//! The Windows side of [`sys`](super), on std and its extension traits only.
+//!
+//! Not compiled here (the project's machines have only the Linux standard library):
+//! it is kept small and uses no crate that is not already a dependency.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::windows::fs::OpenOptionsExt as _;
+use std::path::Path;
+
+use super::files::ReadError;
+
+/// `FILE_FLAG_OPEN_REPARSE_POINT`: open a symlink or junction itself, never its target,
+/// so the check on the handle below sees what is at the path.
+const OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+
+/// Ctrl-C is not watched: a run it ends is reported `abandoned`.
+#[derive(Debug)]
+pub(crate) struct Watch;
+
+impl Watch {
+    pub(crate) fn start(_marker: &Path, _canceled: &Path) -> Option<Watch> {
+        None
+    }
+}
+
+/// What the opened handle is: a symlink (reparse point) or anything but a file is
+/// refused, checked on the handle itself, so nothing swapped in between is trusted.
+fn checked(file: File) -> Result<File, ReadError> {
+    let meta = file.metadata().map_err(|e| ReadError::from_io(&e))?;
+    if meta.file_type().is_symlink() {
+        return Err(ReadError::Symlink);
+    }
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    Ok(file)
+}
+
+/// Opens `path` read-only if it is a regular file, never through a symlink.
+pub(crate) fn open_regular(path: &Path) -> Result<File, ReadError> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(OPEN_REPARSE_POINT)
+        .open(path)
+        .map_err(|e| ReadError::from_io(&e))?;
+    checked(file)
+}
+
+/// Opens (creating) `path` for reading and writing, never through a symlink.
+pub(crate) fn open_or_create_nofollow(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .custom_flags(OPEN_REPARSE_POINT)
+        .open(path)?;
+    checked(file).map_err(io::Error::from)
+}
+
+/// No error code of an open needs a meaning of its own here.
+pub(crate) fn refused_open(_e: &io::Error) -> Option<ReadError> {
+    None
+}
+
+/// Windows has no process file size limit.
+pub(crate) fn file_size_limit() -> Option<u64> {
+    None
+}
+
+/// `os.version`: the OS version as `os_info` reads it from the system API.
+pub(crate) fn os_version() -> String {
+    os_info::get().version().to_string()
+}
