@@ -80,7 +80,7 @@ pub(crate) fn drain(
             Ok(()) => {
                 remove_all(&paths);
                 tally.delivered = true;
-                spool.log_sent(&body);
+                spool.log_sent(&body, true);
             }
             // One refused request must not take the others with it: find it alone.
             Err(SendError::Rejected(_)) if paths.len() > 1 => one_at_a_time = true,

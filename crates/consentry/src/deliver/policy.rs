@@ -95,7 +95,7 @@ impl Delivery {
         match send_within(endpoint.clone(), body.clone(), deadline) {
             Some(Ok(())) => {
                 if let Some(spool) = &self.spool {
-                    spool.log_sent(&body);
+                    spool.log_sent(&body, false);
                     if spool.state().failures > 0 {
                         spool.update_state(Backoff::succeed);
                     }

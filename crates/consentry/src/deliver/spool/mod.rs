@@ -309,6 +309,17 @@ impl Spool {
         Some(Lock { file: Some(file) })
     }
 
+    /// Takes the sender lock if nobody holds it, creating no directory: `None` when
+    /// the spool is gone (deleted by opting out while a sender was starting).
+    pub(crate) fn try_lock_existing(&self) -> Option<Lock> {
+        if !fs::symlink_metadata(&self.dir).is_ok_and(|m| m.is_dir()) {
+            return None;
+        }
+        let file = open::open_lock(&self.dir.join(LOCK)).ok()?;
+        file.try_lock().ok()?;
+        Some(Lock { file: Some(file) })
+    }
+
     /// Whether a sender holds the lock now, found without creating anything.
     pub(crate) fn sender_running(&self) -> bool {
         open::probe_lock(&self.dir.join(LOCK)).is_ok_and(|f| f.try_lock().is_err())
@@ -387,7 +398,13 @@ impl Spool {
     /// Keeps a copy of a request the collector acknowledged in the sent log, exactly
     /// the bytes sent. Best effort: a log that cannot be written loses the copy, never
     /// the delivery.
-    pub(crate) fn log_sent(&self, body: &[u8]) {
+    /// With `from_spool` (the request was read from this spool), a spool that is gone
+    /// was deleted by opting out (which deletes the log too) while the request was in
+    /// flight: the copy is not written then.
+    pub(crate) fn log_sent(&self, body: &[u8], from_spool: bool) {
+        if from_spool && !fs::symlink_metadata(&self.dir).is_ok_and(|m| m.is_dir()) {
+            return;
+        }
         if let Some(log) = self.sent_log() {
             let _ = log.put(body);
         }
