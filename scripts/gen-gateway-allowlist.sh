@@ -39,8 +39,10 @@ done
 # in the manifest (checked below), so a rename there fails here. A span a tool declared
 # (a phase of a command) is a child of the command span and has no exit code of its
 # own, but it carries `consentry.command`; a span without a parent is a command span
-# and must carry `process.exit.code` too.
-required_resource="service.name consentry.install.id"
+# and must carry `process.exit.code` too. `consentry.install.id` is not required: a
+# tool may send no install id (`InstallId::None`, or CI runs with
+# `with_shared_ci_id(false)`).
+required_resource="service.name"
 required_span="consentry.command"
 required_root="process.exit.code"
 

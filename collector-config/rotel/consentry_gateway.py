@@ -36,7 +36,6 @@ SCOPE_VERSION_SHAPE = '[0-9]{1,4}[.][0-9]{1,4}[.][0-9]{1,4}([-+][0-9A-Za-z.-]{1,
 # BEGIN GENERATED consentry-required-keys (scripts/gen-gateway-allowlist.sh)
 REQUIRED_RESOURCE_KEYS = (
     'service.name',
-    'consentry.install.id',
 )
 REQUIRED_SPAN_KEYS = (
     'consentry.command',
@@ -49,6 +48,7 @@ REQUIRED_ROOT_KEYS = (
 KEYS = {
     'code.file.path': Rule('event', 'str', '[A-Za-z0-9_.-]{1,64}(/[A-Za-z0-9_.-]{1,64}){0,15}', None, None, 256, True),
     'code.line.number': Rule('event', 'int', '', 0, 10000000, 0, False),
+    'consentry.agent': Rule('resource', 'str', '[a-z][a-z0-9-]{0,31}', None, None, 0, False),
     'consentry.channel': Rule('resource', 'str', '[A-Za-z0-9][A-Za-z0-9._-]{0,63}', None, None, 0, True),
     'consentry.ci': Rule('resource', 'bool', '', None, None, 0, False),
     'consentry.ci.vendor': Rule('resource', 'str', '[A-Za-z][A-Za-z0-9_. -]{0,63}', None, None, 0, True),
@@ -61,6 +61,7 @@ KEYS = {
     'consentry.project.id': Rule('span', 'str', '[0-9a-f]{16,128}', None, None, 0, False),
     'consentry.session.id': Rule('resource', 'str', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0, False),
     'consentry.source': Rule('resource', 'str', '[A-Za-z0-9][A-Za-z0-9._-]{0,63}', None, None, 0, True),
+    'consentry.stdout.terminal': Rule('span', 'bool', '', None, None, 0, False),
     'error.type': Rule('span', 'str', '[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}', None, None, 0, True),
     'exception.message': Rule('event', 'str', '(?s:.*)', None, None, 1024, True),
     'exception.type': Rule('event', 'str', '[A-Za-z0-9][A-Za-z0-9_.:<>-]{0,127}', None, None, 0, True),

@@ -23,6 +23,16 @@ pub(crate) fn run_action_to(
     let text = match action {
         TelemetryAction::Status => telemetry.status().to_string(),
         TelemetryAction::Show => telemetry.manifest_markdown(),
+        TelemetryAction::Log { json } => telemetry.sent_log(json),
+        TelemetryAction::View { json } => telemetry.usage_view(json),
+        TelemetryAction::Local => match telemetry.set_local() {
+            Ok(path) => format!(
+                "telemetry local: runs are recorded on this machine and never uploaded; \
+                 spool deleted ({})\n",
+                path.display()
+            ),
+            Err(e) => return cannot_save(telemetry, &e),
+        },
         TelemetryAction::Enable | TelemetryAction::Disable => {
             let enable = action == TelemetryAction::Enable;
             let saved = if enable {
@@ -35,18 +45,11 @@ pub(crate) fn run_action_to(
                     let state = if enable {
                         "enabled"
                     } else {
-                        "disabled; install id, key and spool deleted"
+                        "disabled; install id, key, spool, local records and log of what was sent deleted"
                     };
                     format!("telemetry {state} ({})\n", path.display())
                 }
-                Err(e) => {
-                    let _ = writeln!(
-                        io::stderr().lock(),
-                        "{}: cannot save the telemetry setting: {e}",
-                        telemetry.tool()
-                    );
-                    return 1;
-                }
+                Err(e) => return cannot_save(telemetry, &e),
             }
         }
     };
@@ -58,6 +61,15 @@ pub(crate) fn run_action_to(
             1
         }
     }
+}
+
+fn cannot_save(telemetry: &Telemetry, e: &io::Error) -> i32 {
+    let _ = writeln!(
+        io::stderr().lock(),
+        "{}: cannot save the telemetry setting: {e}",
+        telemetry.tool()
+    );
+    1
 }
 
 #[cfg(test)]

@@ -54,6 +54,7 @@ impl crate::Telemetry {
             enabled: false,
             source: Source::DebugBuild,
             ignored: Vec::new(),
+            local: false,
         })
     }
 }

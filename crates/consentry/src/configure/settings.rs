@@ -50,6 +50,8 @@ pub(crate) struct Settings {
     pub(crate) declared: Vec<Declaration>,
     pub(crate) panic_hook: bool,
     pub(crate) heartbeat: Duration,
+    pub(crate) install_id: crate::identity::choice::InstallId,
+    pub(crate) shared_ci_id: bool,
     // Delivery.
     pub(crate) transport: Option<Transport>,
     pub(crate) exit_budget: Duration,
@@ -90,6 +92,8 @@ impl Settings {
             declared: Vec::new(),
             panic_hook: true,
             heartbeat: crate::record::accounting::DEFAULT_HEARTBEAT,
+            install_id: crate::identity::choice::InstallId::Random,
+            shared_ci_id: true,
             transport: None,
             exit_budget: EXIT_BUDGET,
             spool_dir: None,

@@ -38,6 +38,15 @@ pub struct Status {
     pub backing_off_for: Option<Duration>,
     /// Where spans go, or why they go nowhere.
     pub endpoint: Result<Endpoint, crate::EndpointProblem>,
+    /// The local records (local mode, never uploaded), when a state dir is known.
+    pub local_dir: Option<PathBuf>,
+    /// Requests kept there.
+    pub local_requests: usize,
+    /// The log of what the collector acknowledged (`telemetry log`), when a state dir
+    /// is known.
+    pub sent_log_dir: Option<PathBuf>,
+    /// Requests kept there.
+    pub sent_requests: usize,
     /// The file size limit of this process (`ulimit -f`) in bytes, when one is set:
     /// consentry refuses writes that would cross it rather than be killed by
     /// `SIGXFSZ`, so requests larger than this are not spooled.
@@ -54,7 +63,12 @@ impl Telemetry {
             spool.as_ref().map(|s| s.usage()).unwrap_or_default();
         let state = spool.as_ref().map(|s| s.state()).unwrap_or_default();
         let now = crate::deliver::now_ms();
+        let (local, sent) = (self.local_store(), self.sent_store());
         Status {
+            local_requests: local.as_ref().map_or(0, |s| s.usage().0),
+            local_dir: local.map(|s| s.dir().to_path_buf()),
+            sent_requests: sent.as_ref().map_or(0, |s| s.usage().0),
+            sent_log_dir: sent.map(|s| s.dir().to_path_buf()),
             decision: self.decide(),
             settings_file: self.config_dir().map(|d| d.join(USER_CONFIG_FILE)),
             spool_dir: spool.as_ref().map(|s| s.dir().to_path_buf()),
@@ -95,6 +109,18 @@ impl fmt::Display for Status {
             self.dropped_by_limits,
             self.rejected,
             self.invalid
+        )?;
+        writeln!(
+            f,
+            "local records: {} ({} requests, never uploaded)",
+            path(&self.local_dir),
+            self.local_requests
+        )?;
+        writeln!(
+            f,
+            "log of what was sent: {} ({} requests; `telemetry log` prints it)",
+            path(&self.sent_log_dir),
+            self.sent_requests
         )?;
         if self.failures > 0 {
             writeln!(f, "delivery: last {} attempts failed", self.failures)?;

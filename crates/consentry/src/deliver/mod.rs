@@ -72,13 +72,14 @@ mod collect;
 pub(crate) mod drain;
 mod encode;
 mod endpoint;
+pub(crate) mod kept;
 mod outcome;
 mod policy;
 mod resolve;
 mod send;
 pub(crate) mod spool;
 mod transport;
-mod validate;
+pub(crate) mod validate;
 
 pub(crate) use backoff::Backoff;
 /// The longest backoff an author may set (the longest wait the spool state keeps).

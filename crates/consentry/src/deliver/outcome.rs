@@ -50,6 +50,12 @@ pub enum Outcome {
         /// What went wrong.
         reason: LostReason,
     },
+    /// Local mode (`<tool> telemetry local`): the request was kept in the local
+    /// records on this machine and will never be uploaded.
+    KeptLocal {
+        /// Spans in the request.
+        spans: usize,
+    },
     /// Print mode: the request was written to stderr and nothing was sent.
     Printed {
         /// Spans in the request.
@@ -72,6 +78,8 @@ pub enum SpoolReason {
     BackingOff,
     /// Sent inline (no uploader) and not acknowledged.
     Failed(AttemptError),
+    /// Local mode: kept on this machine, never uploaded.
+    LocalMode,
 }
 
 impl fmt::Display for SpoolReason {
@@ -84,6 +92,7 @@ impl fmt::Display for SpoolReason {
             }
             SpoolReason::BackingOff => f.write_str("the collector failed recently; backing off"),
             SpoolReason::Failed(e) => e.fmt(f),
+            SpoolReason::LocalMode => f.write_str("local mode: kept on this machine"),
         }
     }
 }

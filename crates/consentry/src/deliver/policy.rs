@@ -24,11 +24,19 @@ pub(crate) struct Delivery {
     pub(crate) budget: Duration,
     pub(crate) backoff: Backoff,
     pub(crate) uploader: bool,
+    /// Local mode: `spool` is the local store, and nothing is ever sent.
+    pub(crate) local: bool,
 }
 
 impl Delivery {
     /// What to do with this run's encoded request; see the module docs.
     pub(crate) fn at_exit(&self, body: Vec<u8>, spans: usize, exit_started: Instant) -> Outcome {
+        if self.local {
+            return match self.spool_request(&body, spans, SpoolReason::LocalMode) {
+                Outcome::Spooled { .. } => Outcome::KeptLocal { spans },
+                lost => lost,
+            };
+        }
         let endpoint = match &self.endpoint {
             Ok(e) => e,
             Err(reason) => {
@@ -96,6 +104,7 @@ impl Delivery {
         match send_within(endpoint.clone(), body.clone(), deadline) {
             Some(Ok(())) => {
                 if let Some(spool) = &self.spool {
+                    spool.log_sent(&body, false);
                     if spool.state().failures > 0 {
                         spool.update_state(Backoff::succeed);
                     }
@@ -204,6 +213,7 @@ mod tests {
             budget: Duration::from_millis(300),
             backoff: Backoff::default(),
             uploader,
+            local: false,
         };
         (dir, hole, spool, delivery)
     }

@@ -113,7 +113,9 @@ pub(crate) fn run(spool: &Spool, endpoint: &Endpoint, backoff: Backoff) {
     let deadline = Instant::now() + UPLOADER_LIFETIME - MARGIN;
     let mut held = inherited_lock(spool);
     loop {
-        let Some(lock) = held.take().or_else(|| spool.try_lock()) else {
+        // Never `try_lock`, which creates the directory: a spool that `telemetry
+        // disable` (or `local`) deleted after this uploader started stays deleted.
+        let Some(lock) = held.take().or_else(|| spool.try_lock_existing()) else {
             return;
         };
         let state = spool.state();
