@@ -25,4 +25,4 @@ use unix as platform;
 #[cfg(windows)]
 use windows as platform;
 
-pub(crate) use platform::{Watch, file_size_limit, os_version};
+pub(crate) use platform::{Watch, file_size_limit, lower_priority, os_version, stdin_if_same_file};

@@ -20,7 +20,6 @@
 mod entry;
 
 use std::ffi::{OsStr, OsString};
-use std::fs::File;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -108,8 +107,7 @@ pub(crate) fn spawn(spool: &Spool, lock: Lock) {
 pub(crate) fn run(spool: &Spool, endpoint: &Endpoint, backoff: Backoff) {
     // Background work: yield the CPU to whatever the user runs next (on a busy 2-core
     // machine an uploader at normal priority slowed the next runs of the tool itself).
-    #[cfg(unix)]
-    let _ = rustix::process::setpriority_process(None, 10);
+    crate::sys::lower_priority();
     let deadline = Instant::now() + UPLOADER_LIFETIME - MARGIN;
     let mut held = inherited_lock(spool);
     loop {
@@ -157,27 +155,24 @@ fn linger(spool: &Spool, deadline: Instant) -> bool {
 }
 
 /// The lock the starting run handed over as stdin, when stdin is this spool's lock
-/// file (same device and inode).
+/// file (unix: an `flock` belongs to the open file, which the child shares). Where a
+/// lock cannot pass with a handle (Windows: it belongs to the process), the starting
+/// run holds it until it exits, a few milliseconds after starting this one: wait for
+/// that, a bounded number of times.
 fn inherited_lock(spool: &Spool) -> Option<Lock> {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsFd;
-        use std::os::unix::fs::MetadataExt;
-        let file = File::from(std::io::stdin().as_fd().try_clone_to_owned().ok()?);
-        let (ours, theirs) = (
-            std::fs::symlink_metadata(spool.lock_path()).ok()?,
-            file.metadata().ok()?,
-        );
-        if ours.dev() != theirs.dev() || ours.ino() != theirs.ino() {
-            return None;
-        }
+    if let Some(file) = crate::sys::stdin_if_same_file(&spool.lock_path()) {
         // Locking an open file that already holds the lock succeeds.
-        file.try_lock().ok()?;
-        Some(Lock::adopt(file))
+        if file.try_lock().is_ok() {
+            return Some(Lock::adopt(file));
+        }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = spool;
-        None::<File>.map(Lock::adopt)
-    }
+    (0..HAND_OVER_TRIES).find_map(|_| {
+        std::thread::sleep(HAND_OVER_POLL);
+        spool.try_lock_existing()
+    })
 }
+
+/// How long an uploader waits for its starting run to release the sender lock where
+/// the lock could not be handed over: 40 x 25 ms.
+const HAND_OVER_TRIES: usize = 40;
+const HAND_OVER_POLL: Duration = Duration::from_millis(25);
