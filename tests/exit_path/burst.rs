@@ -175,3 +175,48 @@ fn wait_status_gone(user: &Taskr, needle: &str, within: Duration) {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// Steady use for over a minute (a run every half second): the first uploader's
+/// lifetime ends within the minute, the runs after it spool and wait, and the first run
+/// after the minute starts the second; no span waits more than a minute.
+#[test]
+fn steady_use_for_over_a_minute_starts_two_uploaders_and_no_span_waits_a_minute() {
+    let collector = Collector::start(CollectorKind::Otelcol);
+    let user = Taskr::sending_to(&collector.http_endpoint(), Transport::Http);
+    let mut arrivals = Arrivals::default();
+    let started = Instant::now();
+    let mut runs = 0;
+    while started.elapsed() < Duration::from_secs(75) || arrivals.poll(&collector) < runs {
+        assert!(
+            started.elapsed() < Duration::from_secs(150),
+            "{} of {runs} spans arrived",
+            arrivals.seen.len()
+        );
+        let r = user.run(&["list"]);
+        assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""), "{r:?}");
+        runs += 1;
+        arrivals.poll(&collector);
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let took = started.elapsed();
+    let (starts, _) = starts(&user);
+    let allowed = 1 + took.as_secs() / 60;
+    assert!(
+        (2..=allowed).contains(&starts),
+        "{starts} uploaders started by {runs} runs in {took:?}"
+    );
+    assert!(
+        arrivals.worst() <= Duration::from_secs(60),
+        "a span arrived {:?} after its run",
+        arrivals.worst()
+    );
+    assert_eq!(
+        distinct(&collector.spans()).len(),
+        runs,
+        "spans invented or lost"
+    );
+    eprintln!(
+        "steady: {runs} runs in {took:?}, {starts} uploader starts, worst delay {:?}",
+        arrivals.worst()
+    );
+}
