@@ -72,10 +72,10 @@ fn yaml_rules() -> BTreeMap<String, (String, String, String)> {
         let Some((_, rest)) = line.split_once(&format!("{name}: ")) else {
             return String::new();
         };
-        if rest.starts_with('\'') {
+        if let Some(quoted) = rest.strip_prefix('\'') {
             // A quoted shape runs to the next `'` not doubled.
             let mut out = String::from("'");
-            let mut chars = rest[1..].chars().peekable();
+            let mut chars = quoted.chars().peekable();
             while let Some(c) = chars.next() {
                 out.push(c);
                 if c == '\'' {
