@@ -268,6 +268,17 @@ fn generator_check_fails_on_drift_and_passes_when_in_sync() {
             .output()
             .expect("run the generator")
     };
+    // The operator's way, without cargo: value-shapes.txt's keys are the manifest's.
+    let no_cargo = Command::new("bash")
+        .arg(repo_root().join("scripts/gen-gateway-allowlist.sh"))
+        .args(["--check", "--no-cargo"])
+        .output()
+        .expect("run the generator");
+    assert!(
+        no_cargo.status.success(),
+        "--no-cargo disagrees with the manifest:\n{}",
+        String::from_utf8_lossy(&no_cargo.stdout)
+    );
     let ok = run(&keys);
     assert!(
         ok.status.success(),
