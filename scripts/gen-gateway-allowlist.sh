@@ -15,6 +15,9 @@
 #   scripts/gen-gateway-allowlist.sh            rewrite the blocks
 #   scripts/gen-gateway-allowlist.sh --check    exit 1 (and show the diff) if they are stale
 #   ... --keys-file FILE                        take the keys from FILE instead of cargo
+#   ... --no-cargo                              take them from value-shapes.txt (CI keeps its
+#                                               keys equal to the manifest): for an operator
+#                                               without a Rust toolchain, instant
 #   ... --extra-keys FILE                       also allow the keys in FILE (one a line): the
 #                                               spans and events a tool declared, named
 #                                               `<tool>.<field>` (`<tool> telemetry show`
@@ -29,8 +32,9 @@ while (($#)); do
   case "$1" in
     --check) check=1 ;;
     --keys-file) keys_file="$2"; shift ;;
+    --no-cargo) keys_file="-" ;;
     --extra-keys) extra_keys="$2"; shift ;;
-    *) echo "usage: $0 [--check] [--keys-file FILE] [--extra-keys FILE]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--check] [--keys-file FILE | --no-cargo] [--extra-keys FILE]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -48,7 +52,9 @@ required_root="process.exit.code"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-if [[ -n "$keys_file" ]]; then
+if [[ "$keys_file" == "-" ]]; then
+  sed -nE 's/^([A-Za-z0-9_.-]+) *[|].*/\1/p' "$root/collector-config/value-shapes.txt" > "$tmp/keys"
+elif [[ -n "$keys_file" ]]; then
   cp "$keys_file" "$tmp/keys"
 else
   (cd "$root" && cargo run -q -p consentry --example manifest -- --keys) > "$tmp/keys"

@@ -72,10 +72,10 @@ fn yaml_rules() -> BTreeMap<String, (String, String, String)> {
         let Some((_, rest)) = line.split_once(&format!("{name}: ")) else {
             return String::new();
         };
-        if rest.starts_with('\'') {
+        if let Some(quoted) = rest.strip_prefix('\'') {
             // A quoted shape runs to the next `'` not doubled.
             let mut out = String::from("'");
-            let mut chars = rest[1..].chars().peekable();
+            let mut chars = quoted.chars().peekable();
             while let Some(c) = chars.next() {
                 out.push(c);
                 if c == '\'' {
@@ -268,6 +268,17 @@ fn generator_check_fails_on_drift_and_passes_when_in_sync() {
             .output()
             .expect("run the generator")
     };
+    // The operator's way, without cargo: value-shapes.txt's keys are the manifest's.
+    let no_cargo = Command::new("bash")
+        .arg(repo_root().join("scripts/gen-gateway-allowlist.sh"))
+        .args(["--check", "--no-cargo"])
+        .output()
+        .expect("run the generator");
+    assert!(
+        no_cargo.status.success(),
+        "--no-cargo disagrees with the manifest:\n{}",
+        String::from_utf8_lossy(&no_cargo.stdout)
+    );
     let ok = run(&keys);
     assert!(
         ok.status.success(),

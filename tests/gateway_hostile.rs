@@ -346,8 +346,7 @@ fn hostile(kind: GatewayKind) {
                 let log = gw.log();
                 let last = log
                     .lines()
-                    .filter(|l| l.starts_with("consentry-gateway: "))
-                    .last()
+                    .rfind(|l| l.starts_with("consentry-gateway: "))
                     .unwrap_or_default()
                     .to_owned();
                 if last.contains("dropped_spans=5 ") && last.contains("dropped_events=9872 ") {
