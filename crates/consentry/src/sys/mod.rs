@@ -25,4 +25,6 @@ use unix as platform;
 #[cfg(windows)]
 use windows as platform;
 
-pub(crate) use platform::{Watch, file_size_limit, lower_priority, os_version, stdin_if_same_file};
+pub(crate) use platform::{
+    Watch, file_size_limit, lower_priority, open_files_limit, os_version, stdin_if_same_file,
+};

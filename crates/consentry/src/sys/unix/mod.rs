@@ -64,6 +64,11 @@ pub(crate) fn file_size_limit() -> Option<u64> {
     rustix::process::getrlimit(rustix::process::Resource::Fsize).current
 }
 
+/// The process's open-files limit (`ulimit -n`), `None` when unlimited.
+pub(crate) fn open_files_limit() -> Option<u64> {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile).current
+}
+
 /// Background priority for the uploader (nice 10): the user's next commands come first.
 pub(crate) fn lower_priority() {
     let _ = rustix::process::setpriority_process(None, 10);

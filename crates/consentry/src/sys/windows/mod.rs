@@ -69,6 +69,11 @@ pub(crate) fn file_size_limit() -> Option<u64> {
     None
 }
 
+/// Windows has no small per-process limit on open handles.
+pub(crate) fn open_files_limit() -> Option<u64> {
+    None
+}
+
 /// Nothing to do: the uploader is created with `BELOW_NORMAL_PRIORITY_CLASS` (see
 /// `sys::process`).
 pub(crate) fn lower_priority() {}
