@@ -33,7 +33,7 @@
 //!
 //! | | |
 //! |---|---|
-//! | Files written per run | one request file (temp + rename); `state.toml` only when a counter changes; `.lock`/`.write.lock` created once |
+//! | Files written per run | one request file (temp + rename); `state.toml` only when a counter changes; `.lock`/`.write.lock` created once; by the uploader, after the acknowledgement, one copy per delivered batch in the sent log |
 //! | Processes started | at most one per run, only when no uploader is running and no long backoff is on; it lives until the spool is empty (typically one round trip), at most [`UPLOADER_LIFETIME`] |
 //! | Delivery delay | one round trip (plus the TLS handshake) after the run on a healthy network; a collector that fails delays it by the backoff |
 //! | Exit cost | encoding, one small file write, one lock try and a `posix_spawn`: about a millisecond, whatever the network |
