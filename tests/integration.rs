@@ -30,6 +30,8 @@ mod gateway_bad_input;
 mod gateway_defence;
 mod gateway_destinations;
 mod gateway_e2e;
+mod gateway_hostile;
+mod gateway_operator;
 mod hardening;
 mod harness_ports;
 mod identity_choices;

@@ -9,6 +9,12 @@
 //! the collector the author names: exit never waits on the network (see the `export`
 //! design notes in the README section "Never in the way, nothing lost").
 //!
+//! Runs start at most one uploader a minute per user; it holds nothing of the run that
+//! started it (no inherited descriptor, not its working directory, a session of its
+//! own). A span reaches the collector within a minute of its run while the tool keeps
+//! being used, and otherwise at the next run after that minute (the same README
+//! section).
+//!
 //! ```no_run
 //! let telemetry = consentry::Telemetry::builder("taskr")
 //!     .with_version(env!("CARGO_PKG_VERSION"))
@@ -233,6 +239,15 @@
 //! `cfg!(debug_assertions)`; [`debug_build!`] gives the tool crate's
 //! ([`TelemetryBuilder::with_debug_build`]).
 //!
+//! # Layout
+//!
+//! The source folders follow a run's data, in order: `configure` (the builder and the
+//! one reader of the environment), `consent` (where consent is decided), `identity`,
+//! `rules` (what may be sent: attribute tables, masking, scrubbing, declared spans),
+//! `record` (where a run is recorded), `deliver` (where it is sent: spool, transports),
+//! `uploader` (the detached uploader), `control` (`telemetry status`, enable and
+//! disable) and `sys` (every call to the operating system, unix and Windows).
+//!
 //! # Features
 //!
 //! | Feature | Default | Gives |
@@ -279,56 +294,3 @@ pub mod integration {
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod doc_tests {
-    #[test]
-    fn every_attribute_is_documented_in_the_crate_docs() {
-        let docs = include_str!("lib.rs");
-        for a in crate::manifest::RESOURCE
-            .iter()
-            .chain(crate::manifest::COMMAND_SPAN)
-            .chain(crate::manifest::EVENTS)
-        {
-            assert!(
-                docs.contains(&format!("| `{}` |", a.key)),
-                "{} missing from crate docs",
-                a.key
-            );
-        }
-    }
-}
-
-#[cfg(test)]
-mod declared_doc_tests {
-    #[test]
-    fn readme_and_crate_docs_name_the_declared_data_points_and_the_debug_rule() {
-        let readme = include_str!("../README.md");
-        let docs = include_str!("lib.rs");
-        for text in [readme, docs] {
-            for must in [
-                "`<tool>.<field>`",
-                "with_debug_builds",
-                "apollographql/rover#2445",
-                "with_span",
-                "with_event",
-            ] {
-                assert!(text.contains(must), "{must} missing");
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod readme_tests {
-    #[test]
-    fn the_readme_names_every_attribute() {
-        let readme = include_str!("../README.md");
-        for key in crate::rules::manifest::attribute_keys() {
-            assert!(
-                readme.contains(&format!("`{key}`")),
-                "{key} missing from README.md"
-            );
-        }
-    }
-}

@@ -122,6 +122,23 @@ impl Telemetry {
         &self.vars.endpoint
     }
 
+    /// The spool directory: the author's, else `telemetry-spool` in the OS state dir.
+    /// Run markers live beside it.
+    pub(crate) fn spool_dir(&self) -> Option<PathBuf> {
+        self.settings
+            .spool_dir
+            .clone()
+            .or_else(|| crate::consent::config::default_spool_dir(&self.settings.tool, self.env()))
+    }
+
+    /// The retry backoff every run and the uploader share.
+    pub(crate) fn backoff(&self) -> crate::deliver::Backoff {
+        crate::deliver::Backoff {
+            base: self.settings.backoff.0,
+            max: self.settings.backoff.1,
+        }
+    }
+
     /// Machine policy files read, in order: the system one, then the one named by
     /// `<TOOL>_TELEMETRY_POLICY_FILE`.
     pub(crate) fn policy_files(&self) -> Vec<PathBuf> {

@@ -2,15 +2,15 @@
 //! `std::process::exit` path, or from another thread), and the one exit sequence the
 //! guard's drop shares with it.
 
+use std::io::Write as _;
 use std::time::Instant;
 
 use opentelemetry_sdk::Resource;
 
 use crate::deliver::{self, Collected, Delivery, Outcome};
-use crate::record::guard::TelemetryGuard;
 
 /// Hands the spans of the runs that finished so far to delivery (spooled for the
-/// detached uploader: never waiting on the network), from any thread. Get one with [`TelemetryGuard::flush_handle`]; it is cheap to clone and can
+/// detached uploader: never waiting on the network), from any thread. Get one with [`TelemetryGuard::flush_handle`](crate::TelemetryGuard::flush_handle); it is cheap to clone and can
 /// be kept where a `std::process::exit` deep in the tool can reach it.
 ///
 /// ```no_run
@@ -84,50 +84,22 @@ pub(crate) fn hand_off(
     }
     let request = deliver::encode(spans, resource);
     if print_mode {
-        crate::record::guard::print_request(tool, &request);
+        print_request(tool, &request);
         return Outcome::Printed { spans: count };
     }
     let body = prost::Message::encode_to_vec(&request);
     delivery.at_exit(body, count, started)
 }
 
-impl TelemetryGuard {
-    /// Starts the span of this process's command run: [`command`](Self::command) with
-    /// the command path the schema finds and this process's arguments.
-    pub fn run(&self) -> crate::CommandRun<'_> {
-        let args = self
-            .active
-            .as_ref()
-            .map(|a| a.context.env.args_os())
-            .unwrap_or_default();
-        self.command("", args.into_iter().skip(1))
-    }
-
-    /// Passes this run's opt-out to a child process the tool starts (itself, or a
-    /// companion program that uses consentry too): when the user opted out (by the flag, for
-    /// example, which the child would not see), sets `<TOOL>_TELEMETRY_OPTOUT=1` on
-    /// `cmd`. Does nothing when telemetry is on.
-    ///
-    /// ```
-    /// let guard = consentry::Telemetry::builder("mytool").build().unwrap().init();
-    /// let mut child = std::process::Command::new("mytool");
-    /// guard.apply_opt_out(&mut child);
-    /// ```
-    pub fn apply_opt_out<'c>(
-        &self,
-        cmd: &'c mut std::process::Command,
-    ) -> &'c mut std::process::Command {
-        if !self.decision().enabled {
-            cmd.env(&self.opt_out_var, "1");
-        }
-        cmd
-    }
-
-    /// Hands what was recorded to delivery (as dropping the guard does) and exits the
-    /// process with `code`: the `std::process::exit` that does not lose the run. Finish the run
-    /// first; the borrow checker makes sure of it.
-    pub fn exit(self, code: i32) -> ! {
-        drop(self);
-        std::process::exit(code)
-    }
+/// Print mode: the exact request, as OTLP JSON, on stderr.
+fn print_request(
+    tool: &str,
+    request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+) {
+    let json =
+        serde_json::to_string_pretty(request).unwrap_or_else(|e| format!("(cannot render: {e})"));
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{tool} telemetry (print mode, nothing sent):\n{json}"
+    );
 }

@@ -8,11 +8,10 @@ use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanLimits};
 
 use crate::configure::builder::Telemetry;
 use crate::configure::note::Note;
-use crate::consent::config;
 use crate::consent::notice::NoticeStep;
 use crate::consent::prompt;
 use crate::consent::{self, SettingsRead};
-use crate::deliver::{Backoff, Collected, Delivery, Spool};
+use crate::deliver::{Collected, Delivery, Spool};
 use crate::identity;
 use crate::identity::choice::{self, InstallId};
 use crate::identity::resource;
@@ -128,10 +127,7 @@ impl Telemetry {
             endpoint,
             spool,
             budget: self.settings.exit_budget,
-            backoff: Backoff {
-                base: self.settings.backoff.0,
-                max: self.settings.backoff.1,
-            },
+            backoff: self.backoff(),
             uploader: self.settings.uploader,
             local: decision.local,
         };
@@ -189,12 +185,10 @@ impl Telemetry {
     }
 
     pub(crate) fn spool(&self) -> Option<Spool> {
-        let dir = self
-            .settings
-            .spool_dir
-            .clone()
-            .or_else(|| config::default_spool_dir(&self.settings.tool, self.env()))?;
-        Some(Spool::new(dir, self.settings.spool_limits).with_declared_keys(self.declared_keys()))
+        Some(
+            Spool::new(self.spool_dir()?, self.settings.spool_limits)
+                .with_declared_keys(self.declared_keys()),
+        )
     }
 
     /// `consentry.source`: a declared value of `<TOOL>_TELEMETRY_SOURCE`, `cli` when

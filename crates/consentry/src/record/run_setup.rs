@@ -64,10 +64,11 @@ impl Telemetry {
     /// Where run markers live (see [`RUNS_DIR`](crate::record::accounting::RUNS_DIR)): beside
     /// the spool, in the tool's state dir.
     pub(crate) fn runs_dir(&self) -> Option<std::path::PathBuf> {
-        let spool = self.settings.spool_dir.clone().or_else(|| {
-            crate::consent::config::default_spool_dir(&self.settings.tool, self.env())
-        })?;
-        Some(spool.parent()?.join(crate::record::accounting::RUNS_DIR))
+        Some(
+            self.spool_dir()?
+                .parent()?
+                .join(crate::record::accounting::RUNS_DIR),
+        )
     }
 
     /// Whether the disable flag `flag` was given: the parsed answer when the tool gave

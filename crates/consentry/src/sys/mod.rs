@@ -4,6 +4,7 @@
 //!
 //! - `files`: every read and write of a consentry file (hostile-file rules), built on
 //!   the platform's no-follow open.
+//! - `process`: starting the detached uploader so that it holds nothing of its caller.
 //! - `unix`: rustix (and libc for signal actions only, in its `sigint` module).
 //! - `windows`: std's extension traits only. Not compiled on the project's machines
 //!   (they have only the Linux standard library), so it stays small.
@@ -13,6 +14,7 @@
 //! does not care about process ids (reused, or seen from another PID namespace).
 
 pub(crate) mod files;
+pub(crate) mod process;
 #[cfg(unix)]
 mod unix;
 #[cfg(windows)]

@@ -1,5 +1,6 @@
 //! In-crate tests that cross modules: privacy promises and whole runs.
 
+mod docs;
 mod identity;
 mod privacy;
 mod runs;

@@ -6,6 +6,7 @@ use tracing_subscriber::prelude::*;
 use crate::Telemetry;
 use crate::deliver::Outcome;
 
+use crate::tests::support;
 use crate::tests::support::opted_in as on;
 
 fn span_attrs(
@@ -187,4 +188,51 @@ fn a_marker_ctrl_c_renamed_is_reported_canceled_by_the_next_run() {
     assert_eq!(canceled.len(), 1, "{spans:?}");
     assert!(attr(canceled[0], "process.exit.code").is_some_and(|v| v.contains("IntValue(-1)")));
     assert_eq!(std::fs::read_dir(&runs).unwrap().count(), 0);
+}
+
+/// The schema a parser integration hands over is derived only when telemetry is on:
+/// an opted-out run (by a variable, the flag or the settings file) never builds it,
+/// and an opted-in one builds it once.
+#[test]
+fn the_lazy_schema_is_built_only_by_a_run_that_records() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let schema = |built: &Arc<AtomicUsize>| {
+        let built = built.clone();
+        move || {
+            built.fetch_add(1, Ordering::SeqCst);
+            crate::rules::mask::Schema::new("tool")
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (name, env) in [
+        (
+            "DO_NOT_TRACK",
+            support::env(dir.path()).var("DO_NOT_TRACK", "1"),
+        ),
+        (
+            "the flag",
+            support::env(dir.path()).args(["tool", "--disable-telemetry"]),
+        ),
+    ] {
+        let built = Arc::new(AtomicUsize::new(0));
+        let mut t = support::opted_in(dir.path(), Telemetry::builder("tool").with_env(env));
+        t.set_schema_fn(schema(&built));
+        let guard = t.init();
+        assert!(!guard.decision().enabled, "{name}");
+        let run = guard.run();
+        assert!(!run.is_recording(), "{name}");
+        run.finish(0);
+        drop(guard);
+        assert_eq!(built.load(Ordering::SeqCst), 0, "opted out by {name}");
+    }
+    let built = Arc::new(AtomicUsize::new(0));
+    let mut t = support::opted_in(dir.path(), Telemetry::builder("tool"));
+    t.set_schema_fn(schema(&built));
+    let guard = t.init();
+    let run = guard.run();
+    assert!(run.is_recording());
+    run.finish(0);
+    drop(guard);
+    assert_eq!(built.load(Ordering::SeqCst), 1, "opted in");
 }

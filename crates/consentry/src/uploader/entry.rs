@@ -4,7 +4,6 @@
 //! its own code in the uploader.
 
 use crate::configure::builder::Telemetry;
-use crate::deliver::Backoff;
 use crate::uploader;
 
 impl Telemetry {
@@ -36,11 +35,7 @@ impl Telemetry {
             && !decision.local
             && let Ok(endpoint) = self.resolve_endpoint()
         {
-            let backoff = Backoff {
-                base: self.settings.backoff.0,
-                max: self.settings.backoff.1,
-            };
-            uploader::run(&spool, &endpoint, backoff);
+            uploader::run(&spool, &endpoint, self.backoff());
         }
         std::process::exit(0);
     }
