@@ -43,7 +43,7 @@
 //!
 //! | | |
 //! |---|---|
-//! | Files written per run | one request file (temp + rename); `state.toml` only when a counter changes; `.lock`/`.write.lock` created once |
+//! | Files written per run | one request file (temp + rename); `state.toml` only when a counter changes; `.lock`/`.write.lock` created once; by the uploader, after the acknowledgement, one copy per delivered batch in the sent log |
 //! | Processes started | at most one a minute per user, only when no uploader is running and no long backoff is on; it lives until the spool has been empty for 5 s, at most [`UPLOADER_LIFETIME`] |
 //! | Delivery delay | one round trip (plus the TLS handshake) after the run on a healthy network when an uploader starts or is running; up to a minute (at the next run after it) when the last one started less than a minute ago and has exited; a collector that fails delays it by the backoff |
 //! | Exit cost | encoding, one small file write, one lock try and, when it starts the uploader, a `fork` and `exec`: about a millisecond, whatever the network |
