@@ -1,6 +1,8 @@
 """Command line:
 
     python3 -m answers report --input spans.jsonl --out report.html [--engine duckdb|chdb]
+    python3 -m answers report --input /var/lib/consentry/spans/ --out report.html
+        (--input: files, directories of rotated files, or glob patterns; one or more)
     python3 -m answers generate --out spans.jsonl [--seed 7 --installs 300 --days 70]
     python3 -m answers ask --input spans.jsonl [--engine duckdb|chdb] [--sql clickhouse]
 """
@@ -32,7 +34,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python3 -m answers")
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("report", help="HTML report from a collector file export")
-    r.add_argument("--input", required=True)
+    r.add_argument("--input", required=True, nargs="+",
+                   help="files, directories (every file in them) or glob patterns")
     r.add_argument("--out", required=True)
     r.add_argument("--engine", default="duckdb", choices=["duckdb", "chdb"])
     g = sub.add_parser("generate", help="seeded realistic runs as a file export")
@@ -42,7 +45,7 @@ def main(argv=None) -> int:
     g.add_argument("--days", type=int, default=70)
     g.add_argument("--start", help="first day, YYYY-MM-DD (default 2026-06-01)")
     a = sub.add_parser("ask", help="print every answer, or the queries in a dialect")
-    a.add_argument("--input")
+    a.add_argument("--input", nargs="+")
     a.add_argument("--engine", default="duckdb", choices=["duckdb", "chdb"])
     a.add_argument("--sql", choices=["duckdb", "clickhouse"], help="print the queries instead")
     sub.add_parser("clickhouse-sql", help="the views and every query for a ClickHouse server")
@@ -51,8 +54,11 @@ def main(argv=None) -> int:
     if args.cmd == "report":
         out = report.build(args.input, args.out, args.engine)
         s = out["skipped"]
-        print(f"report: {out['rows']} runs, skipped {s.malformed_lines} malformed lines, "
+        why = ", ".join(f"{k}: {n}" for k, n in sorted(s.line_reasons.items()))
+        print(f"report: {out['rows']} runs from {out['files']} file(s), skipped "
+              f"{s.malformed_lines} malformed lines{f' ({why})' if why else ''}, "
               f"{s.other_scope_spans} other-scope spans, {s.invalid_spans} invalid spans, "
+              f"{s.duplicate_spans} duplicate spans (counted once), "
               f"{s.phase_spans} declared phase spans (not runs) -> {args.out}",
               file=sys.stderr)
     elif args.cmd == "generate":

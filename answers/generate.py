@@ -21,6 +21,14 @@ DAY_NS = 86_400 * 1_000_000_000
 # 2026-06-01, a Monday: day 0 of the generated period.
 START_NS = 1_780_272_000 * 1_000_000_000
 
+
+def days_ago(days: int) -> int:
+    """Midnight (UTC) `days` days before today, in ns: a start for runs that a gateway
+    accepts now (it drops spans older than its window, 8 days by default)."""
+    import time
+
+    return (time.time_ns() // DAY_NS - days) * DAY_NS
+
 RELEASES = [("1.0.0", -30), ("1.1.0", 21), ("1.2.0", 49)]
 OSES = [("linux", "6.1.0-18-amd64", 0.55), ("darwin", "24.1.0", 0.30), ("windows", "10.0.22631", 0.15)]
 ARCHES = [("amd64", 0.7), ("arm64", 0.3)]

@@ -3,15 +3,28 @@ rows of the ClickHouse exporter's `otel_traces` table, converted the way that ex
 converts them (every attribute value as `pcommon.Value.AsString()`), so both engines
 hold exactly what a ClickHouse store would hold.
 
-Bad input never raises: malformed lines, spans from other scopes, and spans missing a
-required attribute or carrying one of the wrong type are counted in `Skipped`.
+Bad input never raises: a line it cannot take (not JSON, not OTLP, nested deeper than
+MAX_DEPTH, longer than MAX_LINE_CHARS, or failing in any other way) is skipped whole and
+counted; so are spans from other scopes and spans missing a required attribute or
+carrying one of the wrong type. A span whose (trace id, span id) was already read is a
+replay or a redelivery and is counted once (`Skipped.duplicate_spans`).
+
+`read_paths` takes files, directories (every file in them: the file exporter's rotated
+files) and glob patterns.
 """
 
 from __future__ import annotations
 
 import base64
+import glob
 import json
+import os
 from dataclasses import dataclass, field
+
+# A gateway request is at most 1 MiB of protobuf; its JSON line a few times that.
+MAX_LINE_CHARS = 16 * 1024 * 1024
+# consentry's values are flat; the deepest legitimate value is an array of strings.
+MAX_DEPTH = 16
 
 # Spans the questions cannot place are skipped; the gateway's filter requires the same.
 REQUIRED_RESOURCE = ("consentry.install.id",)
@@ -30,6 +43,10 @@ class Skipped:
     other_scope_spans: int = 0
     invalid_spans: int = 0
     reasons: dict = field(default_factory=dict)
+    # Why whole lines were left out (not JSON, too deep, too long, unreadable).
+    line_reasons: dict = field(default_factory=dict)
+    # The same span again (a replay, a redelivery): counted once.
+    duplicate_spans: int = 0
     # Spans with a parent are a run's declared phases (consentry's declared
     # instrumentation), not runs: left out of the run questions, and not an error.
     phase_spans: int = 0
@@ -38,12 +55,22 @@ class Skipped:
         self.invalid_spans += 1
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
 
+    def refuse_line(self, reason: str) -> None:
+        self.malformed_lines += 1
+        self.line_reasons[reason] = self.line_reasons.get(reason, 0) + 1
+
     def total(self) -> int:
         return self.malformed_lines + self.other_scope_spans + self.invalid_spans
 
 
-def _raw(value: dict):
+class _Refused(Exception):
+    """A line the reader does not take, and why."""
+
+
+def _raw(value: dict, depth: int = 0):
     """The Go `AsRaw()` of an OTLP JSON AnyValue (None when it is not one)."""
+    if depth > MAX_DEPTH:
+        raise _Refused("nested too deep")
     if not isinstance(value, dict):
         return None
     if "stringValue" in value:
@@ -62,10 +89,10 @@ def _raw(value: dict):
             return None
     if "arrayValue" in value:
         items = (value["arrayValue"] or {}).get("values") or []
-        return [_raw(v) for v in items] if isinstance(items, list) else None
+        return [_raw(v, depth + 1) for v in items] if isinstance(items, list) else None
     if "kvlistValue" in value:
         items = (value["kvlistValue"] or {}).get("values") or []
-        return {kv.get("key"): _raw(kv.get("value")) for kv in items if isinstance(kv, dict)}
+        return {kv.get("key"): _raw(kv.get("value"), depth + 1) for kv in items if isinstance(kv, dict)}
     if "bytesValue" in value:
         return base64.b64decode(value["bytesValue"] or "")
     return ""  # an empty AnyValue
@@ -159,46 +186,112 @@ def _span_row(span: dict, res: dict, scope: dict, skipped: Skipped) -> dict | No
     }
 
 
-def read_lines(lines) -> tuple[list[dict], Skipped]:
-    """Rows of `otel_traces` from file-exporter lines, and what was skipped."""
-    rows, skipped = [], Skipped()
+def _line_rows(doc, skipped: Skipped) -> list[dict]:
+    """Rows of one parsed line; raises for a line that is not OTLP."""
+    resource_spans = doc["resourceSpans"]
+    if not isinstance(resource_spans, list):
+        raise TypeError
+    rows = []
+    for rs in resource_spans:
+        if not isinstance(rs, dict):
+            raise TypeError
+        res = _attrs((rs.get("resource") or {}).get("attributes"))[0]
+        for ss in rs.get("scopeSpans") or []:
+            if not isinstance(ss, dict):
+                continue
+            scope = ss.get("scope") if isinstance(ss.get("scope"), dict) else {}
+            for span in ss.get("spans") or []:
+                if scope.get("name") != SCOPE:
+                    skipped.other_scope_spans += 1
+                elif not isinstance(span, dict):
+                    skipped.note("span is not an object")
+                elif span.get("parentSpanId"):
+                    skipped.phase_spans += 1
+                elif any(k not in res for k in REQUIRED_RESOURCE):
+                    skipped.note("missing consentry.install.id")
+                else:
+                    row = _span_row(span, res, scope, skipped)
+                    if row is not None:
+                        rows.append(row)
+    return rows
+
+
+def read_lines(lines, seen: set | None = None, skipped: Skipped | None = None) -> tuple[list[dict], Skipped]:
+    """Rows of `otel_traces` from file-exporter lines, and what was skipped. `seen`
+    holds the (trace id, span id) pairs already read, across calls."""
+    rows = []
+    skipped = Skipped() if skipped is None else skipped
+    seen = set() if seen is None else seen
     for line in lines:
         if not line.strip():
             continue
+        # A line's counts and rows are kept only if the whole line could be read.
+        counts = Skipped()
         try:
-            doc = json.loads(line)
-            resource_spans = doc["resourceSpans"]
-            if not isinstance(resource_spans, list):
-                raise TypeError
-        except (ValueError, KeyError, TypeError):
-            skipped.malformed_lines += 1
+            if len(line) > MAX_LINE_CHARS:
+                raise _Refused("line too long")
+            line_rows = _line_rows(json.loads(line), counts)
+        except _Refused as e:
+            skipped.refuse_line(str(e))
             continue
-        for rs in resource_spans:
-            if not isinstance(rs, dict):
-                skipped.malformed_lines += 1
+        except RecursionError:
+            skipped.refuse_line("nested too deep")
+            continue
+        except (ValueError, KeyError, TypeError, AttributeError):
+            skipped.refuse_line("not OTLP JSON")
+            continue
+        except Exception:  # never fail the report for one line
+            skipped.refuse_line("unreadable")
+            continue
+        skipped.other_scope_spans += counts.other_scope_spans
+        skipped.phase_spans += counts.phase_spans
+        skipped.invalid_spans += counts.invalid_spans
+        for k, n in counts.reasons.items():
+            skipped.reasons[k] = skipped.reasons.get(k, 0) + n
+        for row in line_rows:
+            key = (row["TraceId"], row["SpanId"])
+            if row["SpanId"] and key in seen:
+                skipped.duplicate_spans += 1
                 continue
-            res = _attrs((rs.get("resource") or {}).get("attributes"))[0]
-            for ss in rs.get("scopeSpans") or []:
-                if not isinstance(ss, dict):
-                    continue
-                scope = ss.get("scope") if isinstance(ss.get("scope"), dict) else {}
-                for span in ss.get("spans") or []:
-                    if scope.get("name") != SCOPE:
-                        skipped.other_scope_spans += 1
-                    elif not isinstance(span, dict):
-                        skipped.note("span is not an object")
-                    elif span.get("parentSpanId"):
-                        skipped.phase_spans += 1
-                    elif any(k not in res for k in REQUIRED_RESOURCE):
-                        skipped.note("missing consentry.install.id")
-                    else:
-                        row = _span_row(span, res, scope, skipped)
-                        if row is not None:
-                            rows.append(row)
+            seen.add(key)
+            rows.append(row)
+    return rows, skipped
+
+
+def input_files(inputs) -> list[str]:
+    """The files named by `inputs` (a path or a list): each file itself, each
+    directory's regular files (rotated exports), each glob pattern's matches; sorted
+    within each input, every file once."""
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    files = []
+    for item in inputs:
+        item = os.fspath(item)
+        if os.path.isdir(item):
+            found = [os.path.join(item, n) for n in os.listdir(item)]
+        elif os.path.exists(item):
+            found = [item]
+        else:
+            found = glob.glob(item)
+            if not found:
+                raise FileNotFoundError(f"no file matches {item}")
+        for f in sorted(found):
+            if os.path.isfile(f) and f not in files:
+                files.append(f)
+    return files
+
+
+def read_paths(inputs) -> tuple[list[dict], Skipped]:
+    """`read_lines` over every file `input_files` names; a span is counted once across
+    all of them. Undecodable bytes count as malformed lines."""
+    rows, skipped, seen = [], Skipped(), set()
+    for path in input_files(inputs):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            more, _ = read_lines(f, seen, skipped)
+            rows.extend(more)
     return rows, skipped
 
 
 def read_file(path) -> tuple[list[dict], Skipped]:
-    """`read_lines` over a file; undecodable bytes count as malformed lines."""
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return read_lines(f)
+    """`read_paths` for one path (a file, a directory or a glob pattern)."""
+    return read_paths(path)

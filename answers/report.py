@@ -33,14 +33,18 @@ def _table(name, cols, rows) -> str:
 
 
 def _skipped(s: otlp.Skipped) -> str:
+    dup = (f'<p id="duplicates" data-duplicates="{s.duplicate_spans}">{s.duplicate_spans} spans '
+           f'arrived more than once (replays, redeliveries) and are counted once.</p>'
+           if s.duplicate_spans else "")
     if s.total() == 0:
-        return '<p id="skipped" data-total="0">Nothing was skipped.</p>'
+        return '<p id="skipped" data-total="0">Nothing was skipped.</p>' + dup
     items = [f"{s.malformed_lines} malformed lines", f"{s.other_scope_spans} spans from other scopes",
              f"{s.invalid_spans} spans with missing or wrongly typed attributes"]
-    reasons = "".join(f"<li>{html.escape(k)}: {v}</li>" for k, v in sorted(s.reasons.items()))
+    reasons = "".join(f"<li>{html.escape(k)}: {v}</li>"
+                      for k, v in sorted({**s.reasons, **s.line_reasons}.items()))
     return (f'<div id="skipped" data-total="{s.total()}" data-malformed="{s.malformed_lines}" '
             f'data-other-scope="{s.other_scope_spans}" data-invalid="{s.invalid_spans}">'
-            f'<p><b>Skipped:</b> {", ".join(items)}.</p><ul>{reasons}</ul></div>')
+            f'<p><b>Skipped:</b> {", ".join(items)}.</p><ul>{reasons}</ul></div>' + dup)
 
 
 def render(results: dict, skipped: otlp.Skipped, source: str, engine_name: str) -> str:
@@ -110,10 +114,14 @@ def _bundle() -> str:
     return js
 
 
-def build(input_path: str, out_path: str, engine_name: str = "duckdb") -> dict:
-    """Reads the file export, answers every question, writes the page. Returns the
-    results and what was skipped, for the caller to print."""
-    rows, skipped = otlp.read_file(input_path)
+def build(input_path, out_path: str, engine_name: str = "duckdb") -> dict:
+    """Reads the file export (a file, a directory of rotated files, a glob pattern, or
+    a list of them), answers every question, writes the page. Returns the results and
+    what was skipped, for the caller to print."""
+    files = otlp.input_files(input_path)
+    rows, skipped = otlp.read_paths(files)
+    if not isinstance(input_path, (str, os.PathLike)):
+        input_path = " ".join(map(str, input_path))
     eng = engines.engine(engine_name)
     try:
         eng.load(table.to_arrow(rows))
@@ -123,7 +131,7 @@ def build(input_path: str, out_path: str, engine_name: str = "duckdb") -> dict:
     page = render(results, skipped, str(input_path), engine_name)
     with open(out_path, "w", encoding="utf-8") as f:
         f.write(page)
-    return {"results": results, "skipped": skipped, "rows": len(rows)}
+    return {"results": results, "skipped": skipped, "rows": len(rows), "files": len(files)}
 
 
 alt.data_transformers.disable_max_rows()

@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -75,6 +76,7 @@ def variants(bins, tmp, tox, plain, tls, hole, trickle):
                 v.append((key, f"{proto:4} {secure:5} {rtt:3} ms RTT", exe, env, out))
     v.append(("hole", "http  black hole", exe, {"TASKR_TELEMETRY_ENDPOINT": f"http://127.0.0.1:{hole}"}, None))
     v.append(("trickle", "http  trickle 1 KB/s", exe, {"TASKR_TELEMETRY_ENDPOINT": f"http://127.0.0.1:{trickle}"}, None))
+    v.append(("optout", "opted out (DO_NOT_TRACK=1)", exe, {"DO_NOT_TRACK": "1"}, None))
     busy = {"TASKR_TELEMETRY_ENDPOINT": "http://127.0.0.1:9"}
     v.append(("spool0", "spool empty, sender busy", exe, busy, None))
     v.append(("spool1000", "spool 1,000, sender busy", exe, busy, None))
@@ -100,6 +102,18 @@ def prepare(tmp, vs):
     return held
 
 
+def uploader_starts(vs, tmp):
+    """Uploaders started so far per opted-in variant, from its spool state."""
+    out = {}
+    for key, _, _, extra, _ in vs:
+        if key in ("a", "optout"):
+            continue
+        state = Path(home_env(tmp, key, extra)["HOME"]) / ".local/state/taskr/telemetry-spool/state.toml"
+        m = re.search(r"(?m)^uploader_starts = (\d+)$", state.read_text() if state.exists() else "")
+        out[key] = int(m.group(1)) if m else 0
+    return out
+
+
 def p99(xs):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(0.99 * (len(xs) - 1))))]
@@ -121,8 +135,22 @@ def timing(vs, tmp, runs):
     return times
 
 
+def allow_uploader_start(spool):
+    """Makes the next run the first of its minute (one uploader start a minute per user):
+    forgets the last start in the spool's state, as if it was a minute ago."""
+    state = spool / "state.toml"
+    try:
+        text = state.read_text()
+    except FileNotFoundError:
+        return
+    state.write_text(re.sub(r"(?m)^uploader_started_ms = \d+$", "uploader_started_ms = 0", text))
+
+
 def delivery(vs, tmp, samples):
-    """Per network variant: seconds from a run's exit to its span in the collector file."""
+    """Per network variant: seconds from a run's exit to its span in the collector file,
+    for a run that starts the uploader or finds one running (runs start one a minute:
+    the timing rounds' runs left requests for the next start; each sample is made the
+    first run of its minute)."""
     out = {}
     for key, label, exe, extra, spans_file in vs:
         if spans_file is None:
@@ -130,11 +158,14 @@ def delivery(vs, tmp, samples):
         env = home_env(tmp, key, extra)
         install = (Path(env["HOME"]) / ".config/taskr/telemetry-install-id").read_text().strip()
         spool = Path(env["HOME"]) / ".local/state/taskr/telemetry-spool"
+        allow_uploader_start(spool)
+        run_checked(label, [exe, *ARGS], env, tmp)
         settle = time.monotonic() + 60
         while any(spool.glob("*.otlp")) and time.monotonic() < settle:
             time.sleep(0.05)
         delays = []
         for _ in range(samples):
+            allow_uploader_start(spool)
             before = len(spans_by_install(spans_file).get(install, []))
             subprocess.run([str(exe), *ARGS], env=env, cwd=tmp, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, timeout=60)
@@ -164,8 +195,12 @@ def report(vs, times, delays, counts, runs):
                      "delivery_s": d, "sent_arrived": counts.get(key)})
         if key == "a" or key.startswith("spool"):
             continue
-        targets.append((f"{label}: added median <= 2 ms", f"{med - base:.2f} ms", med - base <= 2.0))
-        targets.append((f"{label}: added p99 <= 10 ms", f"{hi - base_p99:.2f} ms", hi - base_p99 <= 10.0))
+        if key == "optout":
+            targets.append((f"{label}: added median <= 0.1 ms", f"{med - base:.2f} ms", med - base <= 0.1))
+            continue
+        # Issue 18: added median <= 0.5 ms and p99 <= 5 ms (were 2 ms and 10 ms).
+        targets.append((f"{label}: added median <= 0.5 ms", f"{med - base:.2f} ms", med - base <= 0.5))
+        targets.append((f"{label}: added p99 <= 5 ms", f"{hi - base_p99:.2f} ms", hi - base_p99 <= 5.0))
         if d:
             targets.append((f"{label}: every span delivered within 60 s", f"max {max(d):.2f} s", max(d) <= 60))
         if key in counts:
@@ -202,7 +237,10 @@ def main():
         trickle = tox.proxy("trickle", plain_ports["http"], 0, bandwidth_kbs=1)
         vs = variants(bins, tmp, tox, (plain_ports, plain_out), (tls_ports, tls_out), hole.port, trickle)
         held = prepare(tmp, vs)
+        t0 = time.monotonic()
         times = timing(vs, tmp, args.runs)
+        times_span_s = time.monotonic() - t0
+        starts = uploader_starts(vs, tmp)
         delays = delivery(vs, tmp, args.delivery_samples)
         time.sleep(35)  # every uploader has ended (watchdog 30 s)
         counts = {}
@@ -212,8 +250,18 @@ def main():
             env = home_env(tmp, key, extra)
             install = (Path(env["HOME"]) / ".config/taskr/telemetry-install-id").read_text().strip()
             ids = spans_by_install(spans_file).get(install, [])
-            counts[key] = (args.runs + 1 + args.delivery_samples, len(ids), len(set(ids)))
+            counts[key] = (args.runs + 2 + args.delivery_samples, len(ids), len(set(ids)))
         rows, targets = report(vs, times, delays, counts, args.runs)
+        timed = args.runs + 1
+        print(f"\nuploader starts during the {timed} timed runs of each variant (state.toml), "
+              f"{times_span_s:.0f} s in all: " + ", ".join(f"{k} {n}" for k, n in starts.items()))
+        most = max(starts.values())
+        allowed = 1 + int(times_span_s // 60)
+        ok = most <= allowed
+        print(f"  {'PASS ' if ok else 'SHORT'} {'at most one uploader start a minute per user':60} "
+              f"{most} in {times_span_s:.0f} s")
+        targets.append(("at most one uploader start a minute per user", f"{most} in {times_span_s:.0f} s",
+                        "PASS" if ok else "SHORT"))
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps({"rows": rows, "targets": targets, "runs": args.runs}, indent=1))

@@ -123,6 +123,13 @@ def opted_out_rss(bins, runs):
     return rss
 
 
+def crate_count(name):
+    """Packages a release build of taskr with `name`'s features compiles (the CLI too)."""
+    out = subprocess.run(["cargo", "tree", "-q", "--locked", "-p", "taskr", *FEATURES[name], "-e", "normal,build",
+                          "--prefix", "none"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return len({line.replace(" (*)", "").strip() for line in out.splitlines() if line.strip()})
+
+
 def clean_build_seconds(name):
     """One clean release build of taskr with `name`'s features in a fresh target dir."""
     d = Path(tempfile.mkdtemp(prefix="clean-", dir=TARGET))
@@ -142,18 +149,21 @@ def main():
     ap.add_argument("--build-time", action="store_true", help="also time clean builds (slow: minutes)")
     ap.add_argument("--rss-runs", type=int, default=25)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--builds", default="none,http_plain,http,grpc,standard,both",
+                    help="comma-separated feature sets to build and size (none and http are always in)")
     args = ap.parse_args()
     for tool in ("strip", "nm"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is required (Debian package binutils)")
-    bins = build(["none", "http_plain", "http", "grpc", "standard", "both"])
+    wanted = sorted(set(args.builds.split(",")) | {"none", "http"}, key=list(FEATURES).index)
+    bins = build(wanted)
     stripped_dir = TARGET / "bench-bin" / "stripped"
     stripped_dir.mkdir(parents=True, exist_ok=True)
     sizes = {n: strip_copy(p, stripped_dir / p.name) for n, p in bins.items()}
     base = sizes["none"]
     print("\nrelease binary of taskr, stripped")
     print(f"{'build':40} {'bytes':>10} {'MiB':>6} {'added MiB':>9} {'ratio':>6}")
-    for n in ["none", "http_plain", "http", "grpc", "both", "standard"]:
+    for n in [n for n in ["none", "http_plain", "http", "grpc", "both", "standard"] if n in bins]:
         print(f"{LABELS[n]:40} {sizes[n]:10} {sizes[n] / 2**20:6.2f} {(sizes[n] - base) / 2**20:9.2f}"
               f" {sizes[n] / base:6.2f}")
 
@@ -173,7 +183,7 @@ def main():
     top = sorted(delta.items(), key=lambda x: -x[1])[:15]
     print("largest crates: " + ", ".join(f"{c} {d / 1024:.0f} KiB" for c, d in top))
 
-    rss_bins = {n: bins[n] for n in ("none", "http_plain", "http", "both")}
+    rss_bins = {n: bins[n] for n in ("none", "http_plain", "http", "both") if n in bins}
     rss = opted_out_rss(rss_bins, args.rss_runs)
     base_rss = statistics.median(rss["none"])
     print(f"\npeak RSS of an opted-out run (DO_NOT_TRACK=1), {args.rss_runs} interleaved runs, median")
@@ -181,6 +191,21 @@ def main():
     for n in rss_bins:
         med = statistics.median(rss[n])
         print(f"{LABELS[n]:40} {med:8.0f} {max(rss[n]):8.0f} {med / base_rss:6.2f}")
+
+    crates = {n: crate_count(n) for n in ("none", "http_plain", "http", "both")}
+    print("\ncrates compiled for a release build (cargo tree, normal and build dependencies, proc macros included)")
+    for n, c in crates.items():
+        print(f"{LABELS[n]:40} {c:5} {c - crates['none']:+5}")
+
+    # Issue 18's targets, against the same CLI without consentry.
+    mib = 2**20
+    targets = [("HTTP + TLS adds <= 2.0 MiB stripped", (sizes["http"] - base) / mib, 2.0, "MiB")]
+    if "http_plain" in sizes:
+        targets.append(("HTTP without TLS adds <= 1.0 MiB stripped", (sizes["http_plain"] - base) / mib, 1.0, "MiB"))
+    for n in rss_bins:
+        if n != "none":
+            targets.append((f"{LABELS[n]}: opted-out peak RSS <= 1.15x", statistics.median(rss[n]) / base_rss, 1.15, "x"))
+    targets.append(("default features (HTTP + TLS) add <= 40 crates", crates["http"] - crates["none"], 40, "crates"))
 
     result = {"stripped_bytes": sizes, "http_groups_bytes": dict(groups),
               "http_crates_bytes": dict(top), "labels": LABELS, "opted_out_rss_kib": rss}
@@ -192,6 +217,12 @@ def main():
         for n in order:
             print(f"{LABELS[n]:40} {secs[n]:8.1f} {secs[n] - secs['none']:8.1f}")
         result["clean_build_s"] = secs
+        targets.append(("clean build with the default features <= 1.3x", secs["http"] / secs["none"], 1.3, "x"))
+    print("\ntargets")
+    for what, got, limit, unit in targets:
+        print(f"  {'PASS ' if got <= limit else 'SHORT'} {what:60} {got:.2f} {unit}")
+    result["crates"] = crates
+    result["targets"] = [(w, g, "PASS" if g <= lim else "SHORT") for w, g, lim, _ in targets]
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
 

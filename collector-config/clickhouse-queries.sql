@@ -34,7 +34,9 @@ SELECT
   arrayMap(a -> a['consentry.feature.name'],
     arrayFilter((a, n) -> n = 'consentry.feature', `Events.Attributes`, `Events.Name`)) AS features
 FROM otel_traces
-WHERE ScopeName = 'consentry';
+WHERE ScopeName = 'consentry' AND ParentSpanId = ''
+-- A span stored twice (a replayed request, a redelivery) is one run.
+LIMIT 1 BY TraceId, SpanId;
 
 CREATE OR REPLACE VIEW run_options AS
 SELECT run_id, command, failed, error_type, option_name FROM runs ARRAY JOIN options AS option_name;

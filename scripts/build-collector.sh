@@ -8,7 +8,10 @@ manifest="$root/collector-config/builder-config.yaml"
 # ocb is the same release as the manifest's dist.version.
 builder_version="v$(sed -nE 's/^  version: ([0-9.]+).*/\1/p' "$manifest" | head -1)"
 cache="${CONSENTRY_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/consentry-dev}"
-hash="$( (cat "$manifest"; echo "$builder_version") | sha256sum | cut -c1-16)"
+# The gateway's own processor (collector-config/consentrygate) is part of the binary.
+gate="$root/collector-config/consentrygate"
+gate_module="$(sed -n 's/^module //p' "$gate/go.mod")"
+hash="$( (cat "$manifest"; echo "$builder_version"; cat "$gate"/go.mod "$gate"/go.sum "$gate"/*.go) | sha256sum | cut -c1-16)"
 out="$cache/otelcol-$hash"
 bin="$out/otelcol-consentry"
 if [[ -x "$bin" ]]; then
@@ -28,7 +31,8 @@ fi
 mkdir -p "$cache"
 work="$(mktemp -d "$cache/build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-sed "s#output_path: .*#output_path: $work/dist#" "$manifest" > "$work/manifest.yaml"
+sed -e "s#output_path: .*#output_path: $work/dist#" -e "s#path: ./consentrygate#path: $gate#" \
+  "$manifest" > "$work/manifest.yaml"
 echo "build-collector: building collector (manifest $hash); this takes a few minutes once" >&2
 # ocb generates the sources; the modules are resolved here rather than by ocb's own
 # `go mod tidy`, which also resolves every component's test-only imports, some of
@@ -41,6 +45,7 @@ core_version="$(grep -m1 -oE 'otlpreceiver v[0-9.]+' "$manifest" | cut -d' ' -f2
   # Some ocb releases write a go.mod even with --skip-get-modules; start from a fresh one.
   rm -f go.mod go.sum
   go mod init otelcol-consentry >&2
+  go mod edit -require="$gate_module@v0.0.0" -replace="$gate_module=$gate"
   mapfile -t mods < <(grep -ohE '"(go.opentelemetry.io|github.com)/[^ "]+ v[0-9.]+"' ./*.go | tr -d '"' | sed 's/ /@/' | sort -u)
   go get "${mods[@]}" "go.opentelemetry.io/collector/otelcol@$core_version" \
     "go.opentelemetry.io/collector/service@$core_version" >&2

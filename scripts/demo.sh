@@ -88,6 +88,25 @@ echo "=== $count spans received. Of the 5 runs with telemetry on, the first show
 echo "=== (on stderr, above) and sent nothing; the DO_NOT_TRACK run sent nothing either ==="
 
 echo
+echo "=== the user's side: what was sent (as acknowledged), and a view of their own runs ==="
+sleep 0.5
+echo "\$ taskr telemetry log | head -30"
+taskr telemetry log | head -30
+run taskr telemetry view
+echo
+echo "=== local mode: runs are recorded on this machine and never uploaded ==="
+run taskr telemetry local
+run taskr add "a task recorded locally" --priority low
+run taskr telemetry status
+run taskr telemetry view
+sleep 0.5
+after="$(grep -c '^Span #' "$demo/collector.log" || true)"
+echo "=== the collector still has $after spans: the local run was not sent ==="
+[[ "$after" == "$count" ]] || { echo "demo: a local-mode run reached the collector" >&2; exit 1; }
+# Back to uploading: what was recorded before this switch is never sent (as-of date).
+run taskr telemetry enable 2>/dev/null
+
+echo
 echo "=== the operator's answers (answers/README.md) ==="
 otel_grpc=$((grpc_port + 2)) otel_http=$((http_port + 2))
 CONSENTRY_OTLP_GRPC="127.0.0.1:$otel_grpc" CONSENTRY_OTLP_HTTP="127.0.0.1:$otel_http" \

@@ -6,6 +6,8 @@ use crate::support;
 use support::otlp::distinct;
 use support::taskr::{hold_sender_lock, spool_dir, spool_files};
 
+mod burst;
+mod detached;
 mod hostile;
 mod network;
 

@@ -67,7 +67,7 @@ fn every_setup_validates() {
         !out.status.success(),
         "gateway.yaml alone should not validate"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("forward/out"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exporter"));
 }
 
 fn wait(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
@@ -80,10 +80,10 @@ fn wait(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
 
 #[test]
 fn file_destination_and_usage_metrics() {
-    let gw = Gateway::start(GatewayOptions {
-        destinations: vec!["forward-file.yaml", "spanmetrics.yaml"],
-        env: vec![],
-    });
+    let gw = Gateway::start(GatewayOptions::with_destinations(vec![
+        "forward-file.yaml",
+        "spanmetrics.yaml",
+    ]));
     let mut spans = Vec::new();
     for n in 0..3 {
         spans.push(RawSpan::consentry_like("add", n));
@@ -151,10 +151,10 @@ fn file_destination_and_usage_metrics() {
 
 #[test]
 fn bearer_token_overlay_rejects_requests_without_the_token() {
-    let gw = Gateway::start(GatewayOptions {
-        destinations: vec!["internal-auth.yaml", "forward-file.yaml"],
-        env: vec![("CONSENTRY_INGEST_TOKEN".into(), "s3cret-relay-token".into())],
-    });
+    let gw = Gateway::start(
+        GatewayOptions::with_destinations(vec!["internal-auth.yaml", "forward-file.yaml"])
+            .env("CONSENTRY_INGEST_TOKEN", "s3cret-relay-token"),
+    );
     let body = to_protobuf(&[RawSpan::consentry_like("add", 1)]);
     let post = |auth: Option<&str>| {
         let mut h = vec![("Content-Type", PB)];

@@ -1,14 +1,24 @@
-//! Load test of the ingest gateway with its full processor chain (filter, scrub,
-//! redaction with the generated allowlist and secret patterns, audit counters, batch),
-//! forwarding to a sink (Rotel's blackhole exporter) on loopback.
+//! Load test of the ingest gateway with its full processor chain (memory limiter and
+//! consentrygate with the generated manifest rules and secret patterns).
 //!
-//! Open-loop: 32 keep-alive connections send consentry-shaped OTLP/HTTP protobuf at a
-//! rising target rate, a bounded time per step; a step whose accepted rate falls under
-//! 80 % of the target ends the series. Prints a table: accepted spans/s, refused and
-//! failed requests, latency, gateway CPU (cores) and peak RSS, spans/s per core.
+//! First the cost of the privacy checks: the gateway and the minimal pipeline (the same
+//! binary, the same OTLP receiver, nothing in between: bench/gateway-minimal.yaml), both
+//! writing to collector-config/forward-file.yaml, take the same load in alternating
+//! trials at 1 and at 50 spans per request; the table gives each one's CPU time per
+//! span, and the ratio (median over the trials) against the target of 1.5.
 //!
-//!   cargo test -p taskr --test gateway_load              short run (CI)
-//!   bench/gateway-load.sh                                full run (longer steps, more rates, Rotel too)
+//! Then capacity: the gateway forwarding to a sink (Rotel's blackhole exporter) on
+//! loopback. Open-loop: 32 keep-alive connections send consentry-shaped OTLP/HTTP
+//! protobuf at a rising target rate, a bounded time per step; a step whose accepted
+//! rate falls under 80 % of the target ends the series. Prints a table: accepted
+//! spans/s, refused and failed requests, latency, gateway CPU (cores) and peak RSS,
+//! spans/s per core.
+//!
+//!   cargo test -p taskr --test gateway_load              short run (CI: counts, not timings)
+//!   bench/gateway-load.sh                                full run, release build (longer
+//!                                                        steps, 5 trials, Rotel too);
+//!                                                        fails when a ratio is over 1.5
+//!   bench/gateway-load.sh --ratio                        the privacy checks' cost only
 //!
 //! It fails when the gateway dies, accepts nothing, or forwards a different number of
 //! spans than it accepted.
@@ -166,9 +176,94 @@ fn header() {
     );
 }
 
+/// The privacy checks' target: at most this times the minimal pipeline's CPU per span.
+const MAX_RATIO: f64 = 1.5;
+
+/// CPU microseconds per accepted span in one step.
+fn us_per_span(step: &Step) -> f64 {
+    let spans = (step.ok * step.spans_per_req) as f64;
+    if spans == 0.0 {
+        return f64::INFINITY;
+    }
+    step.cores * step.secs * 1e6 / spans
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The gateway and the minimal pipeline side by side, both writing the file
+/// destination; prints one line per trial and the median ratio. Returns the ratios.
+/// The gateway's options with `destinations`; CONSENTRY_BENCH_CONFIG_DIR points at
+/// another collector-config/ (an older release's, for a before/after comparison).
+fn gateway_options(destinations: Vec<&'static str>) -> GatewayOptions {
+    let mut opts = GatewayOptions::with_destinations(destinations);
+    if let Some(dir) = std::env::var_os("CONSENTRY_BENCH_CONFIG_DIR") {
+        let dir = std::path::PathBuf::from(dir);
+        opts.base = dir.join("gateway.yaml");
+        opts.config_dir = dir;
+    }
+    opts.env("CONSENTRY_COLLECTOR_LOG_LEVEL", "warn")
+}
+
+fn privacy_cost(full: bool) -> Vec<(u64, f64)> {
+    let trials = if full { 5 } else { 1 };
+    let secs = if full { 6.0 } else { 1.5 };
+    let minimal = gateway::Gateway::start(GatewayOptions {
+        base: support::repo_root().join("bench/gateway-minimal.yaml"),
+        ..gateway_options(vec!["forward-file.yaml"])
+    });
+    let gateway = gateway::Gateway::start(gateway_options(vec!["forward-file.yaml"]));
+    println!(
+        "privacy checks: CPU per span, gateway vs minimal pipeline (both -> forward-file.yaml), {trials} trial(s) of {secs} s"
+    );
+    println!("| spans/request | spans/s | trial | minimal us/span | gateway us/span | ratio |");
+    println!("|---------------|---------|-------|-----------------|-----------------|-------|");
+    let mut out = Vec::new();
+    for (spans_per_req, spans_per_s) in [(1u64, 2000.0), (50, 10000.0)] {
+        let req_rate = spans_per_s / spans_per_req as f64;
+        let mut ratios = Vec::new();
+        for trial in 1..=trials {
+            let m = run_step(
+                minimal.http_port,
+                minimal.pid(),
+                req_rate,
+                spans_per_req,
+                secs,
+            );
+            let g = run_step(
+                gateway.http_port,
+                gateway.pid(),
+                req_rate,
+                spans_per_req,
+                secs,
+            );
+            let (mu, gu) = (us_per_span(&m), us_per_span(&g));
+            ratios.push(gu / mu);
+            println!(
+                "| {spans_per_req:>13} | {spans_per_s:>7.0} | {trial:>5} | {mu:>15.1} | {gu:>15.1} | {:>5.2} |",
+                gu / mu
+            );
+        }
+        let r = median(ratios);
+        println!(
+            "ratio at {spans_per_req} span(s)/request: {r:.2} (median of {trials}; target <= {MAX_RATIO}: {})",
+            if r <= MAX_RATIO { "PASS" } else { "OVER" }
+        );
+        out.push((spans_per_req, r));
+    }
+    out
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--full")
         || std::env::var_os("CONSENTRY_LOAD_FULL").is_some();
+    let ratios = privacy_cost(full || std::env::args().any(|a| a == "--ratio"));
+    if std::env::args().any(|a| a == "--ratio") {
+        // The privacy checks' cost only (bench/gateway-load.sh --ratio).
+        return;
+    }
     let secs = if full { 5.0 } else { 1.5 };
     let single: Vec<f64> = if full {
         vec![250., 500., 1000., 2000., 4000., 8000., 16000.]
@@ -189,7 +284,12 @@ fn main() {
 
     let sink = Sink::start();
     let mut gw = Gateway::start(
-        GatewayOptions::forwarding_to(sink.grpc_port).env("CONSENTRY_COLLECTOR_LOG_LEVEL", "warn"),
+        gateway_options(vec!["forward-otlp.yaml"])
+            .env(
+                "CONSENTRY_FORWARD_OTLP_ENDPOINT",
+                format!("127.0.0.1:{}", sink.grpc_port),
+            )
+            .env("CONSENTRY_FORWARD_OTLP_INSECURE", "true"),
     );
     let mut steps = series("otelcol, 1", &gw, 1, &single, secs);
     steps.extend(series("otelcol, 50", &gw, 50, &batched, secs));
@@ -223,6 +323,13 @@ fn main() {
         assert_eq!(rotel.kind, GatewayKind::Rotel);
         series("rotel, 1", &rotel, 1, &single, secs);
         series("rotel, 50", &rotel, 50, &batched, secs);
+    }
+    if full {
+        let over: Vec<_> = ratios.iter().filter(|(_, r)| *r > MAX_RATIO).collect();
+        assert!(
+            over.is_empty(),
+            "privacy checks over {MAX_RATIO}x: {over:?}"
+        );
     }
     println!("1 passed, 0 failed");
 }

@@ -16,6 +16,7 @@
 
 mod support;
 
+mod agents_and_pipes;
 mod bad_input;
 mod consent_paths;
 mod declared_spans;
@@ -29,8 +30,12 @@ mod gateway_bad_input;
 mod gateway_defence;
 mod gateway_destinations;
 mod gateway_e2e;
+mod gateway_hostile;
+mod gateway_operator;
 mod hardening;
 mod harness_ports;
+mod identity_choices;
 mod opt_out_leaves_nothing;
 mod real_cli;
 mod transcripts;
+mod transparency;

@@ -29,7 +29,9 @@ SELECT
     list_filter(list_zip("Events.Name", "Events.Attributes"), p -> p[1] = 'consentry.feature'),
     p -> coalesce(p[2]['consentry.feature.name'], '')) AS features
 FROM otel_traces
-WHERE ScopeName = 'consentry';
+WHERE ScopeName = 'consentry' AND "ParentSpanId" = ''
+-- A span stored twice (a replayed request, a redelivery) is one run.
+QUALIFY row_number() OVER (PARTITION BY "TraceId", "SpanId") = 1;
 
 CREATE OR REPLACE VIEW run_options AS
 SELECT run_id, command, failed, error_type, unnest(options) AS option_name FROM runs;

@@ -64,7 +64,7 @@ def test_accepted_spans_survive_sigkill(tmp_path):
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))
     backend_port = holder.getsockname()[1]
-    lines = generate.otlp_lines(generate.runs(generate.Settings(seed=5, installs=100, days=30))[:SPANS])
+    lines = generate.otlp_lines(generate.runs(generate.Settings(seed=5, installs=120, days=6, start_ns=generate.days_ago(7)))[:SPANS])
     assert len(lines) == SPANS
     gw = _gateway(tmp_path, queue_dir, backend_port)
     accepted, statuses = set(), []

@@ -69,7 +69,7 @@ def test_taskr_to_kafka_to_report_survives_a_broker_restart(tmp_path):
         home = tmp_path / "home"
         home.mkdir()
         _run_taskr(taskr, home, endpoint, ["list"])  # the first run shows the notice, sends nothing
-        synthetic = generate.otlp_lines(generate.runs(generate.Settings(seed=9, installs=60, days=20)))[:400]
+        synthetic = generate.otlp_lines(generate.runs(generate.Settings(seed=9, installs=150, days=6, start_ns=generate.days_ago(7))))[:400]
         sent = set()
 
         def send(batch, taskr_runs):

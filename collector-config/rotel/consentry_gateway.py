@@ -1,69 +1,85 @@
 """consentry ingest gateway checks for Rotel (rotel-agent --otlp-with-trace-processor).
 
-The same policy as collector-config/gateway.yaml, as a Rotel Python processor:
+The same policy as collector-config/gateway.yaml's consentrygate processor, as a Rotel
+Python processor, from the same generated rules (consentry's data manifest,
+value-shapes.txt, secret-patterns.txt):
 
-- drop every scope that is not consentry's, and spans missing a required key;
-- keep only the attribute keys consentry can emit (resource, scope, span and event
-  attributes; generated from consentry's data manifest);
-- mask values that look like e-mail addresses, tokens, credentials or home-directory
-  paths (string values, array elements, span and event names) with ****;
-- clear the status message, trace state and links, truncate long values.
+- drop every scope that is not consentry's, spans missing a required key (a span
+  without a parent, a command span, must carry the exit code), spans whose times are
+  outside the window around their arrival, or that end before they start;
+- keep only the keys consentry can emit, each where it can appear (resource, span,
+  event), with a value of its type and range; no scope or link attributes;
+- replace with ***** every string that is not of its key's shape (each element of an
+  array), and the secret patterns inside tokens and free text with ****;
+- bound events, links and array elements; clear status messages and trace states.
 
 Every batch that needed a correction is reported on stderr as one line with running
 totals (counts and key names only, never values), e.g.
-  consentry-gateway: dropped_spans=1 removed_keys=3 masked_values=2 (removed: host.name)
+  consentry-gateway: dropped_spans=1 removed_keys=3 masked_values=2 dropped_events=0 ... (removed: host.name)
 
 The blocks between BEGIN/END GENERATED are written by scripts/gen-gateway-allowlist.sh.
 """
 
 import re
 import sys
+import time
+from collections import namedtuple
 
 from rotel_sdk.open_telemetry.common.v1 import AnyValue, ArrayValue, KeyValue
 
-# BEGIN GENERATED consentry-allowed-keys (scripts/gen-gateway-allowlist.sh)
-ALLOWED_KEYS = frozenset({
-    'code.file.path',
-    'code.line.number',
-    'consentry.channel',
-    'consentry.ci',
-    'consentry.ci.vendor',
-    'consentry.command',
-    'consentry.command.options',
-    'consentry.count.name',
-    'consentry.count.value',
-    'consentry.feature.name',
-    'consentry.install.id',
-    'consentry.project.id',
-    'consentry.session.id',
-    'consentry.source',
-    'error.type',
-    'exception.message',
-    'exception.type',
-    'host.arch',
-    'os.type',
-    'os.version',
-    'process.args_count',
-    'process.command_args',
-    'process.executable.name',
-    'process.exit.code',
-    'process.interactive',
-    'process.pid',
-    'process.runtime.name',
-    'process.runtime.version',
-    'service.name',
-    'service.version',
-})
-# END GENERATED consentry-allowed-keys
+Rule = namedtuple("Rule", "where type shape min max truncate scan")
+
+# BEGIN GENERATED consentry-shapes (scripts/gen-gateway-allowlist.sh)
+NAME_SHAPE = '[A-Za-z0-9][A-Za-z0-9._-]{0,63}'
+SCOPE_VERSION_SHAPE = '[0-9]{1,4}[.][0-9]{1,4}[.][0-9]{1,4}([-+][0-9A-Za-z.-]{1,32})?'
+# END GENERATED consentry-shapes
 # BEGIN GENERATED consentry-required-keys (scripts/gen-gateway-allowlist.sh)
 REQUIRED_RESOURCE_KEYS = (
     'service.name',
-    'consentry.install.id',
 )
 REQUIRED_SPAN_KEYS = (
     'consentry.command',
 )
+REQUIRED_ROOT_KEYS = (
+    'process.exit.code',
+)
 # END GENERATED consentry-required-keys
+# BEGIN GENERATED consentry-manifest (scripts/gen-gateway-allowlist.sh)
+KEYS = {
+    'code.file.path': Rule('event', 'str', '[A-Za-z0-9_.-]{1,64}(/[A-Za-z0-9_.-]{1,64}){0,15}', None, None, 256, True),
+    'code.line.number': Rule('event', 'int', '', 0, 10000000, 0, False),
+    'consentry.agent': Rule('resource', 'str', '[a-z][a-z0-9-]{0,31}', None, None, 0, False),
+    'consentry.channel': Rule('resource', 'str', '[A-Za-z0-9][A-Za-z0-9._-]{0,63}', None, None, 0, True),
+    'consentry.ci': Rule('resource', 'bool', '', None, None, 0, False),
+    'consentry.ci.vendor': Rule('resource', 'str', '[A-Za-z][A-Za-z0-9_. -]{0,63}', None, None, 0, True),
+    'consentry.command': Rule('span', 'str', '[(][a-z]{1,16}[)]|[A-Za-z][A-Za-z0-9_-]{0,63}( [A-Za-z][A-Za-z0-9_-]{0,63}){0,7}', None, None, 0, True),
+    'consentry.command.options': Rule('span', 'strs', '-[A-Za-z]|--[A-Za-z][A-Za-z0-9_-]{0,39}|--[*]{5}', None, None, 0, False),
+    'consentry.count.name': Rule('event', 'str', '[A-Za-z0-9._-]{1,64}', None, None, 0, True),
+    'consentry.count.value': Rule('event', 'int', '', 0, None, 0, False),
+    'consentry.feature.name': Rule('event', 'str', '[A-Za-z0-9._-]{1,64}', None, None, 0, True),
+    'consentry.install.id': Rule('resource', 'str', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0, False),
+    'consentry.project.id': Rule('span', 'str', '[0-9a-f]{16,128}', None, None, 0, False),
+    'consentry.session.id': Rule('resource', 'str', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0, False),
+    'consentry.source': Rule('resource', 'str', '[A-Za-z0-9][A-Za-z0-9._-]{0,63}', None, None, 0, True),
+    'consentry.stdout.terminal': Rule('span', 'bool', '', None, None, 0, False),
+    'error.type': Rule('span', 'str', '[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}', None, None, 0, True),
+    'exception.message': Rule('event', 'str', '(?s:.*)', None, None, 1024, True),
+    'exception.type': Rule('event', 'str', '[A-Za-z0-9][A-Za-z0-9_.:<>-]{0,127}', None, None, 0, True),
+    'host.arch': Rule('resource', 'str', '[a-z0-9_]{1,32}', None, None, 0, False),
+    'os.type': Rule('resource', 'str', '[a-z][a-z0-9_]{0,31}', None, None, 0, False),
+    'os.version': Rule('resource', 'str', '[0-9][0-9A-Za-z._+~-]{0,63}', None, None, 0, True),
+    'process.args_count': Rule('span', 'int', '', 0, 1048576, 0, False),
+    'process.command_args': Rule('span', 'strs', '[*]{5}|--|-[A-Za-z]|--[A-Za-z][A-Za-z0-9_-]{0,39}|--[*]{5}|[A-Za-z0-9._-]{1,64}', None, None, 0, True),
+    'process.executable.name': Rule('span', 'str', '[A-Za-z0-9][A-Za-z0-9._-]{0,63}', None, None, 0, True),
+    'process.exit.code': Rule('span', 'int', '', -2147483648, 4294967295, 0, False),
+    'process.interactive': Rule('span', 'bool', '', None, None, 0, False),
+    'process.pid': Rule('span', 'int', '', 0, 4294967295, 0, False),
+    'process.runtime.name': Rule('resource', 'str', '[a-z][a-z0-9_]{0,31}', None, None, 0, False),
+    'process.runtime.version': Rule('resource', 'str', '[0-9][0-9A-Za-z.+_-]{0,63}', None, None, 0, False),
+    'service.name': Rule('resource', 'str', '[A-Za-z0-9][A-Za-z0-9._-]{0,63}', None, None, 0, True),
+    'service.version': Rule('resource', 'str', '[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}', None, None, 0, True),
+}
+# END GENERATED consentry-manifest
 # BEGIN GENERATED consentry-secret-patterns (scripts/gen-gateway-allowlist.sh)
 SECRET_PATTERNS = (
     '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}',
@@ -71,6 +87,7 @@ SECRET_PATTERNS = (
     "/root(/[^ ',;]*)?",
     "~/[^ ',;]*",
     "[A-Za-z]:.{1,2}(Users|Documents and Settings).{1,2}[^',;]+",
+    '[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}',
     "[A-Za-z][A-Za-z0-9+.-]*://[^/ '@:]+:[^/ '@]+@",
     'gh[pousr]_[A-Za-z0-9]{20,}',
     'github_pat_[A-Za-z0-9_]{20,}',
@@ -89,60 +106,106 @@ SECRET_PATTERNS = (
 # END GENERATED consentry-secret-patterns
 
 SCOPE = "consentry"
-MAX_VALUE_LEN = 256
-MAX_NAME_LEN = 128
-MASK = "****"
+MASK = "*****"
+SECRET_MASK = "****"
+# The same limits as gateway.yaml's consentrygate (past, future, max_duration, ...).
+PAST_NS = 192 * 3600 * 10**9
+FUTURE_NS = 3600 * 10**9
+MAX_DURATION_NS = 192 * 3600 * 10**9
+MAX_EVENTS = 128
+MAX_LINKS = 4
+MAX_ARRAY = 256
 
 _SECRET = re.compile("|".join(f"(?:{p})" for p in SECRET_PATTERNS))
-_totals = {"dropped_spans": 0, "removed_keys": 0, "masked_values": 0}
+_NAME = re.compile(NAME_SHAPE)
+_SCOPE_VERSION = re.compile(SCOPE_VERSION_SHAPE)
+_SHAPES = {k: re.compile(r.shape) for k, r in KEYS.items() if r.shape}
+_WHERE = {"resource": ("resource",), "span": ("span",), "event": ("event",), "span+event": ("span", "event")}
+_PLACES = {k: _WHERE[r.where] for k, r in KEYS.items()}
+_COUNTS = ("dropped_spans", "removed_keys", "masked_values", "dropped_events", "dropped_links", "dropped_elements")
+_totals = dict.fromkeys(_COUNTS, 0)
 
 
 def _scrub(text, limit):
-    masked = _SECRET.sub(MASK, text)
+    """Secret patterns masked, cut to `limit` (scope versions, key names in reports)."""
+    masked = _SECRET.sub(SECRET_MASK, text)
     return masked[:limit], masked != text
 
 
-def _clean_attributes(attributes, batch):
+def _value(key, rule, s):
+    """The string as it may leave, and whether it changed."""
+    orig = s
+    if rule.truncate and len(s.encode()) > rule.truncate:
+        s = s.encode()[: rule.truncate].decode(errors="ignore")
+    if not _SHAPES[key].fullmatch(s):
+        return MASK, True
+    if rule.scan:
+        s = _SECRET.sub(SECRET_MASK, s)
+    return s, s != orig
+
+
+def _clean_attributes(attributes, place, batch):
     """Cleans a Rotel AttributesList in place (it cannot be replaced by a Python list):
-    deletes keys consentry cannot send, masks secrets; counts what it changed."""
+    deletes keys consentry cannot send here and values of another type or range, masks
+    strings not of their shape; counts what it changed."""
     for i in reversed(range(len(attributes))):
         kv = attributes[i]
+        key = kv.key
+        rule = KEYS.get(key)
         value = kv.value.value if kv.value is not None else None
-        if kv.key not in ALLOWED_KEYS:
-            drop = True
+        drop = True
+        if rule is None or place not in _PLACES[key]:
+            batch["removed"].add(key)
         elif isinstance(value, str):
-            clean, masked = _scrub(value, MAX_VALUE_LEN)
-            if masked:
-                batch["masked_values"] += 1
-            if clean != value:
-                attributes[i] = KeyValue.new_string_value(kv.key, clean)
-            drop = False
+            if rule.type in ("str", "token"):
+                drop = False
+                clean, changed = _value(key, rule, value)
+                if changed:
+                    batch["masked_values"] += 1
+                    attributes[i] = KeyValue.new_string_value(key, clean)
         elif isinstance(value, ArrayValue):
-            items = [v.value for v in value]
-            drop = not all(isinstance(x, str) for x in items)
-            if not drop and any(_SECRET.search(x) for x in items):
-                # Same as the otelcol gateway: the array becomes its masked text.
-                batch["masked_values"] += 1
-                attributes[i] = KeyValue.new_string_value(kv.key, _scrub(repr(items), 4 * MAX_VALUE_LEN)[0])
-            elif not drop:
+            if rule.type == "strs":
+                drop = False
+                items = [v.value for v in value]
+                if len(items) > MAX_ARRAY:
+                    batch["dropped_elements"] += len(items) - MAX_ARRAY
+                    items = items[:MAX_ARRAY]
+                strs = [x for x in items if isinstance(x, str)]
+                batch["dropped_elements"] += len(items) - len(strs)
+                out = []
+                for x in strs:
+                    clean, changed = _value(key, rule, x)
+                    batch["masked_values"] += changed
+                    out.append(clean)
                 # Rotel 0.0.1a15 writes back an array the processor has read in reverse
                 # order; hand it the elements reversed so that they leave in order. The
                 # end-to-end test compares the arrays with what consentry sent.
                 arr = ArrayValue()
-                for x in reversed(items):
+                for x in reversed(out):
                     arr.append(AnyValue(x))
-                attributes[i] = KeyValue.new_array_value(kv.key, arr)
-        else:
-            # Numbers and booleans pass; bytes, maps and empty values consentry never sends.
-            drop = not isinstance(value, (bool, int, float))
+                attributes[i] = KeyValue.new_array_value(key, arr)
+        elif isinstance(value, bool):
+            drop = rule.type not in ("bool", "token")
+        elif isinstance(value, int):
+            if rule.type in ("int", "token"):
+                lo = rule.min if rule.min is not None else -(2**63)
+                hi = rule.max if rule.max is not None else 2**63 - 1
+                drop = not lo <= value <= hi
+        elif isinstance(value, float):
+            drop = rule.type != "token"
+        # Anything else (bytes, maps, empty values) consentry never sends.
         if drop:
             batch["removed_keys"] += 1
-            batch["removed"].add(kv.key)
             del attributes[i]
 
 
-def _has(attributes, key):
-    return any(kv.key == key for kv in attributes)
+def _has(attributes, keys):
+    present = {kv.key for kv in attributes}
+    return all(k in present for k in keys)
+
+
+def _ok_name(name):
+    return bool(_NAME.fullmatch(name)) and not _SECRET.search(name)
 
 
 def process_spans(resource_spans):
@@ -165,54 +228,104 @@ def process_spans(resource_spans):
         )
 
 
+def _span(span, oldest, newest, batch):
+    """Checks one span in place; False: drop it."""
+    start, end = span.start_time_unix_nano, span.end_time_unix_nano
+    if not oldest <= start <= newest or end < start or end - start > MAX_DURATION_NS:
+        batch["reasons"].add("time")
+        return False
+    if not any(span.trace_id) or not any(span.span_id):
+        batch["reasons"].add("id")
+        return False
+    _clean_attributes(span.attributes, "span", batch)
+    required = REQUIRED_SPAN_KEYS + (REQUIRED_ROOT_KEYS if not any(span.parent_span_id or b"") else ())
+    if not _has(span.attributes, required):
+        batch["reasons"].add("required_key")
+        return False
+    if not _ok_name(span.name):
+        batch["masked_values"] += 1
+        span.name = MASK
+    span.trace_state = ""
+    if span.status is not None and span.status.message:
+        span.status.message = ""
+    events = list(span.events)
+    if len(events) > MAX_EVENTS:
+        batch["dropped_events"] += len(events) - MAX_EVENTS
+        events = events[:MAX_EVENTS]
+    kept = []
+    for event in events:
+        if not oldest <= event.time_unix_nano <= newest:
+            batch["dropped_events"] += 1
+            continue
+        if not _ok_name(event.name):
+            batch["masked_values"] += 1
+            event.name = MASK
+        _clean_attributes(event.attributes, "event", batch)
+        kept.append(event)
+    span.events = kept
+    links = list(span.links)
+    if len(links) > MAX_LINKS:
+        batch["dropped_links"] += len(links) - MAX_LINKS
+        links = links[:MAX_LINKS]
+    for link in links:
+        attributes = link.attributes
+        for i in reversed(range(len(attributes))):
+            batch["removed_keys"] += 1
+            del attributes[i]
+        if link.trace_state:
+            batch["masked_values"] += 1
+            link.trace_state = ""
+    span.links = links
+    return True
+
+
 def _process(resource_spans):
-    batch = {"dropped_spans": 0, "removed_keys": 0, "masked_values": 0, "removed": set()}
+    batch = dict.fromkeys(_COUNTS, 0)
+    batch["removed"] = set()
+    batch["reasons"] = set()
+    now = time.time_ns()
+    oldest, newest = now - PAST_NS, now + FUTURE_NS
     resource = resource_spans.resource
-    resource_ok = resource is not None and all(_has(resource.attributes, k) for k in REQUIRED_RESOURCE_KEYS)
+    if resource is not None:
+        _clean_attributes(resource.attributes, "resource", batch)
+    resource_ok = resource is not None and _has(resource.attributes, REQUIRED_RESOURCE_KEYS)
     kept_scopes = []
     for scope_spans in resource_spans.scope_spans:
         scope = scope_spans.scope
         spans = list(scope_spans.spans)
         if not resource_ok or scope is None or scope.name != SCOPE:
             batch["dropped_spans"] += len(spans)
+            batch["reasons"].add("required_key" if not resource_ok else "foreign_scope")
             continue
-        _clean_attributes(scope.attributes, batch)
-        version, masked = _scrub(scope.version or "", 64)
-        batch["masked_values"] += masked
-        if version != (scope.version or ""):
-            scope.version = version
+        attributes = scope.attributes
+        for i in reversed(range(len(attributes))):
+            batch["removed_keys"] += 1
+            batch["removed"].add(attributes[i].key)
+            del attributes[i]
+        if scope.version and not _SCOPE_VERSION.fullmatch(scope.version):
+            batch["masked_values"] += 1
+            scope.version = ""
         kept_spans = []
         for span in spans:
-            if not all(_has(span.attributes, k) for k in REQUIRED_SPAN_KEYS):
+            if _span(span, oldest, newest, batch):
+                kept_spans.append(span)
+            else:
                 batch["dropped_spans"] += 1
-                continue
-            _clean_attributes(span.attributes, batch)
-            span.name, masked = _scrub(span.name, MAX_NAME_LEN)
-            batch["masked_values"] += masked
-            span.trace_state = ""
-            span.links = []
-            if span.status is not None and span.status.message:
-                span.status.message = ""
-            for event in span.events:
-                event.name, masked = _scrub(event.name, MAX_NAME_LEN)
-                batch["masked_values"] += masked
-                _clean_attributes(event.attributes, batch)
-            kept_spans.append(span)
         scope_spans.spans = kept_spans
         if kept_spans:
             kept_scopes.append(scope_spans)
     resource_spans.scope_spans = kept_scopes
-    if resource is not None:
-        _clean_attributes(resource.attributes, batch)
 
-    if batch["dropped_spans"] or batch["removed_keys"] or batch["masked_values"]:
-        for k in _totals:
+    if any(batch[k] for k in _COUNTS):
+        for k in _COUNTS:
             _totals[k] += batch[k]
         # Key names come from the client too: scrubbed, shortened, at most ten.
         removed = ", ".join(_scrub(k, 64)[0] for k in sorted(batch["removed"])[:10])
+        reasons = ", ".join(sorted(batch["reasons"]))
         print(
             "consentry-gateway: "
             + " ".join(f"{k}={v}" for k, v in _totals.items())
+            + (f" (dropped: {reasons})" if reasons else "")
             + (f" (removed: {removed})" if removed else ""),
             file=sys.stderr,
             flush=True,

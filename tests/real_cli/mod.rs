@@ -70,6 +70,17 @@ fn greppy_offers_the_telemetry_commands_as_an_option() {
         g.run(&["--telemetry", "status", "x"]).status.code(),
         Some(2)
     );
+    // The transparency commands, in the option form.
+    let view = g.run(&["--telemetry", "view-json"]);
+    assert_eq!(view.status.code(), Some(0), "{view:?}");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&view)).expect("JSON");
+    assert!(v["runs"].is_u64(), "{v}");
+    let log = g.run(&["--telemetry", "log"]);
+    assert!(stdout(&log).starts_with("# What greppy sent"), "{log:?}");
+    assert!(
+        g.run(&["--telemetry", "view", "--json"]).status.code() == Some(2),
+        "the option is given alone: JSON is `view-json`"
+    );
     // The notice names the option form.
     let fresh = Tool::fresh(greppy_bin().to_owned(), "GREPPY");
     let (_, shown) = support::pty::on_terminal(&fresh.command(&["x"]));
@@ -190,6 +201,10 @@ fn a_closed_stdout_is_not_a_crash() {
         (&t, &["telemetry", "status"][..]),
         (&t, &["telemetry", "show"]),
         (&g, &["--telemetry", "show"]),
+        (&t, &["telemetry", "log"]),
+        (&t, &["telemetry", "view", "--json"]),
+        (&g, &["--telemetry", "log-json"]),
+        (&g, &["--telemetry", "view"]),
     ] {
         let (reader, writer) = std::io::pipe().expect("pipe");
         drop(reader);

@@ -111,8 +111,23 @@ impl Taskr {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(Self::bin());
-        c.args(args)
-            .env_clear()
+        c.args(args);
+        self.user_env(&mut c);
+        c
+    }
+
+    /// `sh -c script` as this user, with `$TASKR` naming the binary: for what only a
+    /// shell does (`9>lockfile`, a pipe on fd 3).
+    pub fn shell(&self, script: &str) -> Command {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(script);
+        self.user_env(&mut c);
+        c.env("TASKR", Self::bin());
+        c
+    }
+
+    fn user_env(&self, c: &mut Command) {
+        c.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home.path())
             .env("XDG_CONFIG_HOME", self.config_home())
@@ -121,7 +136,6 @@ impl Taskr {
         for (k, v) in &self.envs {
             c.env(k, v);
         }
-        c
     }
 
     pub fn run(&self, args: &[&str]) -> Outcome {

@@ -17,6 +17,9 @@ pub fn run_action(telemetry: &Telemetry, action: TelemetryAction) -> i32 {
         TelemetryAction::Enable => Action::Enable,
         TelemetryAction::Disable => Action::Disable,
         TelemetryAction::Show => Action::Show,
+        TelemetryAction::Local => Action::Local,
+        TelemetryAction::Log { json } => Action::Log { json },
+        TelemetryAction::View { json } => Action::View { json },
     };
     consentry::cli::run_action(telemetry, action)
 }

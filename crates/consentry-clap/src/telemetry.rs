@@ -8,7 +8,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 /// `--disable-telemetry`.
 pub const DISABLE_TELEMETRY: &str = "disable-telemetry";
 
-/// The name of the telemetry subcommand: `<tool> telemetry status|enable|disable|show`.
+/// The name of the telemetry subcommand: `<tool> telemetry status|enable|disable|show|local|log|view`.
 pub const TELEMETRY: &str = "telemetry";
 
 /// How the telemetry commands appear on the tool's command line. The author chooses:
@@ -16,13 +16,13 @@ pub const TELEMETRY: &str = "telemetry";
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Shape {
-    /// A `telemetry` subcommand: `<tool> telemetry status|enable|disable|show`. For
+    /// A `telemetry` subcommand: `<tool> telemetry status|enable|disable|show|local|log|view`. For
     /// tools with subcommands (clap adds its `help` subcommand too). In a tool with
     /// positional arguments it would take `<tool> telemetry` and `<tool> <pattern>
     /// telemetry` from them: use [`Shape::Option`] there.
     #[default]
     Subcommand,
-    /// An option `--telemetry <status|enable|disable|show>`, given alone. For tools
+    /// An option `--telemetry <status|enable|disable|show|local|log|view>`, given alone. For tools
     /// with positional arguments: every word of their command line stays theirs.
     Option,
 }
@@ -40,9 +40,41 @@ pub enum TelemetryAction {
     Disable,
     /// `telemetry show`: print what would be sent, and send nothing.
     Show,
+    /// `telemetry local`: record runs on this machine only, never upload them.
+    Local,
+    /// `telemetry log [--json]` (`--telemetry log|log-json`): print what the collector
+    /// acknowledged, exactly as it was sent.
+    Log {
+        /// One JSON line per request (OTLP JSON) instead of text.
+        json: bool,
+    },
+    /// `telemetry view [--json]` (`--telemetry view|view-json`): summarise this
+    /// machine's own runs (commands, errors, durations, days).
+    View {
+        /// One JSON object instead of text.
+        json: bool,
+    },
 }
 
-const ACTIONS: [(&str, TelemetryAction, &str); 4] = [
+impl TelemetryAction {
+    /// The same action with its `--json` flag set, for the actions that print.
+    fn as_json(self) -> Self {
+        match self {
+            TelemetryAction::Log { .. } => TelemetryAction::Log { json: true },
+            TelemetryAction::View { .. } => TelemetryAction::View { json: true },
+            other => other,
+        }
+    }
+
+    fn has_json(self) -> bool {
+        matches!(self, Self::Log { .. } | Self::View { .. })
+    }
+}
+
+/// The flag of `telemetry log` and `telemetry view` (`telemetry log --json`).
+const JSON: &str = "json";
+
+const ACTIONS: [(&str, TelemetryAction, &str); 7] = [
     (
         "status",
         TelemetryAction::Status,
@@ -62,6 +94,36 @@ const ACTIONS: [(&str, TelemetryAction, &str); 4] = [
         "show",
         TelemetryAction::Show,
         "Print what would be sent about this run, and send nothing",
+    ),
+    (
+        "local",
+        TelemetryAction::Local,
+        "Record runs on this machine only and never upload them",
+    ),
+    (
+        "log",
+        TelemetryAction::Log { json: false },
+        "Print what the collector acknowledged, exactly as it was sent",
+    ),
+    (
+        "view",
+        TelemetryAction::View { json: false },
+        "Summarise this machine's runs: commands, errors, durations, days",
+    ),
+];
+
+/// The option shape's values for the JSON output of `log` and `view` (the option is
+/// given alone, so it cannot take a `--json` beside it).
+const JSON_VALUES: [(&str, TelemetryAction, &str); 2] = [
+    (
+        "log-json",
+        TelemetryAction::Log { json: true },
+        "`log`, as JSON lines for scripts",
+    ),
+    (
+        "view-json",
+        TelemetryAction::View { json: true },
+        "`view`, as JSON for scripts",
     ),
 ];
 
@@ -87,16 +149,30 @@ pub fn augment_with(cmd: Command, shape: Shape) -> Command {
     let about = "See or change what is sent about the use of this tool";
     match shape {
         Shape::Subcommand => {
-            let actions = ACTIONS
-                .iter()
-                .map(|(name, _, about)| Command::new(*name).about(*about));
+            let actions = ACTIONS.iter().map(|(name, action, about)| {
+                let sub = Command::new(*name).about(*about);
+                if action.has_json() {
+                    sub.arg(
+                        Arg::new(JSON)
+                            .long(JSON)
+                            .action(ArgAction::SetTrue)
+                            .help("Print JSON for scripts"),
+                    )
+                } else {
+                    sub
+                }
+            });
             cmd.arg(flag)
                 .subcommand(Command::new(TELEMETRY).about(about).subcommands(actions))
         }
         Shape::Option => {
-            let values = ACTIONS
+            let json_values = JSON_VALUES
                 .iter()
                 .map(|(name, _, help)| clap::builder::PossibleValue::new(*name).help(*help));
+            let values = ACTIONS
+                .iter()
+                .map(|(name, _, help)| clap::builder::PossibleValue::new(*name).help(*help))
+                .chain(json_values);
             cmd.arg(flag).arg(
                 Arg::new(TELEMETRY)
                     .long(TELEMETRY)
@@ -116,17 +192,29 @@ pub fn augment_with(cmd: Command, shape: Shape) -> Command {
 /// `<tool> --telemetry <action>`.
 pub fn telemetry_action(matches: &ArgMatches) -> Option<TelemetryAction> {
     if let Ok(Some(name)) = matches.try_get_one::<String>(TELEMETRY) {
-        return ACTIONS
-            .iter()
-            .find(|(n, _, _)| n == name)
-            .map(|(_, action, _)| *action);
+        return find(name).or_else(|| {
+            JSON_VALUES
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .map(|(_, action, _)| *action)
+        });
     }
     let (TELEMETRY, sub) = matches.subcommand()? else {
         return None;
     };
-    let Some(name) = sub.subcommand_name() else {
+    let Some((name, args)) = sub.subcommand() else {
         return Some(TelemetryAction::Status);
     };
+    let json = args
+        .try_get_one::<bool>(JSON)
+        .ok()
+        .flatten()
+        .copied()
+        .unwrap_or(false);
+    find(name).map(|a| if json { a.as_json() } else { a })
+}
+
+fn find(name: &str) -> Option<TelemetryAction> {
     ACTIONS
         .iter()
         .find(|(n, _, _)| *n == name)

@@ -32,12 +32,34 @@ fn each_action() {
         ("enable", TelemetryAction::Enable),
         ("disable", TelemetryAction::Disable),
         ("show", TelemetryAction::Show),
+        ("local", TelemetryAction::Local),
+        ("log", TelemetryAction::Log { json: false }),
+        ("view", TelemetryAction::View { json: false }),
     ] {
         assert_eq!(
             telemetry_action(&parse(&["telemetry", word])),
             Some(action),
             "{word}"
         );
+    }
+    for (words, action) in [
+        (
+            ["telemetry", "log", "--json"],
+            TelemetryAction::Log { json: true },
+        ),
+        (
+            ["telemetry", "view", "--json"],
+            TelemetryAction::View { json: true },
+        ),
+    ] {
+        assert_eq!(telemetry_action(&parse(&words)), Some(action), "{words:?}");
+    }
+    for not_json in [
+        &["telemetry", "status", "--json"][..],
+        &["telemetry", "show", "--json"],
+    ] {
+        let line = std::iter::once("tool").chain(not_json.iter().copied());
+        assert!(tool().try_get_matches_from(line).is_err(), "{not_json:?}");
     }
     assert_eq!(
         telemetry_action(&parse(&["telemetry"])),

@@ -60,12 +60,25 @@ fn the_option_shape_needs_no_required_argument() {
         ("enable", TelemetryAction::Enable),
         ("disable", TelemetryAction::Disable),
         ("show", TelemetryAction::Show),
+        ("local", TelemetryAction::Local),
+        ("log", TelemetryAction::Log { json: false }),
+        ("log-json", TelemetryAction::Log { json: true }),
+        ("view", TelemetryAction::View { json: false }),
+        ("view-json", TelemetryAction::View { json: true }),
     ] {
         let m = cmd
             .clone()
             .try_get_matches_from(["greplike", "--telemetry", value])
             .unwrap();
         assert_eq!(telemetry_action(&m), Some(action));
+    }
+    for not_an_action in ["status-json", "json", "show-json"] {
+        assert!(
+            cmd.clone()
+                .try_get_matches_from(["greplike", "--telemetry", not_an_action])
+                .is_err(),
+            "{not_an_action}"
+        );
     }
     let alone = cmd
         .clone()

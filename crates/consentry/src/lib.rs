@@ -9,6 +9,12 @@
 //! the collector the author names: exit never waits on the network (see the `export`
 //! design notes in the README section "Never in the way, nothing lost").
 //!
+//! Runs start at most one uploader a minute per user; it holds nothing of the run that
+//! started it (no inherited descriptor, not its working directory, a session of its
+//! own). A span reaches the collector within a minute of its run while the tool keeps
+//! being used, and otherwise at the next run after that minute (the same README
+//! section).
+//!
 //! # Getting started
 //!
 //! `consentry = "0.1"` in `Cargo.toml` (default features `http` and `tls`: an `https://`
@@ -80,7 +86,10 @@
 //!    the tool, so `consent: true` there is ignored and listed in
 //!    [`Decision::ignored`].
 //! 4. The user settings file `telemetry.toml` in the tool's OS config dir
-//!    (`enabled = false` or `true`), written by `<tool> telemetry disable|enable`.
+//!    (`enabled = false` or `true`), written by `<tool> telemetry disable|enable|local`.
+//!    With `local = true` ([`Telemetry::set_local`], [`Decision::local`]) runs are
+//!    recorded on this machine only and never uploaded; `enable` after it records an
+//!    as-of date (`upload_since_ms`) before which nothing spooled is ever sent.
 //! 5. The machine policy file `/etc/<tool>/telemetry.toml` (and the one named by
 //!    `<TOOL>_TELEMETRY_POLICY_FILE`), `enabled = false`.
 //! 6. The author's CI rule ([`TelemetryBuilder::with_disabled_in_ci`]).
@@ -108,6 +117,12 @@
 //! through), and is skipped when it would cross the process file size limit
 //! (`RLIMIT_FSIZE`, `ulimit -f`) instead of the host being killed by `SIGXFSZ`.
 //!
+//! What is kept for the user to read: a copy of every request the collector
+//! acknowledged (the bytes sent), printed by [`Telemetry::sent_log`] (`<tool> telemetry
+//! log`), and a summary of this machine's runs, from those and the local records, by
+//! [`Telemetry::usage_view`] (`<tool> telemetry view`). Both read under the rules above
+//! and never delete.
+//!
 //! The first run that may send shows a notice on stderr instead and sends nothing; the
 //! notice is shown again when its version, its text or the data manifest changes. It
 //! is shown only when stderr is a terminal (a pipe or a test harness is read by nobody,
@@ -134,7 +149,8 @@
 //! reads `OTEL_EXPORTER_OTLP_*`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME` or
 //! `OTEL_TRACES_SAMPLER`: those configure the user's own services. `HOME`, the
 //! `XDG_*_HOME` directories, `USER`/`USERNAME`/`LOGNAME` (masked out of messages),
-//! `ProgramData` (Windows) and the CI variables `ci_info` knows are read too.
+//! `ProgramData` (Windows), the CI variables `ci_info` knows and the coding agents'
+//! variables (`AI_AGENT`, `CLAUDECODE`...; see `consentry.agent` below) are read too.
 //!
 //! Every read goes through one [`env::Env`]: [`env::OsEnv`] (the default) is the only
 //! code that touches the process, and
@@ -150,6 +166,8 @@
 //! | `<config dir>/telemetry-key` | The per-install hashing key; never sent. |
 //! | `<state dir>/telemetry-spool/*.otlp` | Requests waiting for the uploader (OTLP protobuf), named `<created ms>-<length>-<random>.otlp`. |
 //! | `<state dir>/telemetry-spool/state.toml` | Backoff, failure and drop/rejected/invalid counters shared by runs. |
+//! | `<state dir>/telemetry-local/*.otlp` | Local mode: each run's request, never uploaded (bounded like the spool). |
+//! | `<state dir>/telemetry-sent/*.otlp` | A copy of each request the collector acknowledged, the bytes sent (4 MiB, 1000 requests, 30 days). |
 //! | `<state dir>/telemetry-spool/.lock`, `.write.lock` | Sender lock (held by the uploader) and the short writer lock. |
 //! | `<state dir>/telemetry-runs/*.run` | A marker per running command, touched every 60 s while it runs, removed at `finish`; one left by a dead process is reported as `abandoned`, one Ctrl-C renamed (`*.canceled`) as `canceled`. |
 //! | `.telemetry` (project, upward from the working dir) | `consent: false` opts out. |
@@ -158,7 +176,7 @@
 //! The config dir is `$XDG_CONFIG_HOME/<tool>` (`~/.config/<tool>`) on Linux; the
 //! state dir `$XDG_STATE_HOME/<tool>` (`~/.local/state/<tool>`); other systems use
 //! their own conventions (`directories`). `<tool> telemetry disable` deletes the
-//! install id, the key and the spool.
+//! install id, the key, the spool, the local records and the log of what was sent.
 //!
 //! # Data points
 //!
@@ -171,12 +189,13 @@
 //! | `os.type` | `linux`, `darwin`, `windows`, `freebsd`, ... |
 //! | `os.version` | Kernel release on Unix, OS version on Windows. |
 //! | `host.arch` | `amd64`, `arm64`, ... |
-//! | `consentry.install.id` | Random UUID v4 made on first use. |
+//! | `consentry.install.id` | Random UUID v4 made on first use; or rotating, or none ([`InstallId`]); in CI one id per CI vendor ([`TelemetryBuilder::with_shared_ci_id`]). |
 //! | `consentry.session.id` | Random UUID v4 of this run. |
 //! | `consentry.ci` | Whether the run is in CI. |
 //! | `consentry.ci.vendor` | Which CI, when in one. |
 //! | `consentry.source` | `cli`, or a declared value of `<TOOL>_TELEMETRY_SOURCE` (else `other`). |
 //! | `consentry.channel` | How the tool was installed, as its build declares. |
+//! | `consentry.agent` | The coding agent that started the run, from a fixed table of variables (below); `none` otherwise. |
 //! | `process.runtime.name` | `rust`. |
 //! | `process.runtime.version` | The rustc version that built the tool. |
 //!
@@ -190,6 +209,7 @@
 //! | `consentry.command.options` | The option names used. |
 //! | `process.pid` | The run's process id (required by the CLI span conventions). |
 //! | `process.interactive` | Whether stdin is a terminal. |
+//! | `consentry.stdout.terminal` | Whether stdout is a terminal (read by a person, not piped). |
 //! | `process.args_count` | How many arguments, the program name included. |
 //! | `process.exit.code` | The exit code; `-1` for a run reported `abandoned` or `canceled` by a later run. |
 //! | `error.type` | The author's error class or the exit code, when not a declared success code; `usage`, `canceled` (Ctrl-C, exit code 130), `abandoned`. |
@@ -219,6 +239,19 @@
 //! the command line knows. By default only its class is sent (and a panic's location);
 //! the message only where the author opts in
 //! ([`TelemetryBuilder::with_error_messages`]), then masked and scrubbed.
+//!
+//! `consentry.agent` comes from this table (the first variable set, not empty and not a
+//! false word, decides; a value is never sent). `AI_AGENT` is read first: naming one of
+//! these agents (`claude-code@2` too) it gives that name, any other value gives
+//! `other`. Sources: Vercel's `@vercel/detect-agent` (Next.js) and the AWS CDK CLI.
+//!
+//! | Variable | `consentry.agent` |
+//! |---|---|
+//! | `CLAUDECODE`, `CLAUDE_CODE` | `claude-code` |
+//! | `CURSOR_AGENT` | `cursor` |
+//! | `GEMINI_CLI` | `gemini-cli` |
+//! | `CODEX_SANDBOX`, `CODEX_THREAD_ID` | `codex` |
+//! | `REPL_ID` | `replit` |
 //!
 //! Span start and end times give the timestamp and duration; the status is `Error`
 //! when the exit code is not 0. Nothing else is sent: no host name, user name, MAC or
@@ -287,6 +320,7 @@ pub use control::status::Status;
 pub use deliver::{
     AttemptError, Endpoint, EndpointError, LostReason, Outcome, SpoolLimits, SpoolReason, Transport,
 };
+pub use identity::choice::InstallId;
 pub use record::command::CommandRun;
 pub use record::flush::FlushHandle;
 pub use record::guard::TelemetryGuard;

@@ -15,7 +15,7 @@ mod sink;
 
 pub use http::{HttpConn, HttpResponse, http_get, http_post};
 pub use metrics::Metrics;
-pub use payload::{RawSpan, Val, s, to_json, to_protobuf};
+pub use payload::{RawLink, RawSpan, Val, base64, now_ns, s, to_json, to_protobuf, to_request};
 pub use sink::Sink;
 
 use std::path::{Path, PathBuf};
@@ -49,16 +49,33 @@ pub struct Gateway {
 
 /// Options for starting a gateway.
 pub struct GatewayOptions {
-    /// Destination files after gateway.yaml (otelcol only), e.g. `forward-otlp.yaml`.
+    /// The first file given to --config (otelcol only): collector-config/gateway.yaml.
+    pub base: PathBuf,
+    /// Destination files after it (otelcol only), e.g. `forward-otlp.yaml`, from
+    /// `config_dir`.
     pub destinations: Vec<&'static str>,
+    /// Where the destination files are: collector-config/.
+    pub config_dir: PathBuf,
     /// Extra environment (CONSENTRY_* settings).
     pub env: Vec<(String, String)>,
 }
 
 impl GatewayOptions {
+    /// gateway.yaml with these destination files.
+    pub fn with_destinations(destinations: Vec<&'static str>) -> GatewayOptions {
+        GatewayOptions {
+            base: config_path("gateway.yaml"),
+            destinations,
+            config_dir: config_path(""),
+            env: Vec::new(),
+        }
+    }
+
     /// Forwarding over OTLP/gRPC to `backend_grpc_port` on loopback.
     pub fn forwarding_to(backend_grpc_port: u16) -> GatewayOptions {
         GatewayOptions {
+            base: config_path("gateway.yaml"),
+            config_dir: config_path(""),
             destinations: vec!["forward-otlp.yaml"],
             env: vec![
                 (
@@ -90,9 +107,9 @@ impl Gateway {
     pub fn start(opts: GatewayOptions) -> Gateway {
         let command = || {
             let mut cmd = Command::new(otelcol_binary());
-            cmd.arg("--config").arg(config_path("gateway.yaml"));
+            cmd.arg("--config").arg(&opts.base);
             for d in &opts.destinations {
-                cmd.arg("--config").arg(config_path(d));
+                cmd.arg("--config").arg(opts.config_dir.join(d));
             }
             cmd
         };

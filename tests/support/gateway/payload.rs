@@ -15,6 +15,25 @@ pub enum Val {
     Str(String),
     Int(i64),
     Strs(Vec<String>),
+    Bool(bool),
+    Bytes(Vec<u8>),
+}
+
+/// Nanoseconds since the Unix epoch, now.
+pub fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_nanos() as u64
+}
+
+/// A link as a client may send one.
+#[derive(Debug, Clone)]
+pub struct RawLink {
+    pub trace_id: [u8; 16],
+    pub span_id: [u8; 8],
+    pub trace_state: String,
+    pub attrs: Vec<(String, Val)>,
 }
 
 pub fn s(v: &str) -> Val {
@@ -33,6 +52,12 @@ pub struct RawSpan {
     pub status_message: String,
     pub attrs: Vec<(String, Val)>,
     pub events: Vec<(String, Vec<(String, Val)>)>,
+    pub scope_version: String,
+    /// Start and end, nanoseconds since the epoch (a second ago, 250 ms long).
+    pub start_ns: u64,
+    pub end_ns: u64,
+    pub parent_span_id: Option<[u8; 8]>,
+    pub links: Vec<RawLink>,
 }
 
 impl RawSpan {
@@ -42,6 +67,7 @@ impl RawSpan {
         let mut trace_id = [0u8; 16];
         trace_id[..8].copy_from_slice(&(n + 1).to_be_bytes());
         trace_id[8..].copy_from_slice(&0x5eed_u64.to_be_bytes());
+        let start_ns = now_ns() - 1_000_000_000;
         RawSpan {
             resource: vec![
                 ("service.name".into(), s("taskr")),
@@ -70,6 +96,11 @@ impl RawSpan {
                 ("process.exit.code".into(), Val::Int(0)),
             ],
             events: Vec::new(),
+            scope_version: "0.1.0".into(),
+            start_ns,
+            end_ns: start_ns + 250_000_000,
+            parent_span_id: None,
+            links: Vec::new(),
         }
     }
 
@@ -85,7 +116,29 @@ fn json_val(v: &Val) -> serde_json::Value {
         Val::Strs(a) => {
             serde_json::json!({ "arrayValue": { "values": a.iter().map(|s| serde_json::json!({ "stringValue": s })).collect::<Vec<_>>() } })
         }
+        Val::Bool(b) => serde_json::json!({ "boolValue": b }),
+        Val::Bytes(b) => serde_json::json!({ "bytesValue": base64(b) }),
     }
+}
+
+/// Standard base64 with padding (OTLP/JSON's bytes encoding).
+pub fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 fn json_attrs(a: &[(String, Val)]) -> serde_json::Value {
@@ -104,18 +157,23 @@ pub fn to_json(spans: &[RawSpan]) -> Vec<u8> {
             serde_json::json!({
                 "resource": { "attributes": json_attrs(&sp.resource) },
                 "scopeSpans": [{
-                    "scope": { "name": sp.scope, "version": "0.1.0" },
+                    "scope": { "name": sp.scope, "version": sp.scope_version },
                     "spans": [{
                         "traceId": hex(&sp.trace_id),
                         "spanId": hex(&sp.span_id),
+                        "parentSpanId": sp.parent_span_id.map(|p| hex(&p)).unwrap_or_default(),
                         "traceState": sp.trace_state,
                         "name": sp.name,
                         "kind": 1,
-                        "startTimeUnixNano": "1700000000000000000",
-                        "endTimeUnixNano": "1700000000250000000",
+                        "startTimeUnixNano": sp.start_ns.to_string(),
+                        "endTimeUnixNano": sp.end_ns.to_string(),
                         "attributes": json_attrs(&sp.attrs),
                         "events": sp.events.iter().map(|(n, a)| serde_json::json!({
-                            "name": n, "timeUnixNano": "1700000000100000000", "attributes": json_attrs(a)
+                            "name": n, "timeUnixNano": (sp.start_ns + 100_000_000).to_string(), "attributes": json_attrs(a)
+                        })).collect::<Vec<_>>(),
+                        "links": sp.links.iter().map(|l| serde_json::json!({
+                            "traceId": hex(&l.trace_id), "spanId": hex(&l.span_id),
+                            "traceState": l.trace_state, "attributes": json_attrs(&l.attrs)
                         })).collect::<Vec<_>>(),
                         "status": { "code": if sp.status_message.is_empty() { 0 } else { 2 }, "message": sp.status_message },
                     }]
@@ -139,6 +197,8 @@ fn any_value(v: &Val) -> AnyValue {
             Val::Strs(a) => any_value::Value::ArrayValue(ArrayValue {
                 values: a.iter().map(|s| str_value(s)).collect(),
             }),
+            Val::Bool(b) => any_value::Value::BoolValue(*b),
+            Val::Bytes(b) => any_value::Value::BytesValue(b.clone()),
         }),
     }
 }
@@ -166,25 +226,37 @@ pub fn to_request(spans: &[RawSpan]) -> ExportTraceServiceRequest {
             scope_spans: vec![ScopeSpans {
                 scope: Some(InstrumentationScope {
                     name: sp.scope.clone(),
-                    version: "0.1.0".into(),
+                    version: sp.scope_version.clone(),
                     ..Default::default()
                 }),
                 spans: vec![Span {
                     trace_id: sp.trace_id.to_vec(),
                     span_id: sp.span_id.to_vec(),
+                    parent_span_id: sp.parent_span_id.map(|p| p.to_vec()).unwrap_or_default(),
                     trace_state: sp.trace_state.clone(),
                     name: sp.name.clone(),
                     kind: span::SpanKind::Internal as i32,
-                    start_time_unix_nano: 1_700_000_000_000_000_000,
-                    end_time_unix_nano: 1_700_000_000_250_000_000,
+                    start_time_unix_nano: sp.start_ns,
+                    end_time_unix_nano: sp.end_ns,
                     attributes: key_values(&sp.attrs),
                     events: sp
                         .events
                         .iter()
                         .map(|(name, attrs)| span::Event {
-                            time_unix_nano: 1_700_000_000_100_000_000,
+                            time_unix_nano: sp.start_ns + 100_000_000,
                             name: name.clone(),
                             attributes: key_values(attrs),
+                            ..Default::default()
+                        })
+                        .collect(),
+                    links: sp
+                        .links
+                        .iter()
+                        .map(|l| span::Link {
+                            trace_id: l.trace_id.to_vec(),
+                            span_id: l.span_id.to_vec(),
+                            trace_state: l.trace_state.clone(),
+                            attributes: key_values(&l.attrs),
                             ..Default::default()
                         })
                         .collect(),

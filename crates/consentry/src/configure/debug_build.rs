@@ -36,7 +36,7 @@ impl crate::TelemetryBuilder {
         self
     }
 
-    /// Whether this binary is a debug build: pass `debug_build!()`,
+    /// Whether this binary is a debug build: pass [`debug_build!()`](crate::debug_build),
     /// which is `cfg!(debug_assertions)` of the tool's own crate. Default: consentry's
     /// own `cfg!(debug_assertions)`, the same unless a profile overrides
     /// `debug-assertions` for some packages only.
@@ -54,6 +54,7 @@ impl crate::Telemetry {
             enabled: false,
             source: Source::DebugBuild,
             ignored: Vec::new(),
+            local: false,
         })
     }
 }

@@ -54,6 +54,10 @@ pub trait Env: sealed::Sealed + fmt::Debug + Send + Sync {
 
     /// Whether stderr is a terminal (where the opt-in question would be asked).
     fn stderr_is_terminal(&self) -> bool;
+
+    /// Whether stdout is a terminal (`consentry.stdout.terminal`: output read by a
+    /// person, or piped to another program).
+    fn stdout_is_terminal(&self) -> bool;
 }
 
 /// A tool's directories in the OS convention.

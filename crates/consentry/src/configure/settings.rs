@@ -52,6 +52,8 @@ pub(crate) struct Settings {
     /// Whether error and panic messages are sent (masked and scrubbed); off: classes only.
     pub(crate) error_messages: bool,
     pub(crate) heartbeat: Duration,
+    pub(crate) install_id: crate::identity::choice::InstallId,
+    pub(crate) shared_ci_id: bool,
     // Delivery.
     pub(crate) transport: Option<Transport>,
     pub(crate) exit_budget: Duration,
@@ -93,6 +95,8 @@ impl Settings {
             panic_hook: true,
             error_messages: false,
             heartbeat: crate::record::accounting::DEFAULT_HEARTBEAT,
+            install_id: crate::identity::choice::InstallId::Random,
+            shared_ci_id: true,
             transport: None,
             exit_budget: EXIT_BUDGET,
             spool_dir: None,

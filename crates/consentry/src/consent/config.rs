@@ -24,6 +24,14 @@ pub(crate) struct UserConfig {
     /// The version of the notice this user has seen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) notice: Option<String>,
+    /// `true` (written by `<tool> telemetry local`): runs are recorded on this machine
+    /// and never uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) local: Option<bool>,
+    /// The as-of date of uploads, in ms since the Unix epoch, written when `<tool>
+    /// telemetry enable` ends local mode: a request recorded before it is never sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) upload_since_ms: Option<u64>,
 }
 
 /// What reading the settings file found.
@@ -127,7 +135,7 @@ mod tests {
             &path,
             &UserConfig {
                 enabled: Some(false),
-                notice: None,
+                ..UserConfig::default()
             },
         )
         .unwrap();

@@ -19,7 +19,7 @@ impl Telemetry {
             .disable_flag
             .as_deref()
             .filter(|f| self.flag_given(f));
-        consent::decide(
+        let mut decision = consent::decide(
             &env,
             flag,
             || {
@@ -36,7 +36,11 @@ impl Telemetry {
                 }
             },
             self.settings.default_enabled,
-        )
+        );
+        // Local mode narrows an "on" whichever setting turned it on; it never turns
+        // telemetry on by itself (the file's `enabled` does that).
+        decision.local = decision.enabled && read.local;
+        decision
     }
 
     fn files(&self, read: &mut SettingsRead) -> Files {
@@ -57,6 +61,8 @@ impl Telemetry {
             let loaded = config::load(&p);
             if let config::Loaded::Found(cfg) = &loaded {
                 read.seen_notice = cfg.notice.clone();
+                read.local = cfg.local == Some(true);
+                read.upload_since_ms = cfg.upload_since_ms;
             }
             (p, consent::settings_say(loaded))
         });
@@ -83,4 +89,8 @@ pub(crate) struct SettingsRead {
     pub(crate) config_dir: Option<PathBuf>,
     /// The notice version the user settings file records as seen.
     pub(crate) seen_notice: Option<String>,
+    /// Whether the user settings file chose local mode (`telemetry local`).
+    pub(crate) local: bool,
+    /// The as-of date of uploads the user settings file records, in ms.
+    pub(crate) upload_since_ms: Option<u64>,
 }

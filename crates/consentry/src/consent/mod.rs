@@ -115,12 +115,20 @@ pub struct Decision {
     pub source: Source,
     /// Settings that were read but had no effect (shown by `telemetry status`).
     pub ignored: Vec<Ignored>,
+    /// Local mode (`<tool> telemetry local`): telemetry is on, but runs are recorded
+    /// on this machine only and never uploaded. Only ever `true` when `enabled` is.
+    pub local: bool,
 }
 
 impl fmt::Display for Decision {
-    /// `enabled|disabled (decided by <source>)`, then one line per ignored setting.
+    /// `enabled|local|disabled (decided by <source>)`, then one line per ignored
+    /// setting.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = if self.enabled { "enabled" } else { "disabled" };
+        let state = match (self.enabled, self.local) {
+            (true, true) => "local (recorded on this machine only, never uploaded)",
+            (true, false) => "enabled",
+            (false, _) => "disabled",
+        };
         write!(f, "{state} (decided by {})", self.source)?;
         for ignored in &self.ignored {
             write!(f, "\n{ignored}")?;
@@ -173,6 +181,7 @@ pub(crate) fn decide(
         enabled,
         source,
         ignored,
+        local: false,
     }
 }
 

@@ -41,10 +41,12 @@ impl Telemetry {
              {tool} collects anonymous usage data to help improve it: the command you run,\n\
              which options you used (their values only where {tool} declared them safe, such\n\
              as a choice from a fixed list), exit code, duration, {tool} version, OS and\n\
-             architecture, and a random install id. Nothing is sent during this run.\n\
+             architecture, whether a coding agent ran it and whether its output went to a\n\
+             terminal, and a random install id. Nothing is sent during this run.\n\
              \n\
              Opt out: set {var}=1 (or DO_NOT_TRACK=1), or run `{tool} {manage} disable`.\n\
-             See what is sent: `{tool} {manage} show`, or run with {debug}=1.\n",
+             See what is sent: `{tool} {manage} show`, or run with {debug}=1.\n\
+             See what was sent: `{tool} {manage} log`. Record on this machine only: `{tool} {manage} local`.\n",
             debug = self.vars.debug,
             manage = self.manage_command,
         );

@@ -36,11 +36,23 @@ pub enum Action {
     Disable,
     /// Print what is sent (the data manifest) and send nothing.
     Show,
+    /// Record runs on this machine only, never upload them.
+    Local,
+    /// Print what the collector acknowledged, exactly as it was sent.
+    Log {
+        /// One JSON line per request (OTLP JSON) instead of text.
+        json: bool,
+    },
+    /// Summarise this machine's own runs (commands, errors, durations, days).
+    View {
+        /// One JSON object instead of text.
+        json: bool,
+    },
 }
 
 impl Action {
     /// Every action with its name and a one-line help, for a tool's own `--help`.
-    pub const ALL: [(&'static str, Action, &'static str); 4] = [
+    pub const ALL: [(&'static str, Action, &'static str); 7] = [
         (
             "status",
             Action::Status,
@@ -61,14 +73,43 @@ impl Action {
             Action::Show,
             "Print what would be sent about this run, and send nothing",
         ),
+        (
+            "local",
+            Action::Local,
+            "Record runs on this machine only and never upload them",
+        ),
+        (
+            "log",
+            Action::Log { json: false },
+            "Print what the collector acknowledged, exactly as it was sent",
+        ),
+        (
+            "view",
+            Action::View { json: false },
+            "Summarise this machine's own runs",
+        ),
     ];
 
-    /// The action named `name` (`status`, `enable`, `disable`, `show`).
+    /// The action named `name` (`status`, `enable`, `disable`, `show`, `local`, `log`,
+    /// `view`; `log-json` and `view-json` for the JSON forms).
     pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .map(|(_, a, _)| *a)
+        match name {
+            "log-json" => Some(Action::Log { json: true }),
+            "view-json" => Some(Action::View { json: true }),
+            _ => Action::ALL
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, a, _)| *a),
+        }
+    }
+
+    /// The same action with its `--json` flag set, for the actions that print.
+    fn as_json(self) -> Option<Action> {
+        match self {
+            Action::Log { .. } => Some(Action::Log { json: true }),
+            Action::View { .. } => Some(Action::View { json: true }),
+            _ => None,
+        }
     }
 }
 
@@ -84,6 +125,9 @@ pub(crate) fn manage_line<T: AsRef<std::ffi::OsStr>>(args: &[T], manage: Manage)
         (Manage::Subcommand, ["telemetry"]) => Some(Action::Status),
         (Manage::Subcommand, ["telemetry", name]) | (Manage::Option, ["--telemetry", name]) => {
             Action::from_name(name)
+        }
+        (Manage::Subcommand, ["telemetry", name, "--json"]) => {
+            Action::from_name(name).and_then(Action::as_json)
         }
         (Manage::Option, [both]) => Action::from_name(both.strip_prefix("--telemetry=")?),
         _ => None,
@@ -101,6 +145,16 @@ pub(crate) fn run_action_to(telemetry: &Telemetry, action: Action, out: &mut dyn
     let text = match action {
         Action::Status => telemetry.status().to_string(),
         Action::Show => telemetry.manifest_markdown(),
+        Action::Log { json } => telemetry.sent_log(json),
+        Action::View { json } => telemetry.usage_view(json),
+        Action::Local => match telemetry.set_local() {
+            Ok(path) => format!(
+                "telemetry local: runs are recorded on this machine and never uploaded; \
+                 spool deleted ({})\n",
+                path.display()
+            ),
+            Err(e) => return cannot_save(telemetry, &e),
+        },
         Action::Enable | Action::Disable => {
             let enable = action == Action::Enable;
             let saved = if enable {
@@ -113,18 +167,11 @@ pub(crate) fn run_action_to(telemetry: &Telemetry, action: Action, out: &mut dyn
                     let state = if enable {
                         "enabled"
                     } else {
-                        "disabled; install id, key and spool deleted"
+                        "disabled; install id, key, spool, local records and log of what was sent deleted"
                     };
                     format!("telemetry {state} ({})\n", path.display())
                 }
-                Err(e) => {
-                    let _ = writeln!(
-                        io::stderr().lock(),
-                        "{}: cannot save the telemetry setting: {e}",
-                        telemetry.tool()
-                    );
-                    return 1;
-                }
+                Err(e) => return cannot_save(telemetry, &e),
             }
         }
     };
@@ -136,6 +183,15 @@ pub(crate) fn run_action_to(telemetry: &Telemetry, action: Action, out: &mut dyn
             1
         }
     }
+}
+
+fn cannot_save(telemetry: &Telemetry, e: &io::Error) -> i32 {
+    let _ = writeln!(
+        io::stderr().lock(),
+        "{}: cannot save the telemetry setting: {e}",
+        telemetry.tool()
+    );
+    1
 }
 
 /// Telemetry for a tool that parses its own command line, in one call
@@ -301,6 +357,14 @@ mod tests {
         assert_eq!(line(&["x", "telemetry"], Manage::Subcommand), None);
         assert_eq!(line(&["telemetry", "nope"], Manage::Subcommand), None);
         assert_eq!(line(&["--telemetry", "show"], Manage::Subcommand), None);
+        assert_eq!(
+            line(&["telemetry", "log", "--json"], Manage::Subcommand),
+            Some(Action::Log { json: true })
+        );
+        assert_eq!(
+            line(&["--telemetry", "view-json"], Manage::Option),
+            Some(Action::View { json: true })
+        );
     }
 
     /// A stdout whose reader has gone.

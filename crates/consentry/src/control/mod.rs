@@ -1,6 +1,10 @@
-//! The user's side: `<tool> telemetry status` and the settings the `telemetry`
-//! command reads and writes.
+//! The user's side: `<tool> telemetry status`, the settings the `telemetry` command
+//! reads and writes, and what is kept on the machine for the user to read (`telemetry
+//! log`, `telemetry view`).
 
 pub mod cli;
+mod log;
+mod records;
 pub(crate) mod status;
 pub(crate) mod user_choice;
+mod view;

@@ -41,6 +41,15 @@ pub struct Status {
     /// Whether the user has seen the current notice (shown on a terminal, or by
     /// `telemetry enable`). Until then nothing is sent, even when the decision is on.
     pub notice_seen: bool,
+    /// The local records (local mode, never uploaded), when a state dir is known.
+    pub local_dir: Option<PathBuf>,
+    /// Requests kept there.
+    pub local_requests: usize,
+    /// The log of what the collector acknowledged (`telemetry log`), when a state dir
+    /// is known.
+    pub sent_log_dir: Option<PathBuf>,
+    /// Requests kept there.
+    pub sent_requests: usize,
     /// The file size limit of this process (`ulimit -f`) in bytes, when one is set:
     /// consentry refuses writes that would cross it rather than be killed by
     /// `SIGXFSZ`, so requests larger than this are not spooled.
@@ -60,7 +69,12 @@ impl Telemetry {
         let mut read = crate::consent::SettingsRead::default();
         let decision = self.decide_into(&mut read);
         let notice_seen = read.seen_notice.as_deref() == Some(self.notice_version().as_str());
+        let (local, sent) = (self.local_store(), self.sent_store());
         Status {
+            local_requests: local.as_ref().map_or(0, |s| s.usage().0),
+            local_dir: local.map(|s| s.dir().to_path_buf()),
+            sent_requests: sent.as_ref().map_or(0, |s| s.usage().0),
+            sent_log_dir: sent.map(|s| s.dir().to_path_buf()),
             decision,
             notice_seen,
             settings_file: self.config_dir().map(|d| d.join(USER_CONFIG_FILE)),
@@ -109,6 +123,18 @@ impl fmt::Display for Status {
             self.dropped_by_limits,
             self.rejected,
             self.invalid
+        )?;
+        writeln!(
+            f,
+            "local records: {} ({} requests, never uploaded)",
+            path(&self.local_dir),
+            self.local_requests
+        )?;
+        writeln!(
+            f,
+            "log of what was sent: {} ({} requests; `telemetry log` prints it)",
+            path(&self.sent_log_dir),
+            self.sent_requests
         )?;
         if self.failures > 0 {
             writeln!(f, "delivery: last {} attempts failed", self.failures)?;

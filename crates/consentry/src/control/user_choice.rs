@@ -21,14 +21,60 @@ impl Telemetry {
 
     /// Records the user's choice in the settings file (what `<tool> telemetry enable`
     /// and `disable` do). Disabling also deletes the install id, so a later opt-in
-    /// starts as a new, unlinkable install. Returns the settings file's path.
+    /// starts as a new, unlinkable install, and every request kept on this machine
+    /// (the spool, the local records, the log of what was sent). Enabling after local
+    /// mode sets the as-of date of uploads to now: what was recorded before is never
+    /// sent. Returns the settings file's path.
     ///
     /// # Errors
     ///
     /// When no config dir is known (no home dir) or the settings file cannot be
-    /// written (a read-only dir, a full disk, the file size limit), or the id, key or
-    /// spool cannot be deleted.
+    /// written (a read-only dir, a full disk, the file size limit), or the id, key,
+    /// spool, local records or sent log cannot be deleted.
     pub fn set_enabled(&self, enabled: bool) -> std::io::Result<PathBuf> {
+        let (dir, path) = self.settings_path()?;
+        config::update(&path, |cfg| {
+            cfg.enabled = Some(enabled);
+            if cfg.local.take() == Some(true) && enabled {
+                cfg.upload_since_ms = Some(crate::deliver::now_ms());
+            }
+        })?;
+        if !enabled {
+            identity::delete(&dir)?;
+            for store in [self.spool(), self.local_store(), self.sent_store()]
+                .into_iter()
+                .flatten()
+            {
+                store.delete()?;
+            }
+        }
+        Ok(path)
+    }
+
+    /// What `<tool> telemetry local` does: telemetry stays on but runs are recorded on
+    /// this machine only (bounded like the spool) and never uploaded; `telemetry log`
+    /// and `view` read them. Requests waiting in the spool are deleted unsent, and a
+    /// later `telemetry enable` uploads only what is recorded after it. The opt-outs
+    /// keep precedence: a variable, flag, project file or policy that says off still
+    /// turns telemetry off. Returns the settings file's path.
+    ///
+    /// # Errors
+    ///
+    /// When there is no config dir (home unknown) or a file cannot be written or
+    /// deleted.
+    pub fn set_local(&self) -> std::io::Result<PathBuf> {
+        let (_, path) = self.settings_path()?;
+        config::update(&path, |cfg| {
+            cfg.enabled = Some(true);
+            cfg.local = Some(true);
+        })?;
+        if let Some(spool) = self.spool() {
+            spool.delete()?;
+        }
+        Ok(path)
+    }
+
+    fn settings_path(&self) -> std::io::Result<(PathBuf, PathBuf)> {
         let dir = self.config_dir().ok_or_else(|| {
             std::io::Error::new(
                 std::io::ErrorKind::NotFound,
@@ -36,19 +82,62 @@ impl Telemetry {
             )
         })?;
         let path = dir.join(USER_CONFIG_FILE);
-        config::update(&path, |cfg| cfg.enabled = Some(enabled))?;
-        if !enabled {
-            identity::delete(&dir)?;
-            if let Some(spool) = self.spool() {
-                spool.delete()?;
-            }
-        }
-        Ok(path)
+        Ok((dir, path))
     }
 
     /// Decides consent without preparing anything: what `<tool> telemetry status`
     /// shows. Reads the environment and the settings file only.
     pub fn decide(&self) -> Decision {
         self.decide_into(&mut SettingsRead::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::env::FixedEnv;
+    use crate::{Source, Telemetry};
+
+    fn tool(dir: &std::path::Path) -> Telemetry {
+        Telemetry::builder("t")
+            .with_env(FixedEnv::new())
+            .with_config_dir(dir.join("config"))
+            .with_spool_dir(dir.join("state").join("telemetry-spool"))
+            .with_policy_file(dir.join("policy.toml"))
+            .with_debug_builds(true)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn local_mode_narrows_on_and_never_overrides_an_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = tool(dir.path());
+        t.set_local().unwrap();
+        let d = t.decide();
+        assert!(d.enabled && d.local, "{d:?}");
+        assert!(
+            d.to_string()
+                .starts_with("local (recorded on this machine only")
+        );
+        std::fs::write(dir.path().join("policy.toml"), "enabled = false\n").unwrap();
+        let d = t.decide();
+        assert!(!d.enabled && !d.local, "{d:?}");
+        assert!(matches!(d.source, Source::Policy(_)), "{d:?}");
+        std::fs::remove_file(dir.path().join("policy.toml")).unwrap();
+        // Enabling ends local mode with an as-of date; disabling clears local too.
+        let before = crate::deliver::now_ms();
+        let path = t.set_enabled(true).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cfg: crate::consent::config::UserConfig = toml::from_str(&text).unwrap();
+        assert!(
+            cfg.local.is_none() && cfg.upload_since_ms >= Some(before),
+            "{text}"
+        );
+        assert!(!t.decide().local);
+        // Enabling again does not move the as-of date.
+        t.set_enabled(true).unwrap();
+        let again: crate::consent::config::UserConfig =
+            toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(again.upload_since_ms, cfg.upload_since_ms);
     }
 }

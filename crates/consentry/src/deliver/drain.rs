@@ -80,6 +80,7 @@ pub(crate) fn drain(
             Ok(()) => {
                 remove_all(&paths);
                 tally.delivered = true;
+                spool.log_sent(&body, true);
             }
             // One refused request must not take the others with it: find it alone.
             Err(SendError::Rejected(_)) if paths.len() > 1 => one_at_a_time = true,
@@ -115,6 +116,15 @@ fn next_batch(spool: &Spool, max: usize) -> (Vec<(PathBuf, ExportTraceServiceReq
     for entry in spool.entries() {
         if batch.len() >= max {
             break;
+        }
+        // Recorded before `telemetry enable` ended local mode: never sent.
+        if entry
+            .name
+            .as_ref()
+            .is_some_and(|n| n.created_ms < spool.upload_since_ms())
+        {
+            let _ = std::fs::remove_file(&entry.path);
+            continue;
         }
         let request = entry.name.as_ref().and_then(|name| {
             let body = read_capped(&entry.path, name.len.min(MAX_REQUEST)).ok()?;

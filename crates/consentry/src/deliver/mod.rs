@@ -13,17 +13,27 @@
 //!    at the count or size bound, the oldest tenth, and renames its file in: the bounds hold at every moment, and a run
 //!    never reads, stats or sends another run's file, so its cost does not depend on
 //!    how full the spool is.
-//! 2. Unless a sender already holds the sender lock (`.lock`), the run takes it and
-//!    starts the **uploader** (the tool's own executable with a marker, see
+//! 2. Unless a sender already holds the sender lock (`.lock`) or a run started one
+//!    less than a minute ago (`uploader_started_ms` in `state.toml`), the run takes
+//!    the lock and starts the **uploader** (the tool's own executable with a marker, see
 //!    [`UPLOADER_ARG`] and [`UPLOADER_ENV`]) with the locked file as its stdin, then
 //!    exits. The lock passes to the child with the open file: there is never more
 //!    than one uploader per user and spool.
 //! 3. The uploader validates each spooled file, merges up to 256 requests into one,
 //!    sends, deletes what the collector acknowledged, and repeats until the spool is
-//!    empty. Then it releases the lock and lists once more: a run that spooled while
+//!    empty. It then watches the spool for 5 s more (a listing every 0.5 s), again
+//!    after each request that arrives, so the runs of a burst are sent by the one
+//!    uploader. Then it releases the lock and lists once more: a run that spooled while
 //!    the lock was held started no uploader, and its request is found here. It waits
 //!    out a backoff that ends within its lifetime ([`UPLOADER_LIFETIME`], enforced by
-//!    a watchdog), else it exits and the next run starts a new one.
+//!    a watchdog), else it exits and the first run after the backoff and the minute
+//!    starts a new one.
+//!
+//! **When a span reaches the collector.** While the tool keeps being used: within a
+//! minute of its run (the running uploader sends it, or the first run after the minute
+//! starts the next uploader). When it is not used again: at its next run after that
+//! minute. A run that spools within a minute of the last start, after that uploader
+//! exited, leaves its request in the spool: no process stays behind to send it.
 //!
 //! Delivery is exactly once by span id except when the uploader is killed between the
 //! collector's acknowledgement and the delete; that request is sent again, with the
@@ -33,11 +43,11 @@
 //!
 //! | | |
 //! |---|---|
-//! | Files written per run | one request file (temp + rename); `state.toml` only when a counter changes; `.lock`/`.write.lock` created once |
-//! | Processes started | at most one per run, only when no uploader is running and no long backoff is on; it lives until the spool is empty (typically one round trip), at most [`UPLOADER_LIFETIME`] |
-//! | Delivery delay | one round trip (plus the TLS handshake) after the run on a healthy network; a collector that fails delays it by the backoff |
-//! | Exit cost | encoding, one small file write, one lock try and a `posix_spawn`: about a millisecond, whatever the network |
-//! | What a security tool sees | the tool re-running itself with `__consentry-upload`, in its own process group, stdout/stderr on `/dev/null`, making one outbound connection to the tool's collector |
+//! | Files written per run | one request file (temp + rename); `state.toml` only when a counter changes; `.lock`/`.write.lock` created once; by the uploader, after the acknowledgement, one copy per delivered batch in the sent log |
+//! | Processes started | at most one a minute per user, only when no uploader is running and no long backoff is on; it lives until the spool has been empty for 5 s, at most [`UPLOADER_LIFETIME`] |
+//! | Delivery delay | one round trip (plus the TLS handshake) after the run on a healthy network when an uploader starts or is running; up to a minute (at the next run after it) when the last one started less than a minute ago and has exited; a collector that fails delays it by the backoff |
+//! | Exit cost | encoding, one small file write, one lock try and, when it starts the uploader, a `fork` and `exec`: about a millisecond, whatever the network |
+//! | What a security tool sees | the tool re-running itself with `__consentry-upload`, in a session of its own, in `/`, with no descriptor of its caller, stdout/stderr on `/dev/null`, making one outbound connection to the tool's collector |
 //! | Containers | an uploader outlives the run; when the run is the container's PID 1 the container stops with it, the uploader is killed and the request stays spooled (on a volume: sent by the next run; else lost with the container) |
 //!
 //! The uploader enters through
@@ -62,13 +72,14 @@ mod collect;
 pub(crate) mod drain;
 mod encode;
 mod endpoint;
+pub(crate) mod kept;
 mod outcome;
 mod policy;
 mod resolve;
 mod send;
 pub(crate) mod spool;
 mod transport;
-mod validate;
+pub(crate) mod validate;
 
 pub(crate) use backoff::Backoff;
 /// The longest backoff an author may set (the longest wait the spool state keeps).

@@ -50,6 +50,12 @@ pub enum Outcome {
         /// What went wrong.
         reason: LostReason,
     },
+    /// Local mode (`<tool> telemetry local`): the request was kept in the local
+    /// records on this machine and will never be uploaded.
+    KeptLocal {
+        /// Spans in the request.
+        spans: usize,
+    },
     /// Print mode: the request was written to stderr and nothing was sent.
     Printed {
         /// Spans in the request.
@@ -65,10 +71,15 @@ pub enum SpoolReason {
     HandedToUploader,
     /// An uploader already runs for this spool; it sends it too.
     UploaderRunning,
+    /// A run started the uploader less than a minute ago and it has exited: the first
+    /// run after that minute starts the next one, which sends it.
+    UploaderStartedRecently,
     /// The collector failed recently: no run uses the network until the backoff ends.
     BackingOff,
     /// Sent inline (no uploader) and not acknowledged.
     Failed(AttemptError),
+    /// Local mode: kept on this machine, never uploaded.
+    LocalMode,
 }
 
 impl fmt::Display for SpoolReason {
@@ -76,8 +87,12 @@ impl fmt::Display for SpoolReason {
         match self {
             SpoolReason::HandedToUploader => f.write_str("handed to the uploader"),
             SpoolReason::UploaderRunning => f.write_str("the running uploader sends it"),
+            SpoolReason::UploaderStartedRecently => {
+                f.write_str("an uploader started less than a minute ago; the next one sends it")
+            }
             SpoolReason::BackingOff => f.write_str("the collector failed recently; backing off"),
             SpoolReason::Failed(e) => e.fmt(f),
+            SpoolReason::LocalMode => f.write_str("local mode: kept on this machine"),
         }
     }
 }

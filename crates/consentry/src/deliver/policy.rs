@@ -14,7 +14,7 @@ use super::backoff::Backoff;
 use super::drain::drain;
 use super::outcome::{Attempt, AttemptError, LostReason, Outcome, SpoolReason};
 use super::send::send;
-use super::spool::Spool;
+use super::spool::{Lock, Spool, now_ms};
 use super::transport::SendError;
 use crate::uploader;
 #[derive(Debug, Clone)]
@@ -24,11 +24,19 @@ pub(crate) struct Delivery {
     pub(crate) budget: Duration,
     pub(crate) backoff: Backoff,
     pub(crate) uploader: bool,
+    /// Local mode: `spool` is the local store, and nothing is ever sent.
+    pub(crate) local: bool,
 }
 
 impl Delivery {
     /// What to do with this run's encoded request; see the module docs.
     pub(crate) fn at_exit(&self, body: Vec<u8>, spans: usize, exit_started: Instant) -> Outcome {
+        if self.local {
+            return match self.spool_request(&body, spans, SpoolReason::LocalMode) {
+                Outcome::Spooled { .. } => Outcome::KeptLocal { spans },
+                lost => lost,
+            };
+        }
         let endpoint = match &self.endpoint {
             Ok(e) => e,
             Err(reason) => {
@@ -51,19 +59,30 @@ impl Delivery {
             };
             return inline.inline(endpoint, body, spans, deadline);
         }
-        Self::hand_over(spool, spans)
+        Self::hand_over(spool, spans, uploader::spawn)
     }
 
-    /// Starts the uploader for the request just spooled, unless one runs. The request
-    /// is in place before the lock is tried, and the uploader lists the spool again
-    /// after releasing it, so one of the two always sees the request.
-    fn hand_over(spool: &Spool, spans: usize) -> Outcome {
+    /// Starts the uploader for the request just spooled, unless one runs or one was
+    /// started less than [`uploader::START_INTERVAL`] ago. The request is in place
+    /// before the lock is tried, and the uploader lists the spool again after
+    /// releasing it, so one of the two always sees the request.
+    /// `start` starts the uploader with the lock (a seam for the unit tests: the real
+    /// one starts this executable).
+    fn hand_over(spool: &Spool, spans: usize, start: impl FnOnce(&Spool, Lock)) -> Outcome {
         let state = spool.state();
         let reason = if Backoff::waiting(&state) && !uploader::can_wait(state.next_attempt_ms) {
             SpoolReason::BackingOff
         } else if let Some(lock) = spool.try_lock() {
-            uploader::spawn(spool, lock);
-            SpoolReason::HandedToUploader
+            if uploader::started_recently(state.uploader_started_ms) {
+                SpoolReason::UploaderStartedRecently
+            } else {
+                spool.update_state(|s| {
+                    s.uploader_started_ms = now_ms();
+                    s.uploader_starts = s.uploader_starts.saturating_add(1);
+                });
+                start(spool, lock);
+                SpoolReason::HandedToUploader
+            }
         } else {
             SpoolReason::UploaderRunning
         };
@@ -87,6 +106,7 @@ impl Delivery {
         match send_within(endpoint.clone(), body.clone(), deadline) {
             Some(Ok(())) => {
                 if let Some(spool) = &self.spool {
+                    spool.log_sent(&body, false);
                     if spool.state().failures > 0 {
                         spool.update_state(Backoff::succeed);
                     }
@@ -195,8 +215,89 @@ mod tests {
             budget: Duration::from_millis(300),
             backoff: Backoff::default(),
             uploader,
+            local: false,
         };
         (dir, hole, spool, delivery)
+    }
+
+    /// The default branch, step by step: the first run hands its request and the
+    /// sender lock to the uploader it starts; the next run within the minute starts
+    /// none and leaves the lock free; a run that finds the lock held starts none; a
+    /// backoff no uploader could wait out starts none.
+    #[test]
+    fn the_first_run_hands_over_the_lock_and_the_next_within_the_minute_starts_none() {
+        let (_dir, _hole, spool, _) = black_hole(true);
+        spool.put(b"request").unwrap();
+        let mut handed = Vec::new();
+        let outcome = Delivery::hand_over(&spool, 1, |s, lock| {
+            assert_eq!(s.dir(), spool.dir());
+            handed.push(lock);
+        });
+        assert!(
+            matches!(
+                outcome,
+                Outcome::Spooled {
+                    reason: SpoolReason::HandedToUploader,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        assert_eq!(handed.len(), 1);
+        assert!(
+            spool.sender_running(),
+            "the lock went to the uploader, held"
+        );
+        assert_eq!(spool.state().uploader_starts, 1);
+        drop(handed);
+
+        let outcome = Delivery::hand_over(&spool, 1, |_, _| panic!("a second start"));
+        assert!(
+            matches!(
+                outcome,
+                Outcome::Spooled {
+                    reason: SpoolReason::UploaderStartedRecently,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        assert!(
+            !spool.sender_running(),
+            "a run that starts none keeps no lock"
+        );
+
+        let sender = spool.try_lock().unwrap();
+        let outcome = Delivery::hand_over(&spool, 1, |_, _| panic!("a start beside a sender"));
+        assert!(
+            matches!(
+                outcome,
+                Outcome::Spooled {
+                    reason: SpoolReason::UploaderRunning,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        drop(sender);
+
+        spool.update_state(|s| {
+            s.uploader_started_ms = 0;
+            s.failures = 9;
+            s.next_attempt_ms = now_ms() + 10 * 60 * 1000;
+        });
+        let outcome = Delivery::hand_over(&spool, 1, |_, _| panic!("a start into a backoff"));
+        assert!(
+            matches!(
+                outcome,
+                Outcome::Spooled {
+                    reason: SpoolReason::BackingOff,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        assert_eq!(spool.state().uploader_starts, 1);
     }
 
     /// With the uploader, exit writes the request and never opens a connection; while
@@ -247,6 +348,35 @@ mod tests {
             "{outcome:?}"
         );
         assert_eq!(spool.usage().0, 2);
+    }
+
+    /// A run within a minute of the last uploader start spools and starts none (the
+    /// lock stays free: no process took it), and counts no start.
+    #[test]
+    fn a_run_within_the_minute_of_a_start_starts_none() {
+        let (_dir, _hole, spool, delivery) = black_hole(true);
+        std::fs::create_dir_all(spool.dir()).unwrap();
+        spool.update_state(|s| {
+            s.uploader_started_ms = now_ms() - 59_000;
+            s.uploader_starts = 1;
+        });
+        let outcome = delivery.at_exit(b"request".to_vec(), 1, Instant::now());
+        assert!(
+            matches!(
+                &outcome,
+                Outcome::Spooled {
+                    reason: SpoolReason::UploaderStartedRecently,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        assert!(!spool.sender_running(), "an uploader was started");
+        assert_eq!(spool.state().uploader_starts, 1);
+        assert_eq!(spool.usage(), (1, 7));
+        assert!(uploader::started_recently(now_ms() - 59_000));
+        assert!(!uploader::started_recently(now_ms() - 60_000));
+        assert!(!uploader::started_recently(now_ms() + 1_000));
     }
 
     #[test]

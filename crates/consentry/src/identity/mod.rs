@@ -4,6 +4,8 @@
 //! on one id. Each writes its candidate to a private temp file and links it into place
 //! without replacing; the first link wins and the others read the winner's id.
 
+pub(crate) mod agent;
+pub(crate) mod choice;
 pub(crate) mod resource;
 
 use std::io;

@@ -43,6 +43,7 @@ pub(crate) struct Describe<'a> {
     pub(crate) ci_vendor: Option<Option<String>>,
     pub(crate) source: &'a str,
     pub(crate) channel: &'a str,
+    pub(crate) agent: &'static str,
 }
 
 /// Builds the resource from scratch: `Resource::builder()` would also read
@@ -66,6 +67,7 @@ pub(crate) fn build(d: Describe<'_>) -> Resource {
     }
     kv.push(KeyValue::new(attr::SOURCE, d.source.to_owned()));
     kv.push(KeyValue::new(attr::CHANNEL, d.channel.to_owned()));
+    kv.push(KeyValue::new(attr::AGENT, d.agent));
     kv.push(KeyValue::new(attr::RUNTIME_NAME, "rust"));
     kv.push(KeyValue::new(
         attr::RUNTIME_VERSION,
@@ -96,6 +98,7 @@ mod tests {
             ci_vendor: Some(Some("GitHubActions".into())),
             source: "cli",
             channel: "cargo",
+            agent: "none",
         });
         let keys: Vec<String> = r.iter().map(|(k, _)| k.to_string()).collect();
         assert_eq!(

@@ -56,6 +56,11 @@ const CANCELED_SUFFIX: &str = ".canceled";
 /// How often a running command's marker is touched by default.
 pub(crate) const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(60);
 
+/// Below this open-files limit (`ulimit -n`) a run keeps no marker: its one held
+/// descriptor could be the one the tool needs (`ulimit -n 4` leaves it one). Such a
+/// run, if killed, is not reported.
+const MIN_OPEN_FILES: u64 = 64;
+
 /// At most this many leftover markers are reported by one run; the rest wait.
 const MAX_REPORTED: usize = 16;
 /// A marker is a few hundred bytes; anything bigger was not written by consentry.
@@ -94,6 +99,9 @@ impl Marker {
         heartbeat: Duration,
         flush: Option<crate::record::periodic::PeriodicFlush>,
     ) -> Option<Marker> {
+        if crate::sys::open_files_limit().is_some_and(|n| n < MIN_OPEN_FILES) {
+            return None;
+        }
         std::fs::create_dir_all(dir).ok()?;
         let record = Record {
             pid: std::process::id(),

@@ -13,6 +13,7 @@ use crate::consent::prompt;
 use crate::consent::{self, SettingsRead};
 use crate::deliver::{Collected, Delivery, Spool};
 use crate::identity;
+use crate::identity::choice::{self, InstallId};
 use crate::identity::resource;
 use crate::record::guard::{Active, TelemetryGuard};
 use crate::record::run_context::RunContext;
@@ -46,7 +47,14 @@ impl Telemetry {
             return inactive(decision, Vec::new(), false);
         }
         let mut notes = Vec::new();
-        match self.show_notice_if_new(config_dir.as_deref(), read.seen_notice.as_deref()) {
+        // Local mode sends nothing, so it has nothing to disclose first: the notice
+        // waits for `telemetry enable`, which shows it.
+        let notice = if decision.local {
+            NoticeStep::Seen
+        } else {
+            self.show_notice_if_new(config_dir.as_deref(), read.seen_notice.as_deref())
+        };
+        match notice {
             NoticeStep::Seen => {}
             NoticeStep::Shown => return inactive(decision, notes, true),
             NoticeStep::NotShown(note) => {
@@ -55,32 +63,46 @@ impl Telemetry {
             }
         }
         let endpoint = self.resolve_endpoint();
-        if let Err(problem) = &endpoint {
+        if !decision.local
+            && let Err(problem) = &endpoint
+        {
             notes.push(Note::Endpoint(problem.clone()));
         }
-        let (install_id, key) = match &config_dir {
-            Some(dir) => {
-                let id = identity::load_or_create(dir)
-                    .map_err(|e| notes.push(Note::InstallId(e.kind())))
-                    .ok();
-                let key = identity::load_or_create_key(dir)
-                    .map_err(|e| notes.push(Note::HashingKey(e.kind())))
-                    .ok();
-                (id.map(|id| id.to_string()), key)
-            }
+        let key = match &config_dir {
+            Some(dir) => identity::load_or_create_key(dir)
+                .map_err(|e| notes.push(Note::HashingKey(e.kind())))
+                .ok(),
             None => {
                 notes.push(Note::NoConfigDir);
-                (None, None)
+                None
             }
+        };
+        let ci_vendor = self.env().ci();
+        // CI first: a fresh container must not mint an id (and write its file) per run.
+        let install_id = match (&ci_vendor, self.settings.install_id) {
+            (_, InstallId::None) => None,
+            (Some(vendor), _) => self
+                .settings
+                .shared_ci_id
+                .then(|| choice::shared_ci(vendor.as_deref())),
+            (None, InstallId::Random) => config_dir.as_deref().and_then(|dir| {
+                identity::load_or_create(dir)
+                    .map_err(|e| notes.push(Note::InstallId(e.kind())))
+                    .ok()
+            }),
+            (None, InstallId::Rotating(period)) => key
+                .as_ref()
+                .map(|k| choice::rotating(k, crate::deliver::now_ms() / 1000, period)),
         };
         let resource = resource::build(resource::Describe {
             service_name: &self.settings.tool,
             service_version: &self.settings.version,
-            install_id,
+            install_id: install_id.map(|id| id.to_string()),
             session_id: uuid::Uuid::new_v4().to_string(),
-            ci_vendor: self.env().ci(),
+            ci_vendor,
             source: &self.source(),
             channel: self.settings.channel,
+            agent: identity::agent::detect(self.env()),
         });
         let collected = Collected::default();
         // Sampler and limits are set explicitly: the defaults would read the user's
@@ -96,12 +118,19 @@ impl Telemetry {
         let tracer = provider.tracer_with_scope(scope);
         let print_mode = self.settings.print_mode
             || crate::configure::env::opts_out(self.env().var_os(&self.vars.debug).as_deref());
+        let spool = if decision.local {
+            self.local_store()
+        } else {
+            self.spool_with_log()
+                .map(|s| s.with_upload_since(read.upload_since_ms))
+        };
         let delivery = Delivery {
             endpoint,
-            spool: self.spool(),
+            spool,
             budget: self.settings.exit_budget,
             backoff: self.backoff(),
             uploader: self.settings.uploader,
+            local: decision.local,
         };
         if self.settings.panic_hook {
             crate::record::panic::install();

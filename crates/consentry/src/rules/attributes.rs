@@ -51,6 +51,9 @@ pub(crate) const SOURCE: &str = "consentry.source";
 /// `consentry.channel`: how the tool was installed (`cargo`, `brew`, `binary`...), as
 /// the author's build declares it.
 pub(crate) const CHANNEL: &str = "consentry.channel";
+/// `consentry.agent`: the coding agent that started the run, from a fixed table of the
+/// variables agents set (`none` when none is set).
+pub(crate) const AGENT: &str = "consentry.agent";
 /// `process.runtime.name` (semconv): `rust`.
 pub(crate) const RUNTIME_NAME: &str = "process.runtime.name";
 /// `process.runtime.version` (semconv): the rustc version that built the tool.
@@ -72,6 +75,9 @@ pub(crate) const OPTIONS: &str = "consentry.command.options";
 pub(crate) const PID: &str = "process.pid";
 /// `process.interactive` (semconv): whether stdin is a terminal.
 pub(crate) const INTERACTIVE: &str = "process.interactive";
+/// `consentry.stdout.terminal`: whether stdout is a terminal (output read by a person,
+/// not piped to another program).
+pub(crate) const STDOUT_TERMINAL: &str = "consentry.stdout.terminal";
 /// `process.args_count` (semconv): how many arguments, the program name included.
 pub(crate) const ARGS_COUNT: &str = "process.args_count";
 /// `consentry.project.id`: keyed hash of a project identifier the author chose.
@@ -168,6 +174,12 @@ pub const RESOURCE: &[Attribute] = &[
         example: "cargo",
     },
     Attribute {
+        key: AGENT,
+        scope: Scope::Resource,
+        description: "The coding agent that started the run, from a fixed table of the variables agents set (the variable's value is never sent): `claude-code` (`CLAUDECODE`, `CLAUDE_CODE`), `cursor` (`CURSOR_AGENT`), `gemini-cli` (`GEMINI_CLI`), `codex` (`CODEX_SANDBOX`, `CODEX_THREAD_ID`), `replit` (`REPL_ID`); `AI_AGENT` naming one of these gives that name, any other value `other`; `none` when no variable is set.",
+        example: "none",
+    },
+    Attribute {
         key: RUNTIME_NAME,
         scope: Scope::Resource,
         description: "The runtime: `rust`.",
@@ -229,6 +241,12 @@ pub const COMMAND_SPAN: &[Attribute] = &[
         key: INTERACTIVE,
         scope: Scope::CommandSpan,
         description: "Whether stdin is a terminal (a person typing rather than a script).",
+        example: "true",
+    },
+    Attribute {
+        key: STDOUT_TERMINAL,
+        scope: Scope::CommandSpan,
+        description: "Whether stdout is a terminal (output read by a person rather than piped to another program).",
         example: "true",
     },
     Attribute {

@@ -6,6 +6,7 @@
 //!   the platform's no-follow open.
 //! - `process_env`: the one write to this process's environment (the disable flag's
 //!   opt-out, inherited by child processes).
+//! - `process`: starting the detached uploader so that it holds nothing of its caller.
 //! - `unix`: rustix (and libc for signal actions only, in its `sigint` module).
 //! - `windows`: std's extension traits only. Not compiled on the project's machines
 //!   (they have only the Linux standard library), so it stays small.
@@ -16,6 +17,7 @@
 
 pub(crate) mod files;
 pub(crate) mod process_env;
+pub(crate) mod process;
 #[cfg(unix)]
 mod unix;
 #[cfg(windows)]
@@ -26,4 +28,6 @@ use unix as platform;
 #[cfg(windows)]
 use windows as platform;
 
-pub(crate) use platform::{Watch, file_size_limit, os_version};
+pub(crate) use platform::{
+    Watch, file_size_limit, lower_priority, open_files_limit, os_version, stdin_if_same_file,
+};

@@ -16,7 +16,7 @@ impl Telemetry {
             return;
         }
         let Some(spool) = self
-            .spool()
+            .spool_with_log()
             .filter(|spool| uploader::requested_for(self.env(), spool))
         else {
             return;
@@ -26,7 +26,13 @@ impl Telemetry {
             std::process::exit(0);
         });
         let _quiet = tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
-        if self.decide().enabled
+        let mut read = crate::consent::SettingsRead::default();
+        let decision = self.decide_into(&mut read);
+        // Local mode uploads nothing; requests recorded before uploads were enabled
+        // (before `telemetry enable` ended local mode) are deleted unsent.
+        let spool = spool.with_upload_since(read.upload_since_ms);
+        if decision.enabled
+            && !decision.local
             && let Ok(endpoint) = self.resolve_endpoint()
         {
             uploader::run(&spool, &endpoint, self.backoff());

@@ -29,6 +29,27 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Which install id runs carry (`consentry.install.id`): [`InstallId::Random`]
+    /// (the default, kept in the config dir), [`InstallId::Rotating`] or
+    /// [`InstallId::None`]. CI runs follow [`with_shared_ci_id`](Self::with_shared_ci_id).
+    ///
+    /// [`InstallId::Random`]: crate::InstallId::Random
+    /// [`InstallId::Rotating`]: crate::InstallId::Rotating
+    /// [`InstallId::None`]: crate::InstallId::None
+    pub fn with_install_id(mut self, choice: crate::InstallId) -> Self {
+        self.settings.install_id = choice;
+        self
+    }
+
+    /// The install id of a CI run. `true` (the default): every CI run of a vendor
+    /// carries the same id, derived from the vendor's name (`GitHubActions`...), so a
+    /// pipeline's fresh containers count as one CI install, never as new users; no id
+    /// file is written in CI. `false`: CI runs carry no install id.
+    pub fn with_shared_ci_id(mut self, shared: bool) -> Self {
+        self.settings.shared_ci_id = shared;
+        self
+    }
+
     /// The feature names [`CommandRun::feature`](crate::CommandRun::feature) may record.
     pub fn with_features(mut self, names: &[&'static str]) -> Self {
         self.settings.features = names.to_vec();

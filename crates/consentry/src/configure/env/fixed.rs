@@ -24,6 +24,7 @@ pub struct FixedEnv {
     cwd: Option<PathBuf>,
     ci: Option<Option<String>>,
     terminal: bool,
+    stdout_terminal: bool,
 }
 
 impl FixedEnv {
@@ -57,6 +58,13 @@ impl FixedEnv {
     #[must_use]
     pub fn ci(mut self, vendor: Option<&str>) -> Self {
         self.ci = Some(vendor.map(str::to_owned));
+        self
+    }
+
+    /// Makes stdout a terminal (by default it is not: output to a pipe).
+    #[must_use]
+    pub fn stdout_terminal(mut self, on: bool) -> Self {
+        self.stdout_terminal = on;
         self
     }
 
@@ -117,5 +125,9 @@ impl Env for FixedEnv {
 
     fn stderr_is_terminal(&self) -> bool {
         self.terminal
+    }
+
+    fn stdout_is_terminal(&self) -> bool {
+        self.stdout_terminal
     }
 }

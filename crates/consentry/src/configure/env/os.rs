@@ -53,4 +53,8 @@ impl Env for OsEnv {
     fn stderr_is_terminal(&self) -> bool {
         std::io::stderr().is_terminal()
     }
+
+    fn stdout_is_terminal(&self) -> bool {
+        std::io::stdout().is_terminal()
+    }
 }

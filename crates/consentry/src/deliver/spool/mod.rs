@@ -64,6 +64,14 @@ impl Default for SpoolLimits {
     }
 }
 
+/// Bounds of the log of what was sent (`telemetry log`): the spool's size and count,
+/// kept 30 days.
+pub(crate) const SENT_LOG_LIMITS: SpoolLimits = SpoolLimits {
+    max_bytes: 4 << 20,
+    max_files: 1000,
+    max_age: Duration::from_secs(30 * 24 * 3600),
+};
+
 /// The spool directory of one tool.
 #[derive(Debug, Clone)]
 pub(crate) struct Spool {
@@ -72,6 +80,11 @@ pub(crate) struct Spool {
     /// The attribute keys this tool declared beyond the manifest (`<tool>.<field>`):
     /// what the sender accepts on spans and events besides the manifest's keys.
     declared_keys: std::sync::Arc<[String]>,
+    /// The as-of date of uploads (ms since the epoch): requests created before it are
+    /// deleted unsent (recorded before `telemetry enable` ended local mode).
+    upload_since_ms: u64,
+    /// Where acknowledged requests are kept for the user (`telemetry log`).
+    sent_log: Option<PathBuf>,
 }
 
 /// A held advisory lock (sender or writer); released when dropped.
@@ -126,6 +139,43 @@ impl Spool {
             dir,
             limits,
             declared_keys: std::sync::Arc::from([]),
+            upload_since_ms: 0,
+            sent_log: None,
+        }
+    }
+
+    /// Deletes unsent, instead of sending, requests created before `ms`.
+    pub(crate) fn with_upload_since(mut self, ms: Option<u64>) -> Self {
+        self.upload_since_ms = ms.unwrap_or(0);
+        self
+    }
+
+    pub(crate) fn upload_since_ms(&self) -> u64 {
+        self.upload_since_ms
+    }
+
+    /// Keeps a copy of every acknowledged request in the store at `dir`.
+    pub(crate) fn with_sent_log(mut self, dir: PathBuf) -> Self {
+        self.sent_log = Some(dir);
+        self
+    }
+
+    /// The store of acknowledged requests, when one is kept.
+    pub(crate) fn sent_log(&self) -> Option<Spool> {
+        self.sent_log
+            .clone()
+            .map(|dir| self.store_at(dir, SENT_LOG_LIMITS))
+    }
+
+    /// Another bounded store of requests with this one's keys (the local records, the
+    /// log of what was sent): same file names, bounds and hostile-file rules.
+    pub(crate) fn store_at(&self, dir: PathBuf, limits: SpoolLimits) -> Spool {
+        Spool {
+            dir,
+            limits,
+            declared_keys: self.declared_keys.clone(),
+            upload_since_ms: 0,
+            sent_log: None,
         }
     }
 
@@ -141,6 +191,10 @@ impl Spool {
 
     pub(crate) fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    pub(crate) fn limits(&self) -> SpoolLimits {
+        self.limits
     }
 
     pub(crate) fn lock_path(&self) -> PathBuf {
@@ -255,6 +309,17 @@ impl Spool {
         Some(Lock { file: Some(file) })
     }
 
+    /// Takes the sender lock if nobody holds it, creating no directory: `None` when
+    /// the spool is gone (deleted by opting out while a sender was starting).
+    pub(crate) fn try_lock_existing(&self) -> Option<Lock> {
+        if !fs::symlink_metadata(&self.dir).is_ok_and(|m| m.is_dir()) {
+            return None;
+        }
+        let file = open::open_lock(&self.dir.join(LOCK)).ok()?;
+        file.try_lock().ok()?;
+        Some(Lock { file: Some(file) })
+    }
+
     /// Whether a sender holds the lock now, found without creating anything.
     pub(crate) fn sender_running(&self) -> bool {
         open::probe_lock(&self.dir.join(LOCK)).is_ok_and(|f| f.try_lock().is_err())
@@ -327,6 +392,21 @@ impl Spool {
             if files::is_stale_temp(&e) {
                 let _ = fs::remove_file(e.path());
             }
+        }
+    }
+
+    /// Keeps a copy of a request the collector acknowledged in the sent log, exactly
+    /// the bytes sent. Best effort: a log that cannot be written loses the copy, never
+    /// the delivery.
+    /// With `from_spool` (the request was read from this spool), a spool that is gone
+    /// was deleted by opting out (which deletes the log too) while the request was in
+    /// flight: the copy is not written then.
+    pub(crate) fn log_sent(&self, body: &[u8], from_spool: bool) {
+        if from_spool && !fs::symlink_metadata(&self.dir).is_ok_and(|m| m.is_dir()) {
+            return;
+        }
+        if let Some(log) = self.sent_log() {
+            let _ = log.put(body);
         }
     }
 

@@ -40,6 +40,14 @@ pub(crate) struct State {
     /// deleted unread or unsent.
     #[serde(default)]
     pub(crate) invalid: u64,
+    /// When a run last started the uploader (Unix ms): no run starts another within
+    /// [`START_INTERVAL`](crate::uploader::START_INTERVAL) of it.
+    #[serde(default)]
+    pub(crate) uploader_started_ms: u64,
+    /// Uploaders started by runs so far (what a security tool or a laptop's wake-ups
+    /// see; never sent).
+    #[serde(default)]
+    pub(crate) uploader_starts: u64,
 }
 
 impl State {
@@ -57,11 +65,17 @@ impl State {
         if self.next_attempt_ms > now.saturating_add(ms(LONGEST_WAIT)) {
             self.next_attempt_ms = 0;
         }
+        // A start in the future was not written by consentry (or the clock went back):
+        // it must not stop runs from starting the uploader.
+        if self.uploader_started_ms > now {
+            self.uploader_started_ms = 0;
+        }
         self.failures = self.failures.min(MAX_FAILURES);
         let sane = |n: &mut u64| *n = (*n).min(u64::from(u32::MAX));
         sane(&mut self.dropped_by_limits);
         sane(&mut self.rejected);
         sane(&mut self.invalid);
+        sane(&mut self.uploader_starts);
     }
 }
 
@@ -87,6 +101,11 @@ mod tests {
         assert_eq!(
             State::parse(&format!("next_attempt_ms = {soon}")).next_attempt_ms,
             soon
+        );
+        let later = State::parse(&format!("uploader_started_ms = {soon}"));
+        assert_eq!(
+            later.uploader_started_ms, 0,
+            "a start in the future would stop every run from starting the uploader"
         );
         assert_eq!(s.failures, MAX_FAILURES);
         assert_eq!(s.dropped_by_limits, u64::from(u32::MAX));

@@ -198,3 +198,18 @@ fn a_spool_at_its_bound_drops_a_tenth_at_once() {
     assert_eq!(s.usage().0, 100);
     assert_eq!(s.state().dropped_by_limits, 11);
 }
+
+/// An uploader that starts after `telemetry disable` deleted the spool must not bring
+/// the directory back.
+#[test]
+fn the_sender_lock_of_a_deleted_spool_creates_nothing() {
+    let (_dir, s) = spool(SpoolLimits::default());
+    s.put(b"request").unwrap();
+    s.delete().unwrap();
+    assert!(s.try_lock_existing().is_none());
+    assert!(!s.dir().exists(), "the deleted spool came back");
+    std::fs::create_dir_all(s.dir()).unwrap();
+    let held = s.try_lock_existing().expect("free lock");
+    assert!(s.try_lock_existing().is_none(), "held by the first");
+    drop(held);
+}

@@ -64,6 +64,26 @@ pub(crate) fn file_size_limit() -> Option<u64> {
     rustix::process::getrlimit(rustix::process::Resource::Fsize).current
 }
 
+/// The process's open-files limit (`ulimit -n`), `None` when unlimited.
+pub(crate) fn open_files_limit() -> Option<u64> {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile).current
+}
+
+/// Background priority for the uploader (nice 10): the user's next commands come first.
+pub(crate) fn lower_priority() {
+    let _ = rustix::process::setpriority_process(None, 10);
+}
+
+/// This process's stdin as a file of its own, when it is the file at `path` (same
+/// device and inode; `path` itself is not followed).
+pub(crate) fn stdin_if_same_file(path: &Path) -> Option<File> {
+    use std::os::fd::AsFd as _;
+    use std::os::unix::fs::MetadataExt as _;
+    let file = File::from(std::io::stdin().as_fd().try_clone_to_owned().ok()?);
+    let (ours, theirs) = (std::fs::symlink_metadata(path).ok()?, file.metadata().ok()?);
+    (ours.dev() == theirs.dev() && ours.ino() == theirs.ino()).then_some(file)
+}
+
 /// `os.version`: the kernel release (`uname -r`, as the Java and Go SDKs report it),
 /// read by a system call: no file, no child process.
 pub(crate) fn os_version() -> String {

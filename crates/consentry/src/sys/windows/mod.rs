@@ -69,6 +69,21 @@ pub(crate) fn file_size_limit() -> Option<u64> {
     None
 }
 
+/// Windows has no small per-process limit on open handles.
+pub(crate) fn open_files_limit() -> Option<u64> {
+    None
+}
+
+/// Nothing to do: the uploader is created with `BELOW_NORMAL_PRIORITY_CLASS` (see
+/// `sys::process`).
+pub(crate) fn lower_priority() {}
+
+/// A lock cannot pass to a child with a handle here (it belongs to the process), and
+/// std has no stable file identity to compare: the uploader waits for the lock instead.
+pub(crate) fn stdin_if_same_file(_path: &Path) -> Option<File> {
+    None
+}
+
 /// `os.version`: the OS version as `os_info` reads it from the system API.
 pub(crate) fn os_version() -> String {
     os_info::get().version().to_string()
