@@ -61,7 +61,7 @@ KEYS = {
     'consentry.project.id': Rule('span', 'str', '[0-9a-f]{16,128}', None, None, 0, False),
     'consentry.session.id': Rule('resource', 'str', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0, False),
     'consentry.source': Rule('resource', 'str', '[A-Za-z0-9][A-Za-z0-9._-]{0,63}', None, None, 0, True),
-    'error.type': Rule('span', 'str', '[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}', None, None, 0, True),
+    'error.type': Rule('span', 'str', '-?[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}', None, None, 0, True),
     'exception.message': Rule('event', 'str', '(?s:.*)', None, None, 1024, True),
     'exception.type': Rule('event', 'str', '[A-Za-z0-9][A-Za-z0-9_.:<>-]{0,127}', None, None, 0, True),
     'host.arch': Rule('resource', 'str', '[a-z0-9_]{1,32}', None, None, 0, False),
