@@ -188,9 +188,9 @@ fn hostile(kind: GatewayKind, grpc: bool) {
     // The pass-through forwarder may batch several probes into one gRPC message.
     let big = [("CONSENTRY_MAX_REQUEST_MIB", "16")];
     let gw = match kind {
-        GatewayKind::Otelcol => Gateway::start(
-            GatewayOptions::forwarding_to(backend.grpc_port).env(big[0].0, big[0].1),
-        ),
+        GatewayKind::Otelcol => {
+            Gateway::start(GatewayOptions::forwarding_to(backend.grpc_port).env(big[0].0, big[0].1))
+        }
         GatewayKind::Rotel => Gateway::start_rotel(backend.grpc_port, &big),
     };
     let forwarder = grpc.then(|| {
