@@ -53,7 +53,7 @@ KEYS = {
     'consentry.ci': Rule('resource', 'bool', '', None, None, 0, False),
     'consentry.ci.vendor': Rule('resource', 'str', '[A-Za-z][A-Za-z0-9_. -]{0,63}', None, None, 0, True),
     'consentry.command': Rule('span', 'str', '[(][a-z]{1,16}[)]|[A-Za-z][A-Za-z0-9_-]{0,63}( [A-Za-z][A-Za-z0-9_-]{0,63}){0,7}', None, None, 0, True),
-    'consentry.command.options': Rule('span', 'strs', '-[A-Za-z]|--[A-Za-z][A-Za-z0-9_-]{0,39}|--[*]{5}', None, None, 0, False),
+    'consentry.command.options': Rule('span', 'strs', '-[A-Za-z0-9]|--[A-Za-z0-9][A-Za-z0-9_.-]{0,62}|--[*]{5}', None, None, 0, False),
     'consentry.count.name': Rule('event', 'str', '[A-Za-z0-9._-]{1,64}', None, None, 0, True),
     'consentry.count.value': Rule('event', 'int', '', 0, None, 0, False),
     'consentry.feature.name': Rule('event', 'str', '[A-Za-z0-9._-]{1,64}', None, None, 0, True),
