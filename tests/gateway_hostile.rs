@@ -5,7 +5,10 @@
 //! events, links, array elements and times, and counts each correction.
 //!
 //! Each probe carries its own span id; what must not be stored is checked in the
-//! backend's raw output, so a value cannot slip through under another key.
+//! backend's raw output, so a value cannot slip through under another key. Over gRPC,
+//! the probes go through a pass-through collector (bench/gateway-minimal.yaml with
+//! forward-otlp.yaml: no checks), which delivers them to the gateway's gRPC port as
+//! it received them.
 
 use crate::support;
 use crate::support::gateway;
@@ -180,15 +183,26 @@ fn attr<'a>(list: &'a Value, key: &str) -> Option<&'a Value> {
         .map(|kv| &kv["value"])
 }
 
-fn hostile(kind: GatewayKind) {
+fn hostile(kind: GatewayKind, grpc: bool) {
     let backend = Collector::start(CollectorKind::Otelcol);
+    // The pass-through forwarder may batch several probes into one gRPC message.
+    let big = [("CONSENTRY_MAX_REQUEST_MIB", "16")];
     let gw = match kind {
-        GatewayKind::Otelcol => Gateway::start(GatewayOptions::forwarding_to(backend.grpc_port)),
-        GatewayKind::Rotel => Gateway::start_rotel(backend.grpc_port, &[]),
+        GatewayKind::Otelcol => {
+            Gateway::start(GatewayOptions::forwarding_to(backend.grpc_port).env(big[0].0, big[0].1))
+        }
+        GatewayKind::Rotel => Gateway::start_rotel(backend.grpc_port, &big),
     };
+    let forwarder = grpc.then(|| {
+        Gateway::start(GatewayOptions {
+            base: support::repo_root().join("bench/gateway-minimal.yaml"),
+            ..GatewayOptions::forwarding_to(gw.grpc_port)
+        })
+    });
+    let entry = forwarder.as_ref().unwrap_or(&gw);
     let probes = probes();
     for p in &probes {
-        let r = gw.post_traces(
+        let r = entry.post_traces(
             "application/x-protobuf",
             &gateway::to_protobuf(std::slice::from_ref(&p.span)),
         );
@@ -365,12 +379,22 @@ fn hostile(kind: GatewayKind) {
 
 #[test]
 fn otelcol_gateway_stores_only_what_consentry_can_send() {
-    hostile(GatewayKind::Otelcol);
+    hostile(GatewayKind::Otelcol, false);
+}
+
+#[test]
+fn otelcol_gateway_stores_only_what_consentry_can_send_over_grpc() {
+    hostile(GatewayKind::Otelcol, true);
 }
 
 #[test]
 fn rotel_gateway_stores_only_what_consentry_can_send() {
-    hostile(GatewayKind::Rotel);
+    hostile(GatewayKind::Rotel, false);
+}
+
+#[test]
+fn rotel_gateway_stores_only_what_consentry_can_send_over_grpc() {
+    hostile(GatewayKind::Rotel, true);
 }
 
 /// The usage metrics keep at most CONSENTRY_USAGE_MAX_SERIES series in total, whatever

@@ -279,7 +279,7 @@ impl Gateway {
         Metrics::scrape(self.telemetry_port)
     }
 
-    /// The gateway's Prometheus exporter (audit counters, usage metrics), parsed.
+    /// The gateway's Prometheus exporter (usage metrics, spanmetrics.yaml), parsed.
     pub fn exported_metrics(&self) -> Metrics {
         Metrics::scrape(self.prometheus_port)
     }
