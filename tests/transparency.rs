@@ -294,7 +294,7 @@ fn an_inline_send_is_logged_too() {
         .with_debug_builds(true)
         .build()
         .unwrap();
-    telemetry.enable_with_notice().unwrap();
+    telemetry.enable().unwrap();
     let guard = telemetry.clone().init();
     assert!(guard.is_enabled());
     guard.command("go", ["x"]).finish(0);

@@ -23,7 +23,7 @@ fn telemetry(dir: &std::path::Path, endpoint: &str, limits: SpoolLimits) -> Tele
 /// Past the notice (recorded by `telemetry enable`: this process's stderr may or may
 /// not be a terminal, and the notice is shown only on one); tests start after it.
 fn past_notice(t: &Telemetry) {
-    t.enable_with_notice().expect("record the notice");
+    t.enable().expect("record the notice");
 }
 
 fn one_run(t: &Telemetry) -> consentry::Outcome {

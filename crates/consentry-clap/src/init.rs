@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use clap::{ArgMatches, Command, Parser};
+use consentry::integration::TelemetryExt as _;
 use consentry::{BuildError, Telemetry, TelemetryBuilder, TelemetryGuard};
 
 use crate::{SchemaBuilder, Shape, augment_with, disable_flag, telemetry_action};

@@ -87,7 +87,7 @@
 //!    [`Decision::ignored`].
 //! 4. The user settings file `telemetry.toml` in the tool's OS config dir
 //!    (`enabled = false` or `true`), written by `<tool> telemetry disable|enable|local`.
-//!    With `local = true` ([`Telemetry::set_local`], [`Decision::local`]) runs are
+//!    With `local = true` ([`Telemetry::keep_local`], [`Decision::local`]) runs are
 //!    recorded on this machine only and never uploaded; `enable` after it records an
 //!    as-of date (`upload_since_ms`) before which nothing spooled is ever sent.
 //! 5. The machine policy file `/etc/<tool>/telemetry.toml` (and the one named by
@@ -336,6 +336,45 @@ pub mod integration {
     };
     pub use crate::rules::scrub::{Scrubber, scrub, scrub_error};
     pub use crate::uploader::{UPLOADER_ARG, UPLOADER_ENV};
+
+    use crate::Telemetry;
+
+    mod sealed {
+        pub trait Sealed {}
+        impl Sealed for crate::Telemetry {}
+    }
+
+    /// What an argument-parser integration tells a built [`Telemetry`] once it has
+    /// parsed the command line (the uploader enters inside `build`, so parsing comes
+    /// after it). Sealed: [`Telemetry`] is its one implementation.
+    pub trait TelemetryExt: sealed::Sealed {
+        /// Whether the per-invocation disable flag was given, as the parser read it.
+        /// Without it consentry looks for the flag among the raw arguments (before a
+        /// `--`), which can mistake an option's value that reads like the flag for it.
+        fn set_disable_flag_given(&mut self, given: bool);
+
+        /// The masking schema, made only by a run that records (derived from the
+        /// parser's own description of the command line).
+        fn set_schema_fn(&mut self, make: impl Fn() -> Schema + Send + Sync + 'static);
+
+        /// How the notice names the telemetry commands: `telemetry` (the default) or
+        /// `--telemetry` for a tool that offers them as an option.
+        fn set_manage_command(&mut self, command: impl Into<String>);
+    }
+
+    impl TelemetryExt for Telemetry {
+        fn set_disable_flag_given(&mut self, given: bool) {
+            Telemetry::set_disable_flag_given(self, given);
+        }
+
+        fn set_schema_fn(&mut self, make: impl Fn() -> Schema + Send + Sync + 'static) {
+            Telemetry::set_schema_fn(self, make);
+        }
+
+        fn set_manage_command(&mut self, command: impl Into<String>) {
+            Telemetry::set_manage_command(self, command);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ fn every_key_the_exporter_emits_is_in_the_manifest_and_panics_are_scrubbed() {
         .build()
         .unwrap();
     // Past the notice (shown by `telemetry enable`, whatever stderr is here).
-    t.enable_with_notice().expect("record the notice");
+    t.enable().expect("record the notice");
     let guard = t.init();
     assert!(
         guard.is_enabled(),

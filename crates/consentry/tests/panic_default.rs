@@ -16,7 +16,7 @@ fn a_panic_sends_its_class_and_location_but_no_message_by_default() {
         .build()
         .unwrap();
     // Past the notice (shown by `telemetry enable`, whatever stderr is here).
-    t.enable_with_notice().expect("record the notice");
+    t.enable().expect("record the notice");
     let guard = t.init();
     assert!(
         guard.is_enabled(),

@@ -82,9 +82,9 @@ impl Users {
         let on = telemetry(&on_dir);
         // Past the notice (shown only on a terminal; `telemetry enable` shows and
         // records it wherever stderr goes): every run records.
-        on.enable_with_notice().expect("settings file");
+        on.enable().expect("settings file");
         let off = telemetry(&off_dir);
-        off.set_enabled(false).expect("settings file");
+        off.disable().expect("settings file");
         let users = Users {
             _dir: dir,
             on,

@@ -147,7 +147,7 @@ pub(crate) fn run_action_to(telemetry: &Telemetry, action: Action, out: &mut dyn
         Action::Show => telemetry.manifest_markdown(),
         Action::Log { json } => telemetry.sent_log(json),
         Action::View { json } => telemetry.usage_view(json),
-        Action::Local => match telemetry.set_local() {
+        Action::Local => match telemetry.keep_local() {
             Ok(path) => format!(
                 "telemetry local: runs are recorded on this machine and never uploaded; \
                  spool deleted ({})\n",
@@ -158,9 +158,9 @@ pub(crate) fn run_action_to(telemetry: &Telemetry, action: Action, out: &mut dyn
         Action::Enable | Action::Disable => {
             let enable = action == Action::Enable;
             let saved = if enable {
-                telemetry.enable_with_notice()
+                telemetry.enable()
             } else {
-                telemetry.set_enabled(false)
+                telemetry.disable()
             };
             match saved {
                 Ok(path) => {

@@ -19,19 +19,24 @@ impl Telemetry {
             .or_else(|| config::default_config_dir(&self.settings.tool, self.env()))
     }
 
-    /// Records the user's choice in the settings file (what `<tool> telemetry enable`
-    /// and `disable` do). Disabling also deletes the install id, so a later opt-in
-    /// starts as a new, unlinkable install, and every request kept on this machine
-    /// (the spool, the local records, the log of what was sent). Enabling after local
-    /// mode sets the as-of date of uploads to now: what was recorded before is never
-    /// sent. Returns the settings file's path.
+    /// What `<tool> telemetry disable` does: records "off" in the settings file and
+    /// deletes the install id and key (a later opt-in starts as a new, unlinkable
+    /// install) and every request kept on this machine (the spool, the local records,
+    /// the log of what was sent). Sends nothing. Returns the settings file's path.
     ///
     /// # Errors
     ///
     /// When no config dir is known (no home dir) or the settings file cannot be
     /// written (a read-only dir, a full disk, the file size limit), or the id, key,
     /// spool, local records or sent log cannot be deleted.
-    pub fn set_enabled(&self, enabled: bool) -> std::io::Result<PathBuf> {
+    pub fn disable(&self) -> std::io::Result<PathBuf> {
+        self.record_choice(false)
+    }
+
+    /// Records the user's choice in the settings file; see [`disable`](Self::disable)
+    /// and [`enable`](Self::enable). Enabling after local mode sets the as-of date of
+    /// uploads to now: what was recorded before is never sent.
+    pub(crate) fn record_choice(&self, enabled: bool) -> std::io::Result<PathBuf> {
         let (dir, path) = self.settings_path()?;
         config::update(&path, |cfg| {
             cfg.enabled = Some(enabled);
@@ -62,7 +67,7 @@ impl Telemetry {
     ///
     /// When there is no config dir (home unknown) or a file cannot be written or
     /// deleted.
-    pub fn set_local(&self) -> std::io::Result<PathBuf> {
+    pub fn keep_local(&self) -> std::io::Result<PathBuf> {
         let (_, path) = self.settings_path()?;
         config::update(&path, |cfg| {
             cfg.enabled = Some(true);
@@ -112,7 +117,7 @@ mod tests {
     fn local_mode_narrows_on_and_never_overrides_an_off() {
         let dir = tempfile::tempdir().unwrap();
         let t = tool(dir.path());
-        t.set_local().unwrap();
+        t.keep_local().unwrap();
         let d = t.decide();
         assert!(d.enabled && d.local, "{d:?}");
         assert!(
@@ -126,7 +131,7 @@ mod tests {
         std::fs::remove_file(dir.path().join("policy.toml")).unwrap();
         // Enabling ends local mode with an as-of date; disabling clears local too.
         let before = crate::deliver::now_ms();
-        let path = t.set_enabled(true).unwrap();
+        let path = t.record_choice(true).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let cfg: crate::consent::config::UserConfig = toml::from_str(&text).unwrap();
         assert!(
@@ -135,7 +140,7 @@ mod tests {
         );
         assert!(!t.decide().local);
         // Enabling again does not move the as-of date.
-        t.set_enabled(true).unwrap();
+        t.record_choice(true).unwrap();
         let again: crate::consent::config::UserConfig =
             toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(again.upload_since_ms, cfg.upload_since_ms);

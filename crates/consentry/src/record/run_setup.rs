@@ -17,28 +17,22 @@ impl Telemetry {
     /// consentry looks for the flag among the raw arguments (before a `--`), which can
     /// mistake an option's value that reads `--disable-telemetry` for the flag: a tool
     /// with a real parser should always pass the parsed answer.
-    pub fn set_disable_flag_given(&mut self, given: bool) {
+    pub(crate) fn set_disable_flag_given(&mut self, given: bool) {
         self.disable_flag_given = Some(given);
     }
 
     /// Sets the schema function after `build`, as
     /// [`TelemetryBuilder::with_schema_fn`](crate::TelemetryBuilder::with_schema_fn)
     /// does (for callers that only know the command line's shape after parsing).
-    pub fn set_schema_fn(&mut self, make: impl Fn() -> Schema + Send + Sync + 'static) {
+    pub(crate) fn set_schema_fn(&mut self, make: impl Fn() -> Schema + Send + Sync + 'static) {
         self.settings.schema = Some(SchemaSource::Lazy(Arc::new(make)));
     }
 
     /// How the notice names the telemetry commands: `telemetry` (default, for
     /// `<tool> telemetry disable`) or `--telemetry` for a tool that offers them as an
     /// option (`consentry-clap`'s `Shape::Option` sets it).
-    pub fn set_manage_command(&mut self, command: impl Into<String>) {
+    pub(crate) fn set_manage_command(&mut self, command: impl Into<String>) {
         self.manage_command = command.into();
-    }
-
-    /// The exit codes that are not failures (see
-    /// [`TelemetryBuilder::with_success_exit_codes`](crate::TelemetryBuilder::with_success_exit_codes)).
-    pub fn success_exit_codes(&self) -> &[i32] {
-        &self.settings.success_exit_codes
     }
 
     /// What `<tool> telemetry enable` does: records the user's yes, and shows the
@@ -50,8 +44,8 @@ impl Telemetry {
     ///
     /// When there is no config dir (home unknown) or the settings file cannot be
     /// written.
-    pub fn enable_with_notice(&self) -> std::io::Result<std::path::PathBuf> {
-        let path = self.set_enabled(true)?;
+    pub fn enable(&self) -> std::io::Result<std::path::PathBuf> {
+        let path = self.record_choice(true)?;
         let version = self.notice_version();
         crate::consent::config::update(&path, |cfg| cfg.notice = Some(version))?;
         let _ = std::io::Write::write_fmt(

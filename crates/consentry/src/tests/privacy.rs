@@ -145,7 +145,7 @@ fn opt_in_default_stays_off_without_a_terminal_and_writes_nothing() {
         "no prompt, no file, when nobody can answer"
     );
     drop(guard);
-    t.set_enabled(true).unwrap();
+    t.record_choice(true).unwrap();
     let guard = t.clone().init();
     assert_eq!(
         guard.decision().source,
