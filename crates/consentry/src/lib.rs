@@ -290,8 +290,9 @@
 //! one reader of the environment), `consent` (where consent is decided), `identity`,
 //! `rules` (what may be sent: attribute tables, masking, scrubbing, declared spans),
 //! `record` (where a run is recorded), `deliver` (where it is sent: spool, transports),
-//! `uploader` (the detached uploader), `control` (`telemetry status`, enable and
-//! disable) and `sys` (every call to the operating system, unix and Windows).
+//! `uploader` (the detached uploader), `control` (the `telemetry` commands and
+//! [`cli`], the one call for a tool with its own parser) and `sys` (every call to the
+//! operating system, unix and Windows).
 //!
 //! # Features
 //!
