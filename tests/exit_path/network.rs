@@ -133,6 +133,12 @@ fn a_name_that_never_resolves() {
     assert_like_opted_out(&r, &out, ".invalid");
     let s = wait_status(&user, "attempts failed", Duration::from_secs(30));
     assert!(s.contains("spooled: 1 requests"), "{s}");
+    // Status names the reason, not only the count: the certificate was refused.
+    assert!(
+        s.lines()
+            .any(|l| l.starts_with("delivery: last failure:") && l.contains("certificate")),
+        "{s}"
+    );
 }
 
 /// A private CA (the file the tool is told to trust) and a localhost certificate it
@@ -276,6 +282,12 @@ fn an_invalid_certificate_sends_nothing_and_is_counted() {
     assert_like_opted_out(&r, &out, "untrusted certificate");
     let s = wait_status(&user, "attempts failed", Duration::from_secs(30));
     assert!(s.contains("spooled: 1 requests"), "{s}");
+    // Status names the reason, not only the count: the certificate was refused.
+    assert!(
+        s.lines()
+            .any(|l| l.starts_with("delivery: last failure:") && l.contains("certificate")),
+        "{s}"
+    );
     // Positive control: the same server, its certificate trusted through the test-only
     // CA variable, receives the request.
     let mut trusted = Taskr::sending_to(&url, Transport::Http);
@@ -296,5 +308,58 @@ fn an_invalid_certificate_sends_nothing_and_is_counted() {
         text.matches("POST /v1/traces").count(),
         1,
         "the untrusted run's request reached the server"
+    );
+}
+
+/// The certificate an operator makes the default `openssl req -x509` way is a CA
+/// (`CA:TRUE`), which TLS refuses as a server's own certificate even when the CLI is
+/// told to trust it. Nothing is delivered, and `telemetry status` says why (the
+/// operator's fix is collector-config/make-cert.sh).
+#[test]
+fn a_self_signed_ca_certificate_is_refused_and_status_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl");
+    assert!(ok.success());
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let seen = dir.path().join("seen");
+    let (_server, port) = tls_server(&cert, &key, &seen);
+    let mut user = Taskr::sending_to(&format!("https://localhost:{port}"), Transport::Http);
+    user.env("TASKR_TELEMETRY_CA_FILE", &cert);
+    let r = user.run(&["list"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let s = wait_status(&user, "attempts failed", Duration::from_secs(30));
+    let why = s
+        .lines()
+        .find(|l| l.starts_with("delivery: last failure:"))
+        .unwrap_or_else(|| panic!("no reason in status: {s}"));
+    assert!(why.contains("certificate"), "{why}");
+    let text = String::from_utf8_lossy(&std::fs::read(&seen).unwrap()).into_owned();
+    assert!(
+        !text.contains("POST /v1/traces"),
+        "the request was sent: {text}"
     );
 }

@@ -32,6 +32,9 @@ pub struct Status {
     pub invalid: u64,
     /// Consecutive failed delivery attempts (unreachable, TLS refused, 5xx...).
     pub failures: u32,
+    /// Why the last of them failed, as the transport said it (a refused TLS
+    /// certificate names itself here); `None` after a success.
+    pub last_failure: Option<String>,
     /// Whether the uploader is sending the spool right now.
     pub uploader_running: bool,
     /// How long runs still wait before using the network, after failures.
@@ -85,6 +88,7 @@ impl Telemetry {
             rejected: state.rejected,
             invalid: state.invalid,
             failures: state.failures,
+            last_failure: (!state.last_failure.is_empty()).then(|| state.last_failure.clone()),
             uploader_running: spool.as_ref().is_some_and(|s| s.sender_running()),
             backing_off_for: Backoff::waiting(&state)
                 .then(|| Duration::from_millis(state.next_attempt_ms.saturating_sub(now))),
@@ -138,6 +142,9 @@ impl fmt::Display for Status {
         )?;
         if self.failures > 0 {
             writeln!(f, "delivery: last {} attempts failed", self.failures)?;
+            if let Some(why) = &self.last_failure {
+                writeln!(f, "delivery: last failure: {why}")?;
+            }
         }
         if self.uploader_running {
             writeln!(f, "uploader: sending now")?;

@@ -38,7 +38,14 @@ impl Backoff {
     /// Runs that fail together (a fleet of concurrent invocations meeting one outage)
     /// count as one failure: while a backoff is already running, only a longer
     /// `Retry-After` extends it.
-    pub(crate) fn fail(&self, state: &mut State, retry_after: Option<Duration>) {
+    /// `why` is kept for `telemetry status`.
+    pub(crate) fn fail(
+        &self,
+        state: &mut State,
+        retry_after: Option<Duration>,
+        why: &dyn std::fmt::Display,
+    ) {
+        state.last_failure = super::spool::failure_text(&why.to_string());
         if Self::waiting(state) {
             let asked = now_ms().saturating_add(
                 u64::try_from(retry_after.unwrap_or_default().as_millis()).unwrap_or(u64::MAX),
@@ -61,6 +68,7 @@ impl Backoff {
     pub(crate) fn succeed(state: &mut State) {
         state.failures = 0;
         state.next_attempt_ms = 0;
+        state.last_failure.clear();
     }
 
     pub(crate) fn waiting(state: &State) -> bool {
@@ -87,23 +95,23 @@ mod tests {
             );
         };
         let expire = |s: &mut State| s.next_attempt_ms = 0;
-        b.fail(&mut s, None);
+        b.fail(&mut s, None, &"down");
         expect(&s, 1);
-        b.fail(&mut s, None);
+        b.fail(&mut s, None, &"down");
         expect(&s, 1);
         assert_eq!(
             s.failures, 1,
             "a failure during the backoff is the same outage"
         );
         expire(&mut s);
-        b.fail(&mut s, None);
+        b.fail(&mut s, None, &"down");
         expect(&s, 2);
         for _ in 0..40 {
             expire(&mut s);
-            b.fail(&mut s, None);
+            b.fail(&mut s, None, &"down");
         }
         expect(&s, 5);
-        b.fail(&mut s, Some(Duration::from_secs(30)));
+        b.fail(&mut s, Some(Duration::from_secs(30)), &"down");
         expect(&s, 30);
         assert!(Backoff::waiting(&s));
         Backoff::succeed(&mut s);

@@ -40,7 +40,7 @@ struct Tally {
     delivered: bool,
     rejected: u64,
     invalid: u64,
-    failed: Option<Option<Duration>>,
+    failed: Option<(Option<Duration>, String)>,
 }
 
 /// Sends what the spool holds until it is empty, the collector fails or `deadline`
@@ -88,8 +88,11 @@ pub(crate) fn drain(
                 remove_all(&paths);
                 tally.rejected += 1;
             }
-            Err(SendError::Retryable { retry_after, .. }) => {
-                tally.failed = Some(retry_after);
+            Err(SendError::Retryable {
+                retry_after,
+                reason,
+            }) => {
+                tally.failed = Some((retry_after, reason.to_string()));
                 break Drained::Failed;
             }
         }
@@ -100,8 +103,8 @@ pub(crate) fn drain(
         }
         state.rejected = state.rejected.saturating_add(tally.rejected);
         state.invalid = state.invalid.saturating_add(tally.invalid);
-        if let Some(retry_after) = tally.failed {
-            backoff.fail(state, retry_after);
+        if let Some((retry_after, why)) = &tally.failed {
+            backoff.fail(state, *retry_after, why);
         }
     });
     ended

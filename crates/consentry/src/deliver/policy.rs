@@ -149,9 +149,10 @@ impl Delivery {
         reason: AttemptError,
         retry_after: Option<Duration>,
     ) -> Outcome {
+        let why = reason.to_string();
         let outcome = self.spool_request(body, spans, SpoolReason::Failed(reason));
         if let Some(spool) = &self.spool {
-            spool.update_state(|s| self.backoff.fail(s, retry_after));
+            spool.update_state(|s| self.backoff.fail(s, retry_after, &why));
         }
         outcome
     }

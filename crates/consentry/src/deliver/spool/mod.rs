@@ -26,7 +26,7 @@ use crate::sys::files::{self, Durability};
 
 pub(crate) use name::{EXT, Name};
 pub(crate) use open::read_capped;
-pub(crate) use state::{LONGEST_WAIT, State};
+pub(crate) use state::{LONGEST_WAIT, State, failure_text};
 
 const LOCK: &str = ".lock";
 const WRITE_LOCK: &str = ".write.lock";

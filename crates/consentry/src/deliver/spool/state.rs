@@ -48,6 +48,23 @@ pub(crate) struct State {
     /// see; never sent).
     #[serde(default)]
     pub(crate) uploader_starts: u64,
+    /// Why the last attempt failed, as the transport said it (a refused TLS
+    /// certificate, a timeout, a status), for `telemetry status`; empty after a
+    /// success. Never sent.
+    #[serde(default)]
+    pub(crate) last_failure: String,
+}
+
+/// The longest failure reason kept, in characters.
+pub(crate) const MAX_FAILURE_TEXT: usize = 200;
+
+/// `why` as the state keeps it: one line of printable characters, at most
+/// [`MAX_FAILURE_TEXT`] long (the state file is hostile like any other).
+pub(crate) fn failure_text(why: &str) -> String {
+    why.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_FAILURE_TEXT)
+        .collect()
 }
 
 impl State {
@@ -76,6 +93,7 @@ impl State {
         sane(&mut self.rejected);
         sane(&mut self.invalid);
         sane(&mut self.uploader_starts);
+        self.last_failure = failure_text(&self.last_failure);
     }
 }
 
