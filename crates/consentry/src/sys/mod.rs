@@ -16,8 +16,8 @@
 //! does not care about process ids (reused, or seen from another PID namespace).
 
 pub(crate) mod files;
-pub(crate) mod process_env;
 pub(crate) mod process;
+pub(crate) mod process_env;
 #[cfg(unix)]
 mod unix;
 #[cfg(windows)]
