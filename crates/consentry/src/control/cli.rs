@@ -16,10 +16,11 @@ pub use crate::rules::mask::{CommandSpec, Opt, Param, Policy, Schema};
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Manage {
-    /// `<tool> telemetry [status|enable|disable|show]`, for tools with subcommands.
+    /// `<tool> telemetry [status|enable|disable|show|local|log|view]` (`log --json`,
+    /// `view --json`), for tools with subcommands.
     #[default]
     Subcommand,
-    /// `<tool> --telemetry <status|enable|disable|show>`, given alone: for tools with
+    /// `<tool> --telemetry <action>` (`log-json`, `view-json` for JSON), given alone: for tools with
     /// positional arguments, where a `telemetry` word must stay theirs.
     Option,
 }
