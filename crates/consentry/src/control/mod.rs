@@ -2,6 +2,7 @@
 //! reads and writes, and what is kept on the machine for the user to read (`telemetry
 //! log`, `telemetry view`).
 
+pub(crate) mod actions;
 pub mod cli;
 mod log;
 mod records;

@@ -13,17 +13,22 @@
 //! - **Hostile files.** Nothing is opened through a symlink or blocked on a FIFO
 //!   ([`open`]); the sender validates every request before sending it.
 
+mod limits;
+mod lock;
 mod name;
 mod open;
 mod state;
 
-use std::fs::{self, File};
+use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::sys::files::{self, Durability};
 
+pub(crate) use limits::SENT_LOG_LIMITS;
+pub use limits::SpoolLimits;
+pub(crate) use lock::Lock;
 pub(crate) use name::{EXT, Name};
 pub(crate) use open::read_capped;
 pub(crate) use state::{LONGEST_WAIT, State, failure_text};
@@ -41,37 +46,6 @@ pub(crate) const MAX_REQUEST: u64 = files::SPOOL_REQUEST_CAP;
 /// cores), where a holder can be descheduled for tens of milliseconds.
 const WRITE_LOCK_WAIT: Duration = Duration::from_millis(250);
 
-/// Bounds on what the spool keeps; the oldest requests are dropped first, and counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SpoolLimits {
-    /// Total size of spooled requests.
-    pub max_bytes: u64,
-    /// Number of spooled requests.
-    pub max_files: usize,
-    /// Age after which a spooled request is dropped.
-    pub max_age: Duration,
-}
-
-impl Default for SpoolLimits {
-    /// 4 MiB, 1000 requests, 7 days: weeks of offline use of a typical CLI (a request
-    /// is about 1 KiB), small enough that nobody has to think about the directory.
-    fn default() -> Self {
-        SpoolLimits {
-            max_bytes: 4 << 20,
-            max_files: 1000,
-            max_age: Duration::from_secs(7 * 24 * 3600),
-        }
-    }
-}
-
-/// Bounds of the log of what was sent (`telemetry log`): the spool's size and count,
-/// kept 30 days.
-pub(crate) const SENT_LOG_LIMITS: SpoolLimits = SpoolLimits {
-    max_bytes: 4 << 20,
-    max_files: 1000,
-    max_age: Duration::from_secs(30 * 24 * 3600),
-};
-
 /// The spool directory of one tool.
 #[derive(Debug, Clone)]
 pub(crate) struct Spool {
@@ -85,35 +59,6 @@ pub(crate) struct Spool {
     upload_since_ms: u64,
     /// Where acknowledged requests are kept for the user (`telemetry log`).
     sent_log: Option<PathBuf>,
-}
-
-/// A held advisory lock (sender or writer); released when dropped.
-#[derive(Debug)]
-pub(crate) struct Lock {
-    file: Option<File>,
-}
-
-impl Lock {
-    /// The lock file, to hand to the uploader: the lock belongs to the open file, so
-    /// the child holds it from the moment it starts and no other sender can start.
-    pub(crate) fn into_file(mut self) -> Option<File> {
-        self.file.take()
-    }
-
-    /// Adopts `file`, already locked (the uploader's inherited lock).
-    pub(crate) fn adopt(file: File) -> Self {
-        Lock { file: Some(file) }
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        // Explicit: another descriptor of the same open file (the uploader's stdin)
-        // would otherwise keep the lock after this one is closed.
-        if let Some(f) = &self.file {
-            let _ = f.unlock();
-        }
-    }
 }
 
 /// An entry of the spool directory named like a request: ours by name, still to be
@@ -306,7 +251,7 @@ impl Spool {
         fs::create_dir_all(&self.dir).ok()?;
         let file = open::open_lock(&self.dir.join(LOCK)).ok()?;
         file.try_lock().ok()?;
-        Some(Lock { file: Some(file) })
+        Some(Lock::adopt(file))
     }
 
     /// Takes the sender lock if nobody holds it, creating no directory: `None` when
@@ -317,7 +262,7 @@ impl Spool {
         }
         let file = open::open_lock(&self.dir.join(LOCK)).ok()?;
         file.try_lock().ok()?;
-        Some(Lock { file: Some(file) })
+        Some(Lock::adopt(file))
     }
 
     /// Whether a sender holds the lock now, found without creating anything.
@@ -332,7 +277,7 @@ impl Spool {
         let mut pause = Duration::from_micros(100);
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(Lock { file: Some(file) }),
+                Ok(()) => return Ok(Lock::adopt(file)),
                 Err(_) if Instant::now() < deadline => {
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(4));
