@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 crates=(-p consentry -p consentry-clap)
+# A copy unpacked by an earlier run with the same version would be reused as it is.
+rm -rf target/package
 cargo package "${crates[@]}" --locked
 cargo publish --dry-run "${crates[@]}" --locked
 version="$(cargo metadata --format-version 1 --no-deps \
