@@ -135,7 +135,7 @@ pub struct AttemptError(pub(crate) Attempt);
 pub(crate) enum Attempt {
     /// The transport's own answer.
     Send(SendError),
-    /// Nothing came back within the exit budget.
+    /// Nothing came back within the inline send's budget (`with_uploader(false)`).
     NoAnswer(Duration),
 }
 

@@ -3,7 +3,7 @@
 //! With the uploader (the default) exit never touches the network: the request is
 //! written to the spool and, unless a sender already holds the spool, the detached
 //! uploader is started with the lock ([`crate::uploader`]). Without it (an author who
-//! cannot re-run the executable), the request is sent inline within the exit budget,
+//! cannot re-run the executable), the request is sent inline, waiting at most 300 ms,
 //! then what earlier runs spooled, and whatever is not acknowledged is spooled.
 
 use std::sync::mpsc;
