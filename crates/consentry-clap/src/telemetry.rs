@@ -27,90 +27,31 @@ pub enum Shape {
     Option,
 }
 
-/// What the user asked of `<tool> telemetry`.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TelemetryAction {
-    /// `telemetry status` (or `telemetry` alone): whether telemetry is on, and which
-    /// setting decided it.
-    Status,
-    /// `telemetry enable`: turn it on in the user settings file.
-    Enable,
-    /// `telemetry disable`: turn it off in the user settings file.
-    Disable,
-    /// `telemetry show`: print what would be sent, and send nothing.
-    Show,
-    /// `telemetry local`: record runs on this machine only, never upload them.
-    Local,
-    /// `telemetry log [--json]` (`--telemetry log|log-json`): print what the collector
-    /// acknowledged, exactly as it was sent.
-    Log {
-        /// One JSON line per request (OTLP JSON) instead of text.
-        json: bool,
-    },
-    /// `telemetry view [--json]` (`--telemetry view|view-json`): summarise this
-    /// machine's own runs (commands, errors, durations, days).
-    View {
-        /// One JSON object instead of text.
-        json: bool,
-    },
+/// What the user asked of `<tool> telemetry`: consentry's own
+/// [`Action`](consentry::cli::Action), which tools with their own parser use too.
+pub use consentry::cli::Action as TelemetryAction;
+
+/// Whether the action prints and so has a `--json` form (`log`, `view`).
+fn has_json(action: TelemetryAction) -> bool {
+    matches!(
+        action,
+        TelemetryAction::Log { .. } | TelemetryAction::View { .. }
+    )
 }
 
-impl TelemetryAction {
-    /// The same action with its `--json` flag set, for the actions that print.
-    fn as_json(self) -> Self {
-        match self {
-            TelemetryAction::Log { .. } => TelemetryAction::Log { json: true },
-            TelemetryAction::View { .. } => TelemetryAction::View { json: true },
-            other => other,
-        }
-    }
-
-    fn has_json(self) -> bool {
-        matches!(self, Self::Log { .. } | Self::View { .. })
+/// The same action with its `--json` flag set, for the actions that print.
+fn as_json(action: TelemetryAction) -> TelemetryAction {
+    match action {
+        TelemetryAction::Log { .. } => TelemetryAction::Log { json: true },
+        TelemetryAction::View { .. } => TelemetryAction::View { json: true },
+        other => other,
     }
 }
 
 /// The flag of `telemetry log` and `telemetry view` (`telemetry log --json`).
 const JSON: &str = "json";
 
-const ACTIONS: [(&str, TelemetryAction, &str); 7] = [
-    (
-        "status",
-        TelemetryAction::Status,
-        "Show whether telemetry is on and which setting decided it",
-    ),
-    (
-        "enable",
-        TelemetryAction::Enable,
-        "Turn telemetry on in the user settings file",
-    ),
-    (
-        "disable",
-        TelemetryAction::Disable,
-        "Turn telemetry off in the user settings file and delete the install id",
-    ),
-    (
-        "show",
-        TelemetryAction::Show,
-        "Print what would be sent about this run, and send nothing",
-    ),
-    (
-        "local",
-        TelemetryAction::Local,
-        "Record runs on this machine only and never upload them",
-    ),
-    (
-        "log",
-        TelemetryAction::Log { json: false },
-        "Print what the collector acknowledged, exactly as it was sent",
-    ),
-    (
-        "view",
-        TelemetryAction::View { json: false },
-        "Summarise this machine's runs: commands, errors, durations, days",
-    ),
-];
+const ACTIONS: [(&str, TelemetryAction, &str); 7] = TelemetryAction::ALL;
 
 /// The option shape's values for the JSON output of `log` and `view` (the option is
 /// given alone, so it cannot take a `--json` beside it).
@@ -151,7 +92,7 @@ pub fn augment_with(cmd: Command, shape: Shape) -> Command {
         Shape::Subcommand => {
             let actions = ACTIONS.iter().map(|(name, action, about)| {
                 let sub = Command::new(*name).about(*about);
-                if action.has_json() {
+                if has_json(*action) {
                     sub.arg(
                         Arg::new(JSON)
                             .long(JSON)
@@ -192,12 +133,7 @@ pub fn augment_with(cmd: Command, shape: Shape) -> Command {
 /// `<tool> --telemetry <action>`.
 pub fn telemetry_action(matches: &ArgMatches) -> Option<TelemetryAction> {
     if let Ok(Some(name)) = matches.try_get_one::<String>(TELEMETRY) {
-        return find(name).or_else(|| {
-            JSON_VALUES
-                .iter()
-                .find(|(n, _, _)| n == name)
-                .map(|(_, action, _)| *action)
-        });
+        return TelemetryAction::from_name(name);
     }
     let (TELEMETRY, sub) = matches.subcommand()? else {
         return None;
@@ -211,14 +147,7 @@ pub fn telemetry_action(matches: &ArgMatches) -> Option<TelemetryAction> {
         .flatten()
         .copied()
         .unwrap_or(false);
-    find(name).map(|a| if json { a.as_json() } else { a })
-}
-
-fn find(name: &str) -> Option<TelemetryAction> {
-    ACTIONS
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|(_, action, _)| *action)
+    TelemetryAction::from_name(name).map(|a| if json { as_json(a) } else { a })
 }
 
 /// The action of a command line that is `--telemetry <action>` (or
@@ -239,10 +168,7 @@ pub(crate) fn alone_action<T: AsRef<std::ffi::OsStr>>(args: &[T]) -> Option<Tele
         [both] => both.strip_prefix("--telemetry=")?,
         _ => return None,
     };
-    ACTIONS
-        .iter()
-        .find(|(n, _, _)| *n == value)
-        .map(|(_, action, _)| *action)
+    TelemetryAction::from_name(value)
 }
 
 /// Whether `--disable-telemetry` was given, before or after any subcommand. False when
