@@ -91,7 +91,10 @@
 //!    recorded on this machine only and never uploaded; `enable` after it records an
 //!    as-of date (`upload_since_ms`) before which nothing spooled is ever sent.
 //! 5. The machine policy file `/etc/<tool>/telemetry.toml` (and the one named by
-//!    `<TOOL>_TELEMETRY_POLICY_FILE`), `enabled = false`.
+//!    `<TOOL>_TELEMETRY_POLICY_FILE`): managed settings. `enabled = false` or
+//!    `mode = "off"` turns telemetry off; `mode = "on"` or `"local"` turns it on (a
+//!    user's opt-out still wins); `endpoint` and `ca_file` replace the compiled-in
+//!    collector and trust its CA (the variables still override them).
 //! 6. The author's CI rule ([`TelemetryBuilder::with_disabled_in_ci`]).
 //! 7. The author's default: opt-out (on, with a notice) or opt-in
 //!    ([`TelemetryBuilder::with_default_enabled`]`(false)`: off until the user agrees,
@@ -171,7 +174,7 @@
 //! | `<state dir>/telemetry-spool/.lock`, `.write.lock` | Sender lock (held by the uploader) and the short writer lock. |
 //! | `<state dir>/telemetry-runs/*.run` | A marker per running command, touched every 60 s while it runs, removed at `finish`; one left by a dead process is reported as `abandoned`, one Ctrl-C renamed (`*.canceled`) as `canceled`. |
 //! | `.telemetry` (project, upward from the working dir) | `consent: false` opts out. |
-//! | `/etc/<tool>/telemetry.toml` | Machine policy, `enabled = false`. |
+//! | `/etc/<tool>/telemetry.toml` | Machine policy (managed settings): `enabled`, `mode` (`on`, `local`, `off`), `endpoint`, `ca_file`. |
 //!
 //! The config dir is `$XDG_CONFIG_HOME/<tool>` (`~/.config/<tool>`) on Linux; the
 //! state dir `$XDG_STATE_HOME/<tool>` (`~/.local/state/<tool>`); other systems use

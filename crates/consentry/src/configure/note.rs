@@ -61,15 +61,16 @@ pub enum EndpointProblem {
     /// The endpoint URL is not usable with the chosen transport.
     #[error("{var}: {source}; nothing is sent")]
     Invalid {
-        /// The variable that gave the URL, or `endpoint` for the compiled-in one.
+        /// The variable that gave the URL, the machine policy file, or `endpoint` for
+        /// the compiled-in one.
         var: String,
         /// What is wrong with it.
         source: EndpointError,
     },
-    /// `<TOOL>_TELEMETRY_CA_FILE` could not be read.
+    /// The CA file could not be read.
     #[error("{var}: {reason}; nothing is sent")]
     CaFile {
-        /// `<TOOL>_TELEMETRY_CA_FILE`.
+        /// `<TOOL>_TELEMETRY_CA_FILE`, or the machine policy file that named it.
         var: String,
         /// Why it was not read.
         reason: ReadError,

@@ -32,6 +32,34 @@ pub(crate) struct UserConfig {
     /// telemetry enable` ends local mode: a request recorded before it is never sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) upload_since_ms: Option<u64>,
+    /// Managed settings (a machine policy file): `on`, `local` (recorded on the
+    /// machine, never uploaded) or `off`. The strictest setting still wins: a user's
+    /// opt-out stands unless the policy turns telemetry off for everyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) mode: Option<String>,
+    /// Managed settings: the collector endpoint for this organisation, replacing the
+    /// one compiled into the tool (`<TOOL>_TELEMETRY_ENDPOINT` still overrides it).
+    /// Read from machine policy files only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) endpoint: Option<String>,
+    /// Managed settings: PEM CA certificates to trust for that endpoint
+    /// (`<TOOL>_TELEMETRY_CA_FILE` still overrides it). Policy files only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) ca_file: Option<PathBuf>,
+}
+
+/// What a settings file's `mode` says: `Some((enabled, local))`, or an error for a
+/// value that is not `on`, `local` or `off`.
+pub(crate) fn mode(cfg: &UserConfig) -> Result<Option<(bool, bool)>, String> {
+    match cfg.mode.as_deref() {
+        None => Ok(None),
+        Some("on") => Ok(Some((true, false))),
+        Some("local") => Ok(Some((true, true))),
+        Some("off") => Ok(Some((false, false))),
+        Some(other) => Err(format!(
+            "not valid settings: mode {other:?} is not on, local or off"
+        )),
+    }
 }
 
 /// What reading the settings file found.

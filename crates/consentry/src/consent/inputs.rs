@@ -61,7 +61,8 @@ impl Telemetry {
             let loaded = config::load(&p);
             if let config::Loaded::Found(cfg) = &loaded {
                 read.seen_notice = cfg.notice.clone();
-                read.local = cfg.local == Some(true);
+                read.local |=
+                    cfg.local == Some(true) || config::mode(cfg) == Ok(Some((true, true)));
                 read.upload_since_ms = cfg.upload_since_ms;
             }
             (p, consent::settings_say(loaded))
@@ -70,8 +71,11 @@ impl Telemetry {
             .policy_files()
             .into_iter()
             .map(|p| {
-                let says = consent::read_settings_file(&p);
-                (p, says)
+                let loaded = config::load(&p);
+                if let config::Loaded::Found(cfg) = &loaded {
+                    read.local |= config::mode(cfg) == Ok(Some((true, true)));
+                }
+                (p, consent::settings_say(loaded))
             })
             .collect();
         Files {

@@ -251,16 +251,19 @@ fn unreadable(path: &Path, reason: &str) -> Source {
     }
 }
 
-/// Reads a TOML settings or policy file (`enabled = true|false`).
-pub(crate) fn read_settings_file(path: &Path) -> FileSays {
-    settings_say(config::load(path))
-}
-
 /// What an already loaded settings or policy file says.
 pub(crate) fn settings_say(loaded: Loaded) -> FileSays {
     match loaded {
         Loaded::Missing => FileSays::Nothing,
-        Loaded::Found(cfg) => cfg.enabled.map_or(FileSays::Nothing, FileSays::Enabled),
+        Loaded::Found(cfg) => match config::mode(&cfg) {
+            Err(reason) => FileSays::Broken(reason),
+            // `enabled = false` and `mode = "off"` each turn it off: strictest wins.
+            Ok(mode) => match (cfg.enabled, mode) {
+                (Some(false), _) | (_, Some((false, _))) => FileSays::Enabled(false),
+                (Some(true), _) | (_, Some((true, _))) => FileSays::Enabled(true),
+                (None, None) => FileSays::Nothing,
+            },
+        },
         Loaded::Broken(reason) => FileSays::Broken(reason),
     }
 }

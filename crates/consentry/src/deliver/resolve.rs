@@ -1,8 +1,12 @@
-//! Which endpoint a configured tool sends to: the compiled one, overridden by the
-//! endpoint, protocol and CA-file variables.
+//! Which endpoint a configured tool sends to: the compiled one, replaced by a machine
+//! policy's managed `endpoint` and `ca_file`, overridden by the endpoint, protocol and
+//! CA-file variables.
+
+use std::path::{Path, PathBuf};
 
 use crate::configure::builder::Telemetry;
 use crate::configure::note::EndpointProblem;
+use crate::consent::config;
 use crate::deliver::{Endpoint, Transport};
 
 /// Largest CA file read (a bundle of a few hundred certificates).
@@ -11,15 +15,30 @@ const CA_FILE_CAP: u64 = 256 * 1024;
 impl Telemetry {
     pub(crate) fn resolve_endpoint(&self) -> Result<Endpoint, EndpointProblem> {
         let endpoint = self.resolve_endpoint_url()?;
-        match self.env().var_os(&self.vars.ca).filter(|v| !v.is_empty()) {
-            None => Ok(endpoint),
-            Some(path) => crate::sys::files::read_capped(std::path::Path::new(&path), CA_FILE_CAP)
-                .map(|pem| endpoint.with_roots(pem))
-                .map_err(|reason| EndpointProblem::CaFile {
-                    var: self.vars.ca.clone(),
-                    reason,
-                }),
-        }
+        let (ca, named_by) = match self.env().var_os(&self.vars.ca).filter(|v| !v.is_empty()) {
+            Some(path) => (PathBuf::from(path), self.vars.ca.clone()),
+            None => match self.managed(|cfg| cfg.ca_file.clone()) {
+                Some((policy, path)) => (path, policy_name(&policy)),
+                None => return Ok(endpoint),
+            },
+        };
+        crate::sys::files::read_capped(&ca, CA_FILE_CAP)
+            .map(|pem| endpoint.with_roots(pem))
+            .map_err(|reason| EndpointProblem::CaFile {
+                var: named_by,
+                reason,
+            })
+    }
+
+    /// The first machine policy file (in [`policy_files`](Self::policy_files) order)
+    /// whose `pick` gives a value, and that value.
+    fn managed<T>(&self, pick: impl Fn(&config::UserConfig) -> Option<T>) -> Option<(PathBuf, T)> {
+        self.policy_files()
+            .into_iter()
+            .find_map(|p| match config::load(&p) {
+                config::Loaded::Found(cfg) => pick(&cfg).map(|v| (p, v)),
+                _ => None,
+            })
     }
 
     fn resolve_endpoint_url(&self) -> Result<Endpoint, EndpointProblem> {
@@ -44,10 +63,13 @@ impl Telemetry {
                 })?;
                 Endpoint::new(url, transport).map_err(invalid(&self.vars.endpoint))
             }
-            _ => match &self.endpoint {
-                Some(e) if e.transport() == transport => Ok(e.clone()),
-                Some(e) => Endpoint::new(e.url(), transport).map_err(invalid("endpoint")),
-                None => Err(EndpointProblem::NotConfigured {
+            _ => match (&self.endpoint, self.managed(|cfg| cfg.endpoint.clone())) {
+                (_, Some((policy, url))) => {
+                    Endpoint::new(&url, transport).map_err(invalid(&policy_name(&policy)))
+                }
+                (Some(e), None) if e.transport() == transport => Ok(e.clone()),
+                (Some(e), None) => Endpoint::new(e.url(), transport).map_err(invalid("endpoint")),
+                (None, None) => Err(EndpointProblem::NotConfigured {
                     var: self.vars.endpoint.clone(),
                 }),
             },
@@ -59,4 +81,9 @@ impl Telemetry {
             .as_ref()
             .map_or_else(Transport::default_compiled, Endpoint::transport)
     }
+}
+
+/// How a policy file is named where a variable's name would be (`telemetry status`).
+fn policy_name(path: &Path) -> String {
+    format!("machine policy file {}", path.display())
 }

@@ -2,6 +2,7 @@
 
 mod docs;
 mod identity;
+mod managed;
 mod privacy;
 mod runs;
 pub(crate) mod support;
