@@ -133,10 +133,10 @@ fn a_name_that_never_resolves() {
     assert_like_opted_out(&r, &out, ".invalid");
     let s = wait_status(&user, "attempts failed", Duration::from_secs(30));
     assert!(s.contains("spooled: 1 requests"), "{s}");
-    // Status names the reason, not only the count: the certificate was refused.
+    // Status names the reason, not only the count: the name did not resolve.
     assert!(
         s.lines()
-            .any(|l| l.starts_with("delivery: last failure:") && l.contains("certificate")),
+            .any(|l| l.starts_with("delivery: last failure:") && l.contains("lookup")),
         "{s}"
     );
 }
