@@ -3,6 +3,7 @@ the broker stopped and restarted mid-stream: every span id arrives."""
 
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -43,12 +44,38 @@ def _gateway(tmp, brokers):
     })
 
 
-def _run_taskr(taskr, home, endpoint, args):
+def _env(home, endpoint):
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+           "XDG_STATE_HOME": str(home / ".local" / "state"),
            "TASKR_TELEMETRY_ENDPOINT": endpoint, "TASKR_FILE": str(home / "tasks")}
     env.pop("DO_NOT_TRACK", None)
     env.pop("CI", None)
-    subprocess.run([taskr, *args], env=env, capture_output=True, timeout=60, cwd=home)
+    return env
+
+
+def _run_taskr(taskr, home, endpoint, args):
+    subprocess.run([taskr, *args], env=_env(home, endpoint), capture_output=True, timeout=60, cwd=home)
+
+
+def _next_run_s(home):
+    """When the next run may start an uploader (Unix seconds): a minute after the last
+    start, as the spool state records it (runs start one uploader a minute)."""
+    state = home / ".local" / "state" / "taskr" / "telemetry-spool" / "state.toml"
+    try:
+        m = re.search(r"(?m)^uploader_started_ms = (\d+)$", state.read_text())
+    except OSError:
+        return 0.0
+    return int(m.group(1)) / 1000 + 60 if m else 0.0
+
+
+def _start_uploader(taskr, home, endpoint):
+    """What the tool's next run after the minute does: start the uploader (the real
+    binary with consentry's marker argument and variable)."""
+    spool = home / ".local" / "state" / "taskr" / "telemetry-spool"
+    return subprocess.Popen([taskr, "__consentry-upload"],
+                            env=dict(_env(home, endpoint), CONSENTRY_UPLOADER_SPOOL=str(spool)),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=home)
 
 
 
@@ -68,7 +95,8 @@ def test_taskr_to_kafka_to_report_survives_a_broker_restart(tmp_path):
         endpoint = f"http://127.0.0.1:{gw.ports['http']}"
         home = tmp_path / "home"
         home.mkdir()
-        _run_taskr(taskr, home, endpoint, ["list"])  # the first run shows the notice, sends nothing
+        # The user agrees (the notice is shown on a terminal only; this is a pipe).
+        _run_taskr(taskr, home, endpoint, ["telemetry", "enable"])
         synthetic = generate.otlp_lines(generate.runs(generate.Settings(seed=9, installs=150, days=6, start_ns=generate.days_ago(7))))[:400]
         sent = set()
 
@@ -86,12 +114,23 @@ def test_taskr_to_kafka_to_report_survives_a_broker_restart(tmp_path):
         broker.start()
         send(synthetic[300:], 5)
 
-        deadline = time.monotonic() + 120
+        # Runs start one uploader a minute: runs after that uploader ended wait for the
+        # tool's next run after the minute, which the test stands in for (bounded).
+        deadline = time.monotonic() + 150
+        uploader = None
         while time.monotonic() < deadline:
             ids = procs.span_ids(out)
             if sent <= ids and len(ids) >= len(sent) + 15:
                 break
+            if uploader is None and sent <= ids and time.time() >= _next_run_s(home):
+                uploader = _start_uploader(taskr, home, endpoint)
             time.sleep(0.5)
+        if uploader is not None:
+            try:
+                uploader.wait(timeout=35)  # its watchdog ends it within 30 s
+            except subprocess.TimeoutExpired:
+                uploader.kill()
+                uploader.wait()
         ids = procs.span_ids(out)
         missing = sent - ids
         assert not missing, f"{len(missing)} of {len(sent)} span ids lost"
