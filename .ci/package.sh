@@ -13,11 +13,16 @@ cargo publish --dry-run "${crates[@]}" --locked
 version="$(cargo metadata --format-version 1 --no-deps \
   | python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "consentry"))')"
 root="$PWD/target/package"
+# Each tarball is tested from a copy outside this repository, as a user who downloaded
+# it would build it: no config of ours (.cargo/config.toml) applies there.
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
 # The unpacked tarballs live where `cargo package` left them; their tests use the
 # workspace's target dir, so the dependencies the workspace built are not built again.
 for crate in consentry consentry-clap; do
-  dir="$root/$crate-$version"
-  [[ -f "$dir/Cargo.toml" ]] || { echo "package.sh: $dir is missing" >&2; exit 1; }
+  [[ -f "$root/$crate-$version/Cargo.toml" ]] || { echo "package.sh: $crate-$version is missing" >&2; exit 1; }
+  cp -r "$root/$crate-$version" "$scratch/"
+  dir="$scratch/$crate-$version"
   echo "ci: tests of the published $crate $version" >&2
   if [[ $crate == consentry ]]; then
     (cd "$dir" && CARGO_TARGET_DIR="$root/.." cargo test --locked --lib --tests)
@@ -26,7 +31,7 @@ for crate in consentry consentry-clap; do
     # config file, so the cargo builds the tests start see it too), which changes the
     # shipped lock file's entry for it (so no --locked here).
     mkdir -p "$dir/.cargo"
-    printf '[patch.crates-io]\nconsentry = { path = "%s" }\n' "$root/consentry-$version" \
+    printf '[patch.crates-io]\nconsentry = { path = "%s" }\n' "$scratch/consentry-$version" \
       > "$dir/.cargo/config.toml"
     (cd "$dir" && CARGO_TARGET_DIR="$root/.." cargo test --lib --tests)
   fi
