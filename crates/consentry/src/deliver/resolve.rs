@@ -14,10 +14,12 @@ const CA_FILE_CAP: u64 = 256 * 1024;
 
 impl Telemetry {
     pub(crate) fn resolve_endpoint(&self) -> Result<Endpoint, EndpointProblem> {
-        let endpoint = self.resolve_endpoint_url()?;
+        // Read once for both managed settings.
+        let policies = self.policies();
+        let endpoint = self.resolve_endpoint_url(&policies)?;
         let (ca, named_by) = match self.env().var_os(&self.vars.ca).filter(|v| !v.is_empty()) {
             Some(path) => (PathBuf::from(path), self.vars.ca.clone()),
-            None => match self.managed(|cfg| cfg.ca_file.clone()) {
+            None => match managed(&policies, |cfg| cfg.ca_file.clone()) {
                 Some((policy, path)) => (path, policy_name(&policy)),
                 None => return Ok(endpoint),
             },
@@ -30,18 +32,22 @@ impl Telemetry {
             })
     }
 
-    /// The first machine policy file (in [`policy_files`](Self::policy_files) order)
-    /// whose `pick` gives a value, and that value.
-    fn managed<T>(&self, pick: impl Fn(&config::UserConfig) -> Option<T>) -> Option<(PathBuf, T)> {
+    /// The machine policy files that could be read, in
+    /// [`policy_files`](Self::policy_files) order.
+    fn policies(&self) -> Vec<(PathBuf, config::UserConfig)> {
         self.policy_files()
             .into_iter()
-            .find_map(|p| match config::load(&p) {
-                config::Loaded::Found(cfg) => pick(&cfg).map(|v| (p, v)),
+            .filter_map(|p| match config::load(&p) {
+                config::Loaded::Found(cfg) => Some((p, cfg)),
                 _ => None,
             })
+            .collect()
     }
 
-    fn resolve_endpoint_url(&self) -> Result<Endpoint, EndpointProblem> {
+    fn resolve_endpoint_url(
+        &self,
+        policies: &[(PathBuf, config::UserConfig)],
+    ) -> Result<Endpoint, EndpointProblem> {
         let protocol = self.env().var_os(&self.vars.protocol);
         let transport = match protocol.as_deref().map(|p| p.to_str()) {
             Some(Some(p)) if p.trim().is_empty() => self.compiled_transport(),
@@ -63,7 +69,10 @@ impl Telemetry {
                 })?;
                 Endpoint::new(url, transport).map_err(invalid(&self.vars.endpoint))
             }
-            _ => match (&self.endpoint, self.managed(|cfg| cfg.endpoint.clone())) {
+            _ => match (
+                &self.endpoint,
+                managed(policies, |cfg| cfg.endpoint.clone()),
+            ) {
                 (_, Some((policy, url))) => {
                     Endpoint::new(&url, transport).map_err(invalid(&policy_name(&policy)))
                 }
@@ -86,4 +95,14 @@ impl Telemetry {
 /// How a policy file is named where a variable's name would be (`telemetry status`).
 fn policy_name(path: &Path) -> String {
     format!("machine policy file {}", path.display())
+}
+
+/// The first policy whose `pick` gives a value, and that value.
+fn managed<T>(
+    policies: &[(PathBuf, config::UserConfig)],
+    pick: impl Fn(&config::UserConfig) -> Option<T>,
+) -> Option<(PathBuf, T)> {
+    policies
+        .iter()
+        .find_map(|(p, cfg)| pick(cfg).map(|v| (p.clone(), v)))
 }
