@@ -5,6 +5,8 @@
         (--input: files, directories of rotated files, or glob patterns; one or more)
     python3 -m answers generate --out spans.jsonl [--seed 7 --installs 300 --days 70]
     python3 -m answers ask --input spans.jsonl [--engine duckdb|chdb] [--sql clickhouse]
+    python3 -m answers erase --store /var/lib/consentry/spans/ [--keep CURRENT_FILE]
+        (applies the erase requests of `telemetry delete` to the files; see erasure.py)
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import argparse
 import datetime as dt
 import sys
 
-from . import engines, generate, otlp, report, table
+from . import engines, erasure, generate, otlp, report, table
 from .questions import QUESTIONS
 
 
@@ -49,6 +51,12 @@ def main(argv=None) -> int:
     a.add_argument("--engine", default="duckdb", choices=["duckdb", "chdb"])
     a.add_argument("--sql", choices=["duckdb", "clickhouse"], help="print the queries instead")
     sub.add_parser("clickhouse-sql", help="the views and every query for a ClickHouse server")
+    e = sub.add_parser("erase", help="apply the erase requests (telemetry delete) to a file store")
+    e.add_argument("--store", required=True, nargs="+",
+                   help="files, directories (every file in them) or glob patterns, as report --input")
+    e.add_argument("--ledger", help=f"the erasure ledger (default: {erasure.LEDGER} beside the store's files)")
+    e.add_argument("--keep", nargs="*", default=[],
+                   help="files not to rewrite: the one the collector is writing now")
     args = p.parse_args(argv)
 
     if args.cmd == "report":
@@ -70,6 +78,12 @@ def main(argv=None) -> int:
         with open(args.out, "w") as f:
             f.writelines(line + "\n" for line in generate.otlp_lines(runs))
         print(f"generate: {len(runs)} runs -> {args.out}", file=sys.stderr)
+    elif args.cmd == "erase":
+        out = erasure.erase(args.store, args.ledger, args.keep)
+        print(f"erase: {out['new_commitments']} new erasure(s) recorded in {out['ledger']}; "
+              f"{out['erased_spans']} span(s) and {out['erase_requests_removed']} erase request(s) removed"
+              + (f"; not rewritten: {', '.join(out['kept_files'])}" if out["kept_files"] else ""),
+              file=sys.stderr)
     elif args.cmd == "clickhouse-sql":
         print(clickhouse_sql(), end="")
     elif args.sql:

@@ -92,8 +92,15 @@ class ChDB:
         for stmt in _statements((SQL / "views_clickhouse.sql").read_text()):
             self.sess.query(stmt.replace("CREATE OR REPLACE VIEW ", f"CREATE OR REPLACE VIEW {DATABASE}.")
                             .replace("FROM otel_traces", f"FROM {DATABASE}.otel_traces")
-                            .replace("FROM runs", f"FROM {DATABASE}.runs"))
+                            .replace("FROM runs", f"FROM {DATABASE}.runs")
+                            .replace("consentry_erasures", f"{DATABASE}.consentry_erasures"))
         self.sess.query(f"USE {DATABASE}")
+
+    def apply_erasures(self) -> None:
+        """Runs the store's erasure SQL (`sql/erasure_clickhouse.sql`), as an operator
+        runs it on a ClickHouse server."""
+        for stmt in _statements((SQL / "erasure_clickhouse.sql").read_text()):
+            self.sess.query(stmt)
 
     def ask(self, q: Question) -> tuple[list[str], list[tuple]]:
         import json

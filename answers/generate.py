@@ -12,6 +12,7 @@ burst in one command on one release, a few panics and abandoned (Ctrl-C) runs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import uuid
@@ -168,6 +169,29 @@ def runs(settings: Settings = Settings()) -> list[dict]:
     return out
 
 
+def erasure_token(install_id: str) -> str:
+    """The erasure token a generated install would send with `telemetry delete` (64 hex
+    characters; consentry derives it from the per-install key, which the generator does
+    not model, so it is derived from the id here without touching the seeded stream)."""
+    return hashlib.sha256(f"generated erasure token {install_id}".encode()).hexdigest()
+
+
+def commitment(token: str) -> str:
+    """`consentry.erasure.commitment`: the SHA-256 of the token as sent (its hex text)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def erase_request(token: str, at_ns: int, span_id: str = "00000000000000e1", service: str = "taskr") -> str:
+    """The erase request `telemetry delete` sends, as the file exporter stores it."""
+    span = {"traceId": "000000000000000000000000000000e1", "spanId": span_id, "name": "consentry.erase",
+            "kind": 1, "startTimeUnixNano": str(at_ns), "endTimeUnixNano": str(at_ns),
+            "attributes": [_kv("consentry.erasure.token", token)], "status": {}}
+    return json.dumps({"resourceSpans": [{
+        "resource": {"attributes": [_kv("service.name", service), _kv("service.version", "1.2.0")]},
+        "scopeSpans": [{"scope": {"name": "consentry", "version": "0.1.0"}, "spans": [span]}]}]},
+        separators=(",", ":"))
+
+
 def _kv(key: str, value) -> dict:
     if isinstance(value, bool):
         return {"key": key, "value": {"boolValue": value}}
@@ -185,6 +209,11 @@ def span_request(run: dict) -> dict:
         res.append(("consentry.ci.vendor", run["ci_vendor"]))
     res += [
         ("consentry.install.id", run["install_id"]), ("consentry.session.id", run["session_id"]),
+    ]
+    # An install with an id of its own can be erased (CI runs share their vendor's id).
+    if not run["ci"]:
+        res.append(("consentry.erasure.commitment", commitment(erasure_token(run["install_id"]))))
+    res += [
         ("consentry.source", run["source"]), ("host.arch", run["arch"]), ("os.type", run["os"]),
         ("os.version", run["os_version"]), ("process.runtime.name", "rust"),
         ("process.runtime.version", "1.95.0"), ("service.name", "taskr"), ("service.version", run["version"]),

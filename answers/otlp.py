@@ -11,14 +11,24 @@ replay or a redelivery and is counted once (`Skipped.duplicate_spans`).
 
 `read_paths` takes files, directories (every file in them: the file exporter's rotated
 files) and glob patterns.
+
+Erasure (consentry's `telemetry delete`): an erase request is a span named
+`consentry.erase` carrying `consentry.erasure.token`; every span whose resource carries
+`consentry.erasure.commitment` equal to the SHA-256 of that token (its hex text) is
+left out of the rows, wherever in the input it stands, and counted
+(`Skipped.erased_spans`). A line of the erasure ledger (`answers erase` writes it, see
+`erasure.py`) names a commitment already erased from the store: spans carrying it are
+left out too. A token of another shape, or one no span is committed to, erases nothing.
 """
 
 from __future__ import annotations
 
 import base64
 import glob
+import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 
 # A gateway request is at most 1 MiB of protobuf; its JSON line a few times that.
@@ -33,6 +43,20 @@ INT_KEYS = ("process.exit.code",)
 KINDS = ["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"]
 STATUS = ["Unset", "Ok", "Error"]
 SCOPE = "consentry"
+# The erase request and the commitment it proves (consentry's manifest names them).
+ERASE_SPAN = "consentry.erase"
+ERASURE_TOKEN = "consentry.erasure.token"
+ERASURE_COMMITMENT = "consentry.erasure.commitment"
+LEDGER_KEY = "consentryErasure"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def commitment_of(token) -> str | None:
+    """The commitment a token proves (SHA-256 of its text), or None for a token that is
+    not 64 lower-case hex characters (the gateway masks those; they prove nothing)."""
+    if not isinstance(token, str) or not _HEX64.fullmatch(token):
+        return None
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass
@@ -50,6 +74,12 @@ class Skipped:
     # Spans with a parent are a run's declared phases (consentry's declared
     # instrumentation), not runs: left out of the run questions, and not an error.
     phase_spans: int = 0
+    # Erase requests read (spans named consentry.erase; a malformed token counts too).
+    erase_requests: int = 0
+    # Spans left out because their install asked for erasure.
+    erased_spans: int = 0
+    # The commitments erased: from erase requests and from the erasure ledger.
+    erased: set = field(default_factory=set)
 
     def note(self, reason: str) -> None:
         self.invalid_spans += 1
@@ -186,8 +216,30 @@ def _span_row(span: dict, res: dict, scope: dict, skipped: Skipped) -> dict | No
     }
 
 
-def _line_rows(doc, skipped: Skipped) -> list[dict]:
+def _erase_row(span: dict, res: dict, scope: dict) -> dict:
+    """The erase request as the ClickHouse exporter stores it (a span row), for the
+    store's own SQL to apply (`sql/erasure_clickhouse.sql`, the views)."""
+    attrs = _attrs(span.get("attributes"))[0]
+    t = _ns(span.get("startTimeUnixNano")) or 0
+    return {
+        "Timestamp": t, "TraceId": str(span.get("traceId") or ""), "SpanId": str(span.get("spanId") or ""),
+        "ParentSpanId": "", "TraceState": "", "SpanName": ERASE_SPAN, "SpanKind": "Internal",
+        "ServiceName": res.get("service.name", ""), "ResourceAttributes": res,
+        "ScopeName": str(scope.get("name") or ""), "ScopeVersion": str(scope.get("version") or ""),
+        "SpanAttributes": attrs, "Duration": 0, "StatusCode": "Unset", "StatusMessage": "",
+        "Events.Timestamp": [], "Events.Name": [], "Events.Attributes": [],
+        "Links.TraceId": [], "Links.SpanId": [], "Links.TraceState": [], "Links.Attributes": [],
+    }
+
+
+def _line_rows(doc, skipped: Skipped, keep_erase_rows: bool = False) -> list[dict]:
     """Rows of one parsed line; raises for a line that is not OTLP."""
+    if isinstance(doc, dict) and LEDGER_KEY in doc:
+        c = (doc[LEDGER_KEY] or {}).get("commitment")
+        if not isinstance(c, str) or not _HEX64.fullmatch(c):
+            raise TypeError
+        skipped.erased.add(c)
+        return []
     resource_spans = doc["resourceSpans"]
     if not isinstance(resource_spans, list):
         raise TypeError
@@ -205,6 +257,13 @@ def _line_rows(doc, skipped: Skipped) -> list[dict]:
                     skipped.other_scope_spans += 1
                 elif not isinstance(span, dict):
                     skipped.note("span is not an object")
+                elif span.get("name") == ERASE_SPAN:
+                    skipped.erase_requests += 1
+                    c = commitment_of(_attrs(span.get("attributes"))[0].get(ERASURE_TOKEN))
+                    if c:
+                        skipped.erased.add(c)
+                    if keep_erase_rows:
+                        rows.append(_erase_row(span, res, scope))
                 elif span.get("parentSpanId"):
                     skipped.phase_spans += 1
                 elif any(k not in res for k in REQUIRED_RESOURCE):
@@ -216,9 +275,24 @@ def _line_rows(doc, skipped: Skipped) -> list[dict]:
     return rows
 
 
-def read_lines(lines, seen: set | None = None, skipped: Skipped | None = None) -> tuple[list[dict], Skipped]:
+def apply_erasures(rows: list[dict], skipped: Skipped) -> list[dict]:
+    """`rows` without the spans of installs that asked for erasure (counted)."""
+    if not skipped.erased:
+        return rows
+    kept = [r for r in rows if r["SpanName"] == ERASE_SPAN
+            or r["ResourceAttributes"].get(ERASURE_COMMITMENT) not in skipped.erased]
+    skipped.erased_spans += len(rows) - len(kept)
+    return kept
+
+
+def read_lines(lines, seen: set | None = None, skipped: Skipped | None = None,
+               erasures: str = "apply") -> tuple[list[dict], Skipped]:
     """Rows of `otel_traces` from file-exporter lines, and what was skipped. `seen`
-    holds the (trace id, span id) pairs already read, across calls."""
+    holds the (trace id, span id) pairs already read, across calls. `erasures`:
+    `apply` leaves out erase requests and the spans they erase; `keep` keeps every span
+    and each erase request as a row, as a ClickHouse store holds them before its
+    erasure SQL runs."""
+    keep = erasures == "keep"
     rows = []
     skipped = Skipped() if skipped is None else skipped
     seen = set() if seen is None else seen
@@ -230,7 +304,7 @@ def read_lines(lines, seen: set | None = None, skipped: Skipped | None = None) -
         try:
             if len(line) > MAX_LINE_CHARS:
                 raise _Refused("line too long")
-            line_rows = _line_rows(json.loads(line), counts)
+            line_rows = _line_rows(json.loads(line), counts, keep)
         except _Refused as e:
             skipped.refuse_line(str(e))
             continue
@@ -245,6 +319,8 @@ def read_lines(lines, seen: set | None = None, skipped: Skipped | None = None) -
             continue
         skipped.other_scope_spans += counts.other_scope_spans
         skipped.phase_spans += counts.phase_spans
+        skipped.erase_requests += counts.erase_requests
+        skipped.erased |= counts.erased
         skipped.invalid_spans += counts.invalid_spans
         for k, n in counts.reasons.items():
             skipped.reasons[k] = skipped.reasons.get(k, 0) + n
@@ -255,7 +331,7 @@ def read_lines(lines, seen: set | None = None, skipped: Skipped | None = None) -
                 continue
             seen.add(key)
             rows.append(row)
-    return rows, skipped
+    return (rows if keep else apply_erasures(rows, skipped)), skipped
 
 
 def input_files(inputs) -> list[str]:
@@ -281,15 +357,16 @@ def input_files(inputs) -> list[str]:
     return files
 
 
-def read_paths(inputs) -> tuple[list[dict], Skipped]:
+def read_paths(inputs, erasures: str = "apply") -> tuple[list[dict], Skipped]:
     """`read_lines` over every file `input_files` names; a span is counted once across
-    all of them. Undecodable bytes count as malformed lines."""
+    all of them, and an erase request in one file erases the spans of every other.
+    Undecodable bytes count as malformed lines."""
     rows, skipped, seen = [], Skipped(), set()
     for path in input_files(inputs):
         with open(path, encoding="utf-8", errors="replace") as f:
-            more, _ = read_lines(f, seen, skipped)
+            more, _ = read_lines(f, seen, skipped, erasures)
             rows.extend(more)
-    return rows, skipped
+    return (rows if erasures == "keep" else apply_erasures(rows, skipped)), skipped
 
 
 def read_file(path) -> tuple[list[dict], Skipped]:

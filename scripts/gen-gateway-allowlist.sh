@@ -49,6 +49,11 @@ done
 required_resource="service.name"
 required_span="consentry.command"
 required_root="process.exit.code"
+# The erase request (`<tool> telemetry delete`): a span of this name (consentry's
+# `manifest::ERASE_SPAN`) keeps only the keys whose `where` is `erase` and must carry
+# these, each of its shape; no other span may carry them.
+erase_name="consentry.erase"
+required_erase="consentry.erasure.token"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -65,6 +70,7 @@ if [[ -n "$extra_keys" ]]; then
 fi
 
 REQUIRED_RESOURCE="$required_resource" REQUIRED_SPAN="$required_span" REQUIRED_ROOT="$required_root" \
+  ERASE_NAME="$erase_name" REQUIRED_ERASE="$required_erase" \
   CHECK="$check" python3 - "$root" "$tmp/keys" "$tmp/extra" <<'PY'
 import difflib, os, re, sys
 
@@ -79,7 +85,9 @@ for k in keys + extra:
 req_res = os.environ["REQUIRED_RESOURCE"].split()
 req_span = os.environ["REQUIRED_SPAN"].split()
 req_root = os.environ["REQUIRED_ROOT"].split()
-for k in req_res + req_span + req_root:
+erase_name = os.environ["ERASE_NAME"]
+req_erase = os.environ["REQUIRED_ERASE"].split()
+for k in req_res + req_span + req_root + req_erase:
     if k not in keys:
         sys.exit(f"gen-gateway-allowlist: required key {k} is not in consentry's manifest")
 
@@ -150,7 +158,9 @@ yaml_blocks = {
     "consentry-secret-patterns": ["secret_patterns:"] + [f"  - {yq(p)}" for p in patterns],
     "consentry-required-keys": [f"required_resource: [{', '.join(req_res)}]",
                                 f"required_span: [{', '.join(req_span)}]",
-                                f"required_root: [{', '.join(req_root)}]"],
+                                f"required_root: [{', '.join(req_root)}]",
+                                f"erase_name: {erase_name}",
+                                f"required_erase: [{', '.join(req_erase)}]"],
     "consentry-shapes": [f"name: {yq(shapes['@name']['shape'])}",
                          f"scope_version: {yq(shapes['@scope.version']['shape'])}"],
 }
@@ -158,7 +168,9 @@ py_blocks = {
     "consentry-manifest": ["KEYS = {"] + [py_rule(k, r) for k, r in rules] + ["}"],
     "consentry-required-keys": ["REQUIRED_RESOURCE_KEYS = ("] + [f"    {k!r}," for k in req_res] + [")",
         "REQUIRED_SPAN_KEYS = ("] + [f"    {k!r}," for k in req_span] + [")",
-        "REQUIRED_ROOT_KEYS = ("] + [f"    {k!r}," for k in req_root] + [")"],
+        "REQUIRED_ROOT_KEYS = ("] + [f"    {k!r}," for k in req_root] + [")",
+        f"ERASE_NAME = {erase_name!r}",
+        "REQUIRED_ERASE_KEYS = ("] + [f"    {k!r}," for k in req_erase] + [")"],
     "consentry-secret-patterns": ["SECRET_PATTERNS = ("] + [f"    {p!r}," for p in patterns] + [")"],
     "consentry-shapes": [f"NAME_SHAPE = {shapes['@name']['shape']!r}",
                          f"SCOPE_VERSION_SHAPE = {shapes['@scope.version']['shape']!r}"],

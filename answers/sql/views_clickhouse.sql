@@ -1,6 +1,12 @@
 -- The one place the engines differ: flat views over otel_traces (ClickHouse, chDB).
 -- The questions (answers/questions.py) read only these views. Run in the database
 -- that holds otel_traces.
+-- The commitments of the installs erased so far (`telemetry delete`), kept when their
+-- rows and erase requests are deleted (answers/sql/erasure_clickhouse.sql): the
+-- commitment, never the token.
+CREATE TABLE IF NOT EXISTS consentry_erasures (Commitment String, ErasedAt DateTime64(9))
+ENGINE = ReplacingMergeTree ORDER BY Commitment;
+
 CREATE OR REPLACE VIEW runs AS
 SELECT
   SpanId AS run_id,
@@ -29,7 +35,13 @@ SELECT
   arrayMap(a -> a['consentry.feature.name'],
     arrayFilter((a, n) -> n = 'consentry.feature', `Events.Attributes`, `Events.Name`)) AS features
 FROM otel_traces
-WHERE ScopeName = 'consentry' AND ParentSpanId = ''
+WHERE ScopeName = 'consentry' AND ParentSpanId = '' AND SpanName != 'consentry.erase'
+  -- An install that asked for erasure is not counted, from the moment its erase request
+  -- is stored (before erasure_clickhouse.sql deletes its rows).
+  AND ResourceAttributes['consentry.erasure.commitment'] NOT IN (
+    SELECT lower(hex(SHA256(SpanAttributes['consentry.erasure.token']))) FROM otel_traces
+    WHERE SpanName = 'consentry.erase'
+    UNION ALL SELECT Commitment FROM consentry_erasures)
 -- A span stored twice (a replayed request, a redelivery) is one run.
 LIMIT 1 BY TraceId, SpanId;
 

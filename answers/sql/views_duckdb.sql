@@ -29,7 +29,12 @@ SELECT
     list_filter(list_zip("Events.Name", "Events.Attributes"), p -> p[1] = 'consentry.feature'),
     p -> coalesce(p[2]['consentry.feature.name'], '')) AS features
 FROM otel_traces
-WHERE ScopeName = 'consentry' AND "ParentSpanId" = ''
+WHERE ScopeName = 'consentry' AND "ParentSpanId" = '' AND SpanName <> 'consentry.erase'
+  -- An install that asked for erasure is not counted, from the moment its erase request
+  -- is stored: its spans carry the SHA-256 of the token the request carries.
+  AND coalesce(ResourceAttributes['consentry.erasure.commitment'], '') NOT IN (
+    SELECT sha256(SpanAttributes['consentry.erasure.token']) FROM otel_traces
+    WHERE SpanName = 'consentry.erase' AND SpanAttributes['consentry.erasure.token'] IS NOT NULL)
 -- A span stored twice (a replayed request, a redelivery) is one run.
 QUALIFY row_number() OVER (PARTITION BY "TraceId", "SpanId") = 1;
 

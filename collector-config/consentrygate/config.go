@@ -41,6 +41,12 @@ type Config struct {
 	RequiredResource []string `mapstructure:"required_resource"`
 	RequiredSpan     []string `mapstructure:"required_span"`
 	RequiredRoot     []string `mapstructure:"required_root"`
+	// EraseName is the name of the erase request's span (consentry's `telemetry
+	// delete`): such a span keeps only the keys whose Where is erase, must carry every
+	// RequiredErase key with a value of its shape, and none of the others. No other
+	// span may carry an erase key. Empty: no span is an erase request.
+	EraseName     string   `mapstructure:"erase_name"`
+	RequiredErase []string `mapstructure:"required_erase"`
 	// Keys is the manifest: every key consentry can emit with its place, type and shape.
 	Keys []KeyRule `mapstructure:"keys"`
 	// SecretPatterns are masked with **** in every string that passed its shape and is
@@ -51,7 +57,8 @@ type Config struct {
 // KeyRule is one key of the manifest.
 type KeyRule struct {
 	Key string `mapstructure:"key"`
-	// Where: resource, span, event, or span+event (a key the tool declared).
+	// Where: resource, span, event, span+event (a key the tool declared), or erase
+	// (only on the erase request's span).
 	Where string `mapstructure:"where"`
 	// Type: str, strs (array of strings), int, double, bool, number (int or double), or
 	// token (a string of Shape, an int, a double or a bool: a declared field).
@@ -102,7 +109,7 @@ func (c *Config) Validate() error {
 		}
 		seen[k.Key] = true
 		switch k.Where {
-		case "resource", "span", "event", "span+event":
+		case "resource", "span", "event", "span+event", "erase":
 		default:
 			errs = append(errs, fmt.Errorf("key %q: where %q", k.Key, k.Where))
 		}
@@ -116,10 +123,14 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("key %q: type %q", k.Key, k.Type))
 		}
 	}
-	for _, r := range append(append(append([]string{}, c.RequiredResource...), c.RequiredSpan...), c.RequiredRoot...) {
+	required := append(append(append([]string{}, c.RequiredResource...), c.RequiredSpan...), c.RequiredRoot...)
+	for _, r := range append(required, c.RequiredErase...) {
 		if !seen[r] {
 			errs = append(errs, fmt.Errorf("required key %q is not among keys", r))
 		}
+	}
+	if c.EraseName != "" && len(c.RequiredErase) == 0 {
+		errs = append(errs, errors.New("erase_name needs required_erase: a request without its proof is not one"))
 	}
 	if c.MaxEvents < 0 || c.MaxLinks < 0 || c.MaxArray < 1 || c.Past <= 0 || c.Future < 0 || c.MaxDuration <= 0 {
 		errs = append(errs, errors.New("limits must be positive"))

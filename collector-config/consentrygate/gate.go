@@ -26,6 +26,7 @@ const (
 	inResource = 1 << iota
 	inSpan
 	inEvent
+	inErase
 )
 
 type rule struct {
@@ -99,6 +100,8 @@ func newGate(cfg *Config, set component.TelemetrySettings) (*gate, error) {
 			r.where = inEvent
 		case "span+event":
 			r.where = inSpan | inEvent
+		case "erase":
+			r.where = inErase
 		}
 		g.rules[k.Key] = r
 	}
@@ -207,6 +210,9 @@ func (g *gate) span(sp ptrace.Span, oldest, newest uint64, t *tally) bool {
 		return false
 	}
 	attrs := sp.Attributes()
+	if g.cfg.EraseName != "" && sp.Name() == g.cfg.EraseName {
+		return g.eraseRequest(sp, t)
+	}
 	g.clean(attrs, inSpan, t)
 	if !hasAll(attrs, g.cfg.RequiredSpan) || (sp.ParentSpanID().IsEmpty() && !hasAll(attrs, g.cfg.RequiredRoot)) {
 		t.drop("span", "required_key", 1)
@@ -263,6 +269,36 @@ func (g *gate) span(sp ptrace.Span, oldest, newest uint64, t *tally) bool {
 		l.SetDroppedAttributesCount(0)
 		l.SetFlags(l.Flags() & 0x3ff)
 	}
+	sp.SetDroppedLinksCount(0)
+	return true
+}
+
+// eraseRequest checks the erase request's span (consentry's `telemetry delete`): only
+// its proof passes, and only with a value of its shape (a masked token proves nothing,
+// so the span is dropped); nothing else of the span is kept. The store erases the rows
+// whose commitment is the token's SHA-256.
+func (g *gate) eraseRequest(sp ptrace.Span, t *tally) bool {
+	attrs := sp.Attributes()
+	g.clean(attrs, inErase, t)
+	ok := hasAll(attrs, g.cfg.RequiredErase)
+	attrs.Range(func(_ string, v pcommon.Value) bool {
+		ok = ok && v.Type() == pcommon.ValueTypeStr && v.Str() != Mask
+		return ok
+	})
+	if !ok {
+		t.drop("span", "erase_proof", 1)
+		return false
+	}
+	sp.SetDroppedAttributesCount(0)
+	sp.SetParentSpanID(pcommon.NewSpanIDEmpty())
+	sp.TraceState().FromRaw("")
+	sp.Status().SetMessage("")
+	sp.SetFlags(sp.Flags() & 0x3ff)
+	t.drop("event", "erase_request", sp.Events().Len())
+	sp.Events().RemoveIf(func(ptrace.SpanEvent) bool { return true })
+	sp.SetDroppedEventsCount(0)
+	t.drop("link", "erase_request", sp.Links().Len())
+	sp.Links().RemoveIf(func(ptrace.SpanLink) bool { return true })
 	sp.SetDroppedLinksCount(0)
 	return true
 }

@@ -4,6 +4,8 @@ The same policy as collector-config/gateway.yaml's consentrygate processor, as a
 Python processor, from the same generated rules (consentry's data manifest,
 value-shapes.txt, secret-patterns.txt):
 
+- pass the erase request (a span named ERASE_NAME, consentry's `telemetry delete`)
+  with its proof only, of its shape, and nothing else;
 - drop every scope that is not consentry's, spans missing a required key (a span
   without a parent, a command span, must carry the exit code), spans whose times are
   outside the window around their arrival, or that end before they start;
@@ -43,6 +45,10 @@ REQUIRED_SPAN_KEYS = (
 REQUIRED_ROOT_KEYS = (
     'process.exit.code',
 )
+ERASE_NAME = 'consentry.erase'
+REQUIRED_ERASE_KEYS = (
+    'consentry.erasure.token',
+)
 # END GENERATED consentry-required-keys
 # BEGIN GENERATED consentry-manifest (scripts/gen-gateway-allowlist.sh)
 KEYS = {
@@ -56,6 +62,8 @@ KEYS = {
     'consentry.command.options': Rule('span', 'strs', '-[A-Za-z0-9]|--[A-Za-z0-9][A-Za-z0-9_.-]{0,62}|--[*]{5}', None, None, 0, False),
     'consentry.count.name': Rule('event', 'str', '[A-Za-z0-9._-]{1,64}', None, None, 0, True),
     'consentry.count.value': Rule('event', 'int', '', 0, None, 0, False),
+    'consentry.erasure.commitment': Rule('resource', 'str', '[0-9a-f]{64}', None, None, 0, False),
+    'consentry.erasure.token': Rule('erase', 'str', '[0-9a-f]{64}', None, None, 0, False),
     'consentry.feature.name': Rule('event', 'str', '[A-Za-z0-9._-]{1,64}', None, None, 0, True),
     'consentry.install.id': Rule('resource', 'str', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0, False),
     'consentry.project.id': Rule('span', 'str', '[0-9a-f]{16,128}', None, None, 0, False),
@@ -120,7 +128,8 @@ _SECRET = re.compile("|".join(f"(?:{p})" for p in SECRET_PATTERNS))
 _NAME = re.compile(NAME_SHAPE)
 _SCOPE_VERSION = re.compile(SCOPE_VERSION_SHAPE)
 _SHAPES = {k: re.compile(r.shape) for k, r in KEYS.items() if r.shape}
-_WHERE = {"resource": ("resource",), "span": ("span",), "event": ("event",), "span+event": ("span", "event")}
+_WHERE = {"resource": ("resource",), "span": ("span",), "event": ("event",), "span+event": ("span", "event"),
+          "erase": ("erase",)}
 _PLACES = {k: _WHERE[r.where] for k, r in KEYS.items()}
 _COUNTS = ("dropped_spans", "removed_keys", "masked_values", "dropped_events", "dropped_links", "dropped_elements")
 _totals = dict.fromkeys(_COUNTS, 0)
@@ -237,6 +246,8 @@ def _span(span, oldest, newest, batch):
     if not any(span.trace_id) or not any(span.span_id):
         batch["reasons"].add("id")
         return False
+    if span.name == ERASE_NAME:
+        return _erase_request(span, batch)
     _clean_attributes(span.attributes, "span", batch)
     required = REQUIRED_SPAN_KEYS + (REQUIRED_ROOT_KEYS if not any(span.parent_span_id or b"") else ())
     if not _has(span.attributes, required):
@@ -276,6 +287,27 @@ def _span(span, oldest, newest, batch):
             batch["masked_values"] += 1
             link.trace_state = ""
     span.links = links
+    return True
+
+
+def _erase_request(span, batch):
+    """The erase request's span (consentry's `telemetry delete`): only its proof passes,
+    and only of its shape (a masked token proves nothing: the span is dropped); its
+    events and links go. The store erases the rows whose commitment is the token's
+    SHA-256."""
+    _clean_attributes(span.attributes, "erase", batch)
+    values = [kv.value.value if kv.value is not None else None for kv in span.attributes]
+    if not _has(span.attributes, REQUIRED_ERASE_KEYS) or any(not isinstance(v, str) or v == MASK for v in values):
+        batch["reasons"].add("erase_proof")
+        return False
+    span.parent_span_id = b""
+    span.trace_state = ""
+    if span.status is not None and span.status.message:
+        span.status.message = ""
+    batch["dropped_events"] += len(list(span.events))
+    span.events = []
+    batch["dropped_links"] += len(list(span.links))
+    span.links = []
     return True
 
 

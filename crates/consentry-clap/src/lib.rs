@@ -4,7 +4,7 @@
 //! flag and commands users expect.
 //!
 //! The telemetry commands come in two [`Shape`]s: a `telemetry` subcommand for tools
-//! with subcommands, or an option `--telemetry <status|enable|disable|show|local|log|view>`
+//! with subcommands, or an option `--telemetry <status|enable|disable|show|local|log|view|delete>`
 //! (`log-json`, `view-json` for JSON) for tools with positional arguments, whose every word must stay theirs. Both add the global
 //! `--disable-telemetry` flag; consentry is told whether it was given as clap parsed it.
 //!

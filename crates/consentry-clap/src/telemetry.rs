@@ -8,7 +8,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 /// `--disable-telemetry`.
 pub const DISABLE_TELEMETRY: &str = "disable-telemetry";
 
-/// The name of the telemetry subcommand: `<tool> telemetry status|enable|disable|show|local|log|view`.
+/// The name of the telemetry subcommand: `<tool> telemetry status|enable|disable|show|local|log|view|delete`.
 pub const TELEMETRY: &str = "telemetry";
 
 /// How the telemetry commands appear on the tool's command line. The author chooses:
@@ -16,13 +16,13 @@ pub const TELEMETRY: &str = "telemetry";
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Shape {
-    /// A `telemetry` subcommand: `<tool> telemetry status|enable|disable|show|local|log|view`. For
+    /// A `telemetry` subcommand: `<tool> telemetry status|enable|disable|show|local|log|view|delete`. For
     /// tools with subcommands (clap adds its `help` subcommand too). In a tool with
     /// positional arguments it would take `<tool> telemetry` and `<tool> <pattern>
     /// telemetry` from them: use [`Shape::Option`] there.
     #[default]
     Subcommand,
-    /// An option `--telemetry <status|enable|disable|show|local|log|view>`, given alone. For tools
+    /// An option `--telemetry <status|enable|disable|show|local|log|view|delete>`, given alone. For tools
     /// with positional arguments: every word of their command line stays theirs.
     Option,
 }
@@ -51,7 +51,7 @@ fn as_json(action: TelemetryAction) -> TelemetryAction {
 /// The flag of `telemetry log` and `telemetry view` (`telemetry log --json`).
 const JSON: &str = "json";
 
-const ACTIONS: [(&str, TelemetryAction, &str); 7] = TelemetryAction::ALL;
+const ACTIONS: [(&str, TelemetryAction, &str); 8] = TelemetryAction::ALL;
 
 /// The option shape's values for the JSON output of `log` and `view` (the option is
 /// given alone, so it cannot take a `--json` beside it).

@@ -35,6 +35,7 @@ fn each_action() {
         ("local", TelemetryAction::Local),
         ("log", TelemetryAction::Log { json: false }),
         ("view", TelemetryAction::View { json: false }),
+        ("delete", TelemetryAction::Delete),
     ] {
         assert_eq!(
             telemetry_action(&parse(&["telemetry", word])),

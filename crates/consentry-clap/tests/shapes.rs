@@ -64,6 +64,7 @@ fn the_option_shape_needs_no_required_argument() {
         ("log", TelemetryAction::Log { json: false }),
         ("log-json", TelemetryAction::Log { json: true }),
         ("view", TelemetryAction::View { json: false }),
+        ("delete", TelemetryAction::Delete),
         ("view-json", TelemetryAction::View { json: true }),
     ] {
         let m = cmd

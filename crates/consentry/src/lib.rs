@@ -172,6 +172,7 @@
 //! | `<state dir>/telemetry-local/*.otlp` | Local mode: each run's request, never uploaded (bounded like the spool). |
 //! | `<state dir>/telemetry-sent/*.otlp` | A copy of each request the collector acknowledged, the bytes sent (4 MiB, 1000 requests, 30 days). |
 //! | `<state dir>/telemetry-spool/.lock`, `.write.lock` | Sender lock (held by the uploader) and the short writer lock. |
+//! | `<state dir>/telemetry-erase/*.otlp` | Erase requests made by `telemetry delete` and not yet acknowledged (1 MiB, 16 requests, a year); nothing but their delivery deletes them. |
 //! | `<state dir>/telemetry-runs/*.run` | A marker per running command, touched every 60 s while it runs, removed at `finish`; one left by a dead process is reported as `abandoned`, one Ctrl-C renamed (`*.canceled`) as `canceled`. |
 //! | `.telemetry` (project, upward from the working dir) | `consent: false` opts out. |
 //! | `/etc/<tool>/telemetry.toml` | Machine policy (managed settings): `enabled`, `mode` (`on`, `local`, `off`), `endpoint`, `ca_file`. |
@@ -180,6 +181,19 @@
 //! state dir `$XDG_STATE_HOME/<tool>` (`~/.local/state/<tool>`); other systems use
 //! their own conventions (`directories`). `<tool> telemetry disable` deletes the
 //! install id, the key, the spool, the local records and the log of what was sent.
+//!
+//! **Erasure without an account.** `<tool> telemetry delete` ([`Telemetry::delete`])
+//! deletes all of that and the run markers too, and asks the operator to erase this
+//! install's data with a proof only this install can make: every span of an install
+//! with an id kept here carries `consentry.erasure.commitment`, the SHA-256 of a token
+//! derived from the per-install key (which never leaves the machine) and the id; the
+//! erase request carries the token, and the store erases the spans whose commitment is
+//! its SHA-256. Knowing an install id does not let anyone else erase it; a made-up
+//! token matches nothing. Runs with no install id ([`InstallId::None`]) or CI's shared
+//! id carry no commitment: nothing links them to this install, so they cannot be
+//! erased. A request not acknowledged within 10 s stays in `<state
+//! dir>/telemetry-erase/` and is sent by the uploader or by `delete` again; [`Status`]
+//! says whether one is pending.
 //!
 //! # Data points
 //!
@@ -193,6 +207,7 @@
 //! | `os.version` | Kernel release on Unix, OS version on Windows. |
 //! | `host.arch` | `amd64`, `arm64`, ... |
 //! | `consentry.install.id` | Random UUID v4 made on first use; or rotating, or none ([`InstallId`]); in CI one id per CI vendor ([`TelemetryBuilder::with_shared_ci_id`]). |
+//! | `consentry.erasure.commitment` | With an id kept on this machine (random or rotating, not CI's shared id): SHA-256 of the install's erasure token, which only `telemetry delete` ever sends ([`Telemetry::delete`]). |
 //! | `consentry.session.id` | Random UUID v4 of this run. |
 //! | `consentry.ci` | Whether the run is in CI. |
 //! | `consentry.ci.vendor` | Which CI, when in one. |
@@ -229,6 +244,14 @@
 //! | `exception.message` | Only with [`TelemetryBuilder::with_error_messages`]`(true)`: the message, masked and scrubbed. |
 //! | `code.file.path` | Where it panicked, relative to its crate. |
 //! | `code.line.number` | The line. |
+//!
+//! The erase request (`<tool> telemetry delete`, [`Telemetry::delete`]), a span of its
+//! own named `consentry.erase`, sent once under a resource with only `service.name` and
+//! `service.version`:
+//!
+//! | Attribute | Holds |
+//! |---|---|
+//! | `consentry.erasure.token` | HMAC-SHA256 of the install id under the per-install key: the proof, whose SHA-256 is the commitment this install's spans carry. |
 //!
 //! Declared child spans and events (see [`declared`]):
 //!
@@ -320,6 +343,7 @@ pub use configure::env;
 pub use configure::note::{EndpointProblem, Note};
 pub use consent::{Decision, Ignored, Source};
 pub use control::cli;
+pub use control::delete::{EraseRequest, Erasure};
 pub use control::status::Status;
 pub use deliver::{
     AttemptError, Endpoint, EndpointError, LostReason, Outcome, SpoolLimits, SpoolReason, Transport,

@@ -42,11 +42,13 @@ impl Telemetry {
              which options you used (their values only where {tool} declared them safe, such\n\
              as a choice from a fixed list), exit code, duration, {tool} version, OS and\n\
              architecture, whether a coding agent ran it and whether its output went to a\n\
-             terminal, and a random install id. Nothing is sent during this run.\n\
+             terminal, and a random install id with a commitment that lets you, and only\n\
+             you, have this install's data erased. Nothing is sent during this run.\n\
              \n\
              Opt out: set {var}=1 (or DO_NOT_TRACK=1), or run `{tool} {manage} disable`.\n\
              See what is sent: `{tool} {manage} show`, or run with {debug}=1.\n\
-             See what was sent: `{tool} {manage} log`. Record on this machine only: `{tool} {manage} local`.\n",
+             See what was sent: `{tool} {manage} log`. Record on this machine only: `{tool} {manage} local`.\n\
+             Delete it all here and ask for its erasure at the collector: `{tool} {manage} delete`.\n",
             debug = self.vars.debug,
             manage = self.manage_command,
         );

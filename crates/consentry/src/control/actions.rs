@@ -1,5 +1,5 @@
 //! The `telemetry` commands a user types (`status`, `enable`, `disable`, `local`,
-//! `log`, `view`, `show`), how a tool offers them, and what each prints.
+//! `log`, `view`, `show`, `delete`), how a tool offers them, and what each prints.
 
 use std::io::{self, Write};
 
@@ -9,7 +9,7 @@ use crate::configure::builder::Telemetry;
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Manage {
-    /// `<tool> telemetry [status|enable|disable|show|local|log|view]` (`log --json`,
+    /// `<tool> telemetry [status|enable|disable|show|local|log|view|delete]` (`log --json`,
     /// `view --json`), for tools with subcommands.
     #[default]
     Subcommand,
@@ -42,11 +42,14 @@ pub enum Action {
         /// One JSON object instead of text.
         json: bool,
     },
+    /// Delete everything kept on this machine and ask the operator to erase this
+    /// install's data, with a proof only this install can make.
+    Delete,
 }
 
 impl Action {
     /// Every action with its name and a one-line help, for a tool's own `--help`.
-    pub const ALL: [(&'static str, Action, &'static str); 7] = [
+    pub const ALL: [(&'static str, Action, &'static str); 8] = [
         (
             "status",
             Action::Status,
@@ -82,10 +85,15 @@ impl Action {
             Action::View { json: false },
             "Summarise this machine's own runs",
         ),
+        (
+            "delete",
+            Action::Delete,
+            "Delete what is kept here and ask the operator to erase this install's data",
+        ),
     ];
 
     /// The action named `name` (`status`, `enable`, `disable`, `show`, `local`, `log`,
-    /// `view`; `log-json` and `view-json` for the JSON forms).
+    /// `view`, `delete`; `log-json` and `view-json` for the JSON forms).
     pub fn from_name(name: &str) -> Option<Action> {
         match name {
             "log-json" => Some(Action::Log { json: true }),
@@ -141,6 +149,18 @@ pub(crate) fn run_action_to(telemetry: &Telemetry, action: Action, out: &mut dyn
         Action::Show => telemetry.manifest_markdown(),
         Action::Log { json } => telemetry.sent_log(json),
         Action::View { json } => telemetry.usage_view(json),
+        Action::Delete => match telemetry.delete() {
+            Ok(erasure) => erasure.to_string(),
+            Err(e) => {
+                let _ = writeln!(
+                    io::stderr().lock(),
+                    "{}: telemetry delete: {e}; the install id and key are kept so that \
+                     `telemetry delete` can be tried again",
+                    telemetry.tool()
+                );
+                return 1;
+            }
+        },
         Action::Local => match telemetry.keep_local() {
             Ok(path) => format!(
                 "telemetry local: runs are recorded on this machine and never uploaded; \

@@ -4,6 +4,7 @@
 
 pub(crate) mod actions;
 pub mod cli;
+pub(crate) mod delete;
 mod log;
 mod records;
 pub(crate) mod status;

@@ -57,6 +57,10 @@ pub struct Status {
     /// consentry refuses writes that would cross it rather than be killed by
     /// `SIGXFSZ`, so requests larger than this are not spooled.
     pub file_size_limit: Option<u64>,
+    /// Erase requests made by `telemetry delete` and not yet acknowledged.
+    pub erase_pending: usize,
+    /// When the collector last acknowledged an erase request (Unix ms).
+    pub erase_delivered_ms: Option<u64>,
 }
 
 impl Telemetry {
@@ -73,7 +77,11 @@ impl Telemetry {
         let decision = self.decide_into(&mut read);
         let notice_seen = read.seen_notice.as_deref() == Some(self.notice_version().as_str());
         let (local, sent) = (self.local_store(), self.sent_store());
+        let erase = self.erase_store();
+        let delivered = erase.as_ref().map_or(0, |s| s.state().last_delivered_ms);
         Status {
+            erase_pending: erase.as_ref().map_or(0, |s| s.usage().0),
+            erase_delivered_ms: (delivered > 0).then_some(delivered),
             local_requests: local.as_ref().map_or(0, |s| s.usage().0),
             local_dir: local.map(|s| s.dir().to_path_buf()),
             sent_requests: sent.as_ref().map_or(0, |s| s.usage().0),
@@ -140,6 +148,20 @@ impl fmt::Display for Status {
             path(&self.sent_log_dir),
             self.sent_requests
         )?;
+        if self.erase_pending > 0 {
+            writeln!(
+                f,
+                "erasure: {} erase request(s) pending (`telemetry delete`); sent by the next \
+                 run that uploads, or by `telemetry delete` again",
+                self.erase_pending
+            )?;
+        } else if let Some(ms) = self.erase_delivered_ms {
+            writeln!(
+                f,
+                "erasure: erase request delivered ({} s ago)",
+                crate::deliver::now_ms().saturating_sub(ms) / 1000
+            )?;
+        }
         if self.failures > 0 {
             writeln!(f, "delivery: last {} attempts failed", self.failures)?;
             if let Some(why) = &self.last_failure {

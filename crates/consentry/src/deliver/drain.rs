@@ -100,6 +100,7 @@ pub(crate) fn drain(
     spool.update_state(|state: &mut State| {
         if tally.delivered {
             Backoff::succeed(state);
+            state.last_delivered_ms = super::now_ms();
         }
         state.rejected = state.rejected.saturating_add(tally.rejected);
         state.invalid = state.invalid.saturating_add(tally.invalid);

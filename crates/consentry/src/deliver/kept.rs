@@ -5,12 +5,17 @@
 
 use std::path::PathBuf;
 
-use super::spool::{SENT_LOG_LIMITS, Spool};
+use super::spool::{ERASE_LIMITS, SENT_LOG_LIMITS, Spool};
 use crate::configure::builder::Telemetry;
 
 /// The local records (`<state dir>/telemetry-local/`): runs recorded in local mode
 /// (`<tool> telemetry local`), never uploaded.
 pub(crate) const LOCAL_DIR: &str = "telemetry-local";
+
+/// Erase requests waiting to be sent (`<state dir>/telemetry-erase/`): made by
+/// `telemetry delete`, kept apart from the spool so that what deletes the spool
+/// (`delete` itself, `disable`, local mode, the as-of date) never deletes them.
+pub(crate) const ERASE_DIR: &str = "telemetry-erase";
 
 /// The log of what was sent (`<state dir>/telemetry-sent/`): each request the
 /// collector acknowledged, as the very bytes sent, kept 30 days.
@@ -36,6 +41,15 @@ impl Telemetry {
         let spool = self.spool()?;
         let dir = sibling(&spool, SENT_DIR)?;
         Some(spool.store_at(dir, SENT_LOG_LIMITS))
+    }
+}
+
+impl Telemetry {
+    /// The store of erase requests waiting for the collector.
+    pub(crate) fn erase_store(&self) -> Option<Spool> {
+        let spool = self.spool()?;
+        let dir = sibling(&spool, ERASE_DIR)?;
+        Some(spool.store_at(dir, ERASE_LIMITS))
     }
 }
 

@@ -8,7 +8,7 @@
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 
-use crate::rules::attributes::{COMMAND_SPAN, EVENTS, RESOURCE};
+use crate::rules::attributes::{COMMAND_SPAN, ERASE_SPAN, ERASURE, EVENTS, RESOURCE};
 
 /// Why a spooled file is not sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,17 @@ pub(crate) fn check(
             }
             for span in &ss.spans {
                 spans += 1;
+                // The erase request (`telemetry delete`) carries its token and nothing
+                // else; no other span may carry a token.
+                if span.name == ERASE_SPAN {
+                    if !known(&span.attributes, &[ERASURE])
+                        || !span.events.is_empty()
+                        || !span.links.is_empty()
+                    {
+                        return Err(Invalid::UnknownKey);
+                    }
+                    continue;
+                }
                 if !known_or_declared(&span.attributes, &[COMMAND_SPAN])
                     || !span
                         .events

@@ -6,6 +6,7 @@
 
 pub(crate) mod agent;
 pub(crate) mod choice;
+pub(crate) mod erasure;
 pub(crate) mod resource;
 
 use std::io;
@@ -106,6 +107,21 @@ fn read(path: &Path, valid: &impl Fn(&str) -> bool) -> io::Result<Option<String>
         Err(ReadError::Io(kind)) => Err(kind.into()),
         Err(_) => Ok(None),
     }
+}
+
+/// The install id and the key as they are, creating nothing: what `telemetry delete`
+/// proves the install with. Anything unreadable or invalid counts as absent.
+pub(crate) fn existing(dir: &Path) -> (Option<String>, Option<[u8; 32]>) {
+    let id = read(&dir.join(INSTALL_ID_FILE), &|t: &str| {
+        Uuid::parse_str(t).is_ok()
+    })
+    .ok()
+    .flatten();
+    let key = read(&dir.join(KEY_FILE), &|t: &str| decode_key(t).is_some())
+        .ok()
+        .flatten()
+        .and_then(|t| decode_key(&t));
+    (id, key)
 }
 
 /// Removes the install id and the hashing key (opting out by command deletes them).

@@ -39,6 +39,8 @@ pub(crate) struct Describe<'a> {
     pub(crate) service_name: &'a str,
     pub(crate) service_version: &'a str,
     pub(crate) install_id: Option<String>,
+    /// The erasure commitment of the install id, when the install can erase it.
+    pub(crate) commitment: Option<String>,
     pub(crate) session_id: String,
     pub(crate) ci_vendor: Option<Option<String>>,
     pub(crate) source: &'a str,
@@ -59,6 +61,9 @@ pub(crate) fn build(d: Describe<'_>) -> Resource {
     ];
     if let Some(id) = d.install_id {
         kv.push(KeyValue::new(attr::INSTALL_ID, id));
+    }
+    if let Some(commitment) = d.commitment {
+        kv.push(KeyValue::new(attr::ERASURE_COMMITMENT, commitment));
     }
     kv.push(KeyValue::new(attr::SESSION_ID, d.session_id));
     kv.push(KeyValue::new(attr::CI, d.ci_vendor.is_some()));
@@ -94,6 +99,7 @@ mod tests {
             service_name: "t",
             service_version: "1",
             install_id: Some("id".into()),
+            commitment: Some("c".into()),
             session_id: "s".into(),
             ci_vendor: Some(Some("GitHubActions".into())),
             source: "cli",

@@ -14,6 +14,7 @@ use crate::consent::{self, SettingsRead};
 use crate::deliver::{Collected, Delivery, Spool};
 use crate::identity;
 use crate::identity::choice::{self, InstallId};
+use crate::identity::erasure;
 use crate::identity::resource;
 use crate::record::guard::{Active, TelemetryGuard};
 use crate::record::run_context::RunContext;
@@ -94,10 +95,25 @@ impl Telemetry {
                 .as_ref()
                 .map(|k| choice::rotating(k, crate::deliver::now_ms() / 1000, period)),
         };
+        // Only an id this install keeps (random or rotating, outside CI) can be erased
+        // by it; CI's shared id is every runner's, and no id is nobody's.
+        let erasable = ci_vendor.is_none()
+            && matches!(
+                self.settings.install_id,
+                InstallId::Random | InstallId::Rotating(_)
+            );
+        let install_id = install_id.map(|id| id.to_string());
+        let commitment = match (&key, &install_id) {
+            (Some(key), Some(id)) if erasable => {
+                Some(erasure::commitment(&erasure::token(key, id)))
+            }
+            _ => None,
+        };
         let resource = resource::build(resource::Describe {
             service_name: &self.settings.tool,
             service_version: &self.settings.version,
-            install_id: install_id.map(|id| id.to_string()),
+            install_id,
+            commitment,
             session_id: uuid::Uuid::new_v4().to_string(),
             ci_vendor,
             source: &self.source(),

@@ -10,6 +10,9 @@ pub enum Scope {
     CommandSpan,
     /// On an event of the command span (feature use, counts, errors, panics).
     Event,
+    /// On the erase request (`<tool> telemetry delete`): a span of its own, named
+    /// [`ERASE_SPAN`](crate::manifest::ERASE_SPAN), sent once and never with a run.
+    EraseRequest,
 }
 
 /// One data point: its key, where it appears, what it holds, and an example value.
@@ -38,6 +41,15 @@ pub(crate) const OS_VERSION: &str = "os.version";
 pub(crate) const HOST_ARCH: &str = "host.arch";
 /// `consentry.install.id`: random UUID v4 made on first run, kept in the config dir.
 pub(crate) const INSTALL_ID: &str = "consentry.install.id";
+
+/// `consentry.erasure.commitment`: SHA-256 of the install's erasure token, so that the
+/// token, which only this install can make, proves a later erase request.
+pub(crate) const ERASURE_COMMITMENT: &str = "consentry.erasure.commitment";
+/// `consentry.erasure.token`: on the erase request only, the token whose SHA-256 is
+/// the commitment the install's spans carry.
+pub(crate) const ERASURE_TOKEN: &str = "consentry.erasure.token";
+/// Name of the erase request's span (`<tool> telemetry delete`).
+pub const ERASE_SPAN: &str = "consentry.erase";
 
 /// `consentry.session.id`: random UUID v4 of this run, so that a run's spans group.
 pub(crate) const SESSION_ID: &str = "consentry.session.id";
@@ -142,6 +154,12 @@ pub const RESOURCE: &[Attribute] = &[
         scope: Scope::Resource,
         description: "Random UUID v4 made on first use; deleted when the user opts out by command.",
         example: "0b6c2a4e-5f0d-4b8e-9a57-3d1e2f9c7a10",
+    },
+    Attribute {
+        key: ERASURE_COMMITMENT,
+        scope: Scope::Resource,
+        description: "With an install id kept on the machine (random or rotating, not in CI): SHA-256 of a token derived from the per-install key and the id, which never leaves the machine until `telemetry delete` sends it to ask the operator to erase this install's data.",
+        example: "3b9f0c6a4d1e8f2b7a5c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c",
     },
     Attribute {
         key: SESSION_ID,
@@ -308,3 +326,12 @@ pub const EVENTS: &[Attribute] = &[
         example: "42",
     },
 ];
+
+/// Attributes of the erase request (`<tool> telemetry delete`), sent on its own, never
+/// with a run.
+pub const ERASURE: &[Attribute] = &[Attribute {
+    key: ERASURE_TOKEN,
+    scope: Scope::EraseRequest,
+    description: "Only on the erase request (span `consentry.erase`): the install's erasure token, HMAC-SHA256 of the install id under the per-install key; its SHA-256 is the `consentry.erasure.commitment` of the spans to erase. Sent once, after the key and id are deleted.",
+    example: "8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f",
+}];

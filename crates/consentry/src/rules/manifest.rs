@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 
 use crate::rules::attributes;
-pub use crate::rules::attributes::{Attribute, COMMAND_SPAN, EVENTS, RESOURCE, Scope};
+pub use crate::rules::attributes::{
+    Attribute, COMMAND_SPAN, ERASE_SPAN, ERASURE, EVENTS, RESOURCE, Scope,
+};
 
 /// The instrumentation scope name of every span consentry sends; a collector can keep
 /// only this scope.
@@ -24,6 +26,7 @@ fn all() -> impl Iterator<Item = &'static Attribute> {
         .iter()
         .chain(attributes::COMMAND_SPAN)
         .chain(attributes::EVENTS)
+        .chain(attributes::ERASURE)
 }
 
 /// The manifest as a Markdown table with example values, for consentry's own
@@ -43,6 +46,7 @@ fn table(examples: bool) -> String {
             Scope::Resource => "every span (resource)",
             Scope::CommandSpan => "command span",
             Scope::Event => "command span event",
+            Scope::EraseRequest => "erase request (`telemetry delete`)",
         };
         let _ = write!(out, "| `{}` | {place} | {} |", a.key, a.description);
         if examples {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::manifest::{Attribute, COMMAND_SPAN, EVENTS, RESOURCE};
+use crate::manifest::{Attribute, COMMAND_SPAN, ERASURE, EVENTS, RESOURCE};
 
 const CRATE_DOCS: &str = include_str!("../lib.rs");
 const README: &str = include_str!("../../README.md");
@@ -55,6 +55,7 @@ fn the_crate_docs_tables_list_exactly_the_attributes_of_each_place() {
         ("Resource (every span of a run):", RESOURCE),
         ("Command span (name: the tool's name", COMMAND_SPAN),
         ("Events on the command span:", EVENTS),
+        ("The erase request (`<tool> telemetry delete`", ERASURE),
     ] {
         let documented: BTreeSet<String> = table_after(CRATE_DOCS, heading)
             .iter()
@@ -67,12 +68,13 @@ fn the_crate_docs_tables_list_exactly_the_attributes_of_each_place() {
 #[test]
 fn the_readme_table_lists_every_attribute_once_with_where_it_is_sent() {
     let rows = table_after(README, "## What is sent");
-    let mut by_place: [BTreeSet<String>; 3] = Default::default();
+    let mut by_place: [BTreeSet<String>; 4] = Default::default();
     for row in &rows {
         let place = match row[1].as_str() {
             "resource" => 0,
             "span" => 1,
             "event" => 2,
+            "erase request" => 3,
             // Declared fields are per tool: `<tool>.<field>`, not in the manifest.
             other => {
                 assert!(row[0].contains("<tool>.<field>"), "{other}: {row:?}");
@@ -86,6 +88,7 @@ fn the_readme_table_lists_every_attribute_once_with_where_it_is_sent() {
     assert_eq!(by_place[0], keys(RESOURCE), "README, resource rows");
     assert_eq!(by_place[1], keys(COMMAND_SPAN), "README, span rows");
     assert_eq!(by_place[2], keys(EVENTS), "README, event rows");
+    assert_eq!(by_place[3], keys(ERASURE), "README, erase request rows");
 }
 
 #[test]

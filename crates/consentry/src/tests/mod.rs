@@ -1,6 +1,7 @@
 //! In-crate tests that cross modules: privacy promises and whole runs.
 
 mod docs;
+mod erasure;
 mod identity;
 mod managed;
 mod privacy;

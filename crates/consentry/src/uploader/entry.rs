@@ -35,8 +35,23 @@ impl Telemetry {
             && !decision.local
             && let Ok(endpoint) = self.resolve_endpoint()
         {
+            self.send_pending_erasure(&endpoint);
             uploader::run(&spool, &endpoint, self.backoff());
         }
         std::process::exit(0);
+    }
+}
+
+impl Telemetry {
+    /// Sends the erase requests `telemetry delete` could not deliver (kept apart from
+    /// the spool), first, for at most one request's time.
+    fn send_pending_erasure(&self, endpoint: &crate::deliver::Endpoint) {
+        let Some(store) = self.erase_store().filter(|s| s.has_entries()) else {
+            return;
+        };
+        if let Some(lock) = store.try_lock_existing() {
+            let deadline = std::time::Instant::now() + crate::deliver::drain::PER_REQUEST;
+            crate::deliver::drain::drain(&store, &lock, endpoint, self.backoff(), deadline);
+        }
     }
 }

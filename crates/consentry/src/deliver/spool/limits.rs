@@ -32,3 +32,11 @@ pub(crate) const SENT_LOG_LIMITS: SpoolLimits = SpoolLimits {
     max_files: 1000,
     max_age: Duration::from_secs(30 * 24 * 3600),
 };
+
+/// Bounds of the erase requests waiting to be sent (`telemetry delete`): a few small
+/// requests, kept a year, so one made offline survives until the collector is back.
+pub(crate) const ERASE_LIMITS: SpoolLimits = SpoolLimits {
+    max_bytes: 1 << 20,
+    max_files: 16,
+    max_age: Duration::from_secs(365 * 24 * 3600),
+};

@@ -26,8 +26,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::sys::files::{self, Durability};
 
-pub(crate) use limits::SENT_LOG_LIMITS;
 pub use limits::SpoolLimits;
+pub(crate) use limits::{ERASE_LIMITS, SENT_LOG_LIMITS};
 pub(crate) use lock::Lock;
 pub(crate) use name::{EXT, Name};
 pub(crate) use open::read_capped;

@@ -53,6 +53,10 @@ pub(crate) struct State {
     /// success. Never sent.
     #[serde(default)]
     pub(crate) last_failure: String,
+    /// When the collector last acknowledged a request from this store (Unix ms):
+    /// `telemetry status` says when the erase request was delivered. Never sent.
+    #[serde(default)]
+    pub(crate) last_delivered_ms: u64,
 }
 
 /// The longest failure reason kept, in characters.
