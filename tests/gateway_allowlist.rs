@@ -20,17 +20,19 @@ fn manifest_keys() -> BTreeSet<String> {
         .collect()
 }
 
-/// Where the manifest puts each key: resource, span or event.
+/// Where the manifest puts each key: resource, span, event or erase (the erase request).
 fn manifest_places() -> BTreeMap<String, &'static str> {
     let place = |a: &consentry::manifest::Attribute| match a.scope {
         consentry::manifest::Scope::Resource => "resource",
         consentry::manifest::Scope::CommandSpan => "span",
         consentry::manifest::Scope::Event => "event",
+        consentry::manifest::Scope::EraseRequest => "erase",
     };
     consentry::manifest::RESOURCE
         .iter()
         .chain(consentry::manifest::COMMAND_SPAN)
         .chain(consentry::manifest::EVENTS)
+        .chain(consentry::manifest::ERASURE)
         .map(|a| (a.key.to_owned(), place(a)))
         .collect()
 }
@@ -239,6 +241,17 @@ fn required_keys_are_manifest_keys_and_agree() {
         );
     }
     assert_eq!(yaml_required, py_required);
+    // The erase request is named as consentry names it, in both gateways.
+    let erase = consentry::manifest::ERASE_SPAN;
+    assert!(yaml.contains(&format!("erase_name: {erase}")), "{yaml:?}");
+    assert!(
+        generated_block(
+            &read("rotel/consentry_gateway.py"),
+            "consentry-required-keys"
+        )
+        .contains(&format!("ERASE_NAME = '{erase}'")),
+        "Rotel's erase name"
+    );
 }
 
 #[test]

@@ -23,6 +23,7 @@ const EMAIL: &str = "alice@example.com";
 const IP: &str = "203.0.113.77";
 const HOST: &str = "alice-macbook-pro.local";
 const CLEAR: &str = "call the oncology clinic re: biopsy";
+const TOKEN: &str = "8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f";
 const NS_PER_YEAR: u64 = 365 * 24 * 3600 * 1_000_000_000;
 
 /// One forged request: what it is, the span, and whether its span must be stored.
@@ -144,7 +145,32 @@ fn probes() -> Vec<Probe> {
             sp.name = "build".into();
             sp.attrs.retain(|(k, _)| k != "process.exit.code");
         }),
-        probe("the sentinel", 17, true, |sp| {
+        // The erase request (`telemetry delete`): only its proof passes, only on it.
+        probe("an erase request with its token and more", 17, true, |sp| {
+            sp.name = "consentry.erase".into();
+            sp.attrs = vec![
+                ("consentry.erasure.token".into(), s(TOKEN)),
+                ("consentry.command".into(), s("add")),
+                ("error.type".into(), s(EMAIL)),
+            ];
+            sp.events.push((
+                "consentry.feature".into(),
+                vec![("consentry.feature.name".into(), s("export"))],
+            ));
+        }),
+        probe(
+            "an erase request whose token is not of its shape",
+            18,
+            false,
+            |sp| {
+                sp.name = "consentry.erase".into();
+                sp.attrs = vec![("consentry.erasure.token".into(), s(EMAIL))];
+            },
+        ),
+        probe("an erase token on a command span", 19, true, |sp| {
+            sp.attrs.push(("consentry.erasure.token".into(), s(TOKEN)));
+        }),
+        probe("the sentinel", 20, true, |sp| {
             set(sp, "consentry.command", s("remote add"));
         }),
     ]
@@ -209,7 +235,7 @@ fn hostile(kind: GatewayKind, grpc: bool) {
         assert_eq!(r.status, 200, "{}: {}", p.what, r.text());
     }
     let want = probes.iter().filter(|p| p.stored).count();
-    let sentinel = span_id(17);
+    let sentinel = span_id(20);
     let deadline = Instant::now() + Duration::from_secs(30);
     let spans = loop {
         let spans = stored(&backend.raw());
@@ -303,6 +329,22 @@ fn hostile(kind: GatewayKind, grpc: bool) {
         &serde_json::json!([{"stringValue": "taskr"}, {"stringValue": "add"}, {"stringValue": "*****"}]),
         "the positional is masked, the words consentry sends in clear kept (and in order)"
     );
+    let (_, _, sp17) = by_id(17).unwrap();
+    assert_eq!(
+        sp17["attributes"],
+        serde_json::json!([{"key": "consentry.erasure.token", "value": {"stringValue": TOKEN}}]),
+        "the erase request keeps its proof and nothing else"
+    );
+    assert!(
+        sp17["events"].as_array().is_none_or(Vec::is_empty),
+        "{sp17}"
+    );
+    let (_, _, sp19) = by_id(19).unwrap();
+    assert_eq!(
+        attr(&sp19["attributes"], "consentry.erasure.token"),
+        None,
+        "only on the erase request"
+    );
     let (_, _, sp7) = by_id(7).unwrap();
     let events = sp7["events"].as_array().map_or(0, Vec::len);
     assert!((1..=128).contains(&events), "{events} events stored");
@@ -333,6 +375,7 @@ fn hostile(kind: GatewayKind, grpc: bool) {
                 let masked = |key: &str| m.sum("consentry_gateway_masked", &[("key", key)]);
                 let ok = dropped("span", "time") == 3.0
                     && dropped("span", "required_key") == 2.0
+                    && dropped("span", "erase_proof") == 1.0
                     && dropped("event", "over_limit") == 9872.0
                     && dropped("key", "wrong_type") >= 3.0
                     && dropped("key", "not_in_manifest") >= 2.0
@@ -355,6 +398,7 @@ fn hostile(kind: GatewayKind, grpc: bool) {
             }
         }
         GatewayKind::Rotel => {
+            // 9,872 events over the limit and the erase request's one event.
             let deadline = Instant::now() + Duration::from_secs(10);
             loop {
                 let log = gw.log();
@@ -363,7 +407,7 @@ fn hostile(kind: GatewayKind, grpc: bool) {
                     .rfind(|l| l.starts_with("consentry-gateway: "))
                     .unwrap_or_default()
                     .to_owned();
-                if last.contains("dropped_spans=5 ") && last.contains("dropped_events=9872 ") {
+                if last.contains("dropped_spans=6 ") && last.contains("dropped_events=9873 ") {
                     assert!(!last.contains(EMAIL) && !last.contains(IP), "{last}");
                     break;
                 }
