@@ -89,6 +89,14 @@ impl crate::Telemetry {
             out,
             "Argument values are sent as `*****` unless the tool declared a parameter's values safe to send."
         );
+        let _ = writeln!(
+            out,
+            "`{tool} {manage} delete` deletes what is kept on this machine and sends the erase request \
+             (the token above), so the operator erases every span carrying this install's commitment; \
+             runs without an install id, or with CI's shared one, carry none and cannot be erased.",
+            tool = self.settings.tool,
+            manage = self.manage_command,
+        );
         out.push_str(&self.declared_markdown());
         out
     }
