@@ -109,10 +109,12 @@ fn through_gateway(gateway: &Gateway, backend: &Collector, transport: Transport)
         }
         assert_eq!(s.scope, "consentry");
     }
-    // Per-user and per-run values differ between the two users (install id, session id,
-    // process id, and the project id keyed by each install's secret); everything else is identical.
-    const VARYING: [&str; 4] = [
+    // Per-user and per-run values differ between the two users (install id and its
+    // erasure commitment, session id, process id, and the project id keyed by each
+    // install's secret); everything else is identical.
+    const VARYING: [&str; 5] = [
         "resource consentry.install.id",
+        "resource consentry.erasure.commitment",
         "resource consentry.session.id",
         "span consentry.project.id",
         "span process.pid",
