@@ -10,7 +10,9 @@
 # It ends with the operator's side: the upstream collector (scripts/build-collector.sh,
 # cached after its first build) writes taskr's spans to a file, and
 # `python3 -m answers report` turns them, with ten weeks of a seeded generated history,
-# into an HTML report: CONSENTRY_DEMO_REPORT (default ./consentry-report.html).
+# into an HTML report: CONSENTRY_DEMO_REPORT (default ./consentry-report.html). Last,
+# `taskr telemetry delete`: its erase request reaches that collector, and
+# `python3 -m answers erase` removes the install's spans from the file.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 report_out="${CONSENTRY_DEMO_REPORT:-$PWD/consentry-report.html}"
@@ -133,12 +135,22 @@ for args in "add buy-milk --priority high" "list --all" "done 1" "done 99"; do
   taskr $args >/dev/null 2>&1 || true
 done
 sleep 0.5
-kill "$otelcol_pid" && wait "$otelcol_pid" 2>/dev/null || true
-otelcol_pid=""
 echo "$(wc -l < "$demo/spans.jsonl") spans from these taskr runs, written by the collector's file exporter"
+
 # Ten weeks up to yesterday, so that the runs just made continue the history.
 start="$(date -u -d "70 days ago" +%F)"
 (cd "$root" && python3 -m answers generate --start "$start" --out "$demo/history.jsonl")
 cat "$demo/history.jsonl" "$demo/spans.jsonl" > "$demo/all.jsonl"
 (cd "$root" && python3 -m answers report --input "$demo/all.jsonl" --out "$report_out")
 echo "=== report: $report_out (self-contained; open it in a browser, offline) ==="
+
+echo
+echo "=== erasure without an account: the user deletes, the store erases that install ==="
+run taskr telemetry delete
+sleep 0.5
+(cd "$root" && python3 -m answers erase --store "$demo/spans.jsonl")
+kill "$otelcol_pid" && wait "$otelcol_pid" 2>/dev/null || true
+otelcol_pid=""
+left="$(grep -c '"consentry.install.id"' "$demo/spans.jsonl" || true)"
+echo "=== the store now holds $left spans of that install (the erase request arrived and was applied) ==="
+[[ "$left" == 0 ]] || { echo "demo: the erase request did not erase the install" >&2; exit 1; }
