@@ -69,12 +69,15 @@ pub(crate) fn drain(
             continue;
         }
         let paths: Vec<PathBuf> = batch.iter().map(|(p, _)| p.clone()).collect();
-        let merged = ExportTraceServiceRequest {
+        let mut merged = ExportTraceServiceRequest {
             resource_spans: batch
                 .into_iter()
                 .flat_map(|(_, r)| r.resource_spans)
                 .collect(),
         };
+        if spool.stamp_on_send() {
+            stamp(&mut merged, super::now_ms().saturating_mul(1_000_000));
+        }
         let body = prost::Message::encode_to_vec(&merged);
         match send(endpoint, &body, left.min(PER_REQUEST)) {
             Ok(()) => {
@@ -153,6 +156,19 @@ fn next_batch(spool: &Spool, max: usize) -> (Vec<(PathBuf, ExportTraceServiceReq
     (batch, invalid)
 }
 
+/// Sets every span's start and end to `now_ns`.
+fn stamp(request: &mut ExportTraceServiceRequest, now_ns: u64) {
+    let spans = request
+        .resource_spans
+        .iter_mut()
+        .flat_map(|rs| &mut rs.scope_spans)
+        .flat_map(|ss| &mut ss.spans);
+    for span in spans {
+        span.start_time_unix_nano = now_ns;
+        span.end_time_unix_nano = now_ns;
+    }
+}
+
 fn remove_all(paths: &[PathBuf]) {
     for p in paths {
         let _ = std::fs::remove_file(p);
@@ -167,5 +183,38 @@ fn remove_entry(path: &Path) -> bool {
         std::fs::remove_dir_all(path).is_ok()
     } else {
         std::fs::remove_file(path).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+
+    /// An erase request kept offline for weeks is sent with the time it is sent: the
+    /// gateway takes spans from the last 8 days only.
+    #[test]
+    fn stamping_sets_every_span_to_the_send_time() {
+        let span = Span {
+            start_time_unix_nano: 1,
+            end_time_unix_nano: 2,
+            ..Span::default()
+        };
+        let mut request = ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                scope_spans: vec![ScopeSpans {
+                    spans: vec![span.clone(), span],
+                    ..ScopeSpans::default()
+                }],
+                ..ResourceSpans::default()
+            }],
+        };
+        stamp(&mut request, 42);
+        let spans = &request.resource_spans[0].scope_spans[0].spans;
+        assert!(
+            spans
+                .iter()
+                .all(|s| (s.start_time_unix_nano, s.end_time_unix_nano) == (42, 42))
+        );
     }
 }

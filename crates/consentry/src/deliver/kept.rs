@@ -49,7 +49,7 @@ impl Telemetry {
     pub(crate) fn erase_store(&self) -> Option<Spool> {
         let spool = self.spool()?;
         let dir = sibling(&spool, ERASE_DIR)?;
-        Some(spool.store_at(dir, ERASE_LIMITS))
+        Some(spool.store_at(dir, ERASE_LIMITS).stamped_on_send())
     }
 }
 

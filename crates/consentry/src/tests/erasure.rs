@@ -117,6 +117,10 @@ fn delete_sends_the_token_whose_hash_every_run_carried_and_leaves_nothing_else()
     );
     let tokens = tokens_of(&t);
     assert_eq!(tokens.len(), 1);
+    assert!(
+        t.erase_store().unwrap().stamp_on_send(),
+        "sent with the time it is sent"
+    );
     assert_eq!(
         sha256_hex(&tokens[0]),
         commitment,

@@ -59,6 +59,10 @@ pub(crate) struct Spool {
     upload_since_ms: u64,
     /// Where acknowledged requests are kept for the user (`telemetry log`).
     sent_log: Option<PathBuf>,
+    /// Whether spans are stamped with the time they are sent (the erase requests: their
+    /// time says nothing, and one kept offline for weeks must still fall inside the
+    /// gateway's window).
+    stamp_on_send: bool,
 }
 
 /// An entry of the spool directory named like a request: ours by name, still to be
@@ -86,7 +90,18 @@ impl Spool {
             declared_keys: std::sync::Arc::from([]),
             upload_since_ms: 0,
             sent_log: None,
+            stamp_on_send: false,
         }
+    }
+
+    /// Stamps every span with the time it is sent (see `stamp_on_send`).
+    pub(crate) fn stamped_on_send(mut self) -> Self {
+        self.stamp_on_send = true;
+        self
+    }
+
+    pub(crate) fn stamp_on_send(&self) -> bool {
+        self.stamp_on_send
     }
 
     /// Deletes unsent, instead of sending, requests created before `ms`.
@@ -121,6 +136,7 @@ impl Spool {
             declared_keys: self.declared_keys.clone(),
             upload_since_ms: 0,
             sent_log: None,
+            stamp_on_send: false,
         }
     }
 
