@@ -67,7 +67,8 @@ def main(argv=None) -> int:
               f"{s.malformed_lines} malformed lines{f' ({why})' if why else ''}, "
               f"{s.other_scope_spans} other-scope spans, {s.invalid_spans} invalid spans, "
               f"{s.duplicate_spans} duplicate spans (counted once), "
-              f"{s.phase_spans} declared phase spans (not runs) -> {args.out}",
+              f"{s.phase_spans} declared phase spans (not runs), "
+              f"{s.erased_spans} erased spans ({s.erase_requests} erase requests) -> {args.out}",
               file=sys.stderr)
     elif args.cmd == "generate":
         start = generate.START_NS

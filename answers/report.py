@@ -36,6 +36,10 @@ def _skipped(s: otlp.Skipped) -> str:
     dup = (f'<p id="duplicates" data-duplicates="{s.duplicate_spans}">{s.duplicate_spans} spans '
            f'arrived more than once (replays, redeliveries) and are counted once.</p>'
            if s.duplicate_spans else "")
+    if s.erase_requests or s.erased_spans:
+        dup += (f'<p id="erased" data-erased="{s.erased_spans}" data-requests="{s.erase_requests}">'
+                f'{s.erased_spans} spans of installs that asked for erasure (<code>telemetry delete</code>; '
+                f'{s.erase_requests} erase requests in the input) are not counted.</p>')
     if s.total() == 0:
         return '<p id="skipped" data-total="0">Nothing was skipped.</p>' + dup
     items = [f"{s.malformed_lines} malformed lines", f"{s.other_scope_spans} spans from other scopes",

@@ -190,3 +190,16 @@ def test_answers_erase_rewrites_the_file_store_and_keeps_a_ledger(history, tmp_p
     assert len((store / erasure.LEDGER).read_text().splitlines()) == 3
     rows2, _ = otlp.read_paths(store)
     assert len(rows2) == len(rows)
+
+
+def test_the_report_says_how_many_spans_were_erased(history, tmp_path):
+    from answers import report
+
+    runs, x, _ = history
+    path = tmp_path / "spans.jsonl"
+    path.write_text("\n".join(generate.otlp_lines(runs) + _requests(runs, x)) + "\n")
+    out = report.build(str(path), str(tmp_path / "report.html"))
+    erased = sum(r["install_id"] == x for r in runs)
+    assert out["rows"] == len(runs) - erased
+    page = (tmp_path / "report.html").read_text()
+    assert f'data-erased="{erased}" data-requests="{len(_requests(runs, x))}"' in page
