@@ -64,8 +64,9 @@ pub enum EraseRequest {
 impl Telemetry {
     /// What `<tool> telemetry delete` does: makes the erase request from the per-install
     /// key and id, keeps it in `<state dir>/telemetry-erase/`, deletes the install id,
-    /// the key, the spool (with its state), the local records, the log of what was sent
-    /// and the run markers, then sends the erase request (and any earlier one still
+    /// the key (and temp files a writer that died left beside them), the spool (with
+    /// its state), the local records, the log of what was sent and the run markers,
+    /// then sends the erase request (and any earlier one still
     /// waiting), waiting at most 10 s. The user's setting (on, off, local) and the
     /// notice seen are kept: a later recording run starts as a new install, with a new
     /// id and a new commitment.
@@ -163,8 +164,8 @@ impl Telemetry {
         }
     }
 
-    /// Deletes what this install kept: id and key, spool (and its state), local
-    /// records, sent log, run markers. Symlinks are removed, never followed; a FIFO is
+    /// Deletes what this install kept: id and key (and temp files a dead writer left
+    /// in the config dir), spool (and its state), local records, sent log, run markers. Symlinks are removed, never followed; a FIFO is
     /// unlinked, never opened. The erase store and the user's settings stay.
     fn delete_local(&self, config: Option<&Path>) -> io::Result<Vec<PathBuf>> {
         let mut deleted = Vec::new();
@@ -173,6 +174,19 @@ impl Telemetry {
                 let path = dir.join(name);
                 if remove(&path)? {
                     deleted.push(path);
+                }
+            }
+            // A writer that died between writing and renaming left its temp file: it
+            // may hold a candidate id or key. Only stale ones: a fresh one is a live
+            // writer's (and the dir may be the tool's own).
+            let stale = std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+                .filter(crate::sys::files::is_stale_temp);
+            for entry in stale {
+                if remove(&entry.path())? {
+                    deleted.push(entry.path());
                 }
             }
         }

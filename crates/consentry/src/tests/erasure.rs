@@ -107,6 +107,19 @@ fn delete_sends_the_token_whose_hash_every_run_carried_and_leaves_nothing_else()
     }
     let settings = dir.path().join("config").join("telemetry.toml");
     assert!(settings.exists());
+    // A temp file a writer that died an hour ago left (it may hold a key), and a live
+    // writer's, which stays.
+    let stale = dir.path().join("config").join(".tmp-dead");
+    std::fs::write(&stale, b"0123").unwrap();
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    let live = dir.path().join("config").join(".tmp-live");
+    std::fs::write(&live, b"0123").unwrap();
 
     let erasure = t.delete().unwrap();
     assert_eq!(erasure.tokens, 1);
@@ -135,6 +148,7 @@ fn delete_sends_the_token_whose_hash_every_run_carried_and_leaves_nothing_else()
         state.join("telemetry-local"),
         state.join("telemetry-sent"),
         state.join("telemetry-runs"),
+        stale,
     ] {
         assert!(
             std::fs::symlink_metadata(&gone).is_err(),
@@ -148,6 +162,7 @@ fn delete_sends_the_token_whose_hash_every_run_carried_and_leaves_nothing_else()
         "a symlink is removed, not followed"
     );
     assert!(settings.exists(), "the user's own setting stays");
+    assert!(live.exists(), "a live writer's temp file stays");
     let text = erasure.to_string();
     assert!(text.contains("erase request kept (1 waiting"), "{text}");
     assert!(
