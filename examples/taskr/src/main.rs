@@ -24,7 +24,7 @@ use cli::{Cli, Command};
 use store::TaskError;
 
 fn main() -> ExitCode {
-    // Uploader entry, --disable-telemetry and `telemetry status|enable|disable|show`,
+    // Uploader entry, --disable-telemetry and the `telemetry` commands,
     // parsing with clap's own errors, consent: one call.
     #[cfg(any(feature = "telemetry-http", feature = "telemetry-grpc"))]
     let (cli, telemetry) = consentry_clap::init::<Cli>(telemetry::config())
