@@ -48,8 +48,8 @@ pub fn init<C: Parser>(builder: TelemetryBuilder) -> Result<(C, TelemetryGuard),
 ///    recorded as a run (command path as far as the schema finds it, values masked,
 ///    exit code clap's, `error.type` `usage`), then clap prints its own message,
 ///    usage lines included, and exits with its own code;
-/// 4. runs `telemetry status|enable|disable|show|local|log|view|delete` and exits (recording nothing). In
-///    the option shape `--telemetry <action>` given alone is read before clap parses
+/// 4. runs `telemetry status|enable|disable|show|local|log|view|delete` and exits
+///    (recording nothing). In the option shape `--telemetry <action>` given alone is read before clap parses
 ///    the line: options the tool fills from the environment (`#[arg(env = ..)]`,
 ///    which clap counts as given) never make it refuse;
 /// 5. tells consentry whether `--disable-telemetry` was given, as clap parsed it (a
