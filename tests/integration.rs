@@ -24,6 +24,7 @@ mod delivery_faults;
 mod e2e_grpc;
 mod e2e_http;
 mod e2e_rotel;
+mod erasure;
 mod exit_path;
 mod gateway_allowlist;
 mod gateway_bad_input;
