@@ -136,7 +136,7 @@ impl CommandRun<'_> {
                 "process.executable.name" = tool,
                 "consentry.command" = command,
                 "process.pid" = i64::from(std::process::id()),
-                "process.interactive" = context.env.stdin_is_terminal(),
+                "consentry.stdin.terminal" = context.env.stdin_is_terminal(),
                 "consentry.stdout.terminal" = context.env.stdout_is_terminal(),
                 "process.args_count" = args_count,
                 "process.exit.code" = Empty,

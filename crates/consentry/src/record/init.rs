@@ -98,7 +98,7 @@ impl Telemetry {
             service_name: &self.settings.tool,
             service_version: &self.settings.version,
             install_id: install_id.map(|id| id.to_string()),
-            session_id: uuid::Uuid::new_v4().to_string(),
+            instance_id: uuid::Uuid::new_v4().to_string(),
             ci_vendor,
             source: &self.source(),
             channel: self.settings.channel,
@@ -114,6 +114,7 @@ impl Telemetry {
             .build();
         let scope = InstrumentationScope::builder(crate::manifest::SCOPE_NAME)
             .with_version(env!("CARGO_PKG_VERSION"))
+            .with_schema_url(crate::manifest::SCHEMA_URL)
             .build();
         let tracer = provider.tracer_with_scope(scope);
         let print_mode = self.settings.print_mode

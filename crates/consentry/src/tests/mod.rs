@@ -5,4 +5,5 @@ mod identity;
 mod managed;
 mod privacy;
 mod runs;
+mod semconv;
 pub(crate) mod support;

@@ -57,15 +57,27 @@ fn declared_success_codes_are_not_errors_and_the_root_has_a_name() {
     let mut guard = t.init();
     guard.command("", ["pattern"]).finish(1);
     guard.command("", ["pattern"]).finish(2);
-    let spans = span_attrs(&guard.take_request().unwrap());
+    let request = guard.take_request().unwrap();
+    let spans = span_attrs(&request);
     assert_eq!(spans.len(), 2);
     let codes: Vec<Option<&str>> = spans.iter().map(|s| attr(s, "error.type")).collect();
     assert_eq!(codes.iter().filter(|c| c.is_none()).count(), 1, "{spans:?}");
     assert!(codes.iter().any(|c| c.is_some_and(|v| v.contains("\"2\""))));
+    // The status follows error.type (the rule the README states), not "exit code != 0".
+    use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
+    for (span, attrs) in support::spans(&request).iter().zip(&spans) {
+        let status = span.status.as_ref().map_or(0, |s| s.code);
+        let expected = if attr(attrs, "error.type").is_some() {
+            StatusCode::Error
+        } else {
+            StatusCode::Unset
+        };
+        assert_eq!(status, expected as i32, "{attrs:?}");
+    }
     for s in &spans {
         assert!(attr(s, "consentry.command").is_some_and(|v| v.contains("(root)")));
         assert!(attr(s, "process.pid").is_some());
-        assert!(attr(s, "process.interactive").is_some());
+        assert!(attr(s, "consentry.stdin.terminal").is_some());
         assert!(attr(s, "process.args_count").is_some_and(|v| v.contains("IntValue(2)")));
     }
 }
