@@ -229,7 +229,7 @@ fn required_keys_are_manifest_keys_and_agree() {
         assert!(yaml_required.contains(&key.to_owned()), "{yaml_required:?}");
     }
     assert!(
-        !yaml_required.contains(&"consentry.install.id".to_owned()),
+        !yaml_required.contains(&"app.installation.id".to_owned()),
         "{yaml_required:?}"
     );
     for k in &yaml_required {
