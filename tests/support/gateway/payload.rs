@@ -275,7 +275,6 @@ pub fn to_request(spans: &[RawSpan]) -> ExportTraceServiceRequest {
                     }),
                     ..Default::default()
                 }],
-                ..Default::default()
             }],
             schema_url: sp.resource_schema_url.clone(),
         })
