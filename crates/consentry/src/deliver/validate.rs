@@ -207,6 +207,30 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Whatever a file carries as a schema URL, only a release's URL passes: no
+        /// other text (a name, an address, a path) leaves in it.
+        #[test]
+        fn a_passing_schema_url_is_a_release_url(url in proptest::prop_oneof![
+            "\\PC{0,60}",
+            "https://opentelemetry[.]io/schemas/[0-9a-z.@/]{0,12}",
+            "https://opentelemetry[.]io/schemas/[0-9]{1,4}[.][0-9]{1,4}[.][0-9]{1,4}\\PC{0,3}",
+        ]) {
+            let release = regex_lite::Regex::new(
+                r"^https://opentelemetry\.io/schemas/[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$",
+            )
+            .unwrap();
+            proptest::prop_assert_eq!(
+                is_release_schema_url(&url),
+                url.is_empty() || release.is_match(&url),
+                "{:?}",
+                url
+            );
+        }
+    }
+
     #[test]
     fn garbage_truncated_and_empty_are_refused() {
         let good = request(
