@@ -21,6 +21,9 @@ from parts import BlackHole, Collector, received_spans
 CLIS = {
     "fd": ("fd-find", "10.5.0", "fd", "tests", ["--telemetry", "enable"]),
     "pastel": ("pastel", "0.12.0", "pastel", "integration_tests", ["telemetry", "enable"]),
+    "rust-parallel": ("rust-parallel", "1.24.0", "rust-parallel", "integration_tests",
+                      ["--telemetry", "enable"]),
+    "jaq": ("jaq", "3.1.2", "jaq", "golden", ["--telemetry", "enable"]),
 }
 DELIVERY_TIMEOUT_S = 90.0  # the contract says within a minute; the uploader lives 30 s
 SUITE_TIMEOUT_S = 900.0
