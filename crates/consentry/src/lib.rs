@@ -219,7 +219,7 @@
 //! | `consentry.stdin.terminal` | Whether stdin is a terminal (not semconv's `process.interactive`, "connected to an interactive shell"). |
 //! | `consentry.stdout.terminal` | Whether stdout is a terminal (read by a person, not piped). |
 //! | `process.args_count` | How many arguments, the program name included (the length of `process.command_args`). |
-//! | `process.exit.code` | The exit code; `-1` for a run reported `abandoned` or `canceled` by a later run. |
+//! | `process.exit.code` | The exit code, as the process exits with it (on unix 0-255: `exit(300)` is 44); `-1` for a run reported `abandoned` or `canceled` by a later run. |
 //! | `error.type` | The author's error class or the exit code, when not a declared success code; `usage`, `canceled` (Ctrl-C, exit code 130), `abandoned`. |
 //! | `consentry.project.id` | Keyed hash of a project identifier ([`CommandRun::project_id`]). |
 //!

@@ -168,6 +168,73 @@ fn exit_code_130_is_canceled_unless_declared_a_success() {
     assert_eq!(attr(&spans[0], "error.type"), None, "{spans:?}");
 }
 
+/// Set in the child role of the test below: the code to exit with.
+#[cfg(unix)]
+const EXIT_WITH: &str = "CONSENTRY_TEST_EXIT_WITH";
+
+/// What a parent sees is the oracle: this test binary, run again as a child that calls
+/// `process::exit(code)`, reports the status that must be recorded (jaq's
+/// `halt_error(300)` exits 44; `-1` must not read as an abandoned run's `-1`).
+#[cfg(unix)]
+#[test]
+fn the_exit_code_recorded_is_the_status_the_process_exits_with() {
+    use crate::env::Env as _;
+    if let Some(code) = crate::env::OsEnv.var_os(EXIT_WITH) {
+        std::process::exit(code.to_str().unwrap().parse().unwrap());
+    }
+    for code in [
+        0,
+        1,
+        2,
+        130,
+        255,
+        256,
+        258,
+        300,
+        386,
+        -1,
+        -126,
+        i32::MAX,
+        i32::MIN,
+    ] {
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "tests::runs::the_exit_code_recorded_is_the_status_the_process_exits_with",
+                "--quiet",
+            ])
+            .env(EXIT_WITH, code.to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        let seen = status.code().expect("exited, not signalled");
+        let dir = tempfile::tempdir().unwrap();
+        let t = Telemetry::builder("tool").with_success_exit_codes(&[0, 2]);
+        let mut guard = on(dir.path(), t).init();
+        guard.command("go", ["x"]).finish(code);
+        guard.command("go", ["x"]).finish_with_error(code, "Halted");
+        let spans = span_attrs(&guard.take_request().unwrap());
+        for span in &spans {
+            assert_eq!(
+                attr(span, "process.exit.code"),
+                Some(format!("Some(AnyValue {{ value: Some(IntValue({seen})) }})").as_str()),
+                "exit({code}) exits {seen}: {span:?}"
+            );
+        }
+        // Declared success codes and 130 are read from that status too.
+        let (by_code, by_class) = match seen {
+            0 | 2 => (None, None),
+            130 => (Some("canceled".to_owned()), Some("Halted".to_owned())),
+            _ => (Some(seen.to_string()), Some("Halted".to_owned())),
+        };
+        let class =
+            |span| attr(span, "error.type").map(|v| v.split('"').nth(1).unwrap().to_owned());
+        assert_eq!(class(&spans[0]), by_code, "exit({code})");
+        assert_eq!(class(&spans[1]), by_class, "exit({code})");
+    }
+}
+
 #[test]
 fn a_marker_ctrl_c_renamed_is_reported_canceled_by_the_next_run() {
     let dir = tempfile::tempdir().unwrap();
