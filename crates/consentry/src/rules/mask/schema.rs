@@ -159,7 +159,8 @@ impl Opt {
 
     /// Lets one occurrence take up to `n` values (`--files a b c`): after the first,
     /// following tokens are taken while they do not look like an option. Default: 1.
-    /// Use `usize::MAX` for no limit.
+    /// Use `usize::MAX` for no limit. Lowers [`min_values`](Self::min_values) to `n`
+    /// when higher.
     #[must_use]
     pub fn max_values(mut self, n: usize) -> Self {
         self.max_values = n.max(1);
