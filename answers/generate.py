@@ -19,6 +19,8 @@ import uuid
 from dataclasses import dataclass
 
 DAY_NS = 86_400 * 1_000_000_000
+# The semantic conventions release consentry's names follow (its manifest::SCHEMA_URL).
+SCHEMA_URL = "https://opentelemetry.io/schemas/1.44.0"
 # 2026-06-01, a Monday: day 0 of the generated period.
 START_NS = 1_780_272_000 * 1_000_000_000
 
@@ -152,7 +154,7 @@ def runs(settings: Settings = Settings()) -> list[dict]:
                 out.append({
                     **install,
                     "version": version,
-                    "session_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "instance_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                     "trace_id": _hex(rng, 16),
                     "span_id": _hex(rng, 8),
                     "start_ns": start,
@@ -208,7 +210,7 @@ def span_request(run: dict) -> dict:
     if run["ci"]:
         res.append(("consentry.ci.vendor", run["ci_vendor"]))
     res += [
-        ("consentry.install.id", run["install_id"]), ("consentry.session.id", run["session_id"]),
+        ("app.installation.id", run["install_id"]), ("service.instance.id", run["instance_id"]),
     ]
     # An install with an id of its own can be erased (CI runs share their vendor's id).
     if not run["ci"]:
@@ -217,6 +219,9 @@ def span_request(run: dict) -> dict:
         ("consentry.source", run["source"]), ("host.arch", run["arch"]), ("os.type", run["os"]),
         ("os.version", run["os_version"]), ("process.runtime.name", "rust"),
         ("process.runtime.version", "1.95.0"), ("service.name", "taskr"), ("service.version", run["version"]),
+        ("telemetry.distro.name", "consentry"), ("telemetry.distro.version", "0.1.0"),
+        ("telemetry.sdk.language", "rust"), ("telemetry.sdk.name", "opentelemetry"),
+        ("telemetry.sdk.version", "0.33.1"),
     ]
     attrs = [("process.executable.name", "taskr"), ("consentry.command", run["command"]),
              ("process.command_args", run["args"]), ("consentry.command.options", run["options"]),
@@ -237,8 +242,9 @@ def span_request(run: dict) -> dict:
         "status": {"code": 2} if run["exit_code"] else {},
     }
     return {"resourceSpans": [{"resource": {"attributes": [_kv(k, v) for k, v in res]},
+                               "schemaUrl": SCHEMA_URL,
                                "scopeSpans": [{"scope": {"name": "consentry", "version": "0.1.0"},
-                                               "spans": [span]}]}]}
+                                               "schemaUrl": SCHEMA_URL, "spans": [span]}]}]}
 
 
 def otlp_lines(all_runs: list[dict]) -> list[str]:

@@ -37,7 +37,8 @@ MAX_LINE_CHARS = 16 * 1024 * 1024
 MAX_DEPTH = 16
 
 # Spans the questions cannot place are skipped; the gateway's filter requires the same.
-REQUIRED_RESOURCE = ("consentry.install.id",)
+INSTALL_ID = "app.installation.id"
+REQUIRED_RESOURCE = (INSTALL_ID,)
 REQUIRED_SPAN = ("consentry.command", "process.exit.code")
 INT_KEYS = ("process.exit.code",)
 KINDS = ["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"]
@@ -267,7 +268,7 @@ def _line_rows(doc, skipped: Skipped, keep_erase_rows: bool = False) -> list[dic
                 elif span.get("parentSpanId"):
                     skipped.phase_spans += 1
                 elif any(k not in res for k in REQUIRED_RESOURCE):
-                    skipped.note("missing consentry.install.id")
+                    skipped.note("missing app.installation.id")
                 else:
                     row = _span_row(span, res, scope, skipped)
                     if row is not None:

@@ -117,7 +117,7 @@ def spans_by_install(spans_file):
             continue
         for rs in req.get("resourceSpans", []):
             attrs = {a["key"]: a["value"].get("stringValue") for a in rs.get("resource", {}).get("attributes", [])}
-            install = attrs.get("consentry.install.id")
+            install = attrs.get("app.installation.id")
             for ss in rs.get("scopeSpans", []):
                 for s in ss.get("spans", []):
                     out.setdefault(install, []).append(s["spanId"])

@@ -151,6 +151,6 @@ sleep 0.5
 (cd "$root" && python3 -m answers erase --store "$demo/spans.jsonl")
 kill "$otelcol_pid" && wait "$otelcol_pid" 2>/dev/null || true
 otelcol_pid=""
-left="$(grep -c '"consentry.install.id"' "$demo/spans.jsonl" || true)"
+left="$(grep -c '"app.installation.id"' "$demo/spans.jsonl" || true)"
 echo "=== the store now holds $left spans of that install (the erase request arrived and was applied) ==="
 [[ "$left" == 0 ]] || { echo "demo: the erase request did not erase the install" >&2; exit 1; }

@@ -43,7 +43,7 @@ done
 # in the manifest (checked below), so a rename there fails here. A span a tool declared
 # (a phase of a command) is a child of the command span and has no exit code of its
 # own, but it carries `consentry.command`; a span without a parent is a command span
-# and must carry `process.exit.code` too. `consentry.install.id` is not required: a
+# and must carry `process.exit.code` too. `app.installation.id` is not required: a
 # tool may send no install id (`InstallId::None`, or CI runs with
 # `with_shared_ci_id(false)`).
 required_resource="service.name"
@@ -162,7 +162,8 @@ yaml_blocks = {
                                 f"erase_name: {erase_name}",
                                 f"required_erase: [{', '.join(req_erase)}]"],
     "consentry-shapes": [f"name: {yq(shapes['@name']['shape'])}",
-                         f"scope_version: {yq(shapes['@scope.version']['shape'])}"],
+                         f"scope_version: {yq(shapes['@scope.version']['shape'])}",
+                         f"schema_url: {yq(shapes['@schema_url']['shape'])}"],
 }
 py_blocks = {
     "consentry-manifest": ["KEYS = {"] + [py_rule(k, r) for k, r in rules] + ["}"],
@@ -173,7 +174,8 @@ py_blocks = {
         "REQUIRED_ERASE_KEYS = ("] + [f"    {k!r}," for k in req_erase] + [")"],
     "consentry-secret-patterns": ["SECRET_PATTERNS = ("] + [f"    {p!r}," for p in patterns] + [")"],
     "consentry-shapes": [f"NAME_SHAPE = {shapes['@name']['shape']!r}",
-                         f"SCOPE_VERSION_SHAPE = {shapes['@scope.version']['shape']!r}"],
+                         f"SCOPE_VERSION_SHAPE = {shapes['@scope.version']['shape']!r}",
+                         f"SCHEMA_URL_SHAPE = {shapes['@schema_url']['shape']!r}"],
 }
 
 def rewrite(path, blocks):

@@ -202,13 +202,13 @@ fn thirty_two_concurrent_first_runs_agree_on_one_install_id() {
     let stored = std::fs::read_to_string(user.config_dir().join("telemetry-install-id")).unwrap();
     let ids: std::collections::HashSet<_> = spans
         .iter()
-        .map(|s| attr_str(&s.resource, "consentry.install.id").unwrap())
+        .map(|s| attr_str(&s.resource, "app.installation.id").unwrap())
         .collect();
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert!(ids.contains(stored.trim()));
-    let sessions: std::collections::HashSet<_> = spans
+    let instances: std::collections::HashSet<_> = spans
         .iter()
-        .map(|s| attr_str(&s.resource, "consentry.session.id").unwrap())
+        .map(|s| attr_str(&s.resource, "service.instance.id").unwrap())
         .collect();
-    assert_eq!(sessions.len(), 32, "one session id per run");
+    assert_eq!(instances.len(), 32, "one service instance id per run");
 }

@@ -16,6 +16,7 @@ use support::{Collector, CollectorKind, Taskr, Transport, attr_str};
 const ERASE: &str = "consentry.erase";
 const COMMITMENT: &str = "consentry.erasure.commitment";
 const TOKEN: &str = "consentry.erasure.token";
+const INSTALL_ID: &str = "app.installation.id";
 
 fn through(gw: &Gateway, backend: &Collector) {
     let x = Taskr::sending_to(&gw.http_endpoint(), Transport::Http);
@@ -37,7 +38,7 @@ fn through(gw: &Gateway, backend: &Collector) {
     let commitment = |install: &str| {
         let all: Vec<Option<String>> = spans
             .iter()
-            .filter(|s| attr_str(&s.resource, "consentry.install.id").as_deref() == Some(install))
+            .filter(|s| attr_str(&s.resource, INSTALL_ID).as_deref() == Some(install))
             .map(|s| attr_str(&s.resource, COMMITMENT))
             .collect();
         assert!(
@@ -71,7 +72,7 @@ fn through(gw: &Gateway, backend: &Collector) {
     assert_eq!(hash, x_commitment, "the token proves X's commitment");
     assert_ne!(hash, y_commitment);
     assert_eq!(
-        attr_str(&erase[0].resource, "consentry.install.id"),
+        attr_str(&erase[0].resource, INSTALL_ID),
         None,
         "the request names no install"
     );

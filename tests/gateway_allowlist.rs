@@ -156,6 +156,26 @@ fn every_shape_accepts_the_manifest_example_and_refuses_free_text() {
             }
         }
     }
+    // The schema URL: the release consentry follows passes, any other text does not.
+    let gateway = read("gateway.yaml");
+    let schema_url = gateway
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("schema_url: "))
+        .map(yaml_unquote)
+        .expect("gateway.yaml has a schema_url shape");
+    cases.push(serde_json::json!([
+        "@schema_url",
+        schema_url,
+        consentry::manifest::SCHEMA_URL,
+        true
+    ]));
+    for bad in [
+        "https://example.com/schemas/1.44.0",
+        "https://opentelemetry.io/schemas/a@b.example",
+        "https://opentelemetry.io/schemas/1.44.0/../x",
+    ] {
+        cases.push(serde_json::json!(["@schema_url", schema_url, bad, false]));
+    }
     let script = "import json, re, sys\n\
         bad = [c for c in json.load(sys.stdin) if bool(re.fullmatch(c[1], c[2])) != c[3]]\n\
         print(json.dumps(bad)); sys.exit(1 if bad else 0)";
@@ -231,7 +251,7 @@ fn required_keys_are_manifest_keys_and_agree() {
         assert!(yaml_required.contains(&key.to_owned()), "{yaml_required:?}");
     }
     assert!(
-        !yaml_required.contains(&"consentry.install.id".to_owned()),
+        !yaml_required.contains(&"app.installation.id".to_owned()),
         "{yaml_required:?}"
     );
     for k in &yaml_required {

@@ -145,7 +145,7 @@ fn a_flood_beyond_the_memory_limit_is_refused_and_the_gateway_recovers() {
     );
     wait_sent(&gw, 0.0);
     // ~900 KB requests of valid spans, from 16 connections at once, for 8 s.
-    let spans: Vec<RawSpan> = (0..2000)
+    let spans: Vec<RawSpan> = (0..1800)
         .map(|n| RawSpan::consentry_like("flood", n))
         .collect();
     let body = Arc::new(to_protobuf(&spans));

@@ -110,12 +110,12 @@ fn through_gateway(gateway: &Gateway, backend: &Collector, transport: Transport)
         assert_eq!(s.scope, "consentry");
     }
     // Per-user and per-run values differ between the two users (install id and its
-    // erasure commitment, session id, process id, and the project id keyed by each
+    // erasure commitment, instance id, process id, and the project id keyed by each
     // install's secret); everything else is identical.
     const VARYING: [&str; 5] = [
-        "resource consentry.install.id",
+        "resource app.installation.id",
         "resource consentry.erasure.commitment",
-        "resource consentry.session.id",
+        "resource service.instance.id",
         "span consentry.project.id",
         "span process.pid",
     ];
@@ -142,8 +142,10 @@ fn through_gateway(gateway: &Gateway, backend: &Collector, transport: Transport)
         "the gateway changed a legitimate span"
     );
     for s in &got {
-        assert!(s.resource.contains_key("consentry.install.id"), "{s:#?}");
-        assert!(s.resource.contains_key("consentry.session.id"), "{s:#?}");
+        assert!(s.resource.contains_key("app.installation.id"), "{s:#?}");
+        assert!(s.resource.contains_key("service.instance.id"), "{s:#?}");
+        assert_eq!(s.resource_schema_url, consentry::manifest::SCHEMA_URL);
+        assert_eq!(s.scope_schema_url, consentry::manifest::SCHEMA_URL);
         assert!(s.attrs.contains_key("consentry.project.id"), "{s:#?}");
     }
     let raw = String::from_utf8_lossy(&backend.raw()).into_owned();

@@ -25,6 +25,7 @@ const HOST: &str = "alice-macbook-pro.local";
 const CLEAR: &str = "call the oncology clinic re: biopsy";
 const TOKEN: &str = "8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f";
 const NS_PER_YEAR: u64 = 365 * 24 * 3600 * 1_000_000_000;
+const FORGED_SCHEMA: &str = "https://forged.example/schemas/1.0.0";
 
 /// One forged request: what it is, the span, and whether its span must be stored.
 struct Probe {
@@ -52,7 +53,7 @@ fn set(span: &mut RawSpan, key: &str, v: Val) {
     }
 }
 
-fn probes() -> Vec<Probe> {
+fn probes(kind: GatewayKind) -> Vec<Probe> {
     let big = "x".repeat(500_000);
     vec![
         // Values the masking did not look at.
@@ -145,8 +146,39 @@ fn probes() -> Vec<Probe> {
             sp.name = "build".into();
             sp.attrs.retain(|(k, _)| k != "process.exit.code");
         }),
+        // A client from before the rename, with a schema URL that is not a release's.
+        probe(
+            "old key names and a foreign scope schema URL",
+            17,
+            true,
+            |sp| {
+                for (key, v) in [
+                    (
+                        "consentry.install.id",
+                        s("0b6c2a4e-5f0d-4b8e-9a57-3d1e2f9c7a10"),
+                    ),
+                    (
+                        "consentry.session.id",
+                        s("5d1c7b0e-2f3a-4c6d-8e9f-0a1b2c3d4e5f"),
+                    ),
+                ] {
+                    sp.resource.push((key.into(), v));
+                }
+                sp.attrs
+                    .push(("process.interactive".into(), Val::Bool(true)));
+                sp.scope_schema_url = format!("https://opentelemetry.io/schemas/{EMAIL}");
+            },
+        ),
+        // Rotel's processor cannot write a resource's schema URL back: it drops the span
+        // (the empty resource still goes on with its URL: a gap its README states).
+        probe(
+            "a foreign resource schema URL",
+            18,
+            kind == GatewayKind::Otelcol,
+            |sp| sp.resource_schema_url = FORGED_SCHEMA.into(),
+        ),
         // The erase request (`telemetry delete`): only its proof passes, only on it.
-        probe("an erase request with its token and more", 17, true, |sp| {
+        probe("an erase request with its token and more", 19, true, |sp| {
             sp.name = "consentry.erase".into();
             sp.attrs = vec![
                 ("consentry.erasure.token".into(), s(TOKEN)),
@@ -160,17 +192,17 @@ fn probes() -> Vec<Probe> {
         }),
         probe(
             "an erase request whose token is not of its shape",
-            18,
+            20,
             false,
             |sp| {
                 sp.name = "consentry.erase".into();
                 sp.attrs = vec![("consentry.erasure.token".into(), s(EMAIL))];
             },
         ),
-        probe("an erase token on a command span", 19, true, |sp| {
+        probe("an erase token on a command span", 21, true, |sp| {
             sp.attrs.push(("consentry.erasure.token".into(), s(TOKEN)));
         }),
-        probe("the sentinel", 20, true, |sp| {
+        probe("the sentinel", 22, true, |sp| {
             set(sp, "consentry.command", s("remote add"));
         }),
     ]
@@ -226,7 +258,7 @@ fn hostile(kind: GatewayKind, grpc: bool) {
         })
     });
     let entry = forwarder.as_ref().unwrap_or(&gw);
-    let probes = probes();
+    let probes = probes(kind);
     for p in &probes {
         let r = entry.post_traces(
             "application/x-protobuf",
@@ -235,7 +267,7 @@ fn hostile(kind: GatewayKind, grpc: bool) {
         assert_eq!(r.status, 200, "{}: {}", p.what, r.text());
     }
     let want = probes.iter().filter(|p| p.stored).count();
-    let sentinel = span_id(20);
+    let sentinel = span_id(22);
     let deadline = Instant::now() + Duration::from_secs(30);
     let spans = loop {
         let spans = stored(&backend.raw());
@@ -329,25 +361,65 @@ fn hostile(kind: GatewayKind, grpc: bool) {
         &serde_json::json!([{"stringValue": "taskr"}, {"stringValue": "add"}, {"stringValue": "*****"}]),
         "the positional is masked, the words consentry sends in clear kept (and in order)"
     );
-    let (_, _, sp17) = by_id(17).unwrap();
+    let (_, _, erase) = by_id(19).unwrap();
     assert_eq!(
-        sp17["attributes"],
+        erase["attributes"],
         serde_json::json!([{"key": "consentry.erasure.token", "value": {"stringValue": TOKEN}}]),
         "the erase request keeps its proof and nothing else"
     );
     assert!(
-        sp17["events"].as_array().is_none_or(Vec::is_empty),
-        "{sp17}"
+        erase["events"].as_array().is_none_or(Vec::is_empty),
+        "{erase}"
     );
-    let (_, _, sp19) = by_id(19).unwrap();
+    let (_, _, sp21) = by_id(21).unwrap();
     assert_eq!(
-        attr(&sp19["attributes"], "consentry.erasure.token"),
+        attr(&sp21["attributes"], "consentry.erasure.token"),
         None,
         "only on the erase request"
     );
     let (_, _, sp7) = by_id(7).unwrap();
     let events = sp7["events"].as_array().map_or(0, Vec::len);
     assert!((1..=128).contains(&events), "{events} events stored");
+    // Old names removed, foreign schema URLs cleared; the sentinel keeps consentry's.
+    let (res17, _, sp17) = by_id(17).unwrap();
+    for old in ["consentry.install.id", "consentry.session.id"] {
+        assert_eq!(attr(&res17["attributes"], old), None, "{old}");
+    }
+    assert_eq!(attr(&sp17["attributes"], "process.interactive"), None);
+    assert!(attr(&res17["attributes"], "app.installation.id").is_some());
+    let schema_urls = |n: u64| {
+        let line = String::from_utf8_lossy(&backend.raw()).into_owned();
+        let sid = span_id(n);
+        line.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .flat_map(|req| req["resourceSpans"].as_array().cloned().unwrap_or_default())
+            .flat_map(|rs| {
+                let res_url = rs["schemaUrl"].as_str().unwrap_or("").to_owned();
+                rs["scopeSpans"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(move |ss| (res_url.clone(), ss))
+            })
+            .find(|(_, ss)| {
+                ss["spans"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|sp| sp["spanId"] == sid.as_str()))
+            })
+            .map(|(r, ss)| (r, ss["schemaUrl"].as_str().unwrap_or("").to_owned()))
+            .unwrap()
+    };
+    let release = consentry::manifest::SCHEMA_URL.to_owned();
+    assert_eq!(schema_urls(17), (release.clone(), String::new()));
+    if kind == GatewayKind::Otelcol {
+        assert_eq!(schema_urls(18), (String::new(), release.clone()));
+        assert!(
+            !raw.contains(FORGED_SCHEMA),
+            "a forged schema URL was stored"
+        );
+    }
+    assert_eq!(schema_urls(19), (release.clone(), release));
     let (_, _, sp9) = by_id(9).unwrap();
     let message = sp9["events"][0]["attributes"]
         .as_array()
@@ -384,6 +456,8 @@ fn hostile(kind: GatewayKind, grpc: bool) {
                     && masked("consentry.command") >= 1.0
                     && masked("os.version") >= 1.0
                     && masked("scope.version") >= 1.0
+                    && masked("resource.schema_url") >= 1.0
+                    && masked("scope.schema_url") >= 1.0
                     && masked("process.command_args") >= 2.0
                     && masked("link.trace_state") >= 1.0;
                 if ok {
@@ -407,7 +481,7 @@ fn hostile(kind: GatewayKind, grpc: bool) {
                     .rfind(|l| l.starts_with("consentry-gateway: "))
                     .unwrap_or_default()
                     .to_owned();
-                if last.contains("dropped_spans=6 ") && last.contains("dropped_events=9873 ") {
+                if last.contains("dropped_spans=7 ") && last.contains("dropped_events=9873 ") {
                     assert!(!last.contains(EMAIL) && !last.contains(IP), "{last}");
                     break;
                 }

@@ -24,7 +24,7 @@ fn fresh_ci_containers_share_one_install_id() {
         ids.push(user);
     }
     let spans = collector.wait_for("two CI runs", Duration::from_secs(20), |s| s.len() >= 2);
-    let id = |i: usize| attr_str(&spans[i].resource, "consentry.install.id");
+    let id = |i: usize| attr_str(&spans[i].resource, "app.installation.id");
     assert!(id(0).is_some(), "{spans:#?}");
     assert_eq!(id(0), id(1), "one id for the vendor's runs");
     for s in &spans {

@@ -15,7 +15,7 @@ SELECT
   intDiv(toUnixTimestamp64Nano(Timestamp), 86400000000000) AS day_idx,
   -- Weeks start on Monday: 1970-01-01 was a Thursday.
   intDiv(intDiv(toUnixTimestamp64Nano(Timestamp), 86400000000000) + 3, 7) AS week_idx,
-  ResourceAttributes['consentry.install.id'] AS install_id,
+  ResourceAttributes['app.installation.id'] AS install_id,
   ResourceAttributes['service.version'] AS version,
   ResourceAttributes['os.type'] AS os,
   ResourceAttributes['host.arch'] AS arch,

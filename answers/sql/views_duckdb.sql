@@ -8,7 +8,7 @@ SELECT
   epoch_ns("Timestamp") // 86400000000000 AS day_idx,
   -- Weeks start on Monday: 1970-01-01 was a Thursday.
   (epoch_ns("Timestamp") // 86400000000000 + 3) // 7 AS week_idx,
-  coalesce(ResourceAttributes['consentry.install.id'], '') AS install_id,
+  coalesce(ResourceAttributes['app.installation.id'], '') AS install_id,
   coalesce(ResourceAttributes['service.version'], '') AS version,
   coalesce(ResourceAttributes['os.type'], '') AS os,
   coalesce(ResourceAttributes['host.arch'], '') AS arch,

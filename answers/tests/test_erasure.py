@@ -37,7 +37,7 @@ def _requests(runs, x):
     token = generate.erasure_token(x)
     forged_for_x = json.loads(generate.erase_request(secrets.token_hex(32), at, "00000000000000e3"))
     forged_for_x["resourceSpans"][0]["resource"]["attributes"].append(
-        {"key": "consentry.install.id", "value": {"stringValue": x}})
+        {"key": otlp.INSTALL_ID, "value": {"stringValue": x}})
     return [
         generate.erase_request(token, at),
         generate.erase_request(secrets.token_hex(32), at, "00000000000000e2"),
@@ -70,7 +70,7 @@ def test_the_reader_leaves_out_the_erased_install_and_nothing_else(history):
     assert generate.commitment(generate.erasure_token(x)) in skipped.erased
     assert len(skipped.erased) == 3
     assert skipped.erased_spans == sum(r["install_id"] == x for r in runs)
-    ids = {r["ResourceAttributes"]["consentry.install.id"] for r in rows}
+    ids = {r["ResourceAttributes"][otlp.INSTALL_ID] for r in rows}
     assert x not in ids and y in ids
     assert len(rows) == sum(r["install_id"] != x for r in runs)
     assert skipped.total() == 0, "erase requests are neither malformed nor invalid"
@@ -102,14 +102,14 @@ def test_clickhouse_erasure_sql_deletes_the_rows_and_keeps_only_the_commitment(h
         def count(where):
             return int(eng.sess.query(f"SELECT count() FROM otel_traces WHERE {where}", "CSV").bytes().strip() or 0)
 
-        x_where = f"ResourceAttributes['consentry.install.id'] = '{x}'"
-        y_before = count(f"ResourceAttributes['consentry.install.id'] = '{y}'")
+        x_where = f"ResourceAttributes['{otlp.INSTALL_ID}'] = '{x}'"
+        y_before = count(f"ResourceAttributes['{otlp.INSTALL_ID}'] = '{y}'")
         total_before = count("1")
         assert count(x_where) > 0 and y_before > 0
         eng.apply_erasures()
         assert count(x_where) == 0, "X's rows are gone from the table"
         assert count("SpanName = 'consentry.erase'") == 0, "no token stays in the store"
-        assert count(f"ResourceAttributes['consentry.install.id'] = '{y}'") == y_before
+        assert count(f"ResourceAttributes['{otlp.INSTALL_ID}'] = '{y}'") == y_before
         assert count("1") == total_before - sum(r["install_id"] == x for r in runs) - len(_requests(runs, x))
         kept = eng.sess.query("SELECT Commitment FROM consentry_erasures FINAL ORDER BY Commitment", "CSV")
         kept = kept.bytes().decode().split()
@@ -178,7 +178,7 @@ def test_answers_erase_rewrites_the_file_store_and_keeps_a_ledger(history, tmp_p
     # The file being written is not rewritten; the answers leave X out of it anyway.
     assert current.read_text() == lines[0] + "\n"
     rows, skipped = otlp.read_paths(store)
-    assert x not in {r["ResourceAttributes"]["consentry.install.id"] for r in rows}
+    assert x not in {r["ResourceAttributes"][otlp.INSTALL_ID] for r in rows}
     assert len(rows) == sum(r["install_id"] != x for r in runs)
     # Run again (a replay stored meanwhile): nothing new; a span of X that arrives late
     # is left out of the answers by the ledger.

@@ -82,7 +82,7 @@ def _wait(pred, what, gw=None):
 
 def _by_install(store, install):
     """The install's runs (a forged erase request may name its id too: not its run)."""
-    return [s for r, s in _spans(store) if r.get("consentry.install.id") == install and s["name"] != otlp.ERASE_SPAN]
+    return [s for r, s in _spans(store) if r.get(otlp.INSTALL_ID) == install and s["name"] != otlp.ERASE_SPAN]
 
 
 def _erase_spans(store):
@@ -96,7 +96,7 @@ def _token(span):
 def _forged(token, install=None):
     res = [{"key": "service.name", "value": {"stringValue": "taskr"}}]
     if install:
-        res.append({"key": "consentry.install.id", "value": {"stringValue": install}})
+        res.append({"key": otlp.INSTALL_ID, "value": {"stringValue": install}})
     now = time.time_ns()
     span = {"traceId": secrets.token_hex(16), "spanId": secrets.token_hex(8), "name": otlp.ERASE_SPAN,
             "kind": 1, "startTimeUnixNano": str(now), "endTimeUnixNano": str(now),
@@ -117,7 +117,7 @@ def test_delete_reaches_the_store_and_erases_only_that_install(tmp_path):
         ids = {n: _install_id(h) for n, h in homes.items()}
         _wait(lambda: all(len(_by_install(store, ids[n])) >= 3 for n in homes), "every install's runs stored", gw)
         commitment = {n: {r.get("consentry.erasure.commitment") for r, _ in _spans(store)
-                          if r.get("consentry.install.id") == ids[n]} for n in homes}
+                          if r.get(otlp.INSTALL_ID) == ids[n]} for n in homes}
         assert all(len(c) == 1 and None not in c for c in commitment.values()), commitment
         commitment = {n: c.pop() for n, c in commitment.items()}
 
@@ -190,7 +190,7 @@ def test_delete_reaches_the_store_and_erases_only_that_install(tmp_path):
                 eng.apply_erasures()
                 assert _counted_installs(eng) == counted
                 left = eng.sess.query("SELECT count() FROM otel_traces WHERE ResourceAttributes"
-                                      f"['consentry.install.id'] IN ('{ids['x']}', '{ids['z']}')", "CSV")
+                                      f"['{otlp.INSTALL_ID}'] IN ('{ids['x']}', '{ids['z']}')", "CSV")
                 assert left.bytes().strip() == b"0"
         finally:
             eng.close()
@@ -209,7 +209,7 @@ def test_delete_reaches_the_store_and_erases_only_that_install(tmp_path):
     ledger = (store_dir / erasure.LEDGER).read_text()
     assert commitment["x"] in ledger and commitment["z"] in ledger and x_token not in ledger
     got, skipped = otlp.read_paths(store_dir)
-    counted = {r["ResourceAttributes"]["consentry.install.id"] for r in got}
+    counted = {r["ResourceAttributes"][otlp.INSTALL_ID] for r in got}
     assert counted == {ids["y"], z_new}, counted
     assert skipped.total() == 0
 

@@ -75,3 +75,35 @@ def test_clickhouse_queries_file_is_generated_and_runs_on_clickhouse(data):
         rows = json.loads(res.bytes())["data"]
         assert compare.same(rows, truths[q.name]), q.name
     eng.close()
+
+
+def _renamed_keys_migration() -> str:
+    """The statement collector-config/README.md gives operators, as written there."""
+    readme = (engines.SQL.parents[1] / "collector-config" / "README.md").read_text()
+    after = readme.split("<!-- migration: renamed keys -->", 1)[1]
+    return after.split("```sql", 1)[1].split("```", 1)[0].strip()
+
+
+def test_renamed_keys_migration(data):
+    """Rows stored by a client from before the rename count as installs once the
+    README's statement renamed their keys."""
+    arrow, truths = data
+    eng = engines.ChDB()
+    eng.load(arrow)
+    eng.sess.query("SET mutations_sync = 2")
+    # Back to the names clients sent before the rename, as such a store holds them.
+    eng.sess.query(
+        "ALTER TABLE otel_traces UPDATE ResourceAttributes = mapApply((k, v) -> "
+        "(multiIf(k = 'app.installation.id', 'consentry.install.id', k = 'service.instance.id', "
+        "'consentry.session.id', k), v), ResourceAttributes) WHERE 1")
+    name = "daily_active_installs"
+    question = next(q for q in QUESTIONS if q.name == name)
+    assert not compare.same(eng.ask(question)[1], truths[name]), "old names must not count yet"
+    eng.sess.query(_renamed_keys_migration())
+    for q in QUESTIONS:
+        assert compare.same(eng.ask(q)[1], truths[q.name]), q.name
+    res = eng.sess.query("SELECT count() FROM otel_traces WHERE mapContains(ResourceAttributes, "
+                         "'consentry.install.id') OR mapContains(ResourceAttributes, 'consentry.session.id')",
+                         "CSV")
+    assert res.bytes().strip() == b"0"
+    eng.close()

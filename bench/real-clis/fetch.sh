@@ -16,7 +16,7 @@ root="$(cd "$here/../.." && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/consentry-dev/real-clis"
 cargo_home="${CARGO_HOME:-$HOME/.cargo}"
 # The CLIs, pinned: name, version, binary.
-CLIS=("fd-find 10.5.0 fd" "pastel 0.12.0 pastel")
+CLIS=("fd-find 10.5.0 fd" "pastel 0.12.0 pastel" "rust-parallel 1.24.0 rust-parallel" "jaq 3.1.2 jaq")
 
 crate_file() {
   compgen -G "$cargo_home/registry/cache/*/$1-$2.crate" | head -1 || true

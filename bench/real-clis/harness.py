@@ -21,6 +21,9 @@ from parts import BlackHole, Collector, received_spans
 CLIS = {
     "fd": ("fd-find", "10.5.0", "fd", "tests", ["--telemetry", "enable"]),
     "pastel": ("pastel", "0.12.0", "pastel", "integration_tests", ["telemetry", "enable"]),
+    "rust-parallel": ("rust-parallel", "1.24.0", "rust-parallel", "integration_tests",
+                      ["--telemetry", "enable"]),
+    "jaq": ("jaq", "3.1.2", "jaq", "golden", ["--telemetry", "enable"]),
 }
 DELIVERY_TIMEOUT_S = 90.0  # the contract says within a minute; the uploader lives 30 s
 SUITE_TIMEOUT_S = 900.0
@@ -94,16 +97,32 @@ def run_suite(tests, work, env, log):
     return passed, failed, failures, time.monotonic() - started
 
 
-def word_taken(exe, env, root):
-    """Whether `fd telemetry` does anything but search for "telemetry" (Shape::Option
-    must leave every positional word to the tool). Run outside the count."""
+# Words that read like consentry's own, given where the tool takes positionals or the
+# rest of the command line: (arguments, the tool's own stdout for them). The option
+# shape must leave every such word to the tool.
+WORD_CHECKS = {
+    # Searches for "telemetry" in a directory holding telemetry-notes.txt.
+    "fd": (["telemetry"], "telemetry-notes.txt\n"),
+    # The command's own arguments, after the command: echo prints them.
+    "rust-parallel": (["-j1", "echo", "--telemetry", "status", "--disable-telemetry", ":::",
+                       "x"], "--telemetry status --disable-telemetry x\n"),
+    # Positional arguments of the filter ($ARGS.positional), after --args.
+    "jaq": (["-nc", "--args", "$ARGS.positional", "telemetry", "status", "--", "--telemetry",
+             "status"], '["telemetry","status","--telemetry","status"]\n'),
+}
+
+
+def word_taken(cli, exe, env, root):
+    """Whether the tool, given words that read like consentry's (WORD_CHECKS), does
+    anything but what it does without consentry. Run outside the count."""
+    args, expected = WORD_CHECKS[cli]
     where = Path(root) / "word"
     where.mkdir()
     (where / "telemetry-notes.txt").write_text("")
     (where / "status").write_text("")
-    out = subprocess.run([str(exe) + ".real", "telemetry"], cwd=where, env=env,
-                         capture_output=True, text=True)
-    return (out.returncode, out.stdout) != (0, "telemetry-notes.txt\n")
+    out = subprocess.run([str(exe) + ".real", *args], cwd=where, env=env,
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    return (out.returncode, out.stdout) != (0, expected)
 
 
 def read_runs(runs_file):
@@ -187,14 +206,14 @@ def one_state(state, cli, exe, tests, work, scratch, otelcol, config):
             # suite's first run already sends (this run is not counted and sends nothing).
             subprocess.run([str(exe) + ".real", *enable], env=env, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        hijacked = state == "off" and cli == "fd" and word_taken(exe, env, root)
+        hijacked = state == "off" and cli in WORD_CHECKS and word_taken(cli, exe, env, root)
         passed, failed, failures, secs = run_suite(tests, work, env, root / "suite.log")
         runs = read_runs(runs_file)
         pids = [pid for pid, _, _ in runs]
         row = {"cli": cli, "state": state, "passed": passed, "failed": failed,
                "failures": failures, "suite_s": round(secs, 2), "runs": len(pids),
                "log": str(root / "suite.log")}
-        if state == "off" and cli == "fd":
+        if state == "off" and cli in WORD_CHECKS:
             row["telemetry_word_taken"] = hijacked
         if state == "on":
             notice = runs_of_new_users(runs, env["XDG_CONFIG_HOME"])
@@ -272,7 +291,8 @@ def report(rows):
               f"| {r['runs']} | {' | '.join(map(str, extra))} | {r['suite_s']:.1f} s |")
         if r.get("telemetry_word_taken"):
             ok = False
-            print(f"FAIL {r['cli']}: `fd telemetry` did not search for 'telemetry'")
+            print(f"FAIL {r['cli']}: {' '.join(WORD_CHECKS[r['cli']][0])} did not do what "
+                  "it does without consentry")
         if r["failed"] or not r["passed"]:
             ok = False
             print(f"FAIL {r['cli']} {r['state']}: {r['failures']} (log {r['log']})")

@@ -22,6 +22,10 @@ type Config struct {
 	Scope string `mapstructure:"scope"`
 	// ScopeVersion is the shape of the scope's version; another version is cleared.
 	ScopeVersion string `mapstructure:"scope_version"`
+	// SchemaURL is the shape of the resource's and the scope's schema URL (the semantic
+	// conventions release the names follow); another URL is cleared. Empty: always
+	// cleared.
+	SchemaURL string `mapstructure:"schema_url"`
 	// Name is the shape of span and event names; another name is masked.
 	Name string `mapstructure:"name"`
 	// Past and Future bound a span's start time around the time it is received;
@@ -94,7 +98,7 @@ func (c *Config) Validate() error {
 	if c.Scope == "" {
 		errs = append(errs, errors.New("scope is empty"))
 	}
-	for _, p := range append([]string{c.ScopeVersion, c.Name}, c.SecretPatterns...) {
+	for _, p := range append([]string{c.ScopeVersion, c.SchemaURL, c.Name}, c.SecretPatterns...) {
 		if _, err := regexp.Compile(p); err != nil {
 			errs = append(errs, fmt.Errorf("pattern %q: %w", p, err))
 		}

@@ -42,6 +42,7 @@ type rule struct {
 type gate struct {
 	cfg          *Config
 	scopeVersion *regexp.Regexp
+	schemaURL    *regexp.Regexp
 	name         *regexp.Regexp
 	secret       *regexp.Regexp
 	rules        map[string]*rule
@@ -68,6 +69,7 @@ func newGate(cfg *Config, set component.TelemetrySettings) (*gate, error) {
 	g := &gate{
 		cfg:          cfg,
 		scopeVersion: anchored(cfg.ScopeVersion),
+		schemaURL:    anchored(cfg.SchemaURL),
 		name:         anchored(cfg.Name),
 		rules:        map[string]*rule{},
 		cache:        map[string]string{},
@@ -182,13 +184,19 @@ func (g *gate) process(ctx context.Context, td ptrace.Traces) (ptrace.Traces, er
 				t.mask("scope.version")
 				scope.SetVersion("")
 			}
-			ss.SetSchemaUrl("")
+			if u := ss.SchemaUrl(); u != "" && !g.knownSchema(u) {
+				t.mask("scope.schema_url")
+				ss.SetSchemaUrl("")
+			}
 			ss.Spans().RemoveIf(func(sp ptrace.Span) bool {
 				return !g.span(sp, oldest, newest, &t)
 			})
 			return ss.Spans().Len() == 0
 		})
-		rs.SetSchemaUrl("")
+		if u := rs.SchemaUrl(); u != "" && !g.knownSchema(u) {
+			t.mask("resource.schema_url")
+			rs.SetSchemaUrl("")
+		}
 		return rs.ScopeSpans().Len() == 0
 	})
 	g.report(ctx, &t)
@@ -196,6 +204,12 @@ func (g *gate) process(ctx context.Context, td ptrace.Traces) (ptrace.Traces, er
 		return td, processorhelper.ErrSkipProcessingData
 	}
 	return td, nil
+}
+
+// knownSchema: a semantic conventions release URL, which says only which names the
+// client follows; anything else is a free string a client could fill.
+func (g *gate) knownSchema(u string) bool {
+	return g.schemaURL != nil && g.schemaURL.MatchString(u)
 }
 
 // span checks one span; false: drop it.

@@ -13,7 +13,8 @@ value-shapes.txt, secret-patterns.txt):
   event), with a value of its type and range; no scope or link attributes;
 - replace with ***** every string that is not of its key's shape (each element of an
   array), and the secret patterns inside tokens and free text with ****;
-- bound events, links and array elements; clear status messages and trace states.
+- bound events, links and array elements; clear status messages and trace states;
+- keep a schema URL only when it is a semantic conventions release's.
 
 Every batch that needed a correction is reported on stderr as one line with running
 totals (counts and key names only, never values), e.g.
@@ -34,6 +35,7 @@ Rule = namedtuple("Rule", "where type shape min max truncate scan")
 # BEGIN GENERATED consentry-shapes (scripts/gen-gateway-allowlist.sh)
 NAME_SHAPE = '[A-Za-z0-9][A-Za-z0-9._-]{0,63}'
 SCOPE_VERSION_SHAPE = '[0-9]{1,4}[.][0-9]{1,4}[.][0-9]{1,4}([-+][0-9A-Za-z.-]{1,32})?'
+SCHEMA_URL_SHAPE = 'https://opentelemetry[.]io/schemas/[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}'
 # END GENERATED consentry-shapes
 # BEGIN GENERATED consentry-required-keys (scripts/gen-gateway-allowlist.sh)
 REQUIRED_RESOURCE_KEYS = (
@@ -52,6 +54,7 @@ REQUIRED_ERASE_KEYS = (
 # END GENERATED consentry-required-keys
 # BEGIN GENERATED consentry-manifest (scripts/gen-gateway-allowlist.sh)
 KEYS = {
+    'app.installation.id': Rule('resource', 'str', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0, False),
     'code.file.path': Rule('event', 'str', '[A-Za-z0-9_.-]{1,64}(/[A-Za-z0-9_.-]{1,64}){0,15}', None, None, 256, True),
     'code.line.number': Rule('event', 'int', '', 0, 10000000, 0, False),
     'consentry.agent': Rule('resource', 'str', '[a-z][a-z0-9-]{0,31}', None, None, 0, False),
@@ -65,10 +68,9 @@ KEYS = {
     'consentry.erasure.commitment': Rule('resource', 'str', '[0-9a-f]{64}', None, None, 0, False),
     'consentry.erasure.token': Rule('erase', 'str', '[0-9a-f]{64}', None, None, 0, False),
     'consentry.feature.name': Rule('event', 'str', '[A-Za-z0-9._-]{1,64}', None, None, 0, True),
-    'consentry.install.id': Rule('resource', 'str', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0, False),
     'consentry.project.id': Rule('span', 'str', '[0-9a-f]{16,128}', None, None, 0, False),
-    'consentry.session.id': Rule('resource', 'str', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0, False),
     'consentry.source': Rule('resource', 'str', '[A-Za-z0-9][A-Za-z0-9._-]{0,63}', None, None, 0, True),
+    'consentry.stdin.terminal': Rule('span', 'bool', '', None, None, 0, False),
     'consentry.stdout.terminal': Rule('span', 'bool', '', None, None, 0, False),
     'error.type': Rule('span', 'str', '-?[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}', None, None, 0, True),
     'exception.message': Rule('event', 'str', '(?s:.*)', None, None, 1024, True),
@@ -80,12 +82,17 @@ KEYS = {
     'process.command_args': Rule('span', 'strs', '[*]{5}|--|-[A-Za-z]|--[A-Za-z][A-Za-z0-9_-]{0,39}|--[*]{5}|[A-Za-z0-9._-]{1,64}', None, None, 0, True),
     'process.executable.name': Rule('span', 'str', '[A-Za-z0-9][A-Za-z0-9._-]{0,63}', None, None, 0, True),
     'process.exit.code': Rule('span', 'int', '', -2147483648, 4294967295, 0, False),
-    'process.interactive': Rule('span', 'bool', '', None, None, 0, False),
     'process.pid': Rule('span', 'int', '', 0, 4294967295, 0, False),
     'process.runtime.name': Rule('resource', 'str', '[a-z][a-z0-9_]{0,31}', None, None, 0, False),
     'process.runtime.version': Rule('resource', 'str', '[0-9][0-9A-Za-z.+_-]{0,63}', None, None, 0, False),
+    'service.instance.id': Rule('resource', 'str', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0, False),
     'service.name': Rule('resource', 'str', '[A-Za-z0-9][A-Za-z0-9._-]{0,63}', None, None, 0, True),
     'service.version': Rule('resource', 'str', '[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}', None, None, 0, True),
+    'telemetry.distro.name': Rule('resource', 'str', '[a-z][a-z0-9._-]{0,63}', None, None, 0, False),
+    'telemetry.distro.version': Rule('resource', 'str', '[0-9]{1,4}[.][0-9]{1,4}[.][0-9]{1,4}([-+][0-9A-Za-z.-]{1,32})?', None, None, 0, False),
+    'telemetry.sdk.language': Rule('resource', 'str', '[a-z][a-z0-9_]{0,15}', None, None, 0, False),
+    'telemetry.sdk.name': Rule('resource', 'str', '[a-z][a-z0-9._-]{0,63}', None, None, 0, False),
+    'telemetry.sdk.version': Rule('resource', 'str', '[0-9]{1,4}[.][0-9]{1,4}[.][0-9]{1,4}([-+][0-9A-Za-z.-]{1,32})?', None, None, 0, False),
 }
 # END GENERATED consentry-manifest
 # BEGIN GENERATED consentry-secret-patterns (scripts/gen-gateway-allowlist.sh)
@@ -127,6 +134,7 @@ MAX_ARRAY = 256
 _SECRET = re.compile("|".join(f"(?:{p})" for p in SECRET_PATTERNS))
 _NAME = re.compile(NAME_SHAPE)
 _SCOPE_VERSION = re.compile(SCOPE_VERSION_SHAPE)
+_SCHEMA_URL = re.compile(SCHEMA_URL_SHAPE)
 _SHAPES = {k: re.compile(r.shape) for k, r in KEYS.items() if r.shape}
 _WHERE = {"resource": ("resource",), "span": ("span",), "event": ("event",), "span+event": ("span", "event"),
           "erase": ("erase",)}
@@ -321,13 +329,17 @@ def _process(resource_spans):
     if resource is not None:
         _clean_attributes(resource.attributes, "resource", batch)
     resource_ok = resource is not None and _has(resource.attributes, REQUIRED_RESOURCE_KEYS)
+    # Rotel does not write a resource's schema URL back (the scope's it does), so a
+    # foreign one cannot be cleared: its spans are dropped instead.
+    foreign_schema = bool(resource_spans.schema_url) and not _SCHEMA_URL.fullmatch(resource_spans.schema_url)
     kept_scopes = []
     for scope_spans in resource_spans.scope_spans:
         scope = scope_spans.scope
         spans = list(scope_spans.spans)
-        if not resource_ok or scope is None or scope.name != SCOPE:
+        if not resource_ok or foreign_schema or scope is None or scope.name != SCOPE:
             batch["dropped_spans"] += len(spans)
-            batch["reasons"].add("required_key" if not resource_ok else "foreign_scope")
+            batch["reasons"].add("required_key" if not resource_ok else
+                                 "schema_url" if foreign_schema else "foreign_scope")
             continue
         attributes = scope.attributes
         for i in reversed(range(len(attributes))):
@@ -337,6 +349,9 @@ def _process(resource_spans):
         if scope.version and not _SCOPE_VERSION.fullmatch(scope.version):
             batch["masked_values"] += 1
             scope.version = ""
+        if scope_spans.schema_url and not _SCHEMA_URL.fullmatch(scope_spans.schema_url):
+            batch["masked_values"] += 1
+            scope_spans.schema_url = ""
         kept_spans = []
         for span in spans:
             if _span(span, oldest, newest, batch):

@@ -18,6 +18,9 @@ pub struct Span {
     pub status_code: i64,
     pub attrs: BTreeMap<String, Value>,
     pub resource: BTreeMap<String, Value>,
+    /// The schema URLs of the resource and of the scope (empty when none).
+    pub resource_schema_url: String,
+    pub scope_schema_url: String,
 }
 
 impl Span {
@@ -56,8 +59,10 @@ pub fn parse_lines(bytes: &[u8]) -> Vec<Span> {
         };
         for rs in req["resourceSpans"].as_array().into_iter().flatten() {
             let resource = attrs(rs["resource"].get("attributes"));
+            let resource_schema_url = rs["schemaUrl"].as_str().unwrap_or_default().to_owned();
             for ss in rs["scopeSpans"].as_array().into_iter().flatten() {
                 let scope = ss["scope"]["name"].as_str().unwrap_or_default().to_owned();
+                let scope_schema_url = ss["schemaUrl"].as_str().unwrap_or_default().to_owned();
                 for s in ss["spans"].as_array().into_iter().flatten() {
                     out.push(Span {
                         name: s["name"].as_str().unwrap_or_default().to_owned(),
@@ -70,6 +75,8 @@ pub fn parse_lines(bytes: &[u8]) -> Vec<Span> {
                         status_code: s["status"]["code"].as_i64().unwrap_or(0),
                         attrs: attrs(s.get("attributes")),
                         resource: resource.clone(),
+                        resource_schema_url: resource_schema_url.clone(),
+                        scope_schema_url: scope_schema_url.clone(),
                     });
                 }
             }

@@ -114,7 +114,30 @@ pub fn one_span_per_run_with_masked_values(kind: CollectorKind, transport: Trans
             attr_str(&s.attrs, "process.executable.name").as_deref(),
             Some("taskr")
         );
+        // The names' semantic conventions release, and who made the span.
+        assert_eq!(s.resource_schema_url, consentry::manifest::SCHEMA_URL);
+        assert_eq!(s.scope_schema_url, consentry::manifest::SCHEMA_URL);
+        for (key, want) in [
+            ("telemetry.sdk.name", "opentelemetry"),
+            ("telemetry.sdk.language", "rust"),
+            ("telemetry.distro.name", "consentry"),
+            ("telemetry.distro.version", env!("CARGO_PKG_VERSION")),
+        ] {
+            assert_eq!(attr_str(&s.resource, key).as_deref(), Some(want), "{key}");
+        }
+        let sdk = attr_str(&s.resource, "telemetry.sdk.version").unwrap_or_default();
+        assert!(
+            sdk.split('.').count() == 3 && sdk.split('.').all(|p| p.parse::<u32>().is_ok()),
+            "telemetry.sdk.version {sdk:?}"
+        );
+        let instance = attr_str(&s.resource, "service.instance.id").unwrap_or_default();
+        assert!(uuid::Uuid::parse_str(&instance).is_ok(), "{instance:?}");
     }
+    let instances: std::collections::HashSet<_> = spans
+        .iter()
+        .map(|s| attr_str(&s.resource, "service.instance.id"))
+        .collect();
+    assert_eq!(instances.len(), 3, "one service instance per run");
 
     // One install id, created on the first run, shared by all and stored in the config dir.
     let stored = std::fs::read_to_string(user.config_dir().join("telemetry-install-id")).unwrap();
@@ -122,7 +145,7 @@ pub fn one_span_per_run_with_masked_values(kind: CollectorKind, transport: Trans
     assert_eq!(id.get_version(), Some(uuid::Version::Random));
     for s in &spans {
         assert_eq!(
-            attr_str(&s.resource, "consentry.install.id").as_deref(),
+            attr_str(&s.resource, "app.installation.id").as_deref(),
             Some(stored.trim())
         );
     }
@@ -153,7 +176,7 @@ pub fn one_span_per_run_with_masked_values(kind: CollectorKind, transport: Trans
     );
     assert_eq!(
         done.status_code, 2,
-        "status is Error when the exit code is not 0"
+        "status is Error when the exit code is not a declared success code"
     );
 
     let raw = String::from_utf8_lossy(&collector.raw()).into_owned();

@@ -125,6 +125,11 @@ impl SchemaBuilder {
             opt = opt.value(self.policy(arg));
             if let Some(range) = arg.get_num_args() {
                 opt = opt.max_values(range.max_values());
+                if arg.is_allow_hyphen_values_set() {
+                    // clap then takes every next token as a value until the most it
+                    // takes, `--` and other options' names included.
+                    opt = opt.min_values(range.max_values());
+                }
             }
             if arg.is_require_equals_set() {
                 opt = opt.require_equals();

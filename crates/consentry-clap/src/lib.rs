@@ -39,7 +39,8 @@
 //! A positional that takes the rest of the command line (`trailing_var_arg`, `last`,
 //! `allow_hyphen_values` with many values) keeps what clap gives it: `runner deploy
 //! --color always` reports no option used and masks the three words as the recipe's
-//! arguments. What the schema reports as options used is what clap parsed as options
+//! arguments; so do an option's values with `allow_hyphen_values` (`--set k --color`
+//! gives `--set` the word `--color`, as clap does). What the schema reports as options used is what clap parsed as options
 //! (`tests/trailing.rs` checks this against clap).
 //!
 //! clap features that the schema does not model are masked, never sent: inferred

@@ -48,6 +48,26 @@ fn wrap() -> Command {
         .arg(Arg::new("args").num_args(0..).allow_hyphen_values(true))
 }
 
+/// `pairs [--set <name> <value>]... [--color <when>] [files]...`: `--set` takes two
+/// values with hyphen values allowed, so clap takes the next two words whatever they
+/// look like (`--set k --color`, then `always` is a file).
+fn pairs() -> Command {
+    Command::new("pairs")
+        .arg(
+            Arg::new("set")
+                .long("set")
+                .num_args(2)
+                .allow_hyphen_values(true)
+                .action(ArgAction::Append),
+        )
+        .arg(
+            Arg::new("color")
+                .long("color")
+                .value_parser(["auto", "always", "never"]),
+        )
+        .arg(Arg::new("files").num_args(0..))
+}
+
 fn mask<T: AsRef<std::ffi::OsStr>>(cmd: Command, line: &[T]) -> consentry::integration::Masked {
     SchemaBuilder::new(cmd).build().mask(line, None)
 }
@@ -113,12 +133,41 @@ fn last_and_hyphen_values_take_the_rest_too() {
     assert_eq!(m.options_used, ["--quiet"]);
 }
 
+#[test]
+fn an_option_with_hyphen_values_takes_its_values_whatever_they_look_like() {
+    let line = ["--set", "k", "--color", "always", "/home/alice/notes"];
+    let m = pairs()
+        .try_get_matches_from(std::iter::once("pairs").chain(line))
+        .unwrap();
+    assert_eq!(
+        m.get_one::<String>("color"),
+        None,
+        "clap: `--color` is the value"
+    );
+    let masked = mask(pairs(), &line);
+    assert_eq!(masked.options_used, ["--set"]);
+    // `always` is a file here: masked, not sent as the colour chosen.
+    assert_eq!(masked.args, ["--set", MASK, MASK, MASK, MASK]);
+    let line = ["--set", "k", "--", "--color", "never"];
+    let m = pairs()
+        .try_get_matches_from(std::iter::once("pairs").chain(line))
+        .unwrap();
+    assert_eq!(
+        m.get_one::<String>("color").map(String::as_str),
+        Some("never")
+    );
+    let masked = mask(pairs(), &line);
+    assert_eq!(masked.options_used, ["--set", "--color"]);
+    assert_eq!(masked.args, ["--set", MASK, MASK, "--color", "never"]);
+}
+
 fn word() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("--color".to_owned()),
         Just("always".to_owned()),
         Just("-f".to_owned()),
         Just("--justfile".to_owned()),
+        Just("--set".to_owned()),
         Just("-v".to_owned()),
         Just("--".to_owned()),
         Just("--telemetry".to_owned()),
@@ -135,7 +184,7 @@ proptest! {
     /// clap read from the command line, and no path leaves.
     #[test]
     fn options_used_are_clap_s(line in prop::collection::vec(word(), 0..8)) {
-        for base in [runner(), exec(), wrap()] {
+        for base in [runner(), exec(), wrap(), pairs()] {
             let cmd = augment_with(base, Shape::Option);
             let name = cmd.get_name().to_owned();
             let full: Vec<String> = std::iter::once(name).chain(line.iter().cloned()).collect();

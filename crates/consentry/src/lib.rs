@@ -206,9 +206,9 @@
 //! | `os.type` | `linux`, `darwin`, `windows`, `freebsd`, ... |
 //! | `os.version` | Kernel release on Unix, OS version on Windows. |
 //! | `host.arch` | `amd64`, `arm64`, ... |
-//! | `consentry.install.id` | Random UUID v4 made on first use; or rotating, or none ([`InstallId`]); in CI one id per CI vendor ([`TelemetryBuilder::with_shared_ci_id`]). |
+//! | `app.installation.id` | The install id: random UUID v4 made on first use; or rotating, or none ([`InstallId`]); in CI one id per CI vendor ([`TelemetryBuilder::with_shared_ci_id`]). |
 //! | `consentry.erasure.commitment` | With an id kept on this machine (random or rotating, not CI's shared id): SHA-256 of the install's erasure token, which only `telemetry delete` ever sends ([`Telemetry::delete`]). |
-//! | `consentry.session.id` | Random UUID v4 of this run. |
+//! | `service.instance.id` | Random UUID v4 of this run (one process: a service instance, not a `session.id`, which spans many actions until inactivity). |
 //! | `consentry.ci` | Whether the run is in CI. |
 //! | `consentry.ci.vendor` | Which CI, when in one. |
 //! | `consentry.source` | `cli`, or a declared value of `<TOOL>_TELEMETRY_SOURCE` (else `other`). |
@@ -216,6 +216,11 @@
 //! | `consentry.agent` | The coding agent that started the run, from a fixed table of variables (below); `none` otherwise. |
 //! | `process.runtime.name` | `rust`. |
 //! | `process.runtime.version` | The rustc version that built the tool. |
+//! | `telemetry.sdk.name` | `opentelemetry`, as the SDK's own detector sets it. |
+//! | `telemetry.sdk.language` | `rust`. |
+//! | `telemetry.sdk.version` | The `opentelemetry_sdk` version. |
+//! | `telemetry.distro.name` | `consentry`. |
+//! | `telemetry.distro.version` | consentry's version. |
 //!
 //! Command span (name: the tool's name; scope: `consentry`):
 //!
@@ -226,10 +231,10 @@
 //! | `process.command_args` | The arguments; names kept, values `*****` unless declared sendable. |
 //! | `consentry.command.options` | The option names used. |
 //! | `process.pid` | The run's process id (required by the CLI span conventions). |
-//! | `process.interactive` | Whether stdin is a terminal. |
+//! | `consentry.stdin.terminal` | Whether stdin is a terminal (not semconv's `process.interactive`, "connected to an interactive shell"). |
 //! | `consentry.stdout.terminal` | Whether stdout is a terminal (read by a person, not piped). |
-//! | `process.args_count` | How many arguments, the program name included. |
-//! | `process.exit.code` | The exit code; `-1` for a run reported `abandoned` or `canceled` by a later run. |
+//! | `process.args_count` | How many arguments, the program name included (the length of `process.command_args`). |
+//! | `process.exit.code` | The exit code, as the process exits with it (on unix 0-255: `exit(300)` is 44); `-1` for a run reported `abandoned` or `canceled` by a later run. |
 //! | `error.type` | The author's error class or the exit code, when not a declared success code; `usage`, `canceled` (Ctrl-C, exit code 130), `abandoned`. |
 //! | `consentry.project.id` | Keyed hash of a project identifier ([`CommandRun::project_id`]). |
 //!
@@ -279,8 +284,13 @@
 //! | `CODEX_SANDBOX`, `CODEX_THREAD_ID` | `codex` |
 //! | `REPL_ID` | `replit` |
 //!
-//! Span start and end times give the timestamp and duration; the status is `Error`
-//! when the exit code is not 0. Nothing else is sent: no host name, user name, MAC or
+//! Names follow the OpenTelemetry semantic conventions release of [`manifest::SCHEMA_URL`]
+//! (the schema URL of the resource and of the scope) where one has the same meaning; the
+//! rest are `consentry.*`. Span start and end times give the timestamp and duration. The
+//! status is `Error`, with `error.type`, when the exit code is not one the tool declared
+//! a success ([`TelemetryBuilder::with_success_exit_codes`], default `[0]`): the CLI span
+//! conventions call every code but 0 an error, which would count grep's "no match" (1)
+//! as a failure. Nothing else is sent: no host name, user name, MAC or
 //! IP address, no absolute path, no thread name. [`manifest`] renders all of this for
 //! a tool's documentation.
 //!

@@ -53,6 +53,9 @@ pub struct RawSpan {
     pub attrs: Vec<(String, Val)>,
     pub events: Vec<(String, Vec<(String, Val)>)>,
     pub scope_version: String,
+    /// The schema URLs of the resource and of the scope.
+    pub resource_schema_url: String,
+    pub scope_schema_url: String,
     /// Start and end, nanoseconds since the epoch (a second ago, 250 ms long).
     pub start_ns: u64,
     pub end_ns: u64,
@@ -76,7 +79,7 @@ impl RawSpan {
                 ("os.version".into(), s("6.1.0-18-amd64")),
                 ("host.arch".into(), s("amd64")),
                 (
-                    "consentry.install.id".into(),
+                    "app.installation.id".into(),
                     s("0b6c2a4e-5f0d-4b8e-9a57-3d1e2f9c7a10"),
                 ),
             ],
@@ -97,6 +100,8 @@ impl RawSpan {
             ],
             events: Vec::new(),
             scope_version: "0.1.0".into(),
+            resource_schema_url: consentry::manifest::SCHEMA_URL.into(),
+            scope_schema_url: consentry::manifest::SCHEMA_URL.into(),
             start_ns,
             end_ns: start_ns + 250_000_000,
             parent_span_id: None,
@@ -156,8 +161,10 @@ pub fn to_json(spans: &[RawSpan]) -> Vec<u8> {
         .map(|sp| {
             serde_json::json!({
                 "resource": { "attributes": json_attrs(&sp.resource) },
+                "schemaUrl": sp.resource_schema_url,
                 "scopeSpans": [{
                     "scope": { "name": sp.scope, "version": sp.scope_version },
+                    "schemaUrl": sp.scope_schema_url,
                     "spans": [{
                         "traceId": hex(&sp.trace_id),
                         "spanId": hex(&sp.span_id),
@@ -229,6 +236,7 @@ pub fn to_request(spans: &[RawSpan]) -> ExportTraceServiceRequest {
                     version: sp.scope_version.clone(),
                     ..Default::default()
                 }),
+                schema_url: sp.scope_schema_url.clone(),
                 spans: vec![Span {
                     trace_id: sp.trace_id.to_vec(),
                     span_id: sp.span_id.to_vec(),
@@ -267,9 +275,8 @@ pub fn to_request(spans: &[RawSpan]) -> ExportTraceServiceRequest {
                     }),
                     ..Default::default()
                 }],
-                ..Default::default()
             }],
-            ..Default::default()
+            schema_url: sp.resource_schema_url.clone(),
         })
         .collect();
     ExportTraceServiceRequest { resource_spans }

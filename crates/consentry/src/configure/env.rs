@@ -49,7 +49,7 @@ pub trait Env: sealed::Sealed + fmt::Debug + Send + Sync {
     /// `Some` when this process runs in CI, with the vendor's name when it is known.
     fn ci(&self) -> Option<Option<String>>;
 
-    /// Whether stdin is a terminal (`process.interactive`).
+    /// Whether stdin is a terminal (`consentry.stdin.terminal`).
     fn stdin_is_terminal(&self) -> bool;
 
     /// Whether stderr is a terminal (where the opt-in question would be asked).

@@ -40,10 +40,11 @@ impl Telemetry {
             "Telemetry\n---------\n\
              {tool} collects anonymous usage data to help improve it: the command you run,\n\
              which options you used (their values only where {tool} declared them safe, such\n\
-             as a choice from a fixed list), exit code, duration, {tool} version, OS and\n\
-             architecture, whether a coding agent ran it and whether its output went to a\n\
-             terminal, and a random install id with a commitment that lets you, and only\n\
-             you, have this install's data erased. Nothing is sent during this run.\n\
+             as a choice from a fixed list), exit code, duration, {tool} version and the\n\
+             version of its telemetry library, OS and architecture, whether a coding agent\n\
+             ran it and whether its input and output were a terminal, and a random install\n\
+             id with a commitment that lets you, and only you, have this install's data\n\
+             erased. Nothing is sent during this run.\n\
              \n\
              Opt out: set {var}=1 (or DO_NOT_TRACK=1), or run `{tool} {manage} disable`.\n\
              See what is sent: `{tool} {manage} show`, or run with {debug}=1.\n\

@@ -1,6 +1,7 @@
 //! What the sender accepts from the spool: only a request this crate could have
 //! written. It must decode as an OTLP `ExportTraceServiceRequest`, every span must come
-//! from consentry's scope, and every attribute key (resource, span, event, link) must
+//! from consentry's scope, every schema URL must be a semantic conventions release's
+//! (free text otherwise, in a file anyone could have written), and every attribute key (resource, span, event, link) must
 //! be in the data manifest, or, on spans and events, among the keys this tool declared
 //! (`<tool>.<field>`, see `declared`) with a value of the safe character set: the check
 //! the gateway makes, done before a byte leaves.
@@ -19,6 +20,8 @@ pub(crate) enum Invalid {
     Empty,
     /// A span from another instrumentation scope.
     ForeignScope,
+    /// A resource or scope schema URL that is not a semantic conventions release's.
+    ForeignSchema,
     /// An attribute key the manifest does not name.
     UnknownKey,
 }
@@ -43,6 +46,14 @@ pub(crate) fn check(
     };
     let mut spans = 0;
     for rs in &request.resource_spans {
+        if !is_release_schema_url(&rs.schema_url)
+            || !rs
+                .scope_spans
+                .iter()
+                .all(|ss| is_release_schema_url(&ss.schema_url))
+        {
+            return Err(Invalid::ForeignSchema);
+        }
         let resource = rs.resource.as_ref().map_or(&[][..], |r| &r.attributes[..]);
         if !known(resource, &[RESOURCE]) {
             return Err(Invalid::UnknownKey);
@@ -83,6 +94,20 @@ pub(crate) fn check(
         return Err(Invalid::Empty);
     }
     Ok(request)
+}
+
+/// Empty, or `https://opentelemetry.io/schemas/<major>.<minor>.<patch>`: any release,
+/// so a request spooled by a version of the tool that followed another release is
+/// still sent. The gateway keeps the same shape (`@schema_url` in value-shapes.txt).
+fn is_release_schema_url(url: &str) -> bool {
+    let Some(version) = url.strip_prefix("https://opentelemetry.io/schemas/") else {
+        return url.is_empty();
+    };
+    let parts: Vec<&str> = version.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A declared value as the layer records it: a number, a bool, or a safe token.
@@ -157,6 +182,64 @@ mod tests {
             check_plain(&request("consentry", COMMAND, "extra")).unwrap_err(),
             Invalid::UnknownKey
         );
+    }
+
+    #[test]
+    fn only_release_schema_urls_pass() {
+        use crate::rules::attributes::{COMMAND, FEATURE_NAME};
+        let with_urls = |resource: &str, scope: &str| {
+            let mut r: ExportTraceServiceRequest =
+                prost::Message::decode(&request("consentry", COMMAND, FEATURE_NAME)[..]).unwrap();
+            r.resource_spans[0].schema_url = resource.into();
+            r.resource_spans[0].scope_spans[0].schema_url = scope.into();
+            check_plain(&prost::Message::encode_to_vec(&r))
+        };
+        let ours = crate::manifest::SCHEMA_URL;
+        assert!(with_urls(ours, ours).is_ok());
+        assert!(with_urls("https://opentelemetry.io/schemas/1.9.0", "").is_ok());
+        for foreign in [
+            "https://opentelemetry.io/schemas/alice@example.com",
+            "https://opentelemetry.io/schemas/1.44",
+            "https://opentelemetry.io/schemas/1.44.0/x",
+            "https://opentelemetry.io/schemas/1.4444.0",
+            "https://example.com/schemas/1.44.0",
+            "call alice",
+        ] {
+            assert_eq!(
+                with_urls(foreign, ours).unwrap_err(),
+                Invalid::ForeignSchema,
+                "{foreign}"
+            );
+            assert_eq!(
+                with_urls(ours, foreign).unwrap_err(),
+                Invalid::ForeignSchema,
+                "{foreign}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Whatever a file carries as a schema URL, only a release's URL passes: no
+        /// other text (a name, an address, a path) leaves in it.
+        #[test]
+        fn a_passing_schema_url_is_a_release_url(url in proptest::prop_oneof![
+            "\\PC{0,60}",
+            "https://opentelemetry[.]io/schemas/[0-9a-z.@/]{0,12}",
+            "https://opentelemetry[.]io/schemas/[0-9]{1,4}[.][0-9]{1,4}[.][0-9]{1,4}\\PC{0,3}",
+        ]) {
+            let release = regex_lite::Regex::new(
+                r"^https://opentelemetry\.io/schemas/[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$",
+            )
+            .unwrap();
+            proptest::prop_assert_eq!(
+                is_release_schema_url(&url),
+                url.is_empty() || release.is_match(&url),
+                "{:?}",
+                url
+            );
+        }
     }
 
     #[test]

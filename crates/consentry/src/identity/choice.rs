@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-/// Which `consentry.install.id` runs carry
+/// Which `app.installation.id` runs carry
 /// ([`TelemetryBuilder::with_install_id`](crate::TelemetryBuilder::with_install_id)).
 /// Whatever the choice, CI runs follow
 /// [`with_shared_ci_id`](crate::TelemetryBuilder::with_shared_ci_id) instead.

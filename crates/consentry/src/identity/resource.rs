@@ -3,6 +3,7 @@
 
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::resource::{ResourceDetector, TelemetryResourceDetector};
 
 use crate::rules::attributes as attr;
 
@@ -41,7 +42,7 @@ pub(crate) struct Describe<'a> {
     pub(crate) install_id: Option<String>,
     /// The erasure commitment of the install id, when the install can erase it.
     pub(crate) commitment: Option<String>,
-    pub(crate) session_id: String,
+    pub(crate) instance_id: String,
     pub(crate) ci_vendor: Option<Option<String>>,
     pub(crate) source: &'a str,
     pub(crate) channel: &'a str,
@@ -50,7 +51,9 @@ pub(crate) struct Describe<'a> {
 
 /// Builds the resource from scratch: `Resource::builder()` would also read
 /// `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_SERVICE_NAME`, the user's settings for their
-/// own services, and send them to this tool's collector.
+/// own services, and send them to this tool's collector. `telemetry.sdk.*` come from
+/// the SDK's own detector (it reads no environment), so they are the values any
+/// OpenTelemetry Rust program reports.
 pub(crate) fn build(d: Describe<'_>) -> Resource {
     let mut kv = vec![
         KeyValue::new(attr::SERVICE_NAME, d.service_name.to_owned()),
@@ -65,7 +68,7 @@ pub(crate) fn build(d: Describe<'_>) -> Resource {
     if let Some(commitment) = d.commitment {
         kv.push(KeyValue::new(attr::ERASURE_COMMITMENT, commitment));
     }
-    kv.push(KeyValue::new(attr::SESSION_ID, d.session_id));
+    kv.push(KeyValue::new(attr::INSTANCE_ID, d.instance_id));
     kv.push(KeyValue::new(attr::CI, d.ci_vendor.is_some()));
     if let Some(Some(vendor)) = d.ci_vendor {
         kv.push(KeyValue::new(attr::CI_VENDOR, vendor));
@@ -78,7 +81,23 @@ pub(crate) fn build(d: Describe<'_>) -> Resource {
         attr::RUNTIME_VERSION,
         env!("CONSENTRY_RUSTC_VERSION"),
     ));
-    Resource::builder_empty().with_attributes(kv).build()
+    kv.extend(
+        TelemetryResourceDetector
+            .detect()
+            .iter()
+            .map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
+    );
+    kv.push(KeyValue::new(
+        attr::DISTRO_NAME,
+        crate::manifest::SCOPE_NAME,
+    ));
+    kv.push(KeyValue::new(
+        attr::DISTRO_VERSION,
+        env!("CARGO_PKG_VERSION"),
+    ));
+    Resource::builder_empty()
+        .with_schema_url(kv, crate::manifest::SCHEMA_URL)
+        .build()
 }
 
 #[cfg(test)]
@@ -100,7 +119,7 @@ mod tests {
             service_version: "1",
             install_id: Some("id".into()),
             commitment: Some("c".into()),
-            session_id: "s".into(),
+            instance_id: "s".into(),
             ci_vendor: Some(Some("GitHubActions".into())),
             source: "cli",
             channel: "cargo",

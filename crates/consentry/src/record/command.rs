@@ -136,7 +136,7 @@ impl CommandRun<'_> {
                 "process.executable.name" = tool,
                 "consentry.command" = command,
                 "process.pid" = i64::from(std::process::id()),
-                "process.interactive" = context.env.stdin_is_terminal(),
+                "consentry.stdin.terminal" = context.env.stdin_is_terminal(),
                 "consentry.stdout.terminal" = context.env.stdout_is_terminal(),
                 "process.args_count" = args_count,
                 "process.exit.code" = Empty,
@@ -257,8 +257,10 @@ impl CommandRun<'_> {
     /// default `[0]`) also sets `error.type` to the code (as the CLI semantic
     /// conventions ask) and the span status to error; for 130 (128 + SIGINT: the tool
     /// handled Ctrl-C and exits as the shell would report it) `error.type` is
-    /// `canceled`.
+    /// `canceled`. The code recorded is the status the process exits with: on unix its
+    /// low 8 bits, as a shell sees them (`300` is recorded `44`, `-1` is `255`).
     pub fn finish(mut self, exit_code: i32) {
+        let exit_code = exit_status(exit_code);
         let error_type = self.is_failure(exit_code).then(|| match exit_code {
             CTRL_C_EXIT_CODE => crate::record::accounting::CANCELED.to_owned(),
             _ => exit_code.to_string(),
@@ -270,14 +272,17 @@ impl CommandRun<'_> {
     /// `"NotFound"`. It is a `&'static str` so that no message text, path or user
     /// input can end up in it. A success exit code ignores `error_type`.
     pub fn finish_with_error(mut self, exit_code: i32, error_type: &'static str) {
+        let exit_code = exit_status(exit_code);
         let error_type = self.is_failure(exit_code).then(|| error_type.to_owned());
         self.close(exit_code, error_type);
     }
 
     fn is_failure(&self, exit_code: i32) -> bool {
-        self.context
-            .as_ref()
-            .is_none_or(|c| !c.success_exit_codes.contains(&exit_code))
+        self.context.as_ref().is_none_or(|c| {
+            !c.success_exit_codes
+                .iter()
+                .any(|&code| exit_status(code) == exit_code)
+        })
     }
 
     fn close(&mut self, exit_code: i32, error_type: Option<String>) {
@@ -294,6 +299,13 @@ impl CommandRun<'_> {
             self.span.set_status(Status::error(""));
         }
     }
+}
+
+/// The status a process that exits with `code` reports to its parent: on unix only the
+/// low 8 bits reach it (a tool passing jq's `halt_error(300)` to `exit` exits 44, and
+/// `exit(-1)` is 255, not the `-1` of a run reported abandoned).
+fn exit_status(code: i32) -> i32 {
+    if cfg!(unix) { code & 0xff } else { code }
 }
 
 impl Drop for CommandRun<'_> {

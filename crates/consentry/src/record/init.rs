@@ -114,7 +114,7 @@ impl Telemetry {
             service_version: &self.settings.version,
             install_id,
             commitment,
-            session_id: uuid::Uuid::new_v4().to_string(),
+            instance_id: uuid::Uuid::new_v4().to_string(),
             ci_vendor,
             source: &self.source(),
             channel: self.settings.channel,
@@ -130,6 +130,7 @@ impl Telemetry {
             .build();
         let scope = InstrumentationScope::builder(crate::manifest::SCOPE_NAME)
             .with_version(env!("CARGO_PKG_VERSION"))
+            .with_schema_url(crate::manifest::SCHEMA_URL)
             .build();
         let tracer = provider.tracer_with_scope(scope);
         let print_mode = self.settings.print_mode

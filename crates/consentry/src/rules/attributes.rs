@@ -39,8 +39,19 @@ pub(crate) const OS_TYPE: &str = "os.type";
 pub(crate) const OS_VERSION: &str = "os.version";
 /// `host.arch` (semconv): `amd64`, `arm64`, ...
 pub(crate) const HOST_ARCH: &str = "host.arch";
-/// `consentry.install.id`: random UUID v4 made on first run, kept in the config dir.
-pub(crate) const INSTALL_ID: &str = "consentry.install.id";
+/// `telemetry.sdk.name` (semconv): `opentelemetry`, the SDK that records the spans.
+pub(crate) const SDK_NAME: &str = "telemetry.sdk.name";
+/// `telemetry.sdk.language` (semconv): `rust`.
+pub(crate) const SDK_LANGUAGE: &str = "telemetry.sdk.language";
+/// `telemetry.sdk.version` (semconv): the `opentelemetry_sdk` crate's version.
+pub(crate) const SDK_VERSION: &str = "telemetry.sdk.version";
+/// `telemetry.distro.name` (semconv): `consentry`, the distribution around the SDK.
+pub(crate) const DISTRO_NAME: &str = "telemetry.distro.name";
+/// `telemetry.distro.version` (semconv): consentry's version.
+pub(crate) const DISTRO_VERSION: &str = "telemetry.distro.version";
+/// `app.installation.id` (semconv): the install id, a random UUID v4 made on first run
+/// and kept in the config dir (or rotating, or none, as the author chose).
+pub(crate) const INSTALL_ID: &str = "app.installation.id";
 
 /// `consentry.erasure.commitment`: SHA-256 of the install's erasure token, so that the
 /// token, which only this install can make, proves a later erase request.
@@ -51,8 +62,11 @@ pub(crate) const ERASURE_TOKEN: &str = "consentry.erasure.token";
 /// Name of the erase request's span (`<tool> telemetry delete`).
 pub const ERASE_SPAN: &str = "consentry.erase";
 
-/// `consentry.session.id`: random UUID v4 of this run, so that a run's spans group.
-pub(crate) const SESSION_ID: &str = "consentry.session.id";
+/// `service.instance.id` (semconv): a random UUID v4 of this run, so that a run's spans
+/// group. Not `session.id`: a semconv session spans many actions of a user until
+/// inactivity ends it, while this id lives exactly as long as one process, which is
+/// what `service.instance.id` names (and SDKs generate it the same way).
+pub(crate) const INSTANCE_ID: &str = "service.instance.id";
 /// `consentry.ci`: whether the run is in a CI system.
 pub(crate) const CI: &str = "consentry.ci";
 /// `consentry.ci.vendor`: which CI system, when known.
@@ -85,12 +99,16 @@ pub(crate) const ERROR_TYPE: &str = "error.type";
 pub(crate) const OPTIONS: &str = "consentry.command.options";
 /// `process.pid` (semconv CLI spans, required): the process id of the run.
 pub(crate) const PID: &str = "process.pid";
-/// `process.interactive` (semconv): whether stdin is a terminal.
-pub(crate) const INTERACTIVE: &str = "process.interactive";
+/// `consentry.stdin.terminal`: whether stdin is a terminal. Not semconv's
+/// `process.interactive` ("connected to an interactive shell", which its origin, ECS,
+/// infers from stdin and stderr both being the controlling terminal): this is stdin
+/// alone, the pair of `consentry.stdout.terminal`.
+pub(crate) const STDIN_TERMINAL: &str = "consentry.stdin.terminal";
 /// `consentry.stdout.terminal`: whether stdout is a terminal (output read by a person,
 /// not piped to another program).
 pub(crate) const STDOUT_TERMINAL: &str = "consentry.stdout.terminal";
-/// `process.args_count` (semconv): how many arguments, the program name included.
+/// `process.args_count` (semconv registry, not the CLI span conventions): the length of
+/// `process.command_args`, the program name included.
 pub(crate) const ARGS_COUNT: &str = "process.args_count";
 /// `consentry.project.id`: keyed hash of a project identifier the author chose.
 pub(crate) const PROJECT_ID: &str = "consentry.project.id";
@@ -162,9 +180,9 @@ pub const RESOURCE: &[Attribute] = &[
         example: "3b9f0c6a4d1e8f2b7a5c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c",
     },
     Attribute {
-        key: SESSION_ID,
+        key: INSTANCE_ID,
         scope: Scope::Resource,
-        description: "Random UUID v4 of this run.",
+        description: "Random UUID v4 of this run (one process: semconv's service instance, not a session of many runs).",
         example: "5d1c7b0e-2f3a-4c6d-8e9f-0a1b2c3d4e5f",
     },
     Attribute {
@@ -208,6 +226,36 @@ pub const RESOURCE: &[Attribute] = &[
         scope: Scope::Resource,
         description: "The rustc version that built the tool.",
         example: "1.95.0",
+    },
+    Attribute {
+        key: SDK_NAME,
+        scope: Scope::Resource,
+        description: "The OpenTelemetry SDK that records the spans: `opentelemetry`.",
+        example: "opentelemetry",
+    },
+    Attribute {
+        key: SDK_LANGUAGE,
+        scope: Scope::Resource,
+        description: "The SDK's language: `rust`.",
+        example: "rust",
+    },
+    Attribute {
+        key: SDK_VERSION,
+        scope: Scope::Resource,
+        description: "The SDK's version (the `opentelemetry_sdk` crate).",
+        example: "0.33.1",
+    },
+    Attribute {
+        key: DISTRO_NAME,
+        scope: Scope::Resource,
+        description: "The distribution around the SDK: `consentry`.",
+        example: "consentry",
+    },
+    Attribute {
+        key: DISTRO_VERSION,
+        scope: Scope::Resource,
+        description: "consentry's version.",
+        example: "0.1.0",
     },
 ];
 
@@ -256,7 +304,7 @@ pub const COMMAND_SPAN: &[Attribute] = &[
         example: "48213",
     },
     Attribute {
-        key: INTERACTIVE,
+        key: STDIN_TERMINAL,
         scope: Scope::CommandSpan,
         description: "Whether stdin is a terminal (a person typing rather than a script).",
         example: "true",

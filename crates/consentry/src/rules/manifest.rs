@@ -13,6 +13,11 @@ pub use crate::rules::attributes::{
 /// only this scope.
 pub const SCOPE_NAME: &str = "consentry";
 
+/// The OpenTelemetry semantic conventions release whose names consentry follows, as
+/// the schema URL of every resource and of the instrumentation scope. Names of that
+/// release are used where one exists with the same meaning; the rest are `consentry.*`.
+pub const SCHEMA_URL: &str = "https://opentelemetry.io/schemas/1.44.0";
+
 /// Every attribute key consentry can emit, resource and span alike, sorted.
 pub fn attribute_keys() -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = all().map(|a| a.key).collect();

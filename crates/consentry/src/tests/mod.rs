@@ -6,4 +6,5 @@ mod identity;
 mod managed;
 mod privacy;
 mod runs;
+mod semconv;
 pub(crate) mod support;

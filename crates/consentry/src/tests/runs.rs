@@ -57,15 +57,27 @@ fn declared_success_codes_are_not_errors_and_the_root_has_a_name() {
     let mut guard = t.init();
     guard.command("", ["pattern"]).finish(1);
     guard.command("", ["pattern"]).finish(2);
-    let spans = span_attrs(&guard.take_request().unwrap());
+    let request = guard.take_request().unwrap();
+    let spans = span_attrs(&request);
     assert_eq!(spans.len(), 2);
     let codes: Vec<Option<&str>> = spans.iter().map(|s| attr(s, "error.type")).collect();
     assert_eq!(codes.iter().filter(|c| c.is_none()).count(), 1, "{spans:?}");
     assert!(codes.iter().any(|c| c.is_some_and(|v| v.contains("\"2\""))));
+    // The status follows error.type (the rule the README states), not "exit code != 0".
+    use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
+    for (span, attrs) in support::spans(&request).iter().zip(&spans) {
+        let status = span.status.as_ref().map_or(0, |s| s.code);
+        let expected = if attr(attrs, "error.type").is_some() {
+            StatusCode::Error
+        } else {
+            StatusCode::Unset
+        };
+        assert_eq!(status, expected as i32, "{attrs:?}");
+    }
     for s in &spans {
         assert!(attr(s, "consentry.command").is_some_and(|v| v.contains("(root)")));
         assert!(attr(s, "process.pid").is_some());
-        assert!(attr(s, "process.interactive").is_some());
+        assert!(attr(s, "consentry.stdin.terminal").is_some());
         assert!(attr(s, "process.args_count").is_some_and(|v| v.contains("IntValue(2)")));
     }
 }
@@ -154,6 +166,73 @@ fn exit_code_130_is_canceled_unless_declared_a_success() {
     guard.command("go", ["x"]).finish(130);
     let spans = span_attrs(&guard.take_request().unwrap());
     assert_eq!(attr(&spans[0], "error.type"), None, "{spans:?}");
+}
+
+/// Set in the child role of the test below: the code to exit with.
+#[cfg(unix)]
+const EXIT_WITH: &str = "CONSENTRY_TEST_EXIT_WITH";
+
+/// What a parent sees is the oracle: this test binary, run again as a child that calls
+/// `process::exit(code)`, reports the status that must be recorded (jaq's
+/// `halt_error(300)` exits 44; `-1` must not read as an abandoned run's `-1`).
+#[cfg(unix)]
+#[test]
+fn the_exit_code_recorded_is_the_status_the_process_exits_with() {
+    use crate::env::Env as _;
+    if let Some(code) = crate::env::OsEnv.var_os(EXIT_WITH) {
+        std::process::exit(code.to_str().unwrap().parse().unwrap());
+    }
+    for code in [
+        0,
+        1,
+        2,
+        130,
+        255,
+        256,
+        258,
+        300,
+        386,
+        -1,
+        -126,
+        i32::MAX,
+        i32::MIN,
+    ] {
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "tests::runs::the_exit_code_recorded_is_the_status_the_process_exits_with",
+                "--quiet",
+            ])
+            .env(EXIT_WITH, code.to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        let seen = status.code().expect("exited, not signalled");
+        let dir = tempfile::tempdir().unwrap();
+        let t = Telemetry::builder("tool").with_success_exit_codes(&[0, 2]);
+        let mut guard = on(dir.path(), t).init();
+        guard.command("go", ["x"]).finish(code);
+        guard.command("go", ["x"]).finish_with_error(code, "Halted");
+        let spans = span_attrs(&guard.take_request().unwrap());
+        for span in &spans {
+            assert_eq!(
+                attr(span, "process.exit.code"),
+                Some(format!("Some(AnyValue {{ value: Some(IntValue({seen})) }})").as_str()),
+                "exit({code}) exits {seen}: {span:?}"
+            );
+        }
+        // Declared success codes and 130 are read from that status too.
+        let (by_code, by_class) = match seen {
+            0 | 2 => (None, None),
+            130 => (Some("canceled".to_owned()), Some("Halted".to_owned())),
+            _ => (Some(seen.to_string()), Some("Halted".to_owned())),
+        };
+        let class =
+            |span| attr(span, "error.type").map(|v| v.split('"').nth(1).unwrap().to_owned());
+        assert_eq!(class(&spans[0]), by_code, "exit({code})");
+        assert_eq!(class(&spans[1]), by_class, "exit({code})");
+    }
 }
 
 #[test]

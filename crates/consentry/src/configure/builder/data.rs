@@ -29,7 +29,7 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Which install id runs carry (`consentry.install.id`): [`InstallId::Random`]
+    /// Which install id runs carry (`app.installation.id`): [`InstallId::Random`]
     /// (the default, kept in the config dir), [`InstallId::Rotating`] or
     /// [`InstallId::None`]. CI runs follow [`with_shared_ci_id`](Self::with_shared_ci_id).
     ///

@@ -59,8 +59,9 @@ impl Schema {
 #[derive(Clone, Copy)]
 enum Pending<'s> {
     Nothing,
-    /// The option needs a value: the next token is it, whatever it looks like.
-    Value(&'s Opt),
+    /// The option has taken this many values and needs more: the next token is one,
+    /// whatever it looks like.
+    Value(&'s Opt, usize),
     /// The option has taken this many values and may take more: the next token is one
     /// unless it looks like an option.
     More(&'s Opt, usize),
@@ -86,7 +87,7 @@ struct Walker<'s, 'h> {
 impl<'s> Walker<'s, '_> {
     fn token(&mut self, arg: &[u8]) {
         match std::mem::replace(&mut self.pending, Pending::Nothing) {
-            Pending::Value(opt) => return self.value(opt, arg, 0),
+            Pending::Value(opt, taken) => return self.value(opt, arg, taken),
             Pending::More(opt, taken) if !looks_like_option(arg) => {
                 return self.value(opt, arg, taken);
             }
@@ -157,7 +158,7 @@ impl<'s> Walker<'s, '_> {
             (Some(value), true) => self.value(opt, value, 0),
             // A flag given a value: clap refuses it, and the value is the user's text.
             (Some(_), false) => self.mask(),
-            (None, true) if !opt.require_equals => self.pending = Pending::Value(opt),
+            (None, true) if !opt.require_equals => self.pending = Pending::Value(opt, 0),
             (None, _) => {}
         }
     }
@@ -180,7 +181,7 @@ impl<'s> Walker<'s, '_> {
                 let rest = &body[i + c.len_utf8()..];
                 if rest.is_empty() {
                     if !opt.require_equals {
-                        self.pending = Pending::Value(opt);
+                        self.pending = Pending::Value(opt, 0);
                     }
                 } else {
                     self.value(opt, rest.strip_prefix(b"=").unwrap_or(rest), 0);
@@ -279,8 +280,11 @@ impl<'s> Walker<'s, '_> {
     /// The value of `opt`, which had already taken `taken` values in this occurrence.
     fn value(&mut self, opt: &'s Opt, arg: &[u8], taken: usize) {
         self.push_value(opt.value.as_ref().unwrap_or(&Policy::NameOnly), arg);
-        if taken + 1 < opt.max_values {
-            self.pending = Pending::More(opt, taken + 1);
+        let taken = taken + 1;
+        if taken < opt.min_values {
+            self.pending = Pending::Value(opt, taken);
+        } else if taken < opt.max_values {
+            self.pending = Pending::More(opt, taken);
         }
     }
 

@@ -98,6 +98,7 @@ pub struct Opt {
     pub(super) short: Vec<char>,
     pub(super) value: Option<Policy>,
     pub(super) max_values: usize,
+    pub(super) min_values: usize,
     pub(super) require_equals: bool,
     pub(super) global: bool,
     pub(super) negatable: bool,
@@ -126,6 +127,7 @@ impl Opt {
             short: Vec::new(),
             value: None,
             max_values: 1,
+            min_values: 1,
             require_equals: false,
             global: false,
             negatable: false,
@@ -157,10 +159,26 @@ impl Opt {
 
     /// Lets one occurrence take up to `n` values (`--files a b c`): after the first,
     /// following tokens are taken while they do not look like an option. Default: 1.
-    /// Use `usize::MAX` for no limit.
+    /// Use `usize::MAX` for no limit. Lowers [`min_values`](Self::min_values) to `n`
+    /// when higher.
     #[must_use]
     pub fn max_values(mut self, n: usize) -> Self {
         self.max_values = n.max(1);
+        self.min_values = self.min_values.min(self.max_values);
+        self
+    }
+
+    /// Makes the first `n` values of one occurrence the next `n` tokens, whatever they
+    /// look like (`-x`, `--`, another option's name), as a parser that reads the next
+    /// `n` words does (`--arg NAME VALUE`), or clap's `allow_hyphen_values` (there up
+    /// to the most it takes). Without it, only the first value is taken that way, so a
+    /// second value that reads `--files` would be taken for that option, and the
+    /// positional after it for its value. Raises [`max_values`](Self::max_values) to `n`
+    /// when lower. Default: 1.
+    #[must_use]
+    pub fn min_values(mut self, n: usize) -> Self {
+        self.min_values = n.max(1);
+        self.max_values = self.max_values.max(self.min_values);
         self
     }
 

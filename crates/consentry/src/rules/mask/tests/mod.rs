@@ -6,7 +6,7 @@ mod commands;
 mod options;
 
 /// A tool with the shapes that matter: globals, a flag bundle, an allowlisted enum,
-/// a hashed value, a multi-value option, aliases, and a nested subcommand.
+/// a hashed value, multi-value options, aliases, and a nested subcommand.
 pub(super) fn schema() -> Schema {
     Schema::new("taskr")
         .option(
@@ -64,6 +64,8 @@ pub(super) fn schema() -> Schema {
                         .value(Policy::allow(["a"]))
                         .max_values(usize::MAX),
                 )
+                // `--pair NAME VALUE`: both words taken whatever they look like.
+                .option(Opt::long("pair").value(Policy::NameOnly).min_values(2))
                 .positional(Param::new("from"))
                 .positional(Param::new("to")),
         )

@@ -125,6 +125,30 @@ fn multiple_values_until_an_option() {
 }
 
 #[test]
+fn a_fixed_number_of_values_whatever_they_look_like() {
+    // The second word of `--pair` reads like an option with an allowed value: it is
+    // still the pair's value, and the positional after it is not `--files`' value.
+    assert_eq!(
+        args(&["cp", "--pair", "k", "--files", "a", "b"]),
+        ["cp", "--pair", MASK, MASK, MASK, MASK]
+    );
+    assert_eq!(
+        m(&["cp", "--pair", "k", "--files", "a"]).options_used,
+        ["--pair"]
+    );
+    assert_eq!(
+        args(&["cp", "--pair=k", "--", "x", "-v"]),
+        ["cp", "--pair", MASK, MASK, MASK, "-v"]
+    );
+    // Only the first `n`: later words that look like options are options again.
+    assert_eq!(
+        args(&["cp", "--pair", "-k", "-v", "--files", "a"]),
+        ["cp", "--pair", MASK, MASK, "--files", "a"]
+    );
+    assert_eq!(args(&["cp", "--pair", "k"]), ["cp", "--pair", MASK]);
+}
+
+#[test]
 fn hashed_values_use_the_hasher_or_are_masked() {
     assert_eq!(
         args(&["add", "--project", "acme"]),
