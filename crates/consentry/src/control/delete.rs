@@ -71,8 +71,10 @@ impl Telemetry {
     /// notice seen are kept: a later recording run starts as a new install, with a new
     /// id and a new commitment.
     ///
-    /// It sends whatever the consent setting is: the request is the user's own, typed
-    /// by them, and carries nothing but the tokens and the tool's name and version.
+    /// It sends whatever the user's own consent settings say (the request is theirs,
+    /// typed by them, and carries nothing but the tokens and the tool's name and
+    /// version), except when a machine policy forbids sending: then the request waits
+    /// until the policy allows it.
     ///
     /// # Errors
     ///
@@ -210,6 +212,15 @@ impl Telemetry {
             requests: store.usage().0,
             why,
         };
+        // An organisation's policy that forbids sending at all is the one setting that
+        // holds the request back: the user's own opt-outs do not (the request is theirs).
+        let decision = self.decide();
+        if let (false, crate::Source::Policy(path)) = (decision.enabled, &decision.source) {
+            return pending(format!(
+                "the machine policy {} forbids sending",
+                path.display()
+            ));
+        }
         let endpoint = match self.resolve_endpoint() {
             Ok(endpoint) => endpoint,
             Err(problem) => return pending(format!("no endpoint: {problem}")),

@@ -209,6 +209,33 @@ fn an_install_without_a_kept_id_carries_no_commitment_and_delete_says_it_cannot_
 }
 
 #[test]
+fn a_machine_policy_that_forbids_sending_holds_the_request_and_an_opt_out_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    let b = || tool(dir.path()).with_policy_file(&policy);
+    sent(opted_in(dir.path(), b()), ERASURE_COMMITMENT).unwrap();
+    std::fs::write(&policy, "enabled = false\n").unwrap();
+    let t = opted_in(dir.path(), b());
+    let erasure = t.delete().unwrap();
+    match &erasure.request {
+        EraseRequest::Pending { requests: 1, why } => {
+            assert!(why.contains("machine policy"), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The user's own opt-out does not hold it back: it is tried (nothing listens).
+    std::fs::remove_file(&policy).unwrap();
+    let opted_out = opted_in(
+        dir.path(),
+        tool(dir.path()).with_env(env(dir.path()).var("DO_NOT_TRACK", "1")),
+    );
+    match opted_out.delete().unwrap().request {
+        EraseRequest::Pending { why, .. } => assert!(!why.contains("policy"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn a_rotating_id_gets_a_commitment_per_period_and_delete_proves_each() {
     let dir = tempfile::tempdir().unwrap();
     let day = Duration::from_secs(86_400);
