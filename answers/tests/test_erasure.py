@@ -203,3 +203,25 @@ def test_the_report_says_how_many_spans_were_erased(history, tmp_path):
     assert out["rows"] == len(runs) - erased
     page = (tmp_path / "report.html").read_text()
     assert f'data-erased="{erased}" data-requests="{len(_requests(runs, x))}"' in page
+
+
+def test_no_token_but_the_installs_own_erases_anything(history):
+    """Open-ended forgeries: 300 random tokens, and X's own token with one character
+    changed, cut, extended or upper-cased, each alone in the store: none erases a span."""
+    import random
+
+    runs, x, _ = history
+    lines = generate.otlp_lines(runs)
+    token = generate.erasure_token(x)
+    rng = random.Random(20)
+    forged = ["".join(rng.choice("0123456789abcdef") for _ in range(64)) for _ in range(300)]
+    for i in range(0, 64, 7):
+        flipped = "0" if token[i] != "0" else "1"
+        forged.append(token[:i] + flipped + token[i + 1:])
+    forged += [token[:-1], token + "0", token.upper(), " " + token, token[::-1]]
+    requests = [generate.erase_request(t, 1, f"{n:016x}") for n, t in enumerate(forged)]
+    rows, skipped = otlp.read_lines(lines + requests)
+    assert skipped.erased_spans == 0 and len(rows) == len(runs)
+    # And the real token erases exactly X's spans.
+    rows, skipped = otlp.read_lines(lines + requests + [generate.erase_request(token, 1, "ffffffffffffffff")])
+    assert skipped.erased_spans == sum(r["install_id"] == x for r in runs)
