@@ -199,6 +199,7 @@
 //! | `consentry.source` | `cli`, or a declared value of `<TOOL>_TELEMETRY_SOURCE` (else `other`). |
 //! | `consentry.channel` | How the tool was installed, as its build declares. |
 //! | `consentry.agent` | The coding agent that started the run, from a fixed table of variables (below); `none` otherwise. |
+//! | `consentry.sample.weight` | Only when the tool samples ([`TelemetryBuilder::with_sampling`]): how many runs this run stands for, `1 / rate` (a double). |
 //! | `process.runtime.name` | `rust`. |
 //! | `process.runtime.version` | The rustc version that built the tool. |
 //!

@@ -57,6 +57,13 @@ pub struct Status {
     /// consentry refuses writes that would cross it rather than be killed by
     /// `SIGXFSZ`, so requests larger than this are not spooled.
     pub file_size_limit: Option<u64>,
+    /// The fraction of installs the tool sends
+    /// ([`with_sampling`](crate::TelemetryBuilder::with_sampling)); 1: every run.
+    pub sampling_rate: f64,
+    /// Whether this install is in that sample (with a rotating id: in this period):
+    /// `None` when every run is sent, when each run is drawn on its own (no install id,
+    /// CI), or before the install has a key.
+    pub in_sample: Option<bool>,
 }
 
 impl Telemetry {
@@ -94,6 +101,29 @@ impl Telemetry {
                 .then(|| Duration::from_millis(state.next_attempt_ms.saturating_sub(now))),
             endpoint: self.resolve_endpoint(),
             file_size_limit: crate::sys::files::fsize_limit(),
+            sampling_rate: self.settings.sampling,
+            in_sample: self.in_sample(),
+        }
+    }
+}
+
+impl Telemetry {
+    /// Whether this install is in the sample, as the next run outside CI would draw it,
+    /// from the key as stored (nothing is created).
+    fn in_sample(&self) -> Option<bool> {
+        use crate::identity::sample::Unit;
+        if self.settings.sampling >= 1.0 || self.env().ci().is_some() {
+            return None;
+        }
+        let key = crate::identity::read_key(&self.config_dir()?)?;
+        let unit = Unit::of(
+            self.settings.install_id,
+            Some(&key),
+            crate::deliver::now_ms() / 1000,
+        );
+        match unit {
+            Unit::Run => None,
+            unit => Some(unit.in_sample(self.settings.sampling)),
         }
     }
 }
@@ -140,6 +170,22 @@ impl fmt::Display for Status {
             path(&self.sent_log_dir),
             self.sent_requests
         )?;
+        if self.sampling_rate < 1.0 {
+            let which = match self.in_sample {
+                Some(true) => "this install is in the sample; each run sent stands for",
+                Some(false) => {
+                    "this install is not in the sample: its runs are neither recorded nor \
+                     sent; each run of an install in it stands for"
+                }
+                None => "each run is drawn on its own; each run sent stands for",
+            };
+            writeln!(
+                f,
+                "sampling: {}% of installs send; {which} {} runs",
+                self.sampling_rate * 100.0,
+                crate::identity::sample::weight(self.sampling_rate)
+            )?;
+        }
         if self.failures > 0 {
             writeln!(f, "delivery: last {} attempts failed", self.failures)?;
             if let Some(why) = &self.last_failure {

@@ -15,6 +15,7 @@ use crate::deliver::{Collected, Delivery, Spool};
 use crate::identity;
 use crate::identity::choice::{self, InstallId};
 use crate::identity::resource;
+use crate::identity::sample;
 use crate::record::guard::{Active, TelemetryGuard};
 use crate::record::run_context::RunContext;
 
@@ -38,6 +39,7 @@ impl Telemetry {
             notes,
             notice_shown,
             opt_out_var: opt_out_var.clone(),
+            sampled_out: false,
         };
         if !decision.enabled {
             if decision.source == consent::Source::OptInDefault && prompt::interactive(self.env()) {
@@ -62,12 +64,6 @@ impl Telemetry {
                 return inactive(decision, notes, false);
             }
         }
-        let endpoint = self.resolve_endpoint();
-        if !decision.local
-            && let Err(problem) = &endpoint
-        {
-            notes.push(Note::Endpoint(problem.clone()));
-        }
         let key = match &config_dir {
             Some(dir) => identity::load_or_create_key(dir)
                 .map_err(|e| notes.push(Note::HashingKey(e.kind())))
@@ -78,6 +74,35 @@ impl Telemetry {
             }
         };
         let ci_vendor = self.env().ci();
+        let print_mode = self.settings.print_mode
+            || crate::configure::env::opts_out(self.env().var_os(&self.vars.debug).as_deref());
+        // Local mode sends nothing, so it keeps every run for the user's own view; print
+        // mode sends nothing either and shows what a run in the sample would send.
+        let sampling = self.settings.sampling < 1.0 && !decision.local;
+        if sampling && !print_mode {
+            // A CI run's id, when it has one, is shared by every run of its vendor:
+            // there is no install to keep together, so each run draws alone.
+            let unit = match ci_vendor {
+                Some(_) => sample::Unit::Run,
+                None => sample::Unit::of(
+                    self.settings.install_id,
+                    key.as_ref(),
+                    crate::deliver::now_ms() / 1000,
+                ),
+            };
+            if !unit.in_sample(self.settings.sampling) {
+                // Outside the sample: what an opted-out run does, after reading the key.
+                let mut guard = inactive(decision, notes, false);
+                guard.sampled_out = true;
+                return guard;
+            }
+        }
+        let endpoint = self.resolve_endpoint();
+        if !decision.local
+            && let Err(problem) = &endpoint
+        {
+            notes.push(Note::Endpoint(problem.clone()));
+        }
         // CI first: a fresh container must not mint an id (and write its file) per run.
         let install_id = match (&ci_vendor, self.settings.install_id) {
             (_, InstallId::None) => None,
@@ -103,6 +128,7 @@ impl Telemetry {
             source: &self.source(),
             channel: self.settings.channel,
             agent: identity::agent::detect(self.env()),
+            sample_weight: sampling.then(|| sample::weight(self.settings.sampling)),
         });
         let collected = Collected::default();
         // Sampler and limits are set explicitly: the defaults would read the user's
@@ -116,8 +142,6 @@ impl Telemetry {
             .with_version(env!("CARGO_PKG_VERSION"))
             .build();
         let tracer = provider.tracer_with_scope(scope);
-        let print_mode = self.settings.print_mode
-            || crate::configure::env::opts_out(self.env().var_os(&self.vars.debug).as_deref());
         let spool = if decision.local {
             self.local_store()
         } else {
@@ -183,6 +207,7 @@ impl Telemetry {
             notes,
             notice_shown: false,
             opt_out_var,
+            sampled_out: false,
         }
     }
 

@@ -5,4 +5,5 @@ mod identity;
 mod managed;
 mod privacy;
 mod runs;
+mod sampling;
 pub(crate) mod support;
