@@ -61,8 +61,8 @@ pub struct Status {
     /// ([`with_sampling`](crate::TelemetryBuilder::with_sampling)); 1: every run.
     pub sampling_rate: f64,
     /// Whether this install is in that sample (with a rotating id: in this period):
-    /// `None` when every run is sent, when each run is drawn on its own (no install id,
-    /// CI), or before the install has a key.
+    /// `None` when every run is sent, when each run is drawn on its own (no install
+    /// id), or before the install has a key.
     pub in_sample: Option<bool>,
 }
 
@@ -108,11 +108,11 @@ impl Telemetry {
 }
 
 impl Telemetry {
-    /// Whether this install is in the sample, as the next run outside CI would draw it,
+    /// Whether this install is in the sample, as its next run would draw it,
     /// from the key as stored (nothing is created).
     fn in_sample(&self) -> Option<bool> {
         use crate::identity::sample::Unit;
-        if self.settings.sampling >= 1.0 || self.env().ci().is_some() {
+        if self.settings.sampling >= 1.0 {
             return None;
         }
         let key = crate::identity::read_key(&self.config_dir()?)?;

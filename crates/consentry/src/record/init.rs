@@ -80,16 +80,13 @@ impl Telemetry {
         // mode sends nothing either and shows what a run in the sample would send.
         let sampling = self.settings.sampling < 1.0 && !decision.local;
         if sampling && !print_mode {
-            // A CI run's id, when it has one, is shared by every run of its vendor:
-            // there is no install to keep together, so each run draws alone.
-            let unit = match ci_vendor {
-                Some(_) => sample::Unit::Run,
-                None => sample::Unit::of(
-                    self.settings.install_id,
-                    key.as_ref(),
-                    crate::deliver::now_ms() / 1000,
-                ),
-            };
+            // In CI too the draw follows the key: a fresh container has a new key, so its
+            // run draws alone; a kept runner keeps its runs together.
+            let unit = sample::Unit::of(
+                self.settings.install_id,
+                key.as_ref(),
+                crate::deliver::now_ms() / 1000,
+            );
             if !unit.in_sample(self.settings.sampling) {
                 // Outside the sample: what an opted-out run does, after reading the key.
                 let mut guard = inactive(decision, notes, false);

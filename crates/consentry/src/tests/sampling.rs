@@ -145,14 +145,13 @@ fn local_mode_and_print_mode_keep_every_run() {
 }
 
 #[test]
-fn without_an_install_the_draw_is_per_run() {
-    // Ten runs in CI at rate 1/2, all from one container: both sides are seen (a
-    // per-install draw would put every run on one side). 2^-9 to fail by chance is
-    // too much for a test, so 40 runs: 2^-39.
+fn without_an_id_the_draw_is_per_run() {
+    // 40 runs of one install at rate 1/2 with no id: both sides are seen (a per-install
+    // draw would put every run on one side); by chance all on one side: 2^-39.
     let dir = tempfile::tempdir().unwrap();
-    let in_ci = || sampled(0.5).with_env(env(dir.path()).ci(Some("GitHubActions")));
+    let no_id = || sampled(0.5).with_install_id(crate::InstallId::None);
     let outcomes: BTreeSet<bool> = (0..40)
-        .map(|_| opted_in(dir.path(), in_ci()).init().sampled_out())
+        .map(|_| opted_in(dir.path(), no_id()).init().sampled_out())
         .collect();
     assert_eq!(outcomes.len(), 2);
 }

@@ -56,8 +56,9 @@ impl TelemetryBuilder {
     /// carry `consentry.sample.weight` = `1 / rate`, so that the operator's answers
     /// count each sent run, and each sent install, that many times and stay unbiased
     /// estimates of the whole. With [`InstallId::Rotating`] the draw is per install
-    /// and period, as the id; with [`InstallId::None`], in CI, or without a config dir
-    /// it is per run (there is no install to keep together).
+    /// and period, as the id; with [`InstallId::None`] or without a config dir it is
+    /// per run (there is no install to keep together). In CI the draw follows the key
+    /// as anywhere: a fresh container's run draws alone, a kept runner's runs together.
     ///
     /// A run outside the sample does what an opted-out run does after reading the key:
     /// it records nothing, writes no file, starts no uploader and sends nothing (so
