@@ -58,7 +58,8 @@ pub struct Status {
     /// `SIGXFSZ`, so requests larger than this are not spooled.
     pub file_size_limit: Option<u64>,
     /// The fraction of installs the tool sends
-    /// ([`with_sampling`](crate::TelemetryBuilder::with_sampling)); 1: every run.
+    /// ([`with_sampling`](crate::TelemetryBuilder::with_sampling), or a machine
+    /// policy's lower `sample_rate`); 1: every run.
     pub sampling_rate: f64,
     /// Whether this install is in that sample (with a rotating id: in this period):
     /// `None` when every run is sent, when each run is drawn on its own (no install
@@ -101,8 +102,8 @@ impl Telemetry {
                 .then(|| Duration::from_millis(state.next_attempt_ms.saturating_sub(now))),
             endpoint: self.resolve_endpoint(),
             file_size_limit: crate::sys::files::fsize_limit(),
-            sampling_rate: self.settings.sampling,
-            in_sample: self.in_sample(),
+            sampling_rate: self.sample_rate(&read),
+            in_sample: self.in_sample(self.sample_rate(&read)),
         }
     }
 }
@@ -110,9 +111,9 @@ impl Telemetry {
 impl Telemetry {
     /// Whether this install is in the sample, as its next run would draw it,
     /// from the key as stored (nothing is created).
-    fn in_sample(&self) -> Option<bool> {
+    fn in_sample(&self, rate: f64) -> Option<bool> {
         use crate::identity::sample::Unit;
-        if self.settings.sampling >= 1.0 {
+        if rate >= 1.0 {
             return None;
         }
         let key = crate::identity::read_key(&self.config_dir()?)?;
@@ -123,7 +124,7 @@ impl Telemetry {
         );
         match unit {
             Unit::Run => None,
-            unit => Some(unit.in_sample(self.settings.sampling)),
+            unit => Some(unit.in_sample(rate)),
         }
     }
 }

@@ -31,7 +31,7 @@ impl Telemetry {
         let mut read = SettingsRead::default();
         let decision = self.decide_into(&mut read);
         self.pass_flag_to_children();
-        let config_dir = read.config_dir;
+        let config_dir = read.config_dir.take();
         let opt_out_var = self.vars.opt_out[0].clone();
         let inactive = |decision, notes, notice_shown| TelemetryGuard {
             decision,
@@ -78,7 +78,8 @@ impl Telemetry {
             || crate::configure::env::opts_out(self.env().var_os(&self.vars.debug).as_deref());
         // Local mode sends nothing, so it keeps every run for the user's own view; print
         // mode sends nothing either and shows what a run in the sample would send.
-        let sampling = self.settings.sampling < 1.0 && !decision.local;
+        let rate = self.sample_rate(&read);
+        let sampling = rate < 1.0 && !decision.local;
         if sampling && !print_mode {
             // In CI too the draw follows the key: a fresh container has a new key, so its
             // run draws alone; a kept runner keeps its runs together.
@@ -87,7 +88,7 @@ impl Telemetry {
                 key.as_ref(),
                 crate::deliver::now_ms() / 1000,
             );
-            if !unit.in_sample(self.settings.sampling) {
+            if !unit.in_sample(rate) {
                 // Outside the sample: what an opted-out run does, after reading the key.
                 let mut guard = inactive(decision, notes, false);
                 guard.sampled_out = true;
@@ -125,7 +126,7 @@ impl Telemetry {
             source: &self.source(),
             channel: self.settings.channel,
             agent: identity::agent::detect(self.env()),
-            sample_weight: sampling.then(|| sample::weight(self.settings.sampling)),
+            sample_weight: sampling.then(|| sample::weight(rate)),
         });
         let collected = Collected::default();
         // Sampler and limits are set explicitly: the defaults would read the user's

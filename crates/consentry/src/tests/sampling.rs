@@ -171,3 +171,48 @@ fn build_refuses_a_rate_outside_one_in_a_million_to_one() {
         assert!(sampled(rate).build().is_ok(), "{rate}");
     }
 }
+
+/// A tool built to send every run, on a machine whose policy says `policy`.
+fn with_policy(dir: &Path, rate: f64, policy: &str) -> Telemetry {
+    let path = dir.join("policy.toml");
+    std::fs::write(&path, policy).unwrap();
+    opted_in(dir, sampled(rate).with_policy_file(path))
+}
+
+#[test]
+fn a_machine_policy_can_lower_the_rate_never_raise_it() {
+    // Lowered: the weight is the policy's.
+    let dirs: Vec<_> = (0..40).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut weights = BTreeSet::new();
+    let mut outside = 0;
+    for d in &dirs {
+        let t = with_policy(d.path(), 1.0, "sample_rate = 0.25\n");
+        assert_eq!(t.status().sampling_rate, 0.25);
+        let mut guard = t.init();
+        if guard.sampled_out() {
+            outside += 1;
+        } else {
+            weights.insert(sent_weight(&mut guard).unwrap().to_bits());
+        }
+    }
+    assert_eq!(weights, BTreeSet::from([4.0f64.to_bits()]));
+    assert!(outside > 10, "about 30 of 40 are out: {outside}");
+    // Not raised: the author's 1/2 stands against a policy's 1.
+    let (inside, _) = one_in_one_out();
+    let mut guard = with_policy(inside.path(), 0.5, "sample_rate = 1.0\n").init();
+    assert_eq!(sent_weight(&mut guard), Some(2.0));
+}
+
+#[test]
+fn a_policy_rate_that_is_not_one_opts_out_and_says_why() {
+    for bad in ["0.0", "1.5", "-1.0", "nan", "\"half\""] {
+        let dir = tempfile::tempdir().unwrap();
+        let t = with_policy(dir.path(), 1.0, &format!("sample_rate = {bad}\n"));
+        let d = t.decide();
+        assert!(!d.enabled, "{bad}: {d:?}");
+        assert!(
+            matches!(&d.source, crate::Source::Unreadable { .. }),
+            "{bad}: {d:?}"
+        );
+    }
+}
