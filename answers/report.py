@@ -19,6 +19,8 @@ MAX_TABLE_ROWS = 200
 
 
 def _cell(v) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))  # a weighted count (a sum of weights) that came out whole
     if isinstance(v, float):
         return f"{v:.6g}"
     return html.escape(str(v))

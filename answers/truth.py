@@ -28,7 +28,7 @@ def _failed(r):
 
 
 def _w(r):
-    return r.get("weight", 1.0)
+    return r.get("weight", 1)
 
 
 def _nearest(pairs, q):
@@ -72,14 +72,14 @@ def answers(runs: list[dict]) -> dict[str, list[tuple]]:
     for r in runs:
         first_week[r["install_id"]] = min(first_week.get(r["install_id"], 10**9), _week(r))
         install_w[r["install_id"]] = min(install_w.get(r["install_id"], math.inf), _w(r))
-    newcomers = defaultdict(float)
+    newcomers = defaultdict(int)
     for i, w in first_week.items():
         newcomers[w] += install_w[i]
     t["weekly_growth"] = [(w, _installs(g), newcomers.get(w, 0)) for w, g in _group(runs, _week).items()]
     t["top_commands"] = [(c, _runs(g), _installs(g)) for c, g in _group(runs, lambda r: r["command"]).items()]
     t["option_use"] = [(*k, n) for k, n in _weighted(
         ((r["command"], o), _w(r)) for r in runs for o in r["options"]).items()]
-    values = defaultdict(float)
+    values = defaultdict(int)
     for r in runs:
         a = r["args"]
         for i in range(len(a) - 1):
@@ -120,7 +120,7 @@ def answers(runs: list[dict]) -> dict[str, list[tuple]]:
 
 
 def _weighted(pairs):
-    out = defaultdict(float)
+    out = defaultdict(int)
     for k, w in pairs:
         out[k] += w
     return out
