@@ -183,7 +183,7 @@ impl fmt::Display for Status {
             writeln!(
                 f,
                 "sampling: {}% of installs send; {which} {} runs",
-                self.sampling_rate * 100.0,
+                crate::identity::sample::percent(self.sampling_rate),
                 crate::identity::sample::weight(self.sampling_rate)
             )?;
         }

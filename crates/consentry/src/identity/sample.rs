@@ -32,6 +32,12 @@ pub(crate) fn weight(rate: f64) -> f64 {
     1.0 / rate
 }
 
+/// The rate as a percentage for people: `10`, `0.5`, `7` (not `7.000000000000001`).
+pub(crate) fn percent(rate: f64) -> String {
+    let text = format!("{:.4}", rate * 100.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
 /// What a run draws from.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Unit<'a> {
@@ -189,5 +195,9 @@ mod tests {
         assert!(!valid_rate(-0.1) && !valid_rate(MIN_RATE / 2.0));
         assert_eq!(weight(0.1), 10.0);
         assert_eq!(weight(MIN_RATE), 1e6);
+        assert_eq!(percent(0.07), "7");
+        assert_eq!(percent(0.005), "0.5");
+        assert_eq!(percent(1e-6), "0.0001");
+        assert_eq!(percent(1.0), "100");
     }
 }

@@ -216,3 +216,17 @@ fn a_policy_rate_that_is_not_one_opts_out_and_says_why() {
         );
     }
 }
+
+#[test]
+fn the_notice_says_which_share_of_installs_send() {
+    let text = sampled(0.1).build().unwrap().notice_text();
+    assert!(
+        text.contains("Only a random 10% of installs send it"),
+        "{text}"
+    );
+    let all = Telemetry::builder("tool").build().unwrap().notice_text();
+    assert!(
+        !all.contains("random 10%") && !all.contains("installs send"),
+        "{all}"
+    );
+}
