@@ -6,13 +6,14 @@ draws the estimates average to the truth, where unweighted counts would not."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 
 import pytest
 
 from answers import compare, engines, generate, otlp, table, truth
-from answers.questions import QUESTIONS
+from answers.questions import BY_NAME, QUESTIONS
 
 # Large enough that 1 % is about 50 installs; generating it and its truth takes ~8 s.
 POPULATION = generate.Settings(seed=23, installs=5000, days=70)
@@ -218,3 +219,24 @@ def test_the_report_says_when_its_answers_are_estimates(tmp_path):
         report.build(str(src), str(tmp_path / f"{name}.html"))
         page = (tmp_path / f"{name}.html").read_text()
         assert says in page, name
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "chdb"])
+def test_a_weight_consentry_cannot_send_counts_once(engine):
+    # A store fed without the gateway: only a weight in [1, 1e6] scales a count.
+    runs = generate.runs(generate.Settings(seed=3, installs=40, days=10))[:7]
+    weights = [{"doubleValue": 10.0}, {"doubleValue": "NaN"}, {"doubleValue": "Infinity"},
+               {"doubleValue": 0.5}, {"doubleValue": 1e9}, {"stringValue": "ten"}, None]
+    lines = []
+    for r, w in zip(runs, weights):
+        req = generate.span_request(r)
+        if w is not None:
+            req["resourceSpans"][0]["resource"]["attributes"].append({"key": "consentry.sample.weight", "value": w})
+        lines.append(json.dumps(req))
+    rows, skipped = otlp.read_lines(lines)
+    assert skipped.total() == 0 and len(rows) == len(runs)
+    eng = engines.engine(engine)
+    eng.load(table.to_arrow(rows))
+    _, got = eng.ask(BY_NAME["ci_share"])
+    eng.close()
+    assert sum(r[1] for r in got) == 10 + 6
