@@ -109,6 +109,16 @@ impl Telemetry {
 }
 
 impl Telemetry {
+    /// The sampling rate in force (the author's, or a machine policy's lower one) and
+    /// whether this install is in the sample: for `telemetry view`, which reads the
+    /// settings as `status` does and writes nothing.
+    pub(crate) fn sampling_now(&self) -> (f64, Option<bool>) {
+        let mut read = crate::consent::SettingsRead::default();
+        let _ = self.decide_into(&mut read);
+        let rate = self.sample_rate(&read);
+        (rate, self.in_sample(rate))
+    }
+
     /// Whether this install is in the sample, as its next run would draw it,
     /// from the key as stored (nothing is created).
     fn in_sample(&self, rate: f64) -> Option<bool> {

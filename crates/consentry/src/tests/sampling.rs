@@ -102,6 +102,15 @@ fn an_install_out_of_the_sample_records_nothing_and_keeps_only_its_key() {
     let status = opted_in(out.path(), sampled(0.5)).status();
     assert_eq!(status.in_sample, Some(false));
     assert!(status.to_string().contains("not in the sample"), "{status}");
+    let t = opted_in(out.path(), sampled(0.5));
+    let view = t.usage_view(false);
+    assert!(
+        view.contains("0 runs") && view.contains("this install is not in the sample"),
+        "{view}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&t.usage_view(true)).unwrap();
+    assert_eq!(json["in_sample"], false);
+    assert_eq!(json["sampling_rate"], 0.5);
 }
 
 #[test]
