@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import glob
 import json
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -107,6 +108,8 @@ def _as_string(raw) -> str:
     if isinstance(raw, int):
         return str(raw)
     if isinstance(raw, float):
+        if not math.isfinite(raw):  # Go's FormatFloat: NaN, +Inf, -Inf (int() would raise)
+            return "NaN" if math.isnan(raw) else ("+Inf" if raw > 0 else "-Inf")
         return repr(raw) if raw != int(raw) else str(int(raw))
     if isinstance(raw, bytes):
         return base64.b64encode(raw).decode()

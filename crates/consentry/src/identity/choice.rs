@@ -32,7 +32,7 @@ pub enum InstallId {
 }
 
 /// The shortest rotation period.
-const MIN_PERIOD: Duration = Duration::from_secs(3600);
+pub(crate) const MIN_PERIOD: Duration = Duration::from_secs(3600);
 
 /// The rotating id of the period `now_secs` falls in.
 pub(crate) fn rotating(key: &[u8; 32], now_secs: u64, period: Duration) -> Uuid {
