@@ -13,6 +13,7 @@ burst in one command on one release, a few panics and abandoned (Ctrl-C) runs.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import random
 import uuid
@@ -195,6 +196,8 @@ def erase_request(token: str, at_ns: int, span_id: str = "00000000000000e1", ser
 
 
 def _kv(key: str, value) -> dict:
+    if isinstance(value, float):
+        return {"key": key, "value": {"doubleValue": value}}
     if isinstance(value, bool):
         return {"key": key, "value": {"boolValue": value}}
     if isinstance(value, int):
@@ -223,6 +226,8 @@ def span_request(run: dict) -> dict:
         ("telemetry.sdk.language", "rust"), ("telemetry.sdk.name", "opentelemetry"),
         ("telemetry.sdk.version", "0.33.1"),
     ]
+    if "weight" in run:
+        res.append(("consentry.sample.weight", float(run["weight"])))
     attrs = [("process.executable.name", "taskr"), ("consentry.command", run["command"]),
              ("process.command_args", run["args"]), ("consentry.command.options", run["options"]),
              ("process.exit.code", run["exit_code"])]
@@ -245,6 +250,34 @@ def span_request(run: dict) -> dict:
                                "schemaUrl": SCHEMA_URL,
                                "scopeSpans": [{"scope": {"name": "consentry", "version": "0.1.0"},
                                                "schemaUrl": SCHEMA_URL, "spans": [span]}]}]}
+
+
+def in_sample(key: bytes, rate: float) -> bool:
+    """Whether an install with hashing key `key` is in the sample at `rate`, drawn as
+    consentry draws it (`identity/sample.rs`): the top 53 bits of HMAC-SHA256(key,
+    "consentry sample v1\\0") as a fraction, below the rate."""
+    if rate >= 1.0:
+        return True
+    mac = hmac.new(key, b"consentry sample v1\0", hashlib.sha256).digest()
+    return (int.from_bytes(mac[:8], "big") >> 11) / float(1 << 53) < rate
+
+
+def sample(all_runs: list[dict], rate: float, seed: int = 0) -> list[dict]:
+    """The runs a tool built `with_sampling(rate)` would send: every run of the installs
+    in the sample, each with `weight` = 1 / rate. Each install's 32-byte key is derived
+    from `seed` and its id (a stand-in for the random key consentry keeps on the
+    machine), so one seed is one draw of the population and another seed another."""
+    weight = 1.0 / rate
+    keys: dict[str, bool] = {}
+    out = []
+    for r in all_runs:
+        inside = keys.get(r["install_id"])
+        if inside is None:
+            key = hashlib.sha256(f"{seed}:{r['install_id']}".encode()).digest()
+            inside = keys[r["install_id"]] = in_sample(key, rate)
+        if inside:
+            out.append({**r, "weight": weight})
+    return out
 
 
 def otlp_lines(all_runs: list[dict]) -> list[str]:

@@ -27,6 +27,7 @@ import base64
 import glob
 import hashlib
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -138,6 +139,8 @@ def _as_string(raw) -> str:
     if isinstance(raw, int):
         return str(raw)
     if isinstance(raw, float):
+        if not math.isfinite(raw):  # Go's FormatFloat: NaN, +Inf, -Inf (int() would raise)
+            return "NaN" if math.isnan(raw) else ("+Inf" if raw > 0 else "-Inf")
         return repr(raw) if raw != int(raw) else str(int(raw))
     if isinstance(raw, bytes):
         return base64.b64encode(raw).decode()

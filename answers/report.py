@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 from pathlib import Path
 
@@ -18,6 +19,8 @@ MAX_TABLE_ROWS = 200
 
 
 def _cell(v) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))  # a weighted count (a sum of weights) that came out whole
     if isinstance(v, float):
         return f"{v:.6g}"
     return html.escape(str(v))
@@ -51,10 +54,39 @@ def _skipped(s: otlp.Skipped) -> str:
             f'<p><b>Skipped:</b> {", ".join(items)}.</p><ul>{reasons}</ul></div>' + dup)
 
 
-def render(results: dict, skipped: otlp.Skipped, source: str, engine_name: str) -> str:
+def sampling(rows: list[dict]) -> dict:
+    """How many of the runs read came from a sample (`consentry.sample.weight` above 1),
+    from how many installs, at which rates: what the page says about its precision."""
+    weights, installs = {}, set()
+    for r in rows:
+        try:
+            w = float(r["ResourceAttributes"].get("consentry.sample.weight", "1"))
+        except ValueError:
+            continue
+        if 1 < w <= 1_000_000:
+            weights[w] = weights.get(w, 0) + 1
+            installs.add(r["ResourceAttributes"].get("app.installation.id", ""))
+    return {"runs": sum(weights.values()), "installs": len(installs), "weights": sorted(weights)}
+
+
+def _sampling(s: dict | None) -> str:
+    if not s or not s["runs"]:
+        return '<p id="sampling" data-sampled-runs="0">Every run is counted as sent (no sampling).</p>'
+    rates = ", ".join(f"{100 / w:g} %" for w in s["weights"])
+    n = max(s["installs"], 1)
+    return (f'<p id="sampling" data-sampled-runs="{s["runs"]}"><b>Estimates from a sample:</b> '
+            f'{s["runs"]} runs from {s["installs"]} installs were sent by tools sampling their installs '
+            f'({rates}); each counts 1 / rate times (Horvitz-Thompson), so counts are unbiased estimates '
+            f'of the whole, roughly within ±{200 / math.sqrt(n):.0f} % (two standard errors of a count '
+            f'over all {s["installs"]} sampled installs; smaller groups vary more).</p>')
+
+
+def render(results: dict, skipped: otlp.Skipped, source: str, engine_name: str,
+           sampled: dict | None = None) -> str:
     """The page, from every question's (columns, rows)."""
     sections, embeds = [], []
     total_runs = sum(r[1] for r in results["top_commands"][1])
+    total_runs = int(total_runs) if float(total_runs).is_integer() else round(total_runs)
     for q in QUESTIONS:
         cols, rows = results[q.name]
         div = f"chart-{q.name}"
@@ -88,6 +120,7 @@ table.numbers {{ border-collapse: collapse; font-size: 0.8em; }} td, th {{ borde
 <span>Runs: <b id="total-runs">{total_runs}</b></span>
 <span>Engine: <b>{html.escape(engine_name)}</b></span></div>
 {_skipped(skipped)}
+{_sampling(sampled)}
 <main>{''.join(sections)}</main>
 <script>{''.join(embeds)}</script>
 </body></html>"""
@@ -132,7 +165,7 @@ def build(input_path, out_path: str, engine_name: str = "duckdb") -> dict:
         results = engines.answer_all(eng)
     finally:
         eng.close()
-    page = render(results, skipped, str(input_path), engine_name)
+    page = render(results, skipped, str(input_path), engine_name, sampling(rows))
     with open(out_path, "w", encoding="utf-8") as f:
         f.write(page)
     return {"results": results, "skipped": skipped, "rows": len(rows), "files": len(files)}

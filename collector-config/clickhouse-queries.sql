@@ -28,6 +28,10 @@ SELECT
   ResourceAttributes['consentry.ci.vendor'] AS ci_vendor,
   ResourceAttributes['consentry.source'] AS source,
   ResourceAttributes['consentry.channel'] AS channel,
+  -- How many runs this run stands for (consentry.sample.weight: 1 / the sampling rate);
+  -- 1 when the tool sends every run, or the value is not a weight consentry can send.
+  if(ifNull(toFloat64OrNull(ResourceAttributes['consentry.sample.weight']), 0) BETWEEN 1 AND 1000000,
+     ifNull(toFloat64OrNull(ResourceAttributes['consentry.sample.weight']), 1), 1.0) AS weight,
   SpanAttributes['consentry.command'] AS command,
   ifNull(toInt64OrNull(SpanAttributes['process.exit.code']), 0) AS exit_code,
   SpanAttributes['error.type'] AS error_type,
@@ -51,20 +55,31 @@ WHERE ScopeName = 'consentry' AND ParentSpanId = '' AND SpanName != 'consentry.e
 LIMIT 1 BY TraceId, SpanId;
 
 CREATE OR REPLACE VIEW run_options AS
-SELECT run_id, command, failed, error_type, option_name FROM runs ARRAY JOIN options AS option_name;
+SELECT run_id, command, failed, error_type, weight, option_name FROM runs ARRAY JOIN options AS option_name;
 
 CREATE OR REPLACE VIEW run_args AS
-SELECT run_id, command, pos, arg FROM runs ARRAY JOIN args AS arg, arrayEnumerate(args) AS pos;
+SELECT run_id, command, weight, pos, arg FROM runs ARRAY JOIN args AS arg, arrayEnumerate(args) AS pos;
 
 CREATE OR REPLACE VIEW run_features AS
-SELECT run_id, install_id, ts_s, feature FROM runs ARRAY JOIN features AS feature;
+SELECT run_id, install_id, ts_s, weight, feature FROM runs ARRAY JOIN features AS feature;
 
 -- daily_active_installs: Distinct installs (random install ids) and runs per day.
+WITH per AS (
+  SELECT
+    day_idx,
+    install_id,
+    MIN(weight) AS w,
+    SUM(weight) AS n_runs
+  FROM runs
+  GROUP BY
+    day_idx,
+    install_id
+)
 SELECT
   day_idx,
-  COUNT(DISTINCT install_id) AS installs,
-  COUNT(*) AS runs
-FROM runs
+  SUM(w) AS installs,
+  SUM(n_runs) AS runs
+FROM per
 GROUP BY
   day_idx
 ORDER BY
@@ -74,21 +89,31 @@ ORDER BY
 WITH firsts AS (
   SELECT
     install_id,
-    MIN(week_idx) AS first_week
+    MIN(week_idx) AS first_week,
+    MIN(weight) AS w
   FROM runs
   GROUP BY
+    install_id
+), per AS (
+  SELECT
+    week_idx,
+    install_id,
+    MIN(weight) AS w
+  FROM runs
+  GROUP BY
+    week_idx,
     install_id
 ), active AS (
   SELECT
     week_idx,
-    COUNT(DISTINCT install_id) AS active_installs
-  FROM runs
+    SUM(w) AS active_installs
+  FROM per
   GROUP BY
     week_idx
 ), newcomers AS (
   SELECT
     first_week,
-    COUNT(*) AS new_installs
+    SUM(w) AS new_installs
   FROM firsts
   GROUP BY
     first_week
@@ -104,11 +129,22 @@ ORDER BY
   a.week_idx;
 
 -- top_commands: Runs and distinct installs per command.
+WITH per AS (
+  SELECT
+    command,
+    install_id,
+    MIN(weight) AS w,
+    SUM(weight) AS n_runs
+  FROM runs
+  GROUP BY
+    command,
+    install_id
+)
 SELECT
   command,
-  COUNT(*) AS runs,
-  COUNT(DISTINCT install_id) AS installs
-FROM runs
+  SUM(n_runs) AS runs,
+  SUM(w) AS installs
+FROM per
 GROUP BY
   command
 ORDER BY
@@ -119,7 +155,7 @@ ORDER BY
 SELECT
   command,
   option_name,
-  COUNT(*) AS runs
+  SUM(weight) AS runs
 FROM run_options
 GROUP BY
   command,
@@ -134,7 +170,7 @@ SELECT
   a.command,
   a.arg AS option_name,
   b.arg AS option_value,
-  COUNT(*) AS runs
+  SUM(a.weight) AS runs
 FROM run_args AS a
 JOIN run_args AS b
   ON a.run_id = b.run_id AND b.pos = a.pos + 1
@@ -151,13 +187,27 @@ ORDER BY
   option_value;
 
 -- platforms: Installs, runs and failed runs per operating system and CPU architecture.
+WITH per AS (
+  SELECT
+    os,
+    arch,
+    install_id,
+    MIN(weight) AS w,
+    SUM(weight) AS n_runs,
+    SUM(failed * weight) AS n_failures
+  FROM runs
+  GROUP BY
+    os,
+    arch,
+    install_id
+)
 SELECT
   os,
   arch,
-  COUNT(DISTINCT install_id) AS installs,
-  COUNT(*) AS runs,
-  SUM(failed) AS failures
-FROM runs
+  SUM(w) AS installs,
+  SUM(n_runs) AS runs,
+  SUM(n_failures) AS failures
+FROM per
 GROUP BY
   os,
   arch
@@ -170,7 +220,7 @@ ORDER BY
 SELECT
   os,
   command,
-  COUNT(*) AS runs
+  SUM(weight) AS runs
 FROM runs
 GROUP BY
   os,
@@ -186,13 +236,14 @@ WITH ranked AS (
     install_id,
     version,
     channel,
+    weight,
     ROW_NUMBER() OVER (PARTITION BY install_id ORDER BY ts_ns DESC, run_id DESC) AS rn
   FROM runs
 )
 SELECT
   version,
   channel,
-  COUNT(*) AS installs
+  SUM(weight) AS installs
 FROM ranked
 WHERE
   rn = 1
@@ -222,24 +273,36 @@ WITH launch AS (
   SELECT
     feature,
     install_id,
-    MIN(ts_s) AS use_s
+    MIN(ts_s) AS use_s,
+    MIN(weight) AS w
   FROM run_features
   GROUP BY
     feature,
     install_id
-), eligible AS (
+), eligible_per AS (
   SELECT
     w.feature AS feature,
-    COUNT(DISTINCT a.install_id) AS eligible_installs
+    a.install_id AS install_id,
+    MIN(a.weight) AS w
   FROM launch AS w
   CROSS JOIN runs AS a
   WHERE
     a.ts_s >= w.launch_s
   GROUP BY
-    w.feature
+    w.feature,
+    a.install_id
+), eligible AS (
+  SELECT
+    feature,
+    SUM(w) AS eligible_installs
+  FROM eligible_per
+  GROUP BY
+    feature
 ), delays AS (
   SELECT
     u.feature AS feature,
+    u.install_id AS install_id,
+    u.w AS w,
     FLOOR((
       u.use_s - GREATEST(l.launch_s, s.first_s)
     ) / 86400) AS days
@@ -252,20 +315,31 @@ WITH launch AS (
   SELECT
     feature,
     days,
-    ROW_NUMBER() OVER (PARTITION BY feature ORDER BY days) AS rn,
-    COUNT(*) OVER (PARTITION BY feature) AS n
+    w,
+    SUM(w) OVER (
+      PARTITION BY feature
+      ORDER BY days, install_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS cum,
+    SUM(w) OVER (PARTITION BY feature) AS total
   FROM delays
+), medians AS (
+  SELECT
+    feature,
+    MAX(total) AS adopting_installs,
+    MIN(CASE WHEN cum >= 0.5 * total THEN days END) AS median_days_to_adopt
+  FROM ranked
+  GROUP BY
+    feature
 )
 SELECT
   e.feature,
   e.eligible_installs,
-  k.n AS adopting_installs,
-  k.days AS median_days_to_adopt
+  k.adopting_installs,
+  k.median_days_to_adopt
 FROM eligible AS e
-JOIN ranked AS k
+JOIN medians AS k
   ON e.feature = k.feature
-WHERE
-  k.rn = CEIL(0.5 * k.n)
 ORDER BY
   e.feature;
 
@@ -274,7 +348,7 @@ SELECT
   day_idx,
   command,
   error_type,
-  COUNT(*) AS failures
+  SUM(weight) AS failures
 FROM runs
 WHERE
   failed = 1
@@ -292,8 +366,8 @@ WITH daily AS (
   SELECT
     command,
     day_idx,
-    COUNT(*) AS runs,
-    SUM(failed) AS failures
+    SUM(weight) AS runs,
+    SUM(failed * weight) AS failures
   FROM runs
   GROUP BY
     command,
@@ -301,8 +375,8 @@ WITH daily AS (
 ), base AS (
   SELECT
     command,
-    COUNT(*) AS all_runs,
-    SUM(failed) AS all_failures
+    SUM(weight) AS all_runs,
+    SUM(failed * weight) AS all_failures
   FROM runs
   GROUP BY
     command
@@ -326,7 +400,7 @@ SELECT
   command,
   error_type,
   option_name,
-  COUNT(*) AS failures
+  SUM(weight) AS failures
 FROM run_options
 WHERE
   failed = 1
@@ -343,8 +417,8 @@ ORDER BY
 -- ci_share: Runs per week, and how many ran in a CI system.
 SELECT
   week_idx,
-  COUNT(*) AS runs,
-  SUM(ci) AS ci_runs
+  SUM(weight) AS runs,
+  SUM(ci * weight) AS ci_runs
 FROM runs
 GROUP BY
   week_idx
@@ -354,7 +428,7 @@ ORDER BY
 -- ci_vendors: Runs per CI system.
 SELECT
   ci_vendor,
-  COUNT(*) AS runs
+  SUM(weight) AS runs
 FROM runs
 WHERE
   ci = 1
@@ -365,11 +439,22 @@ ORDER BY
   ci_vendor;
 
 -- sources: Installs and runs by how the tool was invoked (CLI or an IDE extension).
+WITH per AS (
+  SELECT
+    source,
+    install_id,
+    MIN(weight) AS w,
+    SUM(weight) AS n_runs
+  FROM runs
+  GROUP BY
+    source,
+    install_id
+)
 SELECT
   source,
-  COUNT(DISTINCT install_id) AS installs,
-  COUNT(*) AS runs
-FROM runs
+  SUM(w) AS installs,
+  SUM(n_runs) AS runs
+FROM per
 GROUP BY
   source
 ORDER BY
@@ -385,15 +470,19 @@ WITH firsts AS (
   GROUP BY
     install_id
 ), activity AS (
-  SELECT DISTINCT
+  SELECT
+    install_id,
+    week_idx,
+    MIN(weight) AS w
+  FROM runs
+  GROUP BY
     install_id,
     week_idx
-  FROM runs
 )
 SELECT
   f.cohort_week,
   a.week_idx - f.cohort_week AS week_offset,
-  COUNT(*) AS installs
+  SUM(a.w) AS installs
 FROM activity AS a
 JOIN firsts AS f
   ON a.install_id = f.install_id
@@ -404,22 +493,26 @@ ORDER BY
   f.cohort_week,
   week_offset;
 
--- duration_percentiles: p50 and p95 run time in milliseconds (nearest rank) per command and version.
+-- duration_percentiles: p50 and p95 run time in milliseconds (weighted nearest rank) per command and version.
 WITH ranked AS (
   SELECT
     command,
     version,
     duration_ms,
-    ROW_NUMBER() OVER (PARTITION BY command, version ORDER BY duration_ms, run_id) AS rn,
-    COUNT(*) OVER (PARTITION BY command, version) AS n
+    SUM(weight) OVER (
+      PARTITION BY command, version
+      ORDER BY duration_ms, run_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS cum,
+    SUM(weight) OVER (PARTITION BY command, version) AS total
   FROM runs
 )
 SELECT
   command,
   version,
-  MAX(n) AS runs,
-  MAX(CASE WHEN rn = CEIL(0.5 * n) THEN duration_ms END) AS p50_ms,
-  MAX(CASE WHEN rn = CEIL(0.95 * n) THEN duration_ms END) AS p95_ms
+  MAX(total) AS runs,
+  MIN(CASE WHEN cum >= 0.5 * total THEN duration_ms END) AS p50_ms,
+  MIN(CASE WHEN cum >= 0.95 * total THEN duration_ms END) AS p95_ms
 FROM ranked
 GROUP BY
   command,
@@ -429,16 +522,30 @@ ORDER BY
   version;
 
 -- release_health: Per version, as in Sentry's release health: crash-free runs (no panic event) and installs, and abandoned-free runs (error.type `abandoned` or `canceled`: Ctrl-C).
+WITH per AS (
+  SELECT
+    version,
+    install_id,
+    MIN(weight) AS w,
+    MAX(crashed) AS crashed_install,
+    SUM(weight) AS n_runs,
+    SUM(crashed * weight) AS n_crashed,
+    SUM(abandoned * weight) AS n_abandoned
+  FROM runs
+  GROUP BY
+    version,
+    install_id
+)
 SELECT
   version,
-  COUNT(*) AS runs,
-  SUM(crashed) AS crashed_runs,
-  SUM(abandoned) AS abandoned_runs,
-  COUNT(DISTINCT install_id) AS installs,
-  COUNT(DISTINCT CASE WHEN crashed = 1 THEN install_id END) AS crashed_installs,
-  1 - SUM(crashed) / COUNT(*) AS crash_free_rate,
-  1 - SUM(abandoned) / COUNT(*) AS abandoned_free_rate
-FROM runs
+  SUM(n_runs) AS runs,
+  SUM(n_crashed) AS crashed_runs,
+  SUM(n_abandoned) AS abandoned_runs,
+  SUM(w) AS installs,
+  SUM(crashed_install * w) AS crashed_installs,
+  1 - SUM(n_crashed) / SUM(n_runs) AS crash_free_rate,
+  1 - SUM(n_abandoned) / SUM(n_runs) AS abandoned_free_rate
+FROM per
 GROUP BY
   version
 ORDER BY

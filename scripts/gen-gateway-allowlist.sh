@@ -109,7 +109,7 @@ for n, line in enumerate(open(os.path.join(root, "collector-config/value-shapes.
             rule["scan"] = True
         else:
             sys.exit(f"value-shapes.txt:{n}: unknown option {o!r}")
-    if typ not in ("str", "strs", "int", "bool", "token"):
+    if typ not in ("str", "strs", "int", "double", "bool", "token"):
         sys.exit(f"value-shapes.txt:{n}: unknown type {typ!r}")
     if (typ in ("str", "strs", "token")) != bool(shape):
         sys.exit(f"value-shapes.txt:{n}: strings need a shape, other types none")

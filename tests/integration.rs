@@ -38,5 +38,7 @@ mod harness_ports;
 mod identity_choices;
 mod opt_out_leaves_nothing;
 mod real_cli;
+mod sample_weight;
+mod sampling;
 mod transcripts;
 mod transparency;

@@ -185,3 +185,35 @@ fn a_run_before_the_notice_sends_nothing_writes_nothing_and_opens_no_socket() {
         "a run before the notice records nothing and makes no id"
     );
 }
+
+#[test]
+fn a_run_outside_the_sample_touches_no_network_thread_or_state() {
+    // Machines whose policy lowers taskr's rate to 1/2: the first install outside the
+    // sample (each first run makes the key the draw derives from; 40 tries miss with
+    // probability 2^-40).
+    let policy_dir = tempfile::tempdir().unwrap();
+    let policy = policy_dir.path().join("policy.toml");
+    std::fs::write(&policy, "sample_rate = 0.5\n").unwrap();
+    let user = (0..40)
+        .map(|_| {
+            let mut u = Taskr::sending_nowhere(Transport::Http);
+            u.env("TASKR_TELEMETRY_POLICY_FILE", &policy);
+            assert_eq!(u.run(&["list"]).code, Some(0));
+            u
+        })
+        .find(|u| {
+            u.run(&["telemetry", "status"])
+                .stdout
+                .contains("not in the sample")
+        })
+        .expect("an install outside the sample");
+    let t = Trace::run(&user, &["add", "x"]);
+    assert_no_network_or_thread(&t, "outside the sample");
+    // The task file is the tool's own; telemetry writes nothing: no id, no spool, no
+    // run marker.
+    for dir in [user.config_home(), user.home().join(".local")] {
+        let writes = t.writes_under(&dir);
+        assert!(writes.is_empty(), "writes outside the sample: {writes:#?}");
+    }
+    assert!(!user.home().join(".local/state/taskr").exists());
+}

@@ -23,6 +23,10 @@ SELECT
   ResourceAttributes['consentry.ci.vendor'] AS ci_vendor,
   ResourceAttributes['consentry.source'] AS source,
   ResourceAttributes['consentry.channel'] AS channel,
+  -- How many runs this run stands for (consentry.sample.weight: 1 / the sampling rate);
+  -- 1 when the tool sends every run, or the value is not a weight consentry can send.
+  if(ifNull(toFloat64OrNull(ResourceAttributes['consentry.sample.weight']), 0) BETWEEN 1 AND 1000000,
+     ifNull(toFloat64OrNull(ResourceAttributes['consentry.sample.weight']), 1), 1.0) AS weight,
   SpanAttributes['consentry.command'] AS command,
   ifNull(toInt64OrNull(SpanAttributes['process.exit.code']), 0) AS exit_code,
   SpanAttributes['error.type'] AS error_type,
@@ -46,10 +50,10 @@ WHERE ScopeName = 'consentry' AND ParentSpanId = '' AND SpanName != 'consentry.e
 LIMIT 1 BY TraceId, SpanId;
 
 CREATE OR REPLACE VIEW run_options AS
-SELECT run_id, command, failed, error_type, option_name FROM runs ARRAY JOIN options AS option_name;
+SELECT run_id, command, failed, error_type, weight, option_name FROM runs ARRAY JOIN options AS option_name;
 
 CREATE OR REPLACE VIEW run_args AS
-SELECT run_id, command, pos, arg FROM runs ARRAY JOIN args AS arg, arrayEnumerate(args) AS pos;
+SELECT run_id, command, weight, pos, arg FROM runs ARRAY JOIN args AS arg, arrayEnumerate(args) AS pos;
 
 CREATE OR REPLACE VIEW run_features AS
-SELECT run_id, install_id, ts_s, feature FROM runs ARRAY JOIN features AS feature;
+SELECT run_id, install_id, ts_s, weight, feature FROM runs ARRAY JOIN features AS feature;

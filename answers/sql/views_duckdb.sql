@@ -16,6 +16,10 @@ SELECT
   coalesce(ResourceAttributes['consentry.ci.vendor'], '') AS ci_vendor,
   coalesce(ResourceAttributes['consentry.source'], '') AS source,
   coalesce(ResourceAttributes['consentry.channel'], '') AS channel,
+  -- How many runs this run stands for (consentry.sample.weight: 1 / the sampling rate);
+  -- 1 when the tool sends every run, or the value is not a weight consentry can send.
+  CASE WHEN TRY_CAST(ResourceAttributes['consentry.sample.weight'] AS DOUBLE) BETWEEN 1 AND 1000000
+       THEN TRY_CAST(ResourceAttributes['consentry.sample.weight'] AS DOUBLE) ELSE 1.0 END AS weight,
   coalesce(SpanAttributes['consentry.command'], '') AS command,
   coalesce(TRY_CAST(SpanAttributes['process.exit.code'] AS BIGINT), 0) AS exit_code,
   coalesce(SpanAttributes['error.type'], '') AS error_type,
@@ -39,11 +43,11 @@ WHERE ScopeName = 'consentry' AND "ParentSpanId" = '' AND SpanName <> 'consentry
 QUALIFY row_number() OVER (PARTITION BY "TraceId", "SpanId") = 1;
 
 CREATE OR REPLACE VIEW run_options AS
-SELECT run_id, command, failed, error_type, unnest(options) AS option_name FROM runs;
+SELECT run_id, command, failed, error_type, weight, unnest(options) AS option_name FROM runs;
 
 CREATE OR REPLACE VIEW run_args AS
-SELECT run_id, command, pos, args[pos] AS arg
-FROM (SELECT run_id, command, args, unnest(range(1, len(args) + 1)) AS pos FROM runs);
+SELECT run_id, command, weight, pos, args[pos] AS arg
+FROM (SELECT run_id, command, weight, args, unnest(range(1, len(args) + 1)) AS pos FROM runs);
 
 CREATE OR REPLACE VIEW run_features AS
-SELECT run_id, install_id, ts_s, unnest(features) AS feature FROM runs;
+SELECT run_id, install_id, ts_s, weight, unnest(features) AS feature FROM runs;

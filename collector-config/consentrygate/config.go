@@ -70,7 +70,7 @@ type KeyRule struct {
 	// Shape: a regular expression a whole string (each element of strs) must match;
 	// a value that does not is replaced with *****.
 	Shape string `mapstructure:"shape"`
-	// Min and Max bound an int.
+	// Min and Max bound an int or a double (a NaN double is out of every range).
 	Min *int64 `mapstructure:"min"`
 	Max *int64 `mapstructure:"max"`
 	// Truncate: longer strings are cut to this many bytes (at a character boundary)

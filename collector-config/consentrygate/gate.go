@@ -383,7 +383,16 @@ func (g *gate) clean(m pcommon.Map, where int, t *tally) {
 			}
 			return false
 		case pcommon.ValueTypeDouble:
-			if r.typ == "double" || r.typ == "number" || r.typ == "token" {
+			if r.typ == "double" {
+				// A weight of NaN, infinity or outside the declared range would skew
+				// every estimate it enters: removed, like an int out of range.
+				if d := v.Double(); !(d >= float64(r.min) && d <= float64(r.max)) {
+					t.drop("key", "out_of_range", 1)
+					return true
+				}
+				return false
+			}
+			if r.typ == "number" || r.typ == "token" {
 				return false
 			}
 		case pcommon.ValueTypeBool:

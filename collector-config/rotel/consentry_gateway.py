@@ -23,6 +23,7 @@ totals (counts and key names only, never values), e.g.
 The blocks between BEGIN/END GENERATED are written by scripts/gen-gateway-allowlist.sh.
 """
 
+import math
 import re
 import sys
 import time
@@ -69,6 +70,7 @@ KEYS = {
     'consentry.erasure.token': Rule('erase', 'str', '[0-9a-f]{64}', None, None, 0, False),
     'consentry.feature.name': Rule('event', 'str', '[A-Za-z0-9._-]{1,64}', None, None, 0, True),
     'consentry.project.id': Rule('span', 'str', '[0-9a-f]{16,128}', None, None, 0, False),
+    'consentry.sample.weight': Rule('resource', 'double', '', 1, 1000000, 0, False),
     'consentry.source': Rule('resource', 'str', '[A-Za-z0-9][A-Za-z0-9._-]{0,63}', None, None, 0, True),
     'consentry.stdin.terminal': Rule('span', 'bool', '', None, None, 0, False),
     'consentry.stdout.terminal': Rule('span', 'bool', '', None, None, 0, False),
@@ -209,7 +211,12 @@ def _clean_attributes(attributes, place, batch):
                 hi = rule.max if rule.max is not None else 2**63 - 1
                 drop = not lo <= value <= hi
         elif isinstance(value, float):
-            drop = rule.type != "token"
+            if rule.type == "double":
+                lo = rule.min if rule.min is not None else -math.inf
+                hi = rule.max if rule.max is not None else math.inf
+                drop = not lo <= value <= hi  # NaN too
+            else:
+                drop = rule.type != "token"
         # Anything else (bytes, maps, empty values) consentry never sends.
         if drop:
             batch["removed_keys"] += 1

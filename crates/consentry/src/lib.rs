@@ -94,7 +94,9 @@
 //!    `<TOOL>_TELEMETRY_POLICY_FILE`): managed settings. `enabled = false` or
 //!    `mode = "off"` turns telemetry off; `mode = "on"` or `"local"` turns it on (a
 //!    user's opt-out still wins); `endpoint` and `ca_file` replace the compiled-in
-//!    collector and trust its CA (the variables still override them).
+//!    collector and trust its CA (the variables still override them); `sample_rate`
+//!    lowers the rate of [`TelemetryBuilder::with_sampling`] (never raises it). A
+//!    `mode` or `sample_rate` that is not valid opts out.
 //! 6. The author's CI rule ([`TelemetryBuilder::with_disabled_in_ci`]).
 //! 7. The author's default: opt-out (on, with a notice) or opt-in
 //!    ([`TelemetryBuilder::with_default_enabled`]`(false)`: off until the user agrees,
@@ -175,7 +177,7 @@
 //! | `<state dir>/telemetry-erase/*.otlp` | Erase requests made by `telemetry delete` and not yet acknowledged (1 MiB, 16 requests, a year); nothing but their delivery deletes them. |
 //! | `<state dir>/telemetry-runs/*.run` | A marker per running command, touched every 60 s while it runs, removed at `finish`; one left by a dead process is reported as `abandoned`, one Ctrl-C renamed (`*.canceled`) as `canceled`. |
 //! | `.telemetry` (project, upward from the working dir) | `consent: false` opts out. |
-//! | `/etc/<tool>/telemetry.toml` | Machine policy (managed settings): `enabled`, `mode` (`on`, `local`, `off`), `endpoint`, `ca_file`. |
+//! | `/etc/<tool>/telemetry.toml` | Machine policy (managed settings): `enabled`, `mode` (`on`, `local`, `off`), `endpoint`, `ca_file`, `sample_rate`. |
 //!
 //! The config dir is `$XDG_CONFIG_HOME/<tool>` (`~/.config/<tool>`) on Linux; the
 //! state dir `$XDG_STATE_HOME/<tool>` (`~/.local/state/<tool>`); other systems use
@@ -214,6 +216,7 @@
 //! | `consentry.source` | `cli`, or a declared value of `<TOOL>_TELEMETRY_SOURCE` (else `other`). |
 //! | `consentry.channel` | How the tool was installed, as its build declares. |
 //! | `consentry.agent` | The coding agent that started the run, from a fixed table of variables (below); `none` otherwise. |
+//! | `consentry.sample.weight` | Only when the tool samples ([`TelemetryBuilder::with_sampling`]): how many runs this run stands for, `1 / rate` (a double). |
 //! | `process.runtime.name` | `rust`. |
 //! | `process.runtime.version` | The rustc version that built the tool. |
 //! | `telemetry.sdk.name` | `opentelemetry`, as the SDK's own detector sets it. |

@@ -17,6 +17,7 @@ pub enum Val {
     Strs(Vec<String>),
     Bool(bool),
     Bytes(Vec<u8>),
+    Double(f64),
 }
 
 /// Nanoseconds since the Unix epoch, now.
@@ -123,6 +124,11 @@ fn json_val(v: &Val) -> serde_json::Value {
         }
         Val::Bool(b) => serde_json::json!({ "boolValue": b }),
         Val::Bytes(b) => serde_json::json!({ "bytesValue": base64(b) }),
+        // Protobuf's JSON mapping: NaN and the infinities as strings.
+        Val::Double(d) if d.is_finite() => serde_json::json!({ "doubleValue": d }),
+        Val::Double(d) => {
+            serde_json::json!({ "doubleValue": d.to_string().replace("inf", "Infinity") })
+        }
     }
 }
 
@@ -206,6 +212,7 @@ fn any_value(v: &Val) -> AnyValue {
             }),
             Val::Bool(b) => any_value::Value::BoolValue(*b),
             Val::Bytes(b) => any_value::Value::BytesValue(b.clone()),
+            Val::Double(d) => any_value::Value::DoubleValue(*d),
         }),
     }
 }

@@ -42,6 +42,9 @@ pub enum BuildError {
     /// letters, digits, `-` and `_` starting with a letter.
     #[error("invalid declared name {0:?}")]
     Name(String),
+    /// The rate given to [`TelemetryBuilder::with_sampling`] is not in [1e-6, 1].
+    #[error("invalid sampling rate {0}")]
+    SamplingRate(f64),
 }
 
 /// A validated telemetry configuration. [`init`](Telemetry::init) decides consent and,
@@ -182,7 +185,7 @@ impl TelemetryBuilder {
     /// # Errors
     ///
     /// [`BuildError`] names the setting that is not valid: the tool name, the endpoint,
-    /// an opt-out variable name or a declared name.
+    /// an opt-out variable name, a declared name or the sampling rate.
     pub fn build(self) -> Result<Telemetry, BuildError> {
         let settings = self.settings;
         if !valid_tool_name(&settings.tool) {
@@ -215,6 +218,9 @@ impl TelemetryBuilder {
         }
         crate::rules::declared::validate(&settings.tool, &settings.declared)
             .map_err(|bad| BuildError::Name(bad.0))?;
+        if !crate::identity::sample::valid_rate(settings.sampling) {
+            return Err(BuildError::SamplingRate(settings.sampling));
+        }
         let telemetry = Telemetry {
             vars: Vars::new(&settings.tool, &settings.opt_out_aliases),
             settings,

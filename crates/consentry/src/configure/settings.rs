@@ -54,6 +54,8 @@ pub(crate) struct Settings {
     pub(crate) heartbeat: Duration,
     pub(crate) install_id: crate::identity::choice::InstallId,
     pub(crate) shared_ci_id: bool,
+    /// The fraction of installs (or runs) that send, in (0, 1]; 1 sends every run.
+    pub(crate) sampling: f64,
     // Delivery.
     pub(crate) transport: Option<Transport>,
     pub(crate) exit_budget: Duration,
@@ -97,6 +99,7 @@ impl Settings {
             heartbeat: crate::record::accounting::DEFAULT_HEARTBEAT,
             install_id: crate::identity::choice::InstallId::Random,
             shared_ci_id: true,
+            sampling: 1.0,
             transport: None,
             exit_budget: EXIT_BUDGET,
             spool_dir: None,

@@ -16,7 +16,7 @@ use crate::sys::files::{self, ReadError};
 pub(crate) const USER_CONFIG_FILE: &str = "telemetry.toml";
 
 /// The user's own settings, as written by `<tool> telemetry enable|disable`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct UserConfig {
     /// `false` opts out; `true` is an explicit yes; absent is no setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -46,6 +46,23 @@ pub(crate) struct UserConfig {
     /// (`<TOOL>_TELEMETRY_CA_FILE` still overrides it). Policy files only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) ca_file: Option<PathBuf>,
+    /// Managed settings: send only this fraction of installs, in [1e-6, 1], when it is
+    /// below the author's rate (strictest wins). Policy files only; another value opts
+    /// out, as a `mode` that is not one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sample_rate: Option<f64>,
+}
+
+/// What a policy file's `sample_rate` says: the rate, or an error for a value that is
+/// not one consentry takes.
+pub(crate) fn sample_rate(cfg: &UserConfig) -> Result<Option<f64>, String> {
+    match cfg.sample_rate {
+        None => Ok(None),
+        Some(r) if crate::identity::sample::valid_rate(r) => Ok(Some(r)),
+        Some(r) => Err(format!(
+            "not valid settings: sample_rate {r} is not between 0.000001 and 1"
+        )),
+    }
 }
 
 /// What a settings file's `mode` says: `Some((enabled, local))`, or an error for a

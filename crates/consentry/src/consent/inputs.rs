@@ -8,6 +8,13 @@ use crate::consent::config::{self, USER_CONFIG_FILE};
 use crate::consent::{self, Decision, Files};
 
 impl Telemetry {
+    /// The fraction of installs that send: the author's rate, or a machine policy's
+    /// lower one (strictest wins).
+    pub(crate) fn sample_rate(&self, read: &SettingsRead) -> f64 {
+        read.sample_rate
+            .map_or(self.settings.sampling, |r| r.min(self.settings.sampling))
+    }
+
     /// Decides, remembering what init needs from the files when they were read.
     pub(crate) fn decide_into(&self, read: &mut SettingsRead) -> Decision {
         if let Some(decision) = self.debug_build_decision() {
@@ -72,10 +79,22 @@ impl Telemetry {
             .into_iter()
             .map(|p| {
                 let loaded = config::load(&p);
+                let mut broken = None;
                 if let config::Loaded::Found(cfg) = &loaded {
                     read.local |= config::mode(cfg) == Ok(Some((true, true)));
+                    match config::sample_rate(cfg) {
+                        Ok(Some(r)) => {
+                            read.sample_rate = Some(read.sample_rate.map_or(r, |s| s.min(r)));
+                        }
+                        Ok(None) => {}
+                        Err(reason) => broken = Some(reason),
+                    }
                 }
-                (p, consent::settings_say(loaded))
+                let says = match broken {
+                    Some(reason) => consent::FileSays::Broken(reason),
+                    None => consent::settings_say(loaded),
+                };
+                (p, says)
             })
             .collect();
         Files {
@@ -97,4 +116,6 @@ pub(crate) struct SettingsRead {
     pub(crate) local: bool,
     /// The as-of date of uploads the user settings file records, in ms.
     pub(crate) upload_since_ms: Option<u64>,
+    /// The lowest `sample_rate` the machine policy files set, if any.
+    pub(crate) sample_rate: Option<f64>,
 }

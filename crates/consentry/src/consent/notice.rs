@@ -45,6 +45,7 @@ impl Telemetry {
              ran it and whether its input and output were a terminal, and a random install\n\
              id with a commitment that lets you, and only you, have this install's data\n\
              erased. Nothing is sent during this run.\n\
+             {sample}\
              \n\
              Opt out: set {var}=1 (or DO_NOT_TRACK=1), or run `{tool} {manage} disable`.\n\
              See what is sent: `{tool} {manage} show`, or run with {debug}=1.\n\
@@ -52,11 +53,26 @@ impl Telemetry {
              Delete it all here and ask for its erasure at the collector: `{tool} {manage} delete`.\n",
             debug = self.vars.debug,
             manage = self.manage_command,
+            sample = self.notice_sampling(),
         );
         if let Some(url) = &self.settings.notice.docs_url {
             text.push_str(&format!("Read more: {url}\n"));
         }
         text
+    }
+
+    /// The notice's line about sampling, when the author samples: which share of
+    /// installs send (a machine policy may lower it further; the notice says the
+    /// author's rate, the same on every machine).
+    fn notice_sampling(&self) -> String {
+        let rate = self.settings.sampling;
+        if rate >= 1.0 {
+            return String::new();
+        }
+        format!(
+            "Only a random {}% of installs send it, decided on this machine.\n",
+            crate::identity::sample::percent(rate)
+        )
     }
 
     /// The notice version as stored: `<author version>-<hash of text and manifest>`.

@@ -61,6 +61,14 @@ pub struct Status {
     pub erase_pending: usize,
     /// When the collector last acknowledged an erase request (Unix ms).
     pub erase_delivered_ms: Option<u64>,
+    /// The fraction of installs the tool sends
+    /// ([`with_sampling`](crate::TelemetryBuilder::with_sampling), or a machine
+    /// policy's lower `sample_rate`); 1: every run.
+    pub sampling_rate: f64,
+    /// Whether this install is in that sample (with a rotating id: in this period):
+    /// `None` when every run is sent, when each run is drawn on its own (no install
+    /// id), or before the install has a key.
+    pub in_sample: Option<bool>,
 }
 
 impl Telemetry {
@@ -102,6 +110,39 @@ impl Telemetry {
                 .then(|| Duration::from_millis(state.next_attempt_ms.saturating_sub(now))),
             endpoint: self.resolve_endpoint(),
             file_size_limit: crate::sys::files::fsize_limit(),
+            sampling_rate: self.sample_rate(&read),
+            in_sample: self.in_sample(self.sample_rate(&read)),
+        }
+    }
+}
+
+impl Telemetry {
+    /// The sampling rate in force (the author's, or a machine policy's lower one) and
+    /// whether this install is in the sample: for `telemetry view`, which reads the
+    /// settings as `status` does and writes nothing.
+    pub(crate) fn sampling_now(&self) -> (f64, Option<bool>) {
+        let mut read = crate::consent::SettingsRead::default();
+        let _ = self.decide_into(&mut read);
+        let rate = self.sample_rate(&read);
+        (rate, self.in_sample(rate))
+    }
+
+    /// Whether this install is in the sample, as its next run would draw it,
+    /// from the key as stored (nothing is created).
+    fn in_sample(&self, rate: f64) -> Option<bool> {
+        use crate::identity::sample::Unit;
+        if rate >= 1.0 {
+            return None;
+        }
+        let key = crate::identity::read_key(&self.config_dir()?)?;
+        let unit = Unit::of(
+            self.settings.install_id,
+            Some(&key),
+            crate::deliver::now_ms() / 1000,
+        );
+        match unit {
+            Unit::Run => None,
+            unit => Some(unit.in_sample(rate)),
         }
     }
 }
@@ -160,6 +201,22 @@ impl fmt::Display for Status {
                 f,
                 "erasure: erase request delivered ({} s ago)",
                 crate::deliver::now_ms().saturating_sub(ms) / 1000
+            )?;
+        }
+        if self.sampling_rate < 1.0 {
+            let which = match self.in_sample {
+                Some(true) => "this install is in the sample; each run sent stands for",
+                Some(false) => {
+                    "this install is not in the sample: its runs are neither recorded nor \
+                     sent; each run of an install in it stands for"
+                }
+                None => "each run is drawn on its own; each run sent stands for",
+            };
+            writeln!(
+                f,
+                "sampling: {}% of installs send; {which} {} runs",
+                crate::identity::sample::percent(self.sampling_rate),
+                crate::identity::sample::weight(self.sampling_rate)
             )?;
         }
         if self.failures > 0 {

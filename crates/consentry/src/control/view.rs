@@ -45,8 +45,9 @@ impl Telemetry {
     /// A summary of this machine's own runs (what `<tool> telemetry view` prints): from
     /// the local records and the log of what was sent, each command run counted once
     /// (by span id): runs, errors and median/maximum duration per command, runs and
-    /// errors per day (UTC), and the error classes. With `json`, the same as one JSON
-    /// object. Read-only, like [`sent_log`](Self::sent_log).
+    /// errors per day (UTC), and the error classes; for a sampled tool, whether this
+    /// install is in the sample (a run outside it records nothing). With `json`, the
+    /// same as one JSON object. Read-only, like [`sent_log`](Self::sent_log).
     pub fn usage_view(&self, json: bool) -> String {
         let local = records::read(self.local_store().as_ref());
         let sent = records::read(self.sent_store().as_ref());
@@ -113,9 +114,10 @@ impl Telemetry {
                 .iter()
                 .map(|(e, n)| serde_json::json!({"error_type": e, "runs": n}))
                 .collect();
+            let (rate, in_sample) = self.sampling_now();
             let all = serde_json::json!({
                 "runs": runs.len(), "local_runs": from[0], "sent_runs": from[1],
-                "skipped_entries": skipped,
+                "skipped_entries": skipped, "sampling_rate": rate, "in_sample": in_sample,
                 "commands": commands, "days": days, "errors": errors,
             });
             return format!("{all}\n");
@@ -134,6 +136,26 @@ impl Telemetry {
                 out,
                 "({skipped} entries skipped: not requests consentry wrote)"
             );
+        }
+        // A run outside the sample records nothing, so its absence here is explained.
+        match self.sampling_now() {
+            (rate, Some(false)) if rate < 1.0 => {
+                let _ = writeln!(
+                    out,
+                    "(this tool sends a random {}% of installs; this install is not in \
+                     the sample, so its runs are neither recorded nor sent)",
+                    crate::identity::sample::percent(rate)
+                );
+            }
+            (rate, _) if rate < 1.0 => {
+                let _ = writeln!(
+                    out,
+                    "(this tool sends a random {}% of installs; runs outside the sample \
+                     are neither recorded nor sent)",
+                    crate::identity::sample::percent(rate)
+                );
+            }
+            _ => {}
         }
         if runs.is_empty() {
             return out;

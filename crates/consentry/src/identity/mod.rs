@@ -8,6 +8,7 @@ pub(crate) mod agent;
 pub(crate) mod choice;
 pub(crate) mod erasure;
 pub(crate) mod resource;
+pub(crate) mod sample;
 
 use std::io;
 use std::path::Path;
@@ -39,6 +40,15 @@ pub(crate) fn load_or_create(dir: &Path) -> io::Result<Uuid> {
 pub(crate) fn load_or_create_key(dir: &Path) -> io::Result<[u8; 32]> {
     let text = load_or_create_secret(dir, KEY_FILE, new_key_hex, |t| decode_key(t).is_some())?;
     decode_key(&text).ok_or_else(|| io::Error::other("invalid key"))
+}
+
+/// The hashing key stored in `dir`, read only: `None` when there is none (or it is not
+/// valid), for `telemetry status`, which creates nothing.
+pub(crate) fn read_key(dir: &Path) -> Option<[u8; 32]> {
+    read(&dir.join(KEY_FILE), &|t: &str| decode_key(t).is_some())
+        .ok()
+        .flatten()
+        .and_then(|t| decode_key(&t))
 }
 
 fn new_key_hex() -> String {

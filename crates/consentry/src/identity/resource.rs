@@ -47,6 +47,8 @@ pub(crate) struct Describe<'a> {
     pub(crate) source: &'a str,
     pub(crate) channel: &'a str,
     pub(crate) agent: &'static str,
+    /// `consentry.sample.weight`, when the tool samples.
+    pub(crate) sample_weight: Option<f64>,
 }
 
 /// Builds the resource from scratch: `Resource::builder()` would also read
@@ -76,6 +78,9 @@ pub(crate) fn build(d: Describe<'_>) -> Resource {
     kv.push(KeyValue::new(attr::SOURCE, d.source.to_owned()));
     kv.push(KeyValue::new(attr::CHANNEL, d.channel.to_owned()));
     kv.push(KeyValue::new(attr::AGENT, d.agent));
+    if let Some(w) = d.sample_weight {
+        kv.push(KeyValue::new(attr::SAMPLE_WEIGHT, w));
+    }
     kv.push(KeyValue::new(attr::RUNTIME_NAME, "rust"));
     kv.push(KeyValue::new(
         attr::RUNTIME_VERSION,
@@ -124,6 +129,7 @@ mod tests {
             source: "cli",
             channel: "cargo",
             agent: "none",
+            sample_weight: Some(10.0),
         });
         let keys: Vec<String> = r.iter().map(|(k, _)| k.to_string()).collect();
         assert_eq!(

@@ -27,6 +27,9 @@ pub struct TelemetryGuard {
     pub(crate) notice_shown: bool,
     /// `<TOOL>_TELEMETRY_OPTOUT`, for child processes (see `apply_opt_out`).
     pub(crate) opt_out_var: String,
+    /// Consent is given but this run is outside the sample
+    /// ([`with_sampling`](crate::TelemetryBuilder::with_sampling)).
+    pub(crate) sampled_out: bool,
 }
 
 impl TelemetryGuard {
@@ -39,6 +42,13 @@ impl TelemetryGuard {
     /// the run that showed the notice.
     pub fn is_enabled(&self) -> bool {
         self.active.is_some()
+    }
+
+    /// Whether consent is given but this run is outside the sample the tool sends
+    /// ([`with_sampling`](crate::TelemetryBuilder::with_sampling)): it records and sends
+    /// nothing, like an opted-out run.
+    pub fn sampled_out(&self) -> bool {
+        self.sampled_out
     }
 
     /// Whether this run showed the notice (or the opt-in prompt) and so sends nothing.

@@ -16,6 +16,7 @@ use crate::identity;
 use crate::identity::choice::{self, InstallId};
 use crate::identity::erasure;
 use crate::identity::resource;
+use crate::identity::sample;
 use crate::record::guard::{Active, TelemetryGuard};
 use crate::record::run_context::RunContext;
 
@@ -31,7 +32,7 @@ impl Telemetry {
         let mut read = SettingsRead::default();
         let decision = self.decide_into(&mut read);
         self.pass_flag_to_children();
-        let config_dir = read.config_dir;
+        let config_dir = read.config_dir.take();
         let opt_out_var = self.vars.opt_out[0].clone();
         let inactive = |decision, notes, notice_shown| TelemetryGuard {
             decision,
@@ -39,6 +40,7 @@ impl Telemetry {
             notes,
             notice_shown,
             opt_out_var: opt_out_var.clone(),
+            sampled_out: false,
         };
         if !decision.enabled {
             if decision.source == consent::Source::OptInDefault && prompt::interactive(self.env()) {
@@ -63,12 +65,6 @@ impl Telemetry {
                 return inactive(decision, notes, false);
             }
         }
-        let endpoint = self.resolve_endpoint();
-        if !decision.local
-            && let Err(problem) = &endpoint
-        {
-            notes.push(Note::Endpoint(problem.clone()));
-        }
         let key = match &config_dir {
             Some(dir) => identity::load_or_create_key(dir)
                 .map_err(|e| notes.push(Note::HashingKey(e.kind())))
@@ -79,6 +75,33 @@ impl Telemetry {
             }
         };
         let ci_vendor = self.env().ci();
+        let print_mode = self.settings.print_mode
+            || crate::configure::env::opts_out(self.env().var_os(&self.vars.debug).as_deref());
+        // Local mode sends nothing, so it keeps every run for the user's own view; print
+        // mode sends nothing either and shows what a run in the sample would send.
+        let rate = self.sample_rate(&read);
+        let sampling = rate < 1.0 && !decision.local;
+        if sampling && !print_mode {
+            // In CI too the draw follows the key: a fresh container has a new key, so its
+            // run draws alone; a kept runner keeps its runs together.
+            let unit = sample::Unit::of(
+                self.settings.install_id,
+                key.as_ref(),
+                crate::deliver::now_ms() / 1000,
+            );
+            if !unit.in_sample(rate) {
+                // Outside the sample: what an opted-out run does, after reading the key.
+                let mut guard = inactive(decision, notes, false);
+                guard.sampled_out = true;
+                return guard;
+            }
+        }
+        let endpoint = self.resolve_endpoint();
+        if !decision.local
+            && let Err(problem) = &endpoint
+        {
+            notes.push(Note::Endpoint(problem.clone()));
+        }
         // CI first: a fresh container must not mint an id (and write its file) per run.
         let install_id = match (&ci_vendor, self.settings.install_id) {
             (_, InstallId::None) => None,
@@ -119,6 +142,7 @@ impl Telemetry {
             source: &self.source(),
             channel: self.settings.channel,
             agent: identity::agent::detect(self.env()),
+            sample_weight: sampling.then(|| sample::weight(rate)),
         });
         let collected = Collected::default();
         // Sampler and limits are set explicitly: the defaults would read the user's
@@ -133,8 +157,6 @@ impl Telemetry {
             .with_schema_url(crate::manifest::SCHEMA_URL)
             .build();
         let tracer = provider.tracer_with_scope(scope);
-        let print_mode = self.settings.print_mode
-            || crate::configure::env::opts_out(self.env().var_os(&self.vars.debug).as_deref());
         let spool = if decision.local {
             self.local_store()
         } else {
@@ -200,6 +222,7 @@ impl Telemetry {
             notes,
             notice_shown: false,
             opt_out_var,
+            sampled_out: false,
         }
     }
 

@@ -80,6 +80,10 @@ pub(crate) const CHANNEL: &str = "consentry.channel";
 /// `consentry.agent`: the coding agent that started the run, from a fixed table of the
 /// variables agents set (`none` when none is set).
 pub(crate) const AGENT: &str = "consentry.agent";
+/// `consentry.sample.weight`: how many runs a sent run stands for (`1 / rate` of
+/// [`with_sampling`](crate::TelemetryBuilder::with_sampling)); absent when every run
+/// is sent.
+pub(crate) const SAMPLE_WEIGHT: &str = "consentry.sample.weight";
 /// `process.runtime.name` (semconv): `rust`.
 pub(crate) const RUNTIME_NAME: &str = "process.runtime.name";
 /// `process.runtime.version` (semconv): the rustc version that built the tool.
@@ -214,6 +218,12 @@ pub const RESOURCE: &[Attribute] = &[
         scope: Scope::Resource,
         description: "The coding agent that started the run, from a fixed table of the variables agents set (the variable's value is never sent): `claude-code` (`CLAUDECODE`, `CLAUDE_CODE`), `cursor` (`CURSOR_AGENT`), `gemini-cli` (`GEMINI_CLI`), `codex` (`CODEX_SANDBOX`, `CODEX_THREAD_ID`), `replit` (`REPL_ID`); `AI_AGENT` naming one of these gives that name, any other value `other`; `none` when no variable is set.",
         example: "none",
+    },
+    Attribute {
+        key: SAMPLE_WEIGHT,
+        scope: Scope::Resource,
+        description: "Only when the tool sends a sample of its installs: how many runs this run stands for (1 / the sampling rate), so that counts can be scaled up. Whether an install is in the sample is derived from its hashing key, which is never sent.",
+        example: "10.0",
     },
     Attribute {
         key: RUNTIME_NAME,

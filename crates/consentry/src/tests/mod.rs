@@ -6,5 +6,6 @@ mod identity;
 mod managed;
 mod privacy;
 mod runs;
+mod sampling;
 mod semconv;
 pub(crate) mod support;

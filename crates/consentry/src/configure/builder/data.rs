@@ -50,6 +50,32 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Sends only a fraction `rate` of installs, in [1e-6, 1]. Default: `1.0`, every
+    /// run. An install is in the sample or out of it for all its runs: a value derived
+    /// from its per-install key (HMAC-SHA256, never sent) is below `rate`. Its spans
+    /// carry `consentry.sample.weight` = `1 / rate`, so that the operator's answers
+    /// count each sent run, and each sent install, that many times and stay unbiased
+    /// estimates of the whole. With [`InstallId::Rotating`] the draw is per install
+    /// and period, as the id; with [`InstallId::None`] or without a config dir it is
+    /// per run (there is no install to keep together). In CI the draw follows the key
+    /// as anywhere: a fresh container's run draws alone, a kept runner's runs together.
+    ///
+    /// A run outside the sample does what an opted-out run does after reading the key:
+    /// it records nothing, writes no file, starts no uploader and sends nothing (so
+    /// `telemetry log` and `telemetry view` list only the runs that were sent;
+    /// `telemetry status` says whether this install is in the sample). Local mode
+    /// records every run (nothing is sent, so there is nothing to save), and print
+    /// mode prints every run with its weight (it sends nothing either).
+    ///
+    /// [`build`](Self::build) refuses a rate outside [1e-6, 1] (NaN included).
+    ///
+    /// [`InstallId::Rotating`]: crate::InstallId::Rotating
+    /// [`InstallId::None`]: crate::InstallId::None
+    pub fn with_sampling(mut self, rate: f64) -> Self {
+        self.settings.sampling = rate;
+        self
+    }
+
     /// The feature names [`CommandRun::feature`](crate::CommandRun::feature) may record.
     pub fn with_features(mut self, names: &[&'static str]) -> Self {
         self.settings.features = names.to_vec();
