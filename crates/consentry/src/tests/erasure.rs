@@ -4,16 +4,18 @@
 use std::path::Path;
 use std::time::Duration;
 
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use proptest::prelude::*;
 
 use crate::control::delete::EraseRequest;
 use crate::identity::{INSTALL_ID_FILE, KEY_FILE, erasure};
 use crate::rules::attributes::{ERASE_SPAN, ERASURE_COMMITMENT, ERASURE_TOKEN, INSTALL_ID};
-use crate::tests::support::{env, opted_in, spans};
+#[cfg(unix)]
+use crate::tests::support::mkfifo;
+use crate::tests::support::{env, one_run_resource_attr, opted_in, spans};
 use crate::{InstallId, Telemetry, TelemetryBuilder};
 
 fn string(kv: &opentelemetry_proto::tonic::common::v1::KeyValue) -> String {
-    use opentelemetry_proto::tonic::common::v1::any_value::Value;
     match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
         Some(Value::StringValue(s)) => s.clone(),
         other => panic!("{other:?}"),
@@ -22,15 +24,10 @@ fn string(kv: &opentelemetry_proto::tonic::common::v1::KeyValue) -> String {
 
 /// The resource attribute `key` of one run's request.
 fn sent(t: Telemetry, key: &str) -> Option<String> {
-    let mut guard = t.init();
-    guard.command("go", ["x"]).finish(0);
-    let request = guard.take_request().expect("one request");
-    let resource = request.resource_spans[0].resource.as_ref().unwrap();
-    resource
-        .attributes
-        .iter()
-        .find(|kv| kv.key == key)
-        .map(string)
+    one_run_resource_attr(&mut t.init(), key).map(|v| match v {
+        Value::StringValue(s) => s,
+        other => panic!("{other:?}"),
+    })
 }
 
 /// The erase requests waiting in the erase store, decoded and validated as the sender
@@ -96,14 +93,7 @@ fn delete_sends_the_token_whose_hash_every_run_carried_and_leaves_nothing_else()
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(&outside, state.join("telemetry-sent")).unwrap();
-        let fifo = state.join("spool").join("2-1-b.otlp");
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        mkfifo(&state.join("spool").join("2-1-b.otlp"));
     }
     let settings = dir.path().join("config").join("telemetry.toml");
     assert!(settings.exists());

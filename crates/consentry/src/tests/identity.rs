@@ -5,21 +5,15 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::identity::{INSTALL_ID_FILE, KEY_FILE};
-use crate::tests::support::{env, opted_in};
+use crate::tests::support::{env, one_run_resource_attr, opted_in};
 use crate::{InstallId, Telemetry, TelemetryBuilder};
 
 /// The install id one run sends, if any.
 fn sent_id(dir: &Path, builder: TelemetryBuilder) -> Option<String> {
     let mut guard = opted_in(dir, builder).init();
     assert!(guard.is_enabled());
-    guard.command("go", ["x"]).finish(0);
-    let request = guard.take_request().expect("one request");
-    let resource = request.resource_spans[0].resource.as_ref().unwrap();
-    resource
-        .attributes
-        .iter()
-        .find(|kv| kv.key == crate::rules::attributes::INSTALL_ID)
-        .map(|kv| format!("{:?}", kv.value))
+    one_run_resource_attr(&mut guard, crate::rules::attributes::INSTALL_ID)
+        .map(|v| format!("{v:?}"))
 }
 
 fn id_file(dir: &Path) -> bool {

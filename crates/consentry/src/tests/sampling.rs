@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::rules::attributes::SAMPLE_WEIGHT;
-use crate::tests::support::{env, opted_in};
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
+
+use crate::tests::support::{env, one_run_resource_attr, opted_in};
 use crate::{BuildError, Outcome, Telemetry, TelemetryBuilder};
 
 fn sampled(rate: f64) -> TelemetryBuilder {
@@ -32,21 +34,10 @@ fn files(dir: &Path) -> BTreeSet<String> {
 
 /// The weight a run sends, when it sends one.
 fn sent_weight(guard: &mut crate::TelemetryGuard) -> Option<f64> {
-    guard.command("go", ["x"]).finish(0);
-    let request = guard.take_request().expect("one request");
-    let resource = request.resource_spans[0].resource.as_ref().unwrap();
-    resource
-        .attributes
-        .iter()
-        .find(|kv| kv.key == SAMPLE_WEIGHT)
-        .map(
-            |kv| match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
-                Some(opentelemetry_proto::tonic::common::v1::any_value::Value::DoubleValue(w)) => {
-                    *w
-                }
-                other => panic!("the weight is a double: {other:?}"),
-            },
-        )
+    one_run_resource_attr(guard, SAMPLE_WEIGHT).map(|v| match v {
+        Value::DoubleValue(w) => w,
+        other => panic!("the weight is a double: {other:?}"),
+    })
 }
 
 /// Installs at rate 1/2 until one is in and one is out: 40 tries miss both with

@@ -4,10 +4,11 @@
 use std::path::Path;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::trace::v1::Span;
 
 use crate::configure::env::FixedEnv;
-use crate::{Telemetry, TelemetryBuilder};
+use crate::{Telemetry, TelemetryBuilder, TelemetryGuard};
 
 /// Every span of a request, in order.
 pub(crate) fn spans(request: &ExportTraceServiceRequest) -> Vec<&Span> {
@@ -52,4 +53,24 @@ pub(crate) fn opted_in(dir: &Path, mut builder: TelemetryBuilder) -> Telemetry {
     )
     .unwrap();
     t
+}
+
+/// Records one run (`go x`, exit 0) and returns the resource attribute `key` of the
+/// request it would send, when the resource carries it.
+pub(crate) fn one_run_resource_attr(guard: &mut TelemetryGuard, key: &str) -> Option<Value> {
+    guard.command("go", ["x"]).finish(0);
+    let request = guard.take_request().expect("one request");
+    let resource = request.resource_spans[0].resource.as_ref().unwrap();
+    resource
+        .attributes
+        .iter()
+        .find(|kv| kv.key == key)
+        .and_then(|kv| kv.value.as_ref()?.value.clone())
+}
+
+/// Plants a FIFO at `path`, where the hostile-file tests expect a regular file.
+#[cfg(unix)]
+pub(crate) fn mkfifo(path: &Path) {
+    use rustix::fs::Mode;
+    rustix::fs::mkfifoat(rustix::fs::CWD, path, Mode::RUSR | Mode::WUSR).unwrap();
 }

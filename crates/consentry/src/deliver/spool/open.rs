@@ -63,13 +63,7 @@ mod tests {
     fn a_lock_fifo_never_blocks_and_is_replaced() {
         let d = tempfile::tempdir().unwrap();
         let fifo = d.path().join(".lock");
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        crate::tests::support::mkfifo(&fifo);
         assert!(probe_lock(&fifo).is_err());
         open_lock(&fifo).unwrap();
         assert!(std::fs::symlink_metadata(&fifo).unwrap().is_file());
