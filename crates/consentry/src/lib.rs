@@ -152,7 +152,8 @@
 //! reads `OTEL_EXPORTER_OTLP_*`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME` or
 //! `OTEL_TRACES_SAMPLER`: those configure the user's own services. `HOME`, the
 //! `XDG_*_HOME` directories, `USER`/`USERNAME`/`LOGNAME` (masked out of messages),
-//! `ProgramData` (Windows), the CI variables `ci_info` knows and the coding agents'
+//! `ProgramData` (Windows), the CI vendors' variables (`CI`, `GITHUB_ACTIONS`...: the
+//! vendors and names of the `ci_info` crate, read from a table) and the coding agents'
 //! variables (`AI_AGENT`, `CLAUDECODE`...; see `consentry.agent` below) are read too.
 //!
 //! Every read goes through one [`env::Env`]: [`env::OsEnv`] (the default) is the only
