@@ -80,7 +80,8 @@
 //!    `no`, `off`, any case) means "not set"; any other value, an empty one included,
 //!    opts out.
 //! 2. The per-invocation flag `--disable-telemetry` ([`TelemetryBuilder::with_disable_flag`]).
-//! 3. A project `.telemetry` file (Kedro's format, `consent: false`, read as YAML),
+//! 3. A project `.telemetry` file (Kedro's format, `consent: false`, a top-level line
+//!    of block-style YAML; anything else the strict reader does not read opts out),
 //!    found from the working directory upward. It can only turn telemetry **off**: a
 //!    repository can ship it, and a repository cannot consent for the person running
 //!    the tool, so `consent: true` there is ignored and listed in
