@@ -155,7 +155,9 @@
 //! `XDG_*_HOME` directories, `USER`/`USERNAME`/`LOGNAME` (masked out of messages),
 //! `ProgramData` (Windows), the CI vendors' variables (`CI`, `GITHUB_ACTIONS`...: the
 //! vendors and names of the `ci_info` crate, read from a table) and the coding agents'
-//! variables (`AI_AGENT`, `CLAUDECODE`...; see `consentry.agent` below) are read too.
+//! variables (`AI_AGENT`, `CLAUDECODE`...; see `consentry.agent` below) are read too,
+//! and by the OTLP/HTTP transport the proxy variables (`HTTPS_PROXY`, `HTTP_PROXY`,
+//! `ALL_PROXY`, `NO_PROXY`: an `http://` proxy, used through `CONNECT`).
 //!
 //! Every read goes through one [`env::Env`]: [`env::OsEnv`] (the default) is the only
 //! code that touches the process, and
@@ -303,9 +305,9 @@
 //!
 //! | Feature | Default | Gives |
 //! |---|---|---|
-//! | `http` | yes | OTLP/HTTP with protobuf bodies (blocking `ureq`, no async runtime). |
+//! | `http` | yes | OTLP/HTTP with protobuf bodies (consentry's own HTTP/1.1 client over `std::net`: no HTTP library, no async runtime). |
 //! | `grpc` | no | OTLP/gRPC (tonic on a current-thread tokio runtime made only to send). |
-//! | `tls` | yes | `https://` endpoints (rustls, webpki roots). |
+//! | `tls` | yes | `https://` endpoints (rustls with ring, the bundled webpki roots or the CA file's certificates). |
 
 mod configure;
 mod consent;
