@@ -73,10 +73,7 @@ pub(crate) fn send(endpoint: &Endpoint, body: &[u8], timeout: Duration) -> Resul
 
 /// A TCP connection to the first of the host's addresses that answers in time.
 fn connect(host: &str, port: u16, deadline: Instant) -> Result<TcpStream, SendError> {
-    let addrs: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| RetryReason::RequestFailed(format!("lookup of {host} failed: {e}")))?
-        .collect();
+    let addrs = lookup(host, port, deadline)?;
     let mut last = None;
     for addr in addrs {
         let left = time_left(deadline)?;
@@ -93,6 +90,35 @@ fn connect(host: &str, port: u16, deadline: Instant) -> Result<TcpStream, SendEr
         Some(e) => failed(e),
         None => RetryReason::RequestFailed(format!("{host} has no address")).into(),
     })
+}
+
+/// The host's addresses: an IP address as it is, a name looked up by the system's
+/// resolver on a thread of its own, waited for only until the deadline. The lookup
+/// cannot be interrupted, so a resolver that hangs keeps its thread until it gives
+/// up; an inline send at exit (`with_uploader(false)`) still returns on time.
+fn lookup(host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>, SendError> {
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = host.to_owned();
+    std::thread::Builder::new()
+        .name("consentry-lookup".into())
+        .spawn(move || {
+            let _ = tx.send(
+                (name.as_str(), port)
+                    .to_socket_addrs()
+                    .map(Iterator::collect),
+            );
+        })
+        .map_err(|e| RetryReason::RequestFailed(format!("lookup of {host}: {e}")))?;
+    match rx.recv_timeout(time_left(deadline)?) {
+        Ok(Ok(addrs)) => Ok(addrs),
+        Ok(Err(e)) => {
+            Err(RetryReason::RequestFailed(format!("lookup of {host} failed: {e}")).into())
+        }
+        Err(_) => Err(RetryReason::TimedOut.into()),
+    }
 }
 
 fn time_left(deadline: Instant) -> Result<Duration, SendError> {

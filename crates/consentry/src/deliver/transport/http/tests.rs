@@ -477,3 +477,17 @@ fn no_proxy_sends_direct_and_an_unusable_proxy_says_why() {
         "{sent:?}"
     );
 }
+
+#[test]
+fn a_name_is_looked_up_and_dialled() {
+    let server = serve(
+        b"HTTP/1.1 200 OK\r\n\r\n".to_vec(),
+        1,
+        Duration::ZERO,
+        Duration::ZERO,
+    );
+    let url = server.url.replace("127.0.0.1", "localhost");
+    // `localhost` may name ::1 first, where nothing listens: the next address is tried.
+    assert_eq!(send(&endpoint(&url), b"", Duration::from_secs(5)), Ok(()));
+    server.seen.join().unwrap();
+}
