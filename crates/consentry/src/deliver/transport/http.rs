@@ -2,13 +2,14 @@
 //! with the `tls` feature), one connection per attempt.
 //!
 //! A client of its own instead of an HTTP library: consentry sends one kind of
-//! request to one URL and reads one status, and a library's URL parser, connection
-//! pool, redirects, compression and cookie jar were most of the plain build's added
-//! size. What a collector may answer is read with every part bounded: the head in
-//! [`wire::MAX_HEAD`] bytes, the body in [`wire::MAX_BODY`], all of it within the
-//! attempt's timeout, each read and write of the socket given only the time left.
-//! Redirects are answers like any other status (refused, never followed); no proxy is
-//! used (see the README's delivery section).
+//! request to one URL and reads one status, and a library's URL types, connection
+//! pool, redirects and body machinery were weight in every tool that links consentry
+//! (ureq and its crates: about 0.26 MiB and six crates). What a collector may answer
+//! is read with every part bounded: the head in [`wire::MAX_HEAD`] bytes, the body in
+//! [`wire::MAX_BODY`], all of it within the attempt's timeout, each read and write of
+//! the socket given only the time left. Redirects are answers like any other status
+//! (refused, never followed); a proxy named by `HTTPS_PROXY` and its kin is used as
+//! [`proxy`] says.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
