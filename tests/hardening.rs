@@ -162,11 +162,21 @@ fn hostile_project_files_opt_out_fast_and_status_names_them() {
             |p| write(p, b"\x00\xff\xfe\x01garbage"),
             "UTF-8",
         ),
-        ("invalid YAML", |p| write(p, b"consent: 'false\n"), "YAML"),
+        (
+            "unclosed quote",
+            |p| write(p, b"consent: 'false\n"),
+            "not a plain or quoted word",
+        ),
         (
             "not a mapping",
             |p| write(p, b"just some words\n"),
-            "mapping",
+            "not `key: value`",
+        ),
+        // Flow style is YAML, but not what the strict reader reads: it opts out.
+        (
+            "flow style",
+            |p| write(p, b"{consent: true}\n"),
+            "only the block style is read",
         ),
         (
             "not a boolean",
@@ -190,12 +200,12 @@ fn hostile_project_files_opt_out_fast_and_status_names_them() {
 }
 
 #[test]
-fn every_yaml_spelling_of_consent_false_opts_out() {
+fn every_block_style_spelling_of_consent_false_opts_out() {
     for text in [
         "consent: false\n",
         "\"consent\": false\n",
         "'consent': false\n",
-        "{consent: false}\n",
+        "consent: 'false'\n",
         "\u{FEFF}consent: false\n",
         "consent: no\n",
         "consent: off\n",

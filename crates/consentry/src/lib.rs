@@ -80,7 +80,8 @@
 //!    `no`, `off`, any case) means "not set"; any other value, an empty one included,
 //!    opts out.
 //! 2. The per-invocation flag `--disable-telemetry` ([`TelemetryBuilder::with_disable_flag`]).
-//! 3. A project `.telemetry` file (Kedro's format, `consent: false`, read as YAML),
+//! 3. A project `.telemetry` file (Kedro's format, `consent: false`, a top-level line
+//!    of block-style YAML; anything else the strict reader does not read opts out),
 //!    found from the working directory upward. It can only turn telemetry **off**: a
 //!    repository can ship it, and a repository cannot consent for the person running
 //!    the tool, so `consent: true` there is ignored and listed in
@@ -154,8 +155,11 @@
 //! reads `OTEL_EXPORTER_OTLP_*`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME` or
 //! `OTEL_TRACES_SAMPLER`: those configure the user's own services. `HOME`, the
 //! `XDG_*_HOME` directories, `USER`/`USERNAME`/`LOGNAME` (masked out of messages),
-//! `ProgramData` (Windows), the CI variables `ci_info` knows and the coding agents'
-//! variables (`AI_AGENT`, `CLAUDECODE`...; see `consentry.agent` below) are read too.
+//! `ProgramData` (Windows), the CI vendors' variables (`CI`, `GITHUB_ACTIONS`...: the
+//! vendors and names of the `ci_info` crate, read from a table) and the coding agents'
+//! variables (`AI_AGENT`, `CLAUDECODE`...; see `consentry.agent` below) are read too,
+//! and by the OTLP/HTTP transport the proxy variables (`HTTPS_PROXY`, `HTTP_PROXY`,
+//! `ALL_PROXY`, `NO_PROXY`: an `http://` proxy, used through `CONNECT`).
 //!
 //! Every read goes through one [`env::Env`]: [`env::OsEnv`] (the default) is the only
 //! code that touches the process, and
@@ -337,9 +341,9 @@
 //!
 //! | Feature | Default | Gives |
 //! |---|---|---|
-//! | `http` | yes | OTLP/HTTP with protobuf bodies (blocking `ureq`, no async runtime). |
+//! | `http` | yes | OTLP/HTTP with protobuf bodies (consentry's own HTTP/1.1 client over `std::net`: no HTTP library, no async runtime). |
 //! | `grpc` | no | OTLP/gRPC (tonic on a current-thread tokio runtime made only to send). |
-//! | `tls` | yes | `https://` endpoints (rustls, webpki roots). |
+//! | `tls` | yes | `https://` endpoints (rustls with ring, the bundled webpki roots or the CA file's certificates). |
 
 mod configure;
 mod consent;

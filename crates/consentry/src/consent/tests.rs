@@ -175,14 +175,21 @@ fn project_file_parsing() {
         ),
         ("---\nconsent: 'true'\nother: x\n", FileSays::Ignored),
         ("consent: no", FileSays::Enabled(false)),
-        ("\u{FEFF}{'consent': off}", FileSays::Enabled(false)),
+        ("\u{FEFF}'consent': off", FileSays::Enabled(false)),
         ("other: 1\n", FileSays::Nothing),
         ("", FileSays::Nothing),
     ] {
         std::fs::write(&p, text).unwrap();
         assert_eq!(read_project_file(&p), want, "{text:?}");
     }
-    for bad in ["consent: maybe", "consent false", "\u{0}\u{1}"] {
+    // Flow style is not read, so it opts out as broken, `true` included.
+    for bad in [
+        "consent: maybe",
+        "consent false",
+        "\u{0}\u{1}",
+        "{'consent': off}",
+        "{consent: true}",
+    ] {
         std::fs::write(&p, bad).unwrap();
         assert!(
             matches!(read_project_file(&p), FileSays::Broken(_)),

@@ -54,6 +54,28 @@ pub struct Endpoint {
     transport: Transport,
     /// PEM CA certificates trusted instead of the web PKI roots (`<TOOL>_TELEMETRY_CA_FILE`).
     roots: Option<Vec<u8>>,
+    /// The proxy variables as they were when the endpoint was resolved (HTTP only).
+    proxy: ProxyVars,
+}
+
+/// `HTTPS_PROXY` and its kin, read where the rest of the environment is read and
+/// parsed by the HTTP transport when it connects.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct ProxyVars {
+    /// The first proxy variable set: its name and value.
+    pub(crate) proxy: Option<(String, String)>,
+    /// `NO_PROXY`'s value.
+    pub(crate) no_proxy: Option<String>,
+}
+
+// The proxy URL may carry a password: only the variable's name is shown.
+impl fmt::Debug for ProxyVars {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProxyVars")
+            .field("proxy", &self.proxy.as_ref().map(|(name, _)| name))
+            .field("no_proxy", &self.no_proxy)
+            .finish()
+    }
 }
 
 /// Why an endpoint was refused.
@@ -114,6 +136,7 @@ impl Endpoint {
             url,
             transport,
             roots: None,
+            proxy: ProxyVars::default(),
         })
     }
 
@@ -131,6 +154,18 @@ impl Endpoint {
     pub(crate) fn with_roots(mut self, pem: Vec<u8>) -> Self {
         self.roots = Some(pem);
         self
+    }
+
+    /// Sends through the proxy these variables name (HTTP only; gRPC ignores them).
+    pub(crate) fn with_proxy(mut self, proxy: ProxyVars) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
+    /// The proxy variables of the environment the endpoint was resolved in.
+    #[cfg(feature = "http")]
+    pub(crate) fn proxy(&self) -> &ProxyVars {
+        &self.proxy
     }
 
     /// The CA certificates trusted instead of the web PKI roots, as PEM.

@@ -7,13 +7,47 @@ use std::path::{Path, PathBuf};
 use crate::configure::builder::Telemetry;
 use crate::configure::note::EndpointProblem;
 use crate::consent::config;
+use crate::deliver::endpoint::ProxyVars;
 use crate::deliver::{Endpoint, Transport};
 
 /// Largest CA file read (a bundle of a few hundred certificates).
 const CA_FILE_CAP: u64 = 256 * 1024;
 
+/// The proxy variables, first set first: the order the `ureq` client consentry used
+/// before read them in, so a proxy that worked then works now.
+pub(crate) const PROXY_VARS: [&str; 6] = [
+    "ALL_PROXY",
+    "all_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+];
+/// Hosts reached without the proxy.
+pub(crate) const NO_PROXY_VARS: [&str; 2] = ["NO_PROXY", "no_proxy"];
+
 impl Telemetry {
     pub(crate) fn resolve_endpoint(&self) -> Result<Endpoint, EndpointProblem> {
+        let endpoint = self.resolve_endpoint_and_roots()?;
+        Ok(match endpoint.transport() {
+            Transport::HttpProtobuf => endpoint.with_proxy(self.proxy_vars()),
+            _ => endpoint,
+        })
+    }
+
+    /// The proxy variables that are set (valid UTF-8, not empty).
+    fn proxy_vars(&self) -> ProxyVars {
+        let read = |name: &&str| {
+            let value = self.env().var_os(name)?.into_string().ok()?;
+            (!value.trim().is_empty()).then(|| ((*name).to_owned(), value))
+        };
+        ProxyVars {
+            proxy: PROXY_VARS.iter().find_map(read),
+            no_proxy: NO_PROXY_VARS.iter().find_map(read).map(|(_, v)| v),
+        }
+    }
+
+    fn resolve_endpoint_and_roots(&self) -> Result<Endpoint, EndpointProblem> {
         // Read once for both managed settings.
         let policies = self.policies();
         let endpoint = self.resolve_endpoint_url(&policies)?;

@@ -127,3 +127,31 @@ fn the_policy_ca_file_is_read_under_the_hostile_file_rules() {
     );
     assert!(t.resolve_endpoint().is_ok());
 }
+
+/// The proxy variables are read through the tool's `Env`, first set first, for HTTP
+/// only, and never shown with the URL (which may hold a password).
+#[cfg(feature = "http")]
+#[test]
+fn the_proxy_variables_come_from_the_environment_for_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = support::env(dir.path())
+        .var("TOOL_TELEMETRY_ENDPOINT", "http://127.0.0.1:5000")
+        .var("HTTP_PROXY", "http://second:1")
+        .var("https_proxy", "http://user:secret@first:3128")
+        .var("NO_PROXY", "localhost");
+    let t = support::opted_in(dir.path(), Telemetry::builder("tool").with_env(env.clone()));
+    let e = t.resolve_endpoint().unwrap();
+    let vars = e.proxy();
+    assert_eq!(
+        vars.proxy,
+        Some(("https_proxy".into(), "http://user:secret@first:3128".into()))
+    );
+    assert_eq!(vars.no_proxy.as_deref(), Some("localhost"));
+    assert!(!format!("{e:?}").contains("secret"), "{e:?}");
+    #[cfg(feature = "grpc")]
+    {
+        let env = env.var("TOOL_TELEMETRY_PROTOCOL", "grpc");
+        let t = support::opted_in(dir.path(), Telemetry::builder("tool").with_env(env));
+        assert_eq!(t.resolve_endpoint().unwrap().proxy().proxy, None);
+    }
+}

@@ -53,7 +53,8 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Turns telemetry off in CI systems (detected with `ci_info`). Default: `false`:
+    /// Turns telemetry off in CI systems (detected by the variables each CI vendor
+    /// sets: `CI`, `GITHUB_ACTIONS`...). Default: `false`:
     /// CI runs are sent, with `consentry.ci` and `consentry.ci.vendor`.
     pub fn with_disabled_in_ci(mut self, disabled: bool) -> Self {
         self.settings.disabled_in_ci = disabled;

@@ -41,9 +41,7 @@ impl Env for OsEnv {
     }
 
     fn ci(&self) -> Option<Option<String>> {
-        let info = ci_info::get();
-        info.ci
-            .then(|| info.vendor.map(|v| format!("{v:?}")).or(info.name))
+        super::ci::detect(|key| std::env::var_os(key))
     }
 
     fn stdin_is_terminal(&self) -> bool {

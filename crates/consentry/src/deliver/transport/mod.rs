@@ -63,7 +63,8 @@ pub(crate) enum RetryReason {
     /// The collector answered with a status the specification calls retryable.
     #[cfg(any(feature = "http", feature = "grpc"))]
     Answered(Status),
-    /// The HTTP request did not complete: no connection, DNS, TLS handshake, reset.
+    /// The HTTP request did not complete: no connection, DNS, TLS handshake, reset,
+    /// an answer that is not HTTP.
     #[cfg(feature = "http")]
     RequestFailed(String),
     /// The gRPC channel could not connect.
@@ -86,8 +87,8 @@ pub(crate) enum RejectReason {
     /// The bytes to send do not decode as an OTLP request (gRPC re-encodes them).
     #[cfg(feature = "grpc")]
     NotOtlp(String),
-    /// The endpoint URL is not one the gRPC client accepts.
-    #[cfg(feature = "grpc")]
+    /// The endpoint URL is not one the client accepts.
+    #[cfg(any(feature = "http", feature = "grpc"))]
     InvalidEndpoint(String),
     /// The gRPC client's TLS configuration could not be built.
     #[cfg(all(feature = "grpc", feature = "tls"))]
@@ -151,7 +152,7 @@ impl fmt::Display for RejectReason {
             }
             #[cfg(feature = "grpc")]
             RejectReason::NotOtlp(detail) => write!(f, "spooled request is not OTLP: {detail}"),
-            #[cfg(feature = "grpc")]
+            #[cfg(any(feature = "http", feature = "grpc"))]
             RejectReason::InvalidEndpoint(detail) => write!(f, "invalid endpoint: {detail}"),
             #[cfg(all(feature = "grpc", feature = "tls"))]
             RejectReason::TlsSetup(detail) => write!(f, "tls setup failed: {detail}"),

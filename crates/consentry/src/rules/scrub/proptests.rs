@@ -71,4 +71,23 @@ proptest! {
         impl Error for E {}
         prop_assert!(alice().scrub_error(&E(text)).len() <= MAX_ERROR_LEN);
     }
+
+    /// The libm-free `log2` of the entropy test agrees with the C library's over the
+    /// range of normal numbers, so a token's verdict (entropy >= 3 bits) is the same.
+    #[test]
+    fn log2_without_libm_agrees_with_the_c_library(x in prop::num::f64::POSITIVE | prop::num::f64::NORMAL) {
+        prop_assume!(x.is_normal() && x > 0.0);
+        let (ours, libm) = (patterns::log2(x), x.log2());
+        prop_assert!((ours - libm).abs() <= 1e-12 * libm.abs().max(1.0), "{x}: {ours} vs {libm}");
+    }
+}
+
+/// Powers of two, the probabilities that put a token exactly on the 3-bit line (eight
+/// symbols equally often), come out exact, as the C library's do.
+#[test]
+fn log2_of_a_power_of_two_is_exact() {
+    for k in -60..60 {
+        assert_eq!(patterns::log2(2f64.powi(k)), f64::from(k), "2^{k}");
+    }
+    assert_eq!(patterns::entropy("abcdefgh"), 3.0);
 }
