@@ -24,7 +24,9 @@ def _week(r):
 
 
 def _failed(r):
-    return r["exit_code"] != 0
+    # A run failed when its exit code is not a declared success: consentry then sets
+    # error.type (an exit code of 1 the tool declared a success carries none).
+    return r["error_type"] != ""
 
 
 def _w(r):

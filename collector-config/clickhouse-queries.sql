@@ -35,7 +35,9 @@ SELECT
   SpanAttributes['consentry.command'] AS command,
   ifNull(toInt64OrNull(SpanAttributes['process.exit.code']), 0) AS exit_code,
   SpanAttributes['error.type'] AS error_type,
-  if(ifNull(toInt64OrNull(SpanAttributes['process.exit.code']), 0) != 0, 1, 0) AS failed,
+  -- Failed as consentry's span status says: error.type is set exactly when the exit
+  -- code is not one the tool declared a success (grep's "no match" 1 is not a failure).
+  if(SpanAttributes['error.type'] != '', 1, 0) AS failed,
   if(arrayExists(a -> a['exception.type'] = 'panic', `Events.Attributes`), 1, 0) AS crashed,
   if(SpanAttributes['error.type'] IN ('abandoned', 'canceled'), 1, 0) AS abandoned,
   Duration / 1e6 AS duration_ms,

@@ -23,7 +23,9 @@ SELECT
   coalesce(SpanAttributes['consentry.command'], '') AS command,
   coalesce(TRY_CAST(SpanAttributes['process.exit.code'] AS BIGINT), 0) AS exit_code,
   coalesce(SpanAttributes['error.type'], '') AS error_type,
-  CASE WHEN coalesce(TRY_CAST(SpanAttributes['process.exit.code'] AS BIGINT), 0) <> 0 THEN 1 ELSE 0 END AS failed,
+  -- Failed as consentry's span status says: error.type is set exactly when the exit
+  -- code is not one the tool declared a success (grep's "no match" 1 is not a failure).
+  CASE WHEN coalesce(SpanAttributes['error.type'], '') <> '' THEN 1 ELSE 0 END AS failed,
   CASE WHEN len(list_filter("Events.Attributes", a -> a['exception.type'] = 'panic')) > 0 THEN 1 ELSE 0 END AS crashed,
   CASE WHEN SpanAttributes['error.type'] IN ('abandoned', 'canceled') THEN 1 ELSE 0 END AS abandoned,
   "Duration" / 1e6 AS duration_ms,
