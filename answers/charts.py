@@ -79,6 +79,13 @@ def build(name: str, cols, rows) -> alt.Chart:
         return _size(alt.Chart(df).mark_line(point=True).encode(x="week:O", y=alt.Y("ci_share:Q", axis=alt.Axis(format="%")), tooltip=list(df.columns)))
     if name == "ci_vendors":
         return _bar(df, "ci_vendor:N", "runs:Q")
+    if name == "identities":
+        long = df.melt(id_vars=["week"], value_vars=["installs", "ci_identities"], var_name="identity", value_name="ids")
+        return _size(alt.Chart(long).mark_bar().encode(x="week:O", y=alt.Y("ids:Q", title="distinct ids"), xOffset="identity:N",
+                                                       color="identity:N", tooltip=list(long.columns)))
+    if name == "agents_and_pipes":
+        df["output"] = df["stdout_terminal"].map({1: "terminal", 0: "pipe or file"})
+        return _bar(df, "agent:N", "runs:Q", "output:N")
     if name == "sources":
         return _bar(df, "source:N", "runs:Q")
     if name == "retention":

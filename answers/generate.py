@@ -39,6 +39,8 @@ ARCHES = [("amd64", 0.7), ("arm64", 0.3)]
 SOURCES = [("cli", 0.85), ("vscode", 0.15)]
 CHANNELS = [("cargo", 0.4), ("brew", 0.35), ("binary", 0.25)]
 CI_VENDORS = [("GitHubActions", 0.7), ("GitLabCI", 0.3)]
+# consentry.agent values of runs a coding agent started (about a tenth of installs).
+AGENTS = ["claude-code", "cursor", "codex", "other"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Settings:
     installs: int = 300
     days: int = 70
     start_ns: int = START_NS
+    # The share of installs outside CI whose tool sends no install id (InstallId::None).
+    without_id: float = 0.0
 
 
 def _pick(rng: random.Random, table):
@@ -145,6 +149,11 @@ def runs(settings: Settings = Settings()) -> list[dict]:
             "arch": _pick(rng, ARCHES),
         }
         install["os"], install["os_version"] = _pick(rng, OSES)
+        # Drawn from the id, not the seeded stream, so every other value stays as it was.
+        h = hashlib.sha256(install["install_id"].encode()).digest()
+        install["agent"] = "none" if ci or h[0] >= 26 else AGENTS[h[1] % len(AGENTS)]
+        if not ci and h[2] < settings.without_id * 256:
+            install["install_id"] = ""
         lag = int(rng.expovariate(1 / 6))
         never_after = "1.0.0" if rng.random() < 0.12 else None
         active_p = 0.9 if ci else 0.35
@@ -174,6 +183,10 @@ def runs(settings: Settings = Settings()) -> list[dict]:
                     "error_type": error,
                     "panicked": panicked,
                 })
+                # A person's terminal, unless CI or an agent ran it or the output was
+                # piped (a third of the rest); from the span id, not the seeded stream.
+                piped = int(out[-1]["span_id"][:2], 16) % 3 == 0
+                out[-1]["stdout_terminal"] = not ci and install["agent"] == "none" and not piped
     out.sort(key=lambda r: (r["start_ns"], r["span_id"]))
     return out
 
@@ -218,11 +231,12 @@ def span_request(run: dict) -> dict:
     res = [("consentry.channel", run["channel"]), ("consentry.ci", run["ci"])]
     if run["ci"]:
         res.append(("consentry.ci.vendor", run["ci_vendor"]))
-    res += [
-        ("app.installation.id", run["install_id"]), ("service.instance.id", run["instance_id"]),
-    ]
+    res.append(("consentry.agent", run["agent"]))
+    if run["install_id"]:
+        res.append(("app.installation.id", run["install_id"]))
+    res.append(("service.instance.id", run["instance_id"]))
     # An install with an id of its own can be erased (CI runs share their vendor's id).
-    if not run["ci"]:
+    if run["install_id"] and not run["ci"]:
         res.append(("consentry.erasure.commitment", commitment(erasure_token(run["install_id"]))))
     res += [
         ("consentry.source", run["source"]), ("host.arch", run["arch"]), ("os.type", run["os"]),
@@ -236,7 +250,7 @@ def span_request(run: dict) -> dict:
         res.append(("consentry.sample.weight", float(run["weight"])))
     attrs = [("process.executable.name", "taskr"), ("consentry.command", run["command"]),
              ("process.command_args", run["args"]), ("consentry.command.options", run["options"]),
-             ("process.exit.code", run["exit_code"])]
+             ("process.exit.code", run["exit_code"]), ("consentry.stdout.terminal", run["stdout_terminal"])]
     if run["error_type"]:
         attrs.append(("error.type", run["error_type"]))
     t = run["start_ns"]

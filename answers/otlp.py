@@ -38,8 +38,8 @@ MAX_LINE_CHARS = 16 * 1024 * 1024
 MAX_DEPTH = 16
 
 # Spans the questions cannot place are skipped; the gateway's filter requires the same.
+# The install id is not required: a tool may send none (its runs count, as no install).
 INSTALL_ID = "app.installation.id"
-REQUIRED_RESOURCE = (INSTALL_ID,)
 REQUIRED_SPAN = ("consentry.command", "process.exit.code")
 INT_KEYS = ("process.exit.code",)
 KINDS = ["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"]
@@ -270,8 +270,6 @@ def _line_rows(doc, skipped: Skipped, keep_erase_rows: bool = False) -> list[dic
                         rows.append(_erase_row(span, res, scope))
                 elif span.get("parentSpanId"):
                     skipped.phase_spans += 1
-                elif any(k not in res for k in REQUIRED_RESOURCE):
-                    skipped.note("missing app.installation.id")
                 else:
                     row = _span_row(span, res, scope, skipped)
                     if row is not None:

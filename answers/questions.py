@@ -43,13 +43,13 @@ def _weighted_rank(q: float, value: str) -> str:
 QUESTIONS = [
     Question("daily_active_installs", "Users over time",
              "Distinct installs (random install ids) and runs per day.", """
-WITH per AS (SELECT day_idx, install_id, MIN(weight) AS w, SUM(weight) AS n_runs
+WITH per AS (SELECT day_idx, install_id, MIN(weight * has_id) AS w, SUM(weight) AS n_runs
              FROM runs GROUP BY day_idx, install_id)
 SELECT day_idx, SUM(w) AS installs, SUM(n_runs) AS runs FROM per GROUP BY day_idx ORDER BY day_idx"""),
     Question("weekly_growth", "Growth",
              "Per week (Monday start): installs active that week and installs seen for the first time.", """
-WITH firsts AS (SELECT install_id, MIN(week_idx) AS first_week, MIN(weight) AS w FROM runs GROUP BY install_id),
-per AS (SELECT week_idx, install_id, MIN(weight) AS w FROM runs GROUP BY week_idx, install_id),
+WITH firsts AS (SELECT install_id, MIN(week_idx) AS first_week, MIN(weight) AS w FROM runs WHERE has_id = 1 GROUP BY install_id),
+per AS (SELECT week_idx, install_id, MIN(weight) AS w FROM runs WHERE has_id = 1 GROUP BY week_idx, install_id),
 active AS (SELECT week_idx, SUM(w) AS active_installs FROM per GROUP BY week_idx),
 newcomers AS (SELECT first_week, SUM(w) AS new_installs FROM firsts GROUP BY first_week)
 SELECT a.week_idx, a.active_installs, COALESCE(c.new_installs, 0) AS new_installs
@@ -57,7 +57,7 @@ FROM active AS a LEFT JOIN newcomers AS c ON a.week_idx = c.first_week
 ORDER BY a.week_idx"""),
     Question("top_commands", "Most used commands",
              "Runs and distinct installs per command.", """
-WITH per AS (SELECT command, install_id, MIN(weight) AS w, SUM(weight) AS n_runs
+WITH per AS (SELECT command, install_id, MIN(weight * has_id) AS w, SUM(weight) AS n_runs
              FROM runs GROUP BY command, install_id)
 SELECT command, SUM(n_runs) AS runs, SUM(w) AS installs
 FROM per GROUP BY command ORDER BY runs DESC, command"""),
@@ -73,7 +73,7 @@ WHERE a.arg LIKE '-%' AND b.arg NOT LIKE '-%' AND b.arg <> '*****'
 GROUP BY a.command, a.arg, b.arg ORDER BY a.command, option_name, runs DESC, option_value"""),
     Question("platforms", "Platforms",
              "Installs, runs and failed runs per operating system and CPU architecture.", """
-WITH per AS (SELECT os, arch, install_id, MIN(weight) AS w, SUM(weight) AS n_runs, SUM(failed * weight) AS n_failures
+WITH per AS (SELECT os, arch, install_id, MIN(weight * has_id) AS w, SUM(weight) AS n_runs, SUM(failed * weight) AS n_failures
              FROM runs GROUP BY os, arch, install_id)
 SELECT os, arch, SUM(w) AS installs, SUM(n_runs) AS runs, SUM(n_failures) AS failures
 FROM per GROUP BY os, arch ORDER BY runs DESC, os, arch"""),
@@ -85,18 +85,18 @@ SELECT os, command, SUM(weight) AS runs FROM runs GROUP BY os, command ORDER BY 
 WITH ranked AS (
   SELECT install_id, version, channel, weight,
          ROW_NUMBER() OVER (PARTITION BY install_id ORDER BY ts_ns DESC, run_id DESC) AS rn
-  FROM runs)
+  FROM runs WHERE has_id = 1)
 SELECT version, channel, SUM(weight) AS installs FROM ranked WHERE rn = 1
 GROUP BY version, channel ORDER BY version DESC, channel"""),
     Question("feature_adoption", "Feature adoption",
              "Per declared feature: installs active since its first use anywhere (launch), installs that used it, "
              "and the median whole days from launch (or the install's first run, if later) to its first use.", f"""
 WITH launch AS (SELECT feature, MIN(ts_s) AS launch_s FROM run_features GROUP BY feature),
-first_seen AS (SELECT install_id, MIN(ts_s) AS first_s FROM runs GROUP BY install_id),
+first_seen AS (SELECT install_id, MIN(ts_s) AS first_s FROM runs WHERE has_id = 1 GROUP BY install_id),
 first_use AS (SELECT feature, install_id, MIN(ts_s) AS use_s, MIN(weight) AS w
-              FROM run_features GROUP BY feature, install_id),
+              FROM run_features WHERE install_id <> '' GROUP BY feature, install_id),
 eligible_per AS (SELECT w.feature AS feature, a.install_id AS install_id, MIN(a.weight) AS w
-                 FROM launch AS w CROSS JOIN runs AS a WHERE a.ts_s >= w.launch_s
+                 FROM launch AS w CROSS JOIN runs AS a WHERE a.ts_s >= w.launch_s AND a.has_id = 1
                  GROUP BY w.feature, a.install_id),
 eligible AS (SELECT feature, SUM(w) AS eligible_installs FROM eligible_per GROUP BY feature),
 delays AS (SELECT u.feature AS feature, u.install_id AS install_id, u.w AS w,
@@ -135,15 +135,34 @@ SELECT week_idx, SUM(weight) AS runs, SUM(ci * weight) AS ci_runs
 FROM runs GROUP BY week_idx ORDER BY week_idx"""),
     Question("ci_vendors", "CI systems", "Runs per CI system.", """
 SELECT ci_vendor, SUM(weight) AS runs FROM runs WHERE ci = 1 GROUP BY ci_vendor ORDER BY runs DESC, ci_vendor"""),
+    Question("identities", "Who the runs come from",
+             "Per week: installs outside CI (the users), CI identities (counted apart: one shared id per CI "
+             "system), runs in CI, and runs without an install id (a tool that chose no id: counted in runs, "
+             "never in installs, growth, retention, adoption or versions).", """
+WITH per AS (SELECT week_idx, install_id, MAX(ci) AS in_ci, MIN(weight * has_id) AS w
+             FROM runs GROUP BY week_idx, install_id),
+ids AS (SELECT week_idx, SUM(w * (1 - in_ci)) AS installs, SUM(w * in_ci) AS ci_identities
+        FROM per GROUP BY week_idx),
+r AS (SELECT week_idx, SUM(weight * ci) AS ci_runs, SUM(weight * (1 - has_id)) AS runs_without_id
+      FROM runs GROUP BY week_idx)
+SELECT r.week_idx, i.installs, i.ci_identities, r.ci_runs, r.runs_without_id
+FROM r JOIN ids AS i ON r.week_idx = i.week_idx ORDER BY r.week_idx"""),
+    Question("agents_and_pipes", "Agents and pipes",
+             "Installs and runs by the coding agent that ran the tool (empty: none named) and whether its "
+             "output went to a terminal (0: a pipe or a file).", """
+WITH per AS (SELECT agent, stdout_terminal, install_id, MIN(weight * has_id) AS w, SUM(weight) AS n_runs
+             FROM runs GROUP BY agent, stdout_terminal, install_id)
+SELECT agent, stdout_terminal, SUM(w) AS installs, SUM(n_runs) AS runs
+FROM per GROUP BY agent, stdout_terminal ORDER BY runs DESC, agent, stdout_terminal"""),
     Question("sources", "Source", "Installs and runs by how the tool was invoked (CLI or an IDE extension).", """
-WITH per AS (SELECT source, install_id, MIN(weight) AS w, SUM(weight) AS n_runs
+WITH per AS (SELECT source, install_id, MIN(weight * has_id) AS w, SUM(weight) AS n_runs
              FROM runs GROUP BY source, install_id)
 SELECT source, SUM(w) AS installs, SUM(n_runs) AS runs
 FROM per GROUP BY source ORDER BY runs DESC, source"""),
     Question("retention", "Weekly retention",
              "Installs by cohort (week first seen) still active N weeks later.", """
-WITH firsts AS (SELECT install_id, MIN(week_idx) AS cohort_week FROM runs GROUP BY install_id),
-activity AS (SELECT install_id, week_idx, MIN(weight) AS w FROM runs GROUP BY install_id, week_idx)
+WITH firsts AS (SELECT install_id, MIN(week_idx) AS cohort_week FROM runs WHERE has_id = 1 GROUP BY install_id),
+activity AS (SELECT install_id, week_idx, MIN(weight) AS w FROM runs WHERE has_id = 1 GROUP BY install_id, week_idx)
 SELECT f.cohort_week, a.week_idx - f.cohort_week AS week_offset, SUM(a.w) AS installs
 FROM activity AS a JOIN firsts AS f ON a.install_id = f.install_id
 GROUP BY f.cohort_week, a.week_idx - f.cohort_week ORDER BY f.cohort_week, week_offset"""),
@@ -160,7 +179,7 @@ FROM ranked GROUP BY command, version ORDER BY command, version"""),
     Question("release_health", "Release health",
              "Per version, as in Sentry's release health: crash-free runs (no panic event) and installs, "
              "and abandoned-free runs (error.type `abandoned` or `canceled`: Ctrl-C).", """
-WITH per AS (SELECT version, install_id, MIN(weight) AS w, MAX(crashed) AS crashed_install,
+WITH per AS (SELECT version, install_id, MIN(weight * has_id) AS w, MAX(crashed) AS crashed_install,
                     SUM(weight) AS n_runs, SUM(crashed * weight) AS n_crashed, SUM(abandoned * weight) AS n_abandoned
              FROM runs GROUP BY version, install_id)
 SELECT version, SUM(n_runs) AS runs, SUM(n_crashed) AS crashed_runs, SUM(n_abandoned) AS abandoned_runs,

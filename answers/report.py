@@ -69,6 +69,17 @@ def sampling(rows: list[dict]) -> dict:
     return {"runs": sum(weights.values()), "installs": len(installs), "weights": sorted(weights)}
 
 
+def _without_id(results: dict) -> str:
+    """What a tool that sends no install id leaves unanswered, said where it applies."""
+    n = sum(r[4] for r in results["identities"][1])
+    if not n:
+        return '<p id="without-id" data-runs="0">Every run carries an install id.</p>'
+    n = int(n) if float(n).is_integer() else round(n)
+    return (f'<p id="without-id" data-runs="{n}"><b>{n}</b> runs carry no install id (the tool chose none): '
+            "they count in every run total, and in no count of installs: users, growth, retention, "
+            "feature adoption and versions in use leave them out.</p>")
+
+
 def _sampling(s: dict | None) -> str:
     if not s or not s["runs"]:
         return '<p id="sampling" data-sampled-runs="0">Every run is counted as sent (no sampling).</p>'
@@ -121,6 +132,7 @@ table.numbers {{ border-collapse: collapse; font-size: 0.8em; }} td, th {{ borde
 <span>Engine: <b>{html.escape(engine_name)}</b></span></div>
 {_skipped(skipped)}
 {_sampling(sampled)}
+{_without_id(results)}
 <main>{''.join(sections)}</main>
 <script>{''.join(embeds)}</script>
 </body></html>"""

@@ -52,11 +52,16 @@ def _runs(g):
 
 
 def _installs(g):
-    """Each distinct install once, with the smallest weight of its runs in `g`."""
+    """Each distinct install once, with the smallest weight of its runs in `g`. A run
+    without an install id (the tool chose none) is no install."""
     w = {}
-    for r in g:
+    for r in _with_id(g):
         w[r["install_id"]] = min(w.get(r["install_id"], math.inf), _w(r))
     return sum(w.values())
+
+
+def _with_id(g):
+    return [r for r in g if r["install_id"]]
 
 
 def _group(runs, key):
@@ -71,7 +76,7 @@ def answers(runs: list[dict]) -> dict[str, list[tuple]]:
     t = {}
     t["daily_active_installs"] = [(d, _installs(g), _runs(g)) for d, g in _group(runs, _day).items()]
     first_week, install_w = {}, {}
-    for r in runs:
+    for r in _with_id(runs):
         first_week[r["install_id"]] = min(first_week.get(r["install_id"], 10**9), _week(r))
         install_w[r["install_id"]] = min(install_w.get(r["install_id"], math.inf), _w(r))
     newcomers = defaultdict(int)
@@ -92,7 +97,7 @@ def answers(runs: list[dict]) -> dict[str, list[tuple]]:
                       for (o, a), g in _group(runs, lambda r: (r["os"], r["arch"])).items()]
     t["commands_by_platform"] = [(*k, _runs(g)) for k, g in _group(runs, lambda r: (r["os"], r["command"])).items()]
     latest = {}
-    for r in runs:
+    for r in _with_id(runs):
         k = (r["start_ns"], r["span_id"])
         if r["install_id"] not in latest or k > latest[r["install_id"]][0]:
             latest[r["install_id"]] = (k, r)
@@ -106,9 +111,15 @@ def answers(runs: list[dict]) -> dict[str, list[tuple]]:
         ((r["command"], r["error_type"], o), _w(r)) for r in runs if _failed(r) for o in r["options"]).items()]
     t["ci_share"] = [(w, _runs(g), _runs([r for r in g if r["ci"]])) for w, g in _group(runs, _week).items()]
     t["ci_vendors"] = [(v, _runs(g)) for v, g in _group([r for r in runs if r["ci"]], lambda r: r["ci_vendor"]).items()]
+    t["identities"] = [
+        (w, _installs([r for r in g if not r["ci"]]), _installs([r for r in g if r["ci"]]),
+         _runs([r for r in g if r["ci"]]), _runs([r for r in g if not r["install_id"]]))
+        for w, g in _group(runs, _week).items()]
+    t["agents_and_pipes"] = [(a, int(tty), _installs(g), _runs(g)) for (a, tty), g in
+                             _group(runs, lambda r: (r["agent"], r["stdout_terminal"])).items()]
     t["sources"] = [(s, _installs(g), _runs(g)) for s, g in _group(runs, lambda r: r["source"]).items()]
     active = {}
-    for r in runs:
+    for r in _with_id(runs):
         k = (r["install_id"], _week(r))
         active[k] = min(active.get(k, math.inf), _w(r))
     t["retention"] = [(*k, n) for k, n in _weighted(
@@ -132,9 +143,12 @@ def _adoption(runs):
     launch, first_seen, first_use = {}, {}, {}
     for r in runs:
         s = r["start_ns"] // 10**9
-        first_seen[r["install_id"]] = min(first_seen.get(r["install_id"], s), s)
         for f in r["features"]:
             launch[f] = min(launch.get(f, s), s)
+        if not r["install_id"]:
+            continue
+        first_seen[r["install_id"]] = min(first_seen.get(r["install_id"], s), s)
+        for f in r["features"]:
             k = (f, r["install_id"])
             at, w = first_use.get(k, (s, math.inf))
             first_use[k] = (min(at, s), min(w, _w(r)))
@@ -162,7 +176,7 @@ def _health(version, g):
     abandoned = [r for r in g if r["error_type"] in ("abandoned", "canceled")]
     runs = _runs(g)
     per_install = {}
-    for r in g:
+    for r in _with_id(g):
         w, c = per_install.get(r["install_id"], (math.inf, False))
         per_install[r["install_id"]] = (min(w, _w(r)), c or r["panicked"])
     crashed_installs = sum(w for w, c in per_install.values() if c)

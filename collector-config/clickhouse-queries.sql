@@ -21,6 +21,10 @@ SELECT
   -- Weeks start on Monday: 1970-01-01 was a Thursday.
   intDiv(intDiv(toUnixTimestamp64Nano(Timestamp), 86400000000000) + 3, 7) AS week_idx,
   ResourceAttributes['app.installation.id'] AS install_id,
+  -- A tool may send no install id (InstallId::None): its runs count, never as an install.
+  if(ResourceAttributes['app.installation.id'] != '', 1, 0) AS has_id,
+  ResourceAttributes['consentry.agent'] AS agent,
+  if(SpanAttributes['consentry.stdout.terminal'] = 'true', 1, 0) AS stdout_terminal,
   ResourceAttributes['service.version'] AS version,
   ResourceAttributes['os.type'] AS os,
   ResourceAttributes['host.arch'] AS arch,
@@ -70,7 +74,7 @@ WITH per AS (
   SELECT
     day_idx,
     install_id,
-    MIN(weight) AS w,
+    MIN(weight * has_id) AS w,
     SUM(weight) AS n_runs
   FROM runs
   GROUP BY
@@ -94,6 +98,8 @@ WITH firsts AS (
     MIN(week_idx) AS first_week,
     MIN(weight) AS w
   FROM runs
+  WHERE
+    has_id = 1
   GROUP BY
     install_id
 ), per AS (
@@ -102,6 +108,8 @@ WITH firsts AS (
     install_id,
     MIN(weight) AS w
   FROM runs
+  WHERE
+    has_id = 1
   GROUP BY
     week_idx,
     install_id
@@ -135,7 +143,7 @@ WITH per AS (
   SELECT
     command,
     install_id,
-    MIN(weight) AS w,
+    MIN(weight * has_id) AS w,
     SUM(weight) AS n_runs
   FROM runs
   GROUP BY
@@ -194,7 +202,7 @@ WITH per AS (
     os,
     arch,
     install_id,
-    MIN(weight) AS w,
+    MIN(weight * has_id) AS w,
     SUM(weight) AS n_runs,
     SUM(failed * weight) AS n_failures
   FROM runs
@@ -241,6 +249,8 @@ WITH ranked AS (
     weight,
     ROW_NUMBER() OVER (PARTITION BY install_id ORDER BY ts_ns DESC, run_id DESC) AS rn
   FROM runs
+  WHERE
+    has_id = 1
 )
 SELECT
   version,
@@ -269,6 +279,8 @@ WITH launch AS (
     install_id,
     MIN(ts_s) AS first_s
   FROM runs
+  WHERE
+    has_id = 1
   GROUP BY
     install_id
 ), first_use AS (
@@ -278,6 +290,8 @@ WITH launch AS (
     MIN(ts_s) AS use_s,
     MIN(weight) AS w
   FROM run_features
+  WHERE
+    install_id <> ''
   GROUP BY
     feature,
     install_id
@@ -289,7 +303,7 @@ WITH launch AS (
   FROM launch AS w
   CROSS JOIN runs AS a
   WHERE
-    a.ts_s >= w.launch_s
+    a.ts_s >= w.launch_s AND a.has_id = 1
   GROUP BY
     w.feature,
     a.install_id
@@ -440,12 +454,84 @@ ORDER BY
   runs DESC,
   ci_vendor;
 
+-- identities: Per week: installs outside CI (the users), CI identities (counted apart: one shared id per CI system), runs in CI, and runs without an install id (a tool that chose no id: counted in runs, never in installs, growth, retention, adoption or versions).
+WITH per AS (
+  SELECT
+    week_idx,
+    install_id,
+    MAX(ci) AS in_ci,
+    MIN(weight * has_id) AS w
+  FROM runs
+  GROUP BY
+    week_idx,
+    install_id
+), ids AS (
+  SELECT
+    week_idx,
+    SUM(w * (
+      1 - in_ci
+    )) AS installs,
+    SUM(w * in_ci) AS ci_identities
+  FROM per
+  GROUP BY
+    week_idx
+), r AS (
+  SELECT
+    week_idx,
+    SUM(weight * ci) AS ci_runs,
+    SUM(weight * (
+      1 - has_id
+    )) AS runs_without_id
+  FROM runs
+  GROUP BY
+    week_idx
+)
+SELECT
+  r.week_idx,
+  i.installs,
+  i.ci_identities,
+  r.ci_runs,
+  r.runs_without_id
+FROM r
+JOIN ids AS i
+  ON r.week_idx = i.week_idx
+ORDER BY
+  r.week_idx;
+
+-- agents_and_pipes: Installs and runs by the coding agent that ran the tool (empty: none named) and whether its output went to a terminal (0: a pipe or a file).
+WITH per AS (
+  SELECT
+    agent,
+    stdout_terminal,
+    install_id,
+    MIN(weight * has_id) AS w,
+    SUM(weight) AS n_runs
+  FROM runs
+  GROUP BY
+    agent,
+    stdout_terminal,
+    install_id
+)
+SELECT
+  agent,
+  stdout_terminal,
+  SUM(w) AS installs,
+  SUM(n_runs) AS runs
+FROM per
+GROUP BY
+  agent,
+  stdout_terminal
+ORDER BY
+  runs DESC,
+  agent,
+  stdout_terminal;
+
 -- sources: Installs and runs by how the tool was invoked (CLI or an IDE extension).
 WITH per AS (
   SELECT
     source,
     install_id,
-    MIN(weight) AS w,
+    MIN(weight * has_id) AS w,
     SUM(weight) AS n_runs
   FROM runs
   GROUP BY
@@ -469,6 +555,8 @@ WITH firsts AS (
     install_id,
     MIN(week_idx) AS cohort_week
   FROM runs
+  WHERE
+    has_id = 1
   GROUP BY
     install_id
 ), activity AS (
@@ -477,6 +565,8 @@ WITH firsts AS (
     week_idx,
     MIN(weight) AS w
   FROM runs
+  WHERE
+    has_id = 1
   GROUP BY
     install_id,
     week_idx
@@ -528,7 +618,7 @@ WITH per AS (
   SELECT
     version,
     install_id,
-    MIN(weight) AS w,
+    MIN(weight * has_id) AS w,
     MAX(crashed) AS crashed_install,
     SUM(weight) AS n_runs,
     SUM(crashed * weight) AS n_crashed,

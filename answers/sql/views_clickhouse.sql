@@ -16,6 +16,10 @@ SELECT
   -- Weeks start on Monday: 1970-01-01 was a Thursday.
   intDiv(intDiv(toUnixTimestamp64Nano(Timestamp), 86400000000000) + 3, 7) AS week_idx,
   ResourceAttributes['app.installation.id'] AS install_id,
+  -- A tool may send no install id (InstallId::None): its runs count, never as an install.
+  if(ResourceAttributes['app.installation.id'] != '', 1, 0) AS has_id,
+  ResourceAttributes['consentry.agent'] AS agent,
+  if(SpanAttributes['consentry.stdout.terminal'] = 'true', 1, 0) AS stdout_terminal,
   ResourceAttributes['service.version'] AS version,
   ResourceAttributes['os.type'] AS os,
   ResourceAttributes['host.arch'] AS arch,

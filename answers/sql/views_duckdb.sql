@@ -9,6 +9,10 @@ SELECT
   -- Weeks start on Monday: 1970-01-01 was a Thursday.
   (epoch_ns("Timestamp") // 86400000000000 + 3) // 7 AS week_idx,
   coalesce(ResourceAttributes['app.installation.id'], '') AS install_id,
+  -- A tool may send no install id (InstallId::None): its runs count, never as an install.
+  CASE WHEN coalesce(ResourceAttributes['app.installation.id'], '') <> '' THEN 1 ELSE 0 END AS has_id,
+  coalesce(ResourceAttributes['consentry.agent'], '') AS agent,
+  CASE WHEN SpanAttributes['consentry.stdout.terminal'] = 'true' THEN 1 ELSE 0 END AS stdout_terminal,
   coalesce(ResourceAttributes['service.version'], '') AS version,
   coalesce(ResourceAttributes['os.type'], '') AS os,
   coalesce(ResourceAttributes['host.arch'], '') AS arch,

@@ -8,8 +8,11 @@ from answers import compare, engines, generate, otlp, table, truth
 from answers.questions import QUESTIONS
 
 
-@pytest.fixture(scope="module", params=[generate.Settings(), generate.Settings(seed=11, installs=120, days=40)],
-                ids=["seed7", "seed11"])
+# seed13: a quarter of the installs outside CI send no install id (InstallId::None):
+# their runs count in every run total and in no install count.
+@pytest.fixture(scope="module", params=[generate.Settings(), generate.Settings(seed=11, installs=120, days=40),
+                                        generate.Settings(seed=13, installs=150, days=40, without_id=0.25)],
+                ids=["seed7", "seed11", "seed13-without-ids"])
 def data(request):
     runs = generate.runs(request.param)
     rows, skipped = otlp.read_lines(generate.otlp_lines(runs))
@@ -42,6 +45,23 @@ def test_generated_data_has_what_the_questions_need():
     assert any(r["error_type"] in ("abandoned", "canceled") for r in runs)
     assert 0.1 < sum(r["ci"] for r in runs) / len(runs) < 0.7
     assert truth.answers(runs)["error_spikes"], "the ConfigParse burst must show as a spike"
+    # A declared success code (1) that is no failure, runs an agent started, piped runs.
+    assert any(r["exit_code"] == 1 and not r["error_type"] for r in runs)
+    assert {r["agent"] for r in runs} >= {"none", "claude-code"}
+    assert any(r["stdout_terminal"] for r in runs) and not all(r["stdout_terminal"] for r in runs)
+    idless = generate.runs(generate.Settings(seed=13, installs=150, days=40, without_id=0.25))
+    assert 0.05 < sum(not r["install_id"] for r in idless) / len(idless) < 0.5
+    assert all(r["install_id"] for r in runs), "the default data keeps every id"
+
+
+def test_runs_without_an_id_count_as_runs_never_as_installs():
+    runs = generate.runs(generate.Settings(seed=13, installs=150, days=40, without_id=0.25))
+    with_ids = [dict(r, install_id=r["install_id"] or f"stand-in-{r['span_id']}") for r in runs]
+    t, wrong = truth.answers(runs), truth.answers(with_ids)
+    # Counting each id-less run as an install would change the users; runs stay.
+    assert sum(r[1] for r in t["daily_active_installs"]) < sum(r[1] for r in wrong["daily_active_installs"])
+    assert sum(r[2] for r in t["daily_active_installs"]) == len(runs)
+    assert sum(r[4] for r in t["identities"]) == sum(not r["install_id"] for r in runs)
 
 
 def test_clickhouse_table_is_the_exporters_ddl():

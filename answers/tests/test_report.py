@@ -79,6 +79,16 @@ def test_page_says_what_it_skipped(rendered):
     assert "process.exit.code is not an integer: 1" in dom
 
 
+def test_page_says_which_runs_carry_no_install_id(rendered, tmp_path):
+    _, _, dom = rendered
+    assert 'id="without-id" data-runs="0"' in dom
+    runs = generate.runs(generate.Settings(seed=13, installs=60, days=20, without_id=0.25))
+    _, dom = _make_report(tmp_path, generate.otlp_lines(runs))
+    n = sum(not r["install_id"] for r in runs)
+    assert n and f'id="without-id" data-runs="{n}"' in dom and "no count of installs" in dom
+    assert ">chart failed" not in dom
+
+
 def test_page_is_self_contained(rendered):
     _, out, _ = rendered
     page = out.read_text()

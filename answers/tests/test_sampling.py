@@ -39,6 +39,8 @@ CHECKS = {
     "error_parameters": (3, [SUM]),
     "ci_share": (1, [SUM, SUM]),
     "ci_vendors": (1, [SUM]),
+    "identities": (1, [SUM, SUM, SUM, SUM]),
+    "agents_and_pipes": (2, [SUM, SUM]),
     "sources": (1, [SUM, SUM]),
     "retention": (2, [SUM]),
     "duration_percentiles": (2, [SUM, ("quantile", 0.5), ("quantile", 0.95)]),
