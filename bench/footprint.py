@@ -45,7 +45,7 @@ GROUPS = [
     ("ring (hashes; with TLS, rustls' crypto)", r"^(ring|untrusted)$"),
     ("OpenTelemetry SDK, tracing bridge", r"^(opentelemetry|opentelemetry_sdk|tracing_opentelemetry)$"),
     ("OTLP protobuf + JSON (print mode)", r"^(opentelemetry_proto|prost|serde_json|hex|const_hex|base64)$"),
-    ("regex (scrubbing)", r"^(regex|regex_automata|regex_syntax|aho_corasick|memchr)$"),
+    ("regex (scrubbing)", r"^(regex|regex_lite|regex_automata|regex_syntax|aho_corasick|memchr)$"),
     ("gRPC (tonic, tokio, hyper, h2)", r"^(tonic|tonic_types|tokio|hyper|hyper_util|h2|tower|tower_layer|tower_service|"
                                       r"http_body|http_body_util|bytes|futures_\w+|pin_project\w*|indexmap|hashbrown|"
                                       r"slab|socket2|mio|axum|tokio_stream|tokio_util|sync_wrapper)$"),
