@@ -40,21 +40,20 @@ LABELS = {
 # Crates grouped by what they are there for.
 GROUPS = [
     ("HTTP client (ureq)", r"^(ureq|ureq_proto|http|httparse|percent_encoding|utf8_zero|base64|url|idna)$"),
-    ("TLS (rustls, ring, webpki roots)", r"^(rustls|rustls_pki_types|rustls_webpki|webpki|webpki_roots|ring|untrusted|"
-                                          r"zeroize|subtle|getrandom)$"),
+    ("TLS (rustls, webpki roots)", r"^(rustls|rustls_pki_types|rustls_webpki|webpki|webpki_roots|zeroize|subtle)$"),
+    # In every build for SHA-256 and HMAC; with TLS also rustls' cryptography.
+    ("ring (hashes; with TLS, rustls' crypto)", r"^(ring|untrusted)$"),
     ("OpenTelemetry SDK, tracing bridge", r"^(opentelemetry|opentelemetry_sdk|tracing_opentelemetry)$"),
     ("OTLP protobuf + JSON (print mode)", r"^(opentelemetry_proto|prost|serde_json|hex|const_hex|base64)$"),
-    ("regex (scrubbing)", r"^(regex|regex_automata|regex_syntax|aho_corasick|memchr)$"),
+    ("regex (scrubbing)", r"^(regex|regex_lite|regex_automata|regex_syntax|aho_corasick|memchr)$"),
     ("gRPC (tonic, tokio, hyper, h2)", r"^(tonic|tonic_types|tokio|hyper|hyper_util|h2|tower|tower_layer|tower_service|"
                                       r"http_body|http_body_util|bytes|futures_\w+|pin_project\w*|indexmap|hashbrown|"
                                       r"slab|socket2|mio|axum|tokio_stream|tokio_util|sync_wrapper)$"),
     ("consentry", r"^(consentry|consentry_clap)$"),
     ("std (threads, net, process; generic code)", r"^std$"),
     ("unnamed data", r"^\(unnamed data\)$"),
-    ("config, ids (toml, uuid, directories, sha2/hmac)", r"^(toml|toml_\w+|serde\w*|winnow|uuid|directories|dirs_\w+|"
-                                                         r"sha2|hmac|digest|block_buffer|crypto_common|generic_array|"
-                                                         r"cpufeatures|ci_info|envmnt|fsio|tempfile|fastrand|rustix|"
-                                                         r"linux_raw_sys|thiserror)$"),
+    ("config, ids (toml, uuid, directories)", r"^(toml|toml_\w+|serde\w*|winnow|uuid|directories|dirs_\w+|"
+                                              r"cpufeatures|getrandom|tempfile|fastrand|rustix|linux_raw_sys|thiserror)$"),
 ]
 
 

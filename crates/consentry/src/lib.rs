@@ -343,7 +343,11 @@
 //! |---|---|---|
 //! | `http` | yes | OTLP/HTTP with protobuf bodies (consentry's own HTTP/1.1 client over `std::net`: no HTTP library, no async runtime). |
 //! | `grpc` | no | OTLP/gRPC (tonic on a current-thread tokio runtime made only to send). |
-//! | `tls` | yes | `https://` endpoints (rustls with ring, the bundled webpki roots or the CA file's certificates). |
+//! | `tls` | yes | `https://` endpoints (rustls, the bundled webpki roots or the CA file's certificates). |
+//!
+//! Every build depends on ring: its SHA-256 and HMAC-SHA256 make the derived values
+//! (project id, rotating id, sample draw, erasure proof), and rustls uses the same
+//! crate for TLS, so `tls` adds no second crypto library.
 
 mod configure;
 mod consent;

@@ -6,8 +6,6 @@
 
 use std::io::Write as _;
 
-use sha2::{Digest, Sha256};
-
 use crate::configure::builder::Telemetry;
 use crate::configure::note::Note;
 use crate::consent::config::{self, USER_CONFIG_FILE};
@@ -77,30 +75,30 @@ impl Telemetry {
 
     /// The notice version as stored: `<author version>-<hash of text and manifest>`.
     pub fn notice_version(&self) -> String {
-        let mut h = Sha256::new();
+        let mut h = crate::identity::hash::Sha256::new();
         h.update(self.notice_text().as_bytes());
         for key in crate::rules::manifest::attribute_keys() {
             h.update(key.as_bytes());
-            h.update([0]);
+            h.update(&[0]);
         }
         for name in self.settings.features.iter().chain(&self.settings.counts) {
             h.update(name.as_bytes());
-            h.update([1]);
+            h.update(&[1]);
         }
         // A declared span, event or field is a new data point too.
         for d in &self.settings.declared {
             h.update(d.name.as_bytes());
-            h.update([2]);
+            h.update(&[2]);
             for key in d
                 .fields
                 .iter()
                 .map(|f| crate::rules::declared::key(&self.settings.tool, f.name))
             {
                 h.update(key.as_bytes());
-                h.update([3]);
+                h.update(&[3]);
             }
         }
-        let digest = h.finalize();
+        let digest = h.finish();
         let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
         format!("{}-{short}", self.settings.notice.version)
     }

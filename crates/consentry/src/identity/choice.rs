@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
+
+use super::hash::{HmacSha256, Sha256};
 
 /// Which `app.installation.id` runs carry
 /// ([`TelemetryBuilder::with_install_id`](crate::TelemetryBuilder::with_install_id)).
@@ -37,13 +37,11 @@ pub(crate) const MIN_PERIOD: Duration = Duration::from_secs(3600);
 /// The rotating id of the period `now_secs` falls in.
 pub(crate) fn rotating(key: &[u8; 32], now_secs: u64, period: Duration) -> Uuid {
     let period = period.max(MIN_PERIOD).as_secs();
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    let mut mac = HmacSha256::new(key);
     mac.update(b"consentry rotating install id\0");
     mac.update(&period.to_be_bytes());
     mac.update(&(now_secs / period).to_be_bytes());
-    let bytes: [u8; 16] = mac.finalize().into_bytes()[..16]
-        .try_into()
-        .expect("16 of 32 bytes");
+    let bytes: [u8; 16] = mac.finish()[..16].try_into().expect("16 of 32 bytes");
     uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
@@ -51,10 +49,10 @@ pub(crate) fn rotating(key: &[u8; 32], now_secs: u64, period: Duration) -> Uuid 
 /// hash of the vendor's name, the same on every runner, so a pipeline's fresh
 /// containers count as one CI install per vendor, never as new users.
 pub(crate) fn shared_ci(vendor: Option<&str>) -> Uuid {
-    let digest = Sha256::new()
-        .chain_update(b"consentry shared ci install id\0")
-        .chain_update(vendor.unwrap_or("unknown").as_bytes())
-        .finalize();
+    let mut h = Sha256::new();
+    h.update(b"consentry shared ci install id\0");
+    h.update(vendor.unwrap_or("unknown").as_bytes());
+    let digest = h.finish();
     let bytes: [u8; 16] = digest[..16].try_into().expect("16 of 32 bytes");
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }

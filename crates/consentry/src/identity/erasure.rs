@@ -15,10 +15,8 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
-
 use super::choice;
+use super::hash::{HmacSha256, sha256};
 
 /// What the token is derived under, with the install id after it.
 const CONTEXT: &[u8] = b"consentry erasure v1\0";
@@ -30,17 +28,17 @@ pub(crate) const MAX_TOKENS: usize = 1000;
 
 /// The erasure token of `install_id` under the per-install key.
 pub(crate) fn token(key: &[u8; 32], install_id: &str) -> [u8; 32] {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    let mut mac = HmacSha256::new(key);
     mac.update(CONTEXT);
     mac.update(install_id.as_bytes());
-    mac.finalize().into_bytes().into()
+    mac.finish()
 }
 
 /// The commitment a token proves: the lower-case hex SHA-256 of the token as it is
 /// sent (64 lower-case hex characters), so that a store computes it from the stored
 /// text with its own `sha256` (DuckDB `sha256(t)`, ClickHouse `lower(hex(SHA256(t)))`).
 pub(crate) fn commitment(token: &[u8; 32]) -> String {
-    hex(&Sha256::digest(hex(token).as_bytes()))
+    hex(&sha256(hex(token).as_bytes()))
 }
 
 /// Lower-case hex, as the store compares it.
@@ -102,7 +100,7 @@ mod tests {
         );
         let c = commitment(&t);
         assert_eq!(c.len(), 64);
-        assert_eq!(c, hex(&Sha256::digest(hex(&t))));
+        assert_eq!(c, hex(&sha256(hex(&t).as_bytes())));
         assert_ne!(c, hex(&t), "the commitment does not reveal the token");
     }
 

@@ -7,6 +7,7 @@
 pub(crate) mod agent;
 pub(crate) mod choice;
 pub(crate) mod erasure;
+pub(crate) mod hash;
 pub(crate) mod resource;
 pub(crate) mod sample;
 
@@ -147,12 +148,9 @@ pub(crate) fn delete(dir: &Path) -> io::Result<()> {
 
 /// HMAC-SHA256 of `value` under `key`, as 32 hex characters (128 bits).
 pub(crate) fn keyed_hash(key: &[u8; 32], value: &str) -> String {
-    use hmac::Mac;
-    let mut mac =
-        hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    let mut mac = hash::HmacSha256::new(key);
     mac.update(value.as_bytes());
-    mac.finalize()
-        .into_bytes()
+    mac.finish()
         .iter()
         .take(16)
         .map(|b| format!("{b:02x}"))

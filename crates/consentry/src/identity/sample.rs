@@ -12,8 +12,7 @@
 
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use super::hash::HmacSha256;
 
 use crate::identity::choice::InstallId;
 
@@ -102,10 +101,10 @@ impl<'a> Unit<'a> {
 }
 
 fn mac(key: &[u8; 32], data: &[u8]) -> u64 {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    let mut mac = HmacSha256::new(key);
     mac.update(b"consentry sample v1\0");
     mac.update(data);
-    let out = mac.finalize().into_bytes();
+    let out = mac.finish();
     u64::from_be_bytes(out[..8].try_into().expect("8 of 32 bytes"))
 }
 
@@ -114,8 +113,7 @@ mod tests {
     use super::*;
 
     fn key(i: u32) -> [u8; 32] {
-        use sha2::Digest;
-        Sha256::digest(i.to_be_bytes()).into()
+        crate::identity::hash::sha256(&i.to_be_bytes())
     }
 
     /// Over many installs the fraction in the sample is the rate, within four
