@@ -7,6 +7,8 @@ use consentry::integration::{CommandSpec, Opt, Param, Policy, Schema};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use tracing_subscriber::prelude::*;
 
+mod support;
+
 fn schema() -> Schema {
     Schema::new("tool").subcommand(
         CommandSpec::new("add")
@@ -82,13 +84,7 @@ fn every_key_the_exporter_emits_is_in_the_manifest_and_panics_are_scrubbed() {
         guard.shutdown(),
         consentry::Outcome::Spooled { .. }
     ));
-    let file = std::fs::read_dir(dir.path().join("spool"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "otlp"))
-        .expect("the run was spooled");
-    let request: ExportTraceServiceRequest =
-        prost::Message::decode(&std::fs::read(file).unwrap()[..]).unwrap();
+    let (_, request) = support::spooled_request(&dir.path().join("spool"));
     let manifest = consentry::manifest::attribute_keys();
     for key in keys_of(&request) {
         assert!(

@@ -2,7 +2,7 @@
 //! location leave, never the message. Its own test binary, because the panic hook and
 //! the current run are process-wide.
 
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+mod support;
 
 #[test]
 fn a_panic_sends_its_class_and_location_but_no_message_by_default() {
@@ -35,14 +35,8 @@ fn a_panic_sends_its_class_and_location_but_no_message_by_default() {
         guard.shutdown(),
         consentry::Outcome::Spooled { .. }
     ));
-    let spooled = std::fs::read_dir(dir.path().join("spool"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "otlp"))
-        .expect("the run was spooled");
-    let bytes = std::fs::read(spooled).unwrap();
+    let (bytes, request) = support::spooled_request(&dir.path().join("spool"));
     assert!(!bytes.windows(13).any(|w| w == b"carol-secret-"));
-    let request: ExportTraceServiceRequest = prost::Message::decode(&bytes[..]).unwrap();
     let json = serde_json::to_string(&request).unwrap();
     for expected in ["\"panic\"", "\"101\"", "tests/panic_default.rs\""] {
         assert!(json.contains(expected), "{expected} missing: {json}");

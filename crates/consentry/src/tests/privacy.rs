@@ -129,14 +129,18 @@ proptest! {
 #[test]
 fn opt_in_default_stays_off_without_a_terminal_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let t = Telemetry::builder("tool")
-        .with_env(crate::tests::support::env(dir.path()))
-        .with_debug_builds(true)
-        .with_config_dir(dir.path().join("config"))
-        .with_spool_dir(dir.path().join("spool"))
-        .with_default_enabled(false)
-        .build()
-        .unwrap();
+    // An opt-in tool (off by default) with everything under `dir`.
+    let tool = |env: crate::configure::env::FixedEnv| {
+        Telemetry::builder("tool")
+            .with_env(env)
+            .with_debug_builds(true)
+            .with_config_dir(dir.path().join("config"))
+            .with_spool_dir(dir.path().join("spool"))
+            .with_default_enabled(false)
+            .build()
+            .unwrap()
+    };
+    let t = tool(crate::tests::support::env(dir.path()));
     let guard = t.clone().init();
     assert!(!guard.is_enabled());
     assert_eq!(guard.decision().source, crate::Source::OptInDefault);
@@ -159,14 +163,7 @@ fn opt_in_default_stays_off_without_a_terminal_and_writes_nothing() {
     assert!(!guard.notice_shown() && !guard.is_enabled());
     assert!(guard.notes().contains(&crate::Note::NoticeNeedsTerminal));
     drop(guard);
-    let on_terminal = Telemetry::builder("tool")
-        .with_env(crate::tests::support::env(dir.path()).terminal(true))
-        .with_debug_builds(true)
-        .with_config_dir(dir.path().join("config"))
-        .with_spool_dir(dir.path().join("spool"))
-        .with_default_enabled(false)
-        .build()
-        .unwrap();
+    let on_terminal = tool(crate::tests::support::env(dir.path()).terminal(true));
     assert!(
         on_terminal.init().notice_shown(),
         "agreeing by setting still shows the notice once, on a terminal"
