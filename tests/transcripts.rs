@@ -1,11 +1,59 @@
 //! The transcripts beside the example (`examples/taskr/transcripts/*.md`) are run as
 //! tests with trycmd, each in a fresh home, so the documented sessions stay true.
+//!
+//! trycmd passes its own environment on to the commands it runs, and a transcript
+//! shows what a user at a terminal sees: a CI system's variables (`CI`,
+//! `GITHUB_ACTIONS`...) or a coding agent's would change what taskr sends (a shared CI
+//! id, no erasure commitment, `consentry.agent`). So each case runs in a copy of this
+//! test binary started with an empty environment, where the only variables are the
+//! ones set here.
 
 use std::path::Path;
+use std::process::Command;
 
 use crate::support::ports::Refused;
 
-fn case(file: &str, env: &[(&str, &str)]) {
+/// Set in the copy of the test binary that runs the cases.
+const INNER: &str = "CONSENTRY_TRANSCRIPT_INNER";
+
+/// Variables the copy keeps: trycmd's own switches (`TRYCMD=overwrite` to update a
+/// transcript, `TRYCMD=dump`) and what a failure report needs.
+const KEPT: &[&str] = &["TRYCMD", "RUST_BACKTRACE", "PATH"];
+
+/// Runs `test` (this module's test of that name) in a copy of the test binary with an
+/// empty environment; true when this is that copy, and the case should run here.
+fn in_clean_environment(test: &str) -> bool {
+    if std::env::var_os(INNER).is_some() {
+        return true;
+    }
+    let mut copy = Command::new(std::env::current_exe().expect("the test binary"));
+    copy.args([&format!("transcripts::{test}"), "--exact", "--nocapture"])
+        .env_clear()
+        .env(INNER, "1");
+    for k in KEPT {
+        if let Some(v) = std::env::var_os(k) {
+            copy.env(k, v);
+        }
+    }
+    let out = copy.output().expect("start the test binary");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "transcript {test} failed:\n{text}");
+    // `--exact` with a name that matched nothing would pass with no test run.
+    assert!(
+        text.contains("1 passed"),
+        "transcript {test} did not run:\n{text}"
+    );
+    false
+}
+
+fn case(test: &str, file: &str, env: &[(&str, &str)]) {
+    if !in_clean_environment(test) {
+        return;
+    }
     let home = tempfile::tempdir().unwrap();
     let work = home.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
@@ -34,15 +82,6 @@ fn case(file: &str, env: &[(&str, &str)]) {
         .unwrap()
         .insert_var("[ENDPOINT]", refused.url())
         .unwrap();
-    // Opt-out variables the developer's shell may carry, set to a false word ("not set").
-    for k in [
-        "DO_NOT_TRACK",
-        "TASKR_TELEMETRY_OPTOUT",
-        "TASKR_TELEMETRY_DEBUG",
-        "TASKR_TELEMETRY_POLICY_FILE",
-    ] {
-        cases.env(k, "0");
-    }
     for (k, v) in env {
         cases.env(*k, *v);
     }
@@ -55,15 +94,19 @@ fn case(file: &str, env: &[(&str, &str)]) {
 
 #[test]
 fn first_run_status_and_disable() {
-    case("first-run.md", &[]);
+    case("first_run_status_and_disable", "first-run.md", &[]);
 }
 
 #[test]
 fn print_mode() {
-    case("print-mode.md", &[("TASKR_TELEMETRY_DEBUG", "1")]);
+    case(
+        "print_mode",
+        "print-mode.md",
+        &[("TASKR_TELEMETRY_DEBUG", "1")],
+    );
 }
 
 #[test]
 fn data_manifest() {
-    case("show.md", &[]);
+    case("data_manifest", "show.md", &[]);
 }
