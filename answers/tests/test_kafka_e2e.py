@@ -45,12 +45,13 @@ def _gateway(tmp, brokers):
 
 
 def _env(home, endpoint):
-    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-           "XDG_STATE_HOME": str(home / ".local" / "state"),
-           "TASKR_TELEMETRY_ENDPOINT": endpoint, "TASKR_FILE": str(home / "tasks")}
-    env.pop("DO_NOT_TRACK", None)
-    env.pop("CI", None)
-    return env
+    """taskr's environment, built from nothing: an opt-out, a CI system's variables
+    (a shared CI id, no erasure commitment) or a coding agent's in the caller's
+    environment would change what these runs send."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_STATE_HOME": str(home / ".local" / "state"),
+            "TASKR_TELEMETRY_ENDPOINT": endpoint, "TASKR_FILE": str(home / "tasks")}
 
 
 def _run_taskr(taskr, home, endpoint, args):
