@@ -159,7 +159,8 @@
 //! vendors and names of the `ci_info` crate, read from a table) and the coding agents'
 //! variables (`AI_AGENT`, `CLAUDECODE`...; see `consentry.agent` below) are read too,
 //! and by the OTLP/HTTP transport the proxy variables (`HTTPS_PROXY`, `HTTP_PROXY`,
-//! `ALL_PROXY`, `NO_PROXY`: an `http://` proxy, used through `CONNECT`).
+//! `ALL_PROXY`, `NO_PROXY`: an `http://` proxy, used through `CONNECT`; never for a
+//! collector on loopback).
 //!
 //! Every read goes through one [`env::Env`]: [`env::OsEnv`] (the default) is the only
 //! code that touches the process, and

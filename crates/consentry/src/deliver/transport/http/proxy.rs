@@ -20,12 +20,19 @@ pub(super) struct Proxy {
     basic: Option<String>,
 }
 
-/// The proxy for `target`, if the variables name one and `NO_PROXY` does not skip
-/// the target's host; `Err` names a proxy that cannot be used.
+/// The proxy for `target`, if the variables name one, the target is not this machine
+/// and `NO_PROXY` does not skip the target's host; `Err` names a proxy that cannot be
+/// used.
 pub(super) fn pick(vars: &ProxyVars, target: &Target<'_>) -> Result<Option<Proxy>, String> {
     let Some((name, value)) = &vars.proxy else {
         return Ok(None);
     };
+    // A proxy asked to CONNECT to a loopback address reaches its own machine, never
+    // this one: a local collector is always reached directly (as Go's
+    // `ProxyFromEnvironment` does), whatever `NO_PROXY` forgot to list.
+    if is_this_machine(target.host) {
+        return Ok(None);
+    }
     if vars
         .no_proxy
         .as_deref()
@@ -36,6 +43,16 @@ pub(super) fn pick(vars: &ProxyVars, target: &Target<'_>) -> Result<Option<Proxy
     parse(value)
         .map(Some)
         .map_err(|why| format!("proxy from {name}: {why}"))
+}
+
+/// `localhost` (and its subdomains, RFC 6761), `127.0.0.0/8` and `::1`.
+fn is_this_machine(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether a `NO_PROXY` list names `host`: `*`, an exact name, a `.suffix` or
@@ -190,6 +207,40 @@ mod tests {
         for bad in ["socks5://p:1080", "https://p:443", "http://", "http://p:x"] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_collector_on_this_machine_is_never_reached_through_a_proxy() {
+        let vars = ProxyVars {
+            proxy: Some(("HTTPS_PROXY".into(), "http://proxy.corp:3128".into())),
+            no_proxy: None,
+        };
+        for url in [
+            "http://127.0.0.1:4318/v1/traces",
+            "http://127.9.9.9:4318/",
+            "http://[::1]:4318/",
+            "http://localhost:4318/",
+            "https://LocalHost.:4318/",
+            "http://collector.localhost:4318/",
+        ] {
+            let target = Target::parse(url).unwrap();
+            assert_eq!(pick(&vars, &target), Ok(None), "{url}");
+        }
+        for url in [
+            "http://128.0.0.1:4318/",
+            "http://localhost.example.com/",
+            "http://[::2]:4318/",
+            "http://collector.example.com/",
+        ] {
+            let target = Target::parse(url).unwrap();
+            assert!(matches!(pick(&vars, &target), Ok(Some(_))), "{url}");
+        }
+        let listed = ProxyVars {
+            no_proxy: Some("other, .example.com".into()),
+            ..vars
+        };
+        let target = Target::parse("http://collector.example.com/").unwrap();
+        assert_eq!(pick(&listed, &target), Ok(None));
     }
 
     #[test]

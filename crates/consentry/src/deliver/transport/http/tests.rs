@@ -429,8 +429,10 @@ fn a_proxy_that_refuses_fails_the_attempt_and_says_so() {
 }
 
 #[test]
-fn no_proxy_sends_direct_and_an_unusable_proxy_says_why() {
-    // The proxy's port is closed: only a direct connection can deliver.
+fn a_collector_on_loopback_is_reached_directly_and_an_unusable_proxy_says_why() {
+    // The proxy's port is closed: only a direct connection can deliver. No `NO_PROXY`:
+    // a loopback collector never goes through a proxy (`NO_PROXY` matching is
+    // `proxy::tests`').
     let closed = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -442,14 +444,14 @@ fn no_proxy_sends_direct_and_an_unusable_proxy_says_why() {
         Duration::ZERO,
         Duration::ZERO,
     );
-    let e = via_proxy(
-        &server.url,
-        &format!("http://127.0.0.1:{closed}"),
-        Some("other, 127.0.0.1"),
-    );
+    let e = via_proxy(&server.url, &format!("http://127.0.0.1:{closed}"), None);
     assert_eq!(send(&e, b"", Duration::from_secs(5)), Ok(()));
     server.seen.join().unwrap();
-    let e = via_proxy("http://127.0.0.1:1", "socks5://127.0.0.1:1080", None);
+    let e = via_proxy(
+        "http://collector.invalid:1",
+        "socks5://127.0.0.1:1080",
+        None,
+    );
     let sent = send(&e, b"", Duration::from_secs(5));
     assert!(
         failed_with(
