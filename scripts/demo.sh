@@ -36,9 +36,23 @@ otelcol="$(bash "$root/scripts/build-collector.sh")"
 
 echo "demo: building taskr" >&2
 cargo build -q -p taskr --manifest-path "$root/Cargo.toml"
-export PATH="$root/target/debug:$PATH"
 
 demo="$(mktemp -d)"
+# taskr sees only the variables the demo gives it (its own, DO_NOT_TRACK, the private
+# home, the terminal's): a CI system's (CI=true: a shared id that cannot be erased) or
+# a coding agent's variables in the caller's environment would change what it sends.
+mkdir "$demo/bin" "$demo/real"
+cat > "$demo/bin/taskr" <<'WRAPPER'
+#!/usr/bin/env bash
+keep=()
+for v in PATH HOME XDG_CONFIG_HOME XDG_STATE_HOME TERM DO_NOT_TRACK ${!TASKR_*}; do
+  [[ -n "${!v+x}" ]] && keep+=("$v=${!v}")
+done
+exec env -i "${keep[@]}" "$(dirname "$0")/../real/taskr" "$@"
+WRAPPER
+ln -s "$root/target/debug/taskr" "$demo/real/taskr"
+chmod +x "$demo/bin/taskr"
+export PATH="$demo/bin:$PATH"
 collector_pid=""
 otelcol_pid=""
 cleanup() {
