@@ -353,6 +353,7 @@ mod configure;
 mod consent;
 mod control;
 mod deliver;
+mod flat_toml;
 mod identity;
 mod record;
 mod rules;

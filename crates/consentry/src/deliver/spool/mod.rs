@@ -333,9 +333,7 @@ impl Spool {
         if state == before {
             return;
         }
-        let Ok(text) = toml::to_string(&state) else {
-            return;
-        };
+        let text = state.to_text();
         // Not `files::write_atomic`: its fsync would cost every run that drops a request
         // from a full spool milliseconds on a real disk; a counter lost to a power cut is
         // not worth that, and the rename still keeps the file whole.
