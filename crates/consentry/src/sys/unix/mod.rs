@@ -1,5 +1,6 @@
 //! The unix side of [`sys`](super): rustix for files, limits and the kernel release;
-//! libc only where rustix has no safe call (signal actions, in `sigint`).
+//! libc only where rustix has no safe call (signal actions, in `sigint`; the user
+//! database's home directory, in `passwd`).
 
 use std::fs::File;
 use std::io;
@@ -15,6 +16,31 @@ use super::files::ReadError;
 mod sigint;
 
 pub(crate) use sigint::Watch;
+
+// `getpwuid_r` has no safe API either.
+#[allow(unsafe_code)]
+mod passwd;
+
+/// The home directory: `$HOME` when it is set and not empty (even a relative one, as
+/// `directories` takes it), else the user database's entry.
+pub(crate) fn home_dir(var: super::dirs::Vars<'_>) -> Option<std::path::PathBuf> {
+    var("HOME")
+        .filter(|h| !h.is_empty())
+        .or_else(passwd::home)
+        .map(std::path::PathBuf::from)
+}
+
+/// The tool's directories: the XDG rules, or the macOS convention.
+pub(crate) fn tool_dirs(
+    tool: &str,
+    var: super::dirs::Vars<'_>,
+) -> Option<crate::configure::env::ToolDirs> {
+    #[cfg(target_os = "macos")]
+    let dirs = super::dirs::macos(tool, home_dir(var));
+    #[cfg(not(target_os = "macos"))]
+    let dirs = super::dirs::xdg(tool, var, home_dir(var));
+    dirs
+}
 
 /// Opens `path` read-only if it is a regular file. The `lstat` first means a FIFO or
 /// device is never even opened (opening a tape device rewinds it); `O_NOFOLLOW |

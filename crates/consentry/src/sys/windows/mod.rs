@@ -64,6 +64,22 @@ pub(crate) fn refused_open(_e: &io::Error) -> Option<ReadError> {
     None
 }
 
+/// The home directory: `%USERPROFILE%`, which Windows sets from the Profile known
+/// folder (what `directories` asks `SHGetKnownFolderPath` for), when absolute.
+pub(crate) fn home_dir(var: super::dirs::Vars<'_>) -> Option<std::path::PathBuf> {
+    var("USERPROFILE")
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.is_absolute())
+}
+
+/// The tool's directories under `%LOCALAPPDATA%` (see `dirs::windows`).
+pub(crate) fn tool_dirs(
+    tool: &str,
+    var: super::dirs::Vars<'_>,
+) -> Option<crate::configure::env::ToolDirs> {
+    super::dirs::windows(tool, var)
+}
+
 /// Windows has no process file size limit.
 pub(crate) fn file_size_limit() -> Option<u64> {
     None
