@@ -133,7 +133,7 @@ impl Marker {
             args: args.to_vec(),
         };
         let body = record.to_text();
-        let stem = format!("{}-{}", record.pid, uuid::Uuid::new_v4().simple());
+        let stem = format!("{}-{}", record.pid, crate::sys::random::uuid_v4().simple());
         let name = format!("{stem}{RUNNING}");
         let (path, canceled) = (
             dir.join(&name),

@@ -5,6 +5,7 @@
 //! - `dirs`: a tool's per-user directories in each OS's convention.
 //! - `files`: every read and write of a consentry file (hostile-file rules), built on
 //!   the platform's no-follow open.
+//! - `random`: random bytes from the OS (ids, keys, temp file names).
 //! - `process_env`: the one write to this process's environment (the disable flag's
 //!   opt-out, inherited by child processes).
 //! - `process`: starting the detached uploader so that it holds nothing of its caller.
@@ -21,6 +22,7 @@ pub(crate) mod dirs;
 pub(crate) mod files;
 pub(crate) mod process;
 pub(crate) mod process_env;
+pub(crate) mod random;
 #[cfg(unix)]
 mod unix;
 #[cfg(windows)]

@@ -68,7 +68,10 @@ fn a_symlinked_marker_is_not_read_and_its_target_is_kept() {
 fn foreign_marker(dir: &Path, pid: u32) -> PathBuf {
     let start_ms = crate::deliver::now_ms() - 1_000;
     let body = format!("pid = {pid}\nstart_ms = {start_ms}\ncommand = \"x\"\nargs = []\n");
-    let path = dir.join(format!("{pid}-{}.run", uuid::Uuid::new_v4().simple()));
+    let path = dir.join(format!(
+        "{pid}-{}.run",
+        crate::sys::random::uuid_v4().simple()
+    ));
     std::fs::write(&path, body).unwrap();
     path
 }

@@ -74,6 +74,36 @@ pub(crate) fn open_or_create_nofollow(path: &Path) -> io::Result<File> {
     Ok(File::from(fd))
 }
 
+/// Creates `path` (mode 0600, close-on-exec), failing if anything is there: a temp file
+/// no other user can read and no symlink can redirect.
+pub(crate) fn create_private(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// Renames `from` to `to` unless something (a dangling symlink included) is at `to`:
+/// `renameat2(RENAME_NOREPLACE)` where the kernel and file system have it, else a hard
+/// link and the removal of `from` (what `tempfile`'s `persist_noclobber` does).
+pub(crate) fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "macos"))]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+            Ok(()) => return Ok(()),
+            // Not supported here (an old kernel, a file system without it): link below.
+            Err(Errno::NOSYS | Errno::INVAL) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    std::fs::hard_link(from, to)?;
+    let _ = std::fs::remove_file(from);
+    Ok(())
+}
+
 /// What an `open` error means for a file consentry refused to follow or open.
 pub(crate) fn refused_open(e: &io::Error) -> Option<ReadError> {
     let errno = Errno::from_raw_os_error(e.raw_os_error()?);
