@@ -14,6 +14,7 @@
 //! (`tests::toml_reads_what_the_writer_writes`): the files stay TOML a person can edit,
 //! at the cost of one small module instead of a parser crate in every tool's binary.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// One value of a `key = value` line.
@@ -41,10 +42,10 @@ impl fmt::Display for Error {
     }
 }
 
-/// A parsed file: its keys in the order written, each once.
+/// A parsed file: each key once, with the line it is on and its value.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Doc {
-    entries: Vec<(String, usize, Value)>,
+    entries: BTreeMap<String, (usize, Value)>,
 }
 
 impl Doc {
@@ -82,19 +83,19 @@ impl Doc {
             if !cur.at_end_of_line().map_err(&at)? {
                 return Err(at("unexpected text after the value"));
             }
-            if doc.entries.iter().any(|(k, _, _)| k == key) {
+            if doc
+                .entries
+                .insert(key.to_owned(), (index + 1, value))
+                .is_some()
+            {
                 return Err(at("duplicate key"));
             }
-            doc.entries.push((key.to_owned(), index + 1, value));
         }
         Ok(doc)
     }
 
     fn get(&self, key: &str) -> Option<(usize, &Value)> {
-        self.entries
-            .iter()
-            .find(|(k, _, _)| k == key)
-            .map(|(_, line, v)| (*line, v))
+        self.entries.get(key).map(|(line, v)| (*line, v))
     }
 
     fn typed<'a, T>(

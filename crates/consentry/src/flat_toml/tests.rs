@@ -42,7 +42,7 @@ fn agrees(text: &str) -> Result<(), String> {
     if theirs.len() != doc.entries.len() {
         return Err(format!("{text:?}: {doc:?} against {theirs:?}"));
     }
-    for (key, _, value) in &doc.entries {
+    for (key, (_, value)) in &doc.entries {
         match theirs.get(key) {
             Some(t) if same(value, t) => {}
             t => return Err(format!("{text:?}: {key} is {value:?}, toml: {t:?}")),
