@@ -6,9 +6,9 @@
 //! strings and one-line arrays of strings, so the reader understands exactly that
 //! subset of TOML and nothing more: a line is blank, a comment, or `key = value` with
 //! a bare key, an optional comment after it. Anything else (a table header, a dotted
-//! or quoted key, a string that goes past its line, a date, an inline table, an escape TOML 1.1
-//! added, a duplicate key, a lone carriage return) is an error, which each caller
-//! treats as it treats a file that is not TOML at all. Wherever the reader returns a
+//! or quoted key, a string that goes past its line, a date, an inline table, an
+//! escape TOML 1.1 added, a duplicate key, a lone carriage return) is an error, which
+//! each caller treats as it treats a file that is not TOML at all. Wherever the reader returns a
 //! value, the `toml` crate reads the same (`tests::toml_reads_what_the_reader_accepts`),
 //! and what the writer writes `toml` reads back to the same values
 //! (`tests::toml_reads_what_the_writer_writes`): the files stay TOML a person can edit,
