@@ -74,11 +74,13 @@ pub(crate) fn open_or_create_nofollow(path: &Path) -> io::Result<File> {
     Ok(File::from(fd))
 }
 
-/// Creates `path` (mode 0600, close-on-exec), failing if anything is there: a temp file
-/// no other user can read and no symlink can redirect.
+/// Creates `path` for reading and writing (mode 0600, close-on-exec, as tempfile did),
+/// failing if anything is there: a temp file no other user can read and no symlink can
+/// redirect.
 pub(crate) fn create_private(path: &Path) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt as _;
     std::fs::OpenOptions::new()
+        .read(true)
         .write(true)
         .create_new(true)
         .mode(0o600)

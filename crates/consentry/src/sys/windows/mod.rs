@@ -62,7 +62,11 @@ pub(crate) fn open_or_create_nofollow(path: &Path) -> io::Result<File> {
 /// Creates `path`, failing if anything is there (no mode: the file inherits the
 /// directory's ACL, in the user's own profile).
 pub(crate) fn create_private(path: &Path) -> io::Result<File> {
-    OpenOptions::new().write(true).create_new(true).open(path)
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(path)
 }
 
 /// Renames `from` to `to` unless something is at `to`: a hard link, which fails on an
