@@ -52,7 +52,7 @@ GROUPS = [
     ("consentry", r"^(consentry|consentry_clap)$"),
     ("std (threads, net, process; generic code)", r"^std$"),
     ("unnamed data", r"^\(unnamed data\)$"),
-    ("config, ids (toml, uuid, directories)", r"^(toml|toml_\w+|serde\w*|winnow|uuid|directories|dirs_\w+|"
+    ("ids, OS calls, serde (uuid, getrandom, rustix)", r"^(toml|toml_\w+|serde\w*|winnow|uuid|directories|dirs_\w+|"
                                               r"cpufeatures|getrandom|tempfile|fastrand|rustix|linux_raw_sys|thiserror)$"),
 ]
 

@@ -153,9 +153,10 @@
 //!
 //! `<TOOL>` is the tool name in upper case with other characters as `_`. consentry never
 //! reads `OTEL_EXPORTER_OTLP_*`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME` or
-//! `OTEL_TRACES_SAMPLER`: those configure the user's own services. `HOME`, the
-//! `XDG_*_HOME` directories, `USER`/`USERNAME`/`LOGNAME` (masked out of messages),
-//! `ProgramData` (Windows), the CI vendors' variables (`CI`, `GITHUB_ACTIONS`...: the
+//! `OTEL_TRACES_SAMPLER`: those configure the user's own services. `HOME`,
+//! `XDG_CONFIG_HOME` and `XDG_STATE_HOME` (when absolute), `USER`/`USERNAME`/`LOGNAME`
+//! (masked out of messages), `ProgramData`, `LOCALAPPDATA`, `APPDATA` and
+//! `USERPROFILE` (Windows), the CI vendors' variables (`CI`, `GITHUB_ACTIONS`...: the
 //! vendors and names of the `ci_info` crate, read from a table) and the coding agents'
 //! variables (`AI_AGENT`, `CLAUDECODE`...; see `consentry.agent` below) are read too,
 //! and by the OTLP/HTTP transport the proxy variables (`HTTPS_PROXY`, `HTTP_PROXY`,
@@ -185,8 +186,11 @@
 //! | `/etc/<tool>/telemetry.toml` | Machine policy (managed settings): `enabled`, `mode` (`on`, `local`, `off`), `endpoint`, `ca_file`, `sample_rate`. |
 //!
 //! The config dir is `$XDG_CONFIG_HOME/<tool>` (`~/.config/<tool>`) on Linux; the
-//! state dir `$XDG_STATE_HOME/<tool>` (`~/.local/state/<tool>`); other systems use
-//! their own conventions (`directories`). `<tool> telemetry disable` deletes the
+//! state dir `$XDG_STATE_HOME/<tool>` (`~/.local/state/<tool>`); a variable counts only
+//! when it is an absolute path, and without `HOME` the user database's home directory
+//! is used. macOS: `~/Library/Application Support/<tool>` and `~/Library/Caches/<tool>`;
+//! Windows: `%LOCALAPPDATA%\<tool>\config` and `%LOCALAPPDATA%\<tool>\cache` (the
+//! directories the `directories` crate gave, which consentry used before). `<tool> telemetry disable` deletes the
 //! install id, the key, the spool, the local records and the log of what was sent.
 //!
 //! **Erasure without an account.** `<tool> telemetry delete` ([`Telemetry::delete`])
@@ -354,6 +358,7 @@ mod configure;
 mod consent;
 mod control;
 mod deliver;
+mod flat_toml;
 mod identity;
 mod record;
 mod rules;

@@ -7,50 +7,93 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use crate::configure::env::Env;
+use crate::flat_toml::{self, Doc};
 use crate::sys::files::{self, ReadError};
 
 /// File name of the user settings file inside the tool's config dir.
 pub(crate) const USER_CONFIG_FILE: &str = "telemetry.toml";
 
 /// The user's own settings, as written by `<tool> telemetry enable|disable`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct UserConfig {
     /// `false` opts out; `true` is an explicit yes; absent is no setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) enabled: Option<bool>,
     /// The version of the notice this user has seen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) notice: Option<String>,
     /// `true` (written by `<tool> telemetry local`): runs are recorded on this machine
     /// and never uploaded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) local: Option<bool>,
     /// The as-of date of uploads, in ms since the Unix epoch, written when `<tool>
     /// telemetry enable` ends local mode: a request recorded before it is never sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) upload_since_ms: Option<u64>,
     /// Managed settings (a machine policy file): `on`, `local` (recorded on the
     /// machine, never uploaded) or `off`. The strictest setting still wins: a user's
     /// opt-out stands unless the policy turns telemetry off for everyone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) mode: Option<String>,
     /// Managed settings: the collector endpoint for this organisation, replacing the
     /// one compiled into the tool (`<TOOL>_TELEMETRY_ENDPOINT` still overrides it).
     /// Read from machine policy files only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) endpoint: Option<String>,
     /// Managed settings: PEM CA certificates to trust for that endpoint
     /// (`<TOOL>_TELEMETRY_CA_FILE` still overrides it). Policy files only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) ca_file: Option<PathBuf>,
     /// Managed settings: send only this fraction of installs, in [1e-6, 1], when it is
     /// below the author's rate (strictest wins). Policy files only; another value opts
     /// out, as a `mode` that is not one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) sample_rate: Option<f64>,
+}
+
+impl UserConfig {
+    /// Reads the file's text (the keys above; others are ignored, as they were when
+    /// the `toml` crate read it, so a later version's keys do not break an older one).
+    pub(crate) fn parse(text: &str) -> Result<UserConfig, flat_toml::Error> {
+        let doc = Doc::parse(text)?;
+        Ok(UserConfig {
+            enabled: doc.bool("enabled")?,
+            notice: doc.str("notice")?.map(str::to_owned),
+            local: doc.bool("local")?,
+            upload_since_ms: doc.u64("upload_since_ms")?,
+            mode: doc.str("mode")?.map(str::to_owned),
+            endpoint: doc.str("endpoint")?.map(str::to_owned),
+            ca_file: doc.str("ca_file")?.map(PathBuf::from),
+            sample_rate: doc.f64("sample_rate")?,
+        })
+    }
+
+    /// The file's text: the settings that are set, one line each.
+    pub(crate) fn to_text(&self) -> io::Result<String> {
+        let mut w = flat_toml::Writer::new();
+        if let Some(v) = self.enabled {
+            w.bool("enabled", v);
+        }
+        if let Some(v) = &self.notice {
+            w.str("notice", v);
+        }
+        if let Some(v) = self.local {
+            w.bool("local", v);
+        }
+        if let Some(v) = self.upload_since_ms {
+            w.u64("upload_since_ms", v);
+        }
+        if let Some(v) = &self.mode {
+            w.str("mode", v);
+        }
+        if let Some(v) = &self.endpoint {
+            w.str("endpoint", v);
+        }
+        if let Some(v) = &self.ca_file {
+            // TOML holds text only: a path that is not UTF-8 cannot be written.
+            let v = v
+                .to_str()
+                .ok_or_else(|| io::Error::other("ca_file is not UTF-8"))?;
+            w.str("ca_file", v);
+        }
+        if let Some(v) = self.sample_rate {
+            w.f64("sample_rate", v);
+        }
+        Ok(w.finish())
+    }
 }
 
 /// What a policy file's `sample_rate` says: the rate, or an error for a value that is
@@ -84,16 +127,18 @@ pub(crate) fn mode(cfg: &UserConfig) -> Result<Option<(bool, bool)>, String> {
 pub(crate) enum Loaded {
     Missing,
     Found(UserConfig),
-    /// Present but unreadable or not valid TOML of the expected shape.
+    /// Present but unreadable, or not the TOML `flat_toml` reads (a table, a date or a
+    /// multi-line string, which the `toml` crate read, are broken here too: stricter,
+    /// so a hand edit outside the subset opts out instead of being misread).
     Broken(String),
 }
 
 pub(crate) fn load(path: &Path) -> Loaded {
     match files::read_capped(path, files::SETTINGS_CAP) {
         Ok(bytes) => match std::str::from_utf8(&bytes) {
-            Ok(text) => match toml::from_str::<UserConfig>(text) {
+            Ok(text) => match UserConfig::parse(text) {
                 Ok(cfg) => Loaded::Found(cfg),
-                Err(e) => Loaded::Broken(format!("not valid settings: {}", e.message())),
+                Err(e) => Loaded::Broken(format!("not valid settings: {e}")),
             },
             Err(_) => Loaded::Broken("not valid settings: not UTF-8".into()),
         },
@@ -123,7 +168,7 @@ pub(crate) fn store(path: &Path, cfg: &UserConfig) -> io::Result<()> {
         .and_then(|n| n.to_str())
         .ok_or_else(|| io::Error::other("settings path has no file name"))?;
     std::fs::create_dir_all(dir)?;
-    let text = toml::to_string(cfg).map_err(io::Error::other)?;
+    let text = cfg.to_text()?;
     files::write_atomic(dir, name, text.as_bytes())
 }
 
@@ -263,5 +308,85 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    /// The settings as the `toml` crate read and wrote them before `flat_toml` did.
+    #[derive(Debug, serde::Deserialize, serde::Serialize)]
+    struct ByToml {
+        enabled: Option<bool>,
+        notice: Option<String>,
+        local: Option<bool>,
+        upload_since_ms: Option<u64>,
+        mode: Option<String>,
+        endpoint: Option<String>,
+        ca_file: Option<PathBuf>,
+        sample_rate: Option<f64>,
+    }
+
+    fn settings() -> impl proptest::strategy::Strategy<Value = UserConfig> {
+        use proptest::prelude::*;
+        let text = || proptest::option::of(any::<String>());
+        (
+            (any::<Option<bool>>(), text(), any::<Option<bool>>()),
+            (any::<Option<u64>>(), text(), text()),
+            (text(), proptest::option::of(0.0..=1.0f64)),
+        )
+            .prop_map(
+                |((enabled, notice, local), (since, mode, endpoint), (ca, rate))| UserConfig {
+                    enabled,
+                    notice,
+                    local,
+                    upload_since_ms: since,
+                    mode,
+                    endpoint,
+                    ca_file: ca.map(PathBuf::from),
+                    sample_rate: rate,
+                },
+            )
+    }
+
+    proptest::proptest! {
+        /// What `store` writes, consentry and the `toml` crate read back the same.
+        #[test]
+        fn settings_written_read_back_the_same_by_toml_too(cfg in settings()) {
+            let text = cfg.to_text().unwrap();
+            let ours = UserConfig::parse(&text);
+            proptest::prop_assert_eq!(ours.as_ref(), Ok(&cfg));
+            let t: ByToml = toml::from_str(&text).unwrap();
+            let by_toml = UserConfig {
+                enabled: t.enabled,
+                notice: t.notice,
+                local: t.local,
+                upload_since_ms: t.upload_since_ms,
+                mode: t.mode,
+                endpoint: t.endpoint,
+                ca_file: t.ca_file,
+                sample_rate: t.sample_rate,
+            };
+            proptest::prop_assert_eq!(by_toml, cfg);
+        }
+
+        /// A file an earlier build wrote with the `toml` crate reads the same (its
+        /// values without line breaks, which `toml` writes as multi-line strings and no
+        /// setting holds: those files read as broken).
+        #[test]
+        fn settings_files_toml_wrote_read_the_same(cfg in settings()) {
+            let one_line = |s: &Option<String>| s.as_ref().is_none_or(|s| !s.contains(['\n', '\r']));
+            proptest::prop_assume!(one_line(&cfg.notice) && one_line(&cfg.mode) && one_line(&cfg.endpoint));
+            proptest::prop_assume!(cfg.ca_file.as_ref().is_none_or(|p| p.to_str().is_some_and(|p| !p.contains(['\n', '\r']))));
+            let old = ByToml {
+                enabled: cfg.enabled,
+                notice: cfg.notice.clone(),
+                local: cfg.local,
+                upload_since_ms: cfg.upload_since_ms,
+                mode: cfg.mode.clone(),
+                endpoint: cfg.endpoint.clone(),
+                ca_file: cfg.ca_file.clone(),
+                sample_rate: cfg.sample_rate,
+            };
+            let text = toml::to_string(&old).unwrap();
+            let ours = UserConfig::parse(&text);
+            proptest::prop_assert_eq!(ours.as_ref(), Ok(&cfg), "{}", text);
+        }
     }
 }

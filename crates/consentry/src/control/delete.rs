@@ -133,8 +133,8 @@ impl Telemetry {
         let spans = tokens
             .iter()
             .map(|token| Span {
-                trace_id: uuid::Uuid::new_v4().as_bytes().to_vec(),
-                span_id: uuid::Uuid::new_v4().as_bytes()[..8].to_vec(),
+                trace_id: crate::sys::random::bytes::<16>().to_vec(),
+                span_id: crate::sys::random::bytes::<8>().to_vec(),
                 name: attr::ERASE_SPAN.to_owned(),
                 kind: SpanKind::Internal as i32,
                 start_time_unix_nano: now_ns,

@@ -133,7 +133,7 @@ mod tests {
         let before = crate::deliver::now_ms();
         let path = t.record_choice(true).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        let cfg: crate::consent::config::UserConfig = toml::from_str(&text).unwrap();
+        let cfg = crate::consent::config::UserConfig::parse(&text).unwrap();
         assert!(
             cfg.local.is_none() && cfg.upload_since_ms >= Some(before),
             "{text}"
@@ -141,8 +141,9 @@ mod tests {
         assert!(!t.decide().local);
         // Enabling again does not move the as-of date.
         t.record_choice(true).unwrap();
-        let again: crate::consent::config::UserConfig =
-            toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let again =
+            crate::consent::config::UserConfig::parse(&std::fs::read_to_string(&path).unwrap())
+                .unwrap();
         assert_eq!(again.upload_since_ms, cfg.upload_since_ms);
     }
 }

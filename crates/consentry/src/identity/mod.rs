@@ -31,7 +31,7 @@ pub(crate) fn load_or_create(dir: &Path) -> io::Result<Uuid> {
     let text = load_or_create_secret(
         dir,
         INSTALL_ID_FILE,
-        || Uuid::new_v4().to_string(),
+        || crate::sys::random::uuid_v4().to_string(),
         |t| Uuid::parse_str(t).is_ok_and(|id| id.get_version() == Some(uuid::Version::Random)),
     )?;
     Uuid::parse_str(&text).map_err(io::Error::other)
@@ -53,13 +53,7 @@ pub(crate) fn read_key(dir: &Path) -> Option<[u8; 32]> {
 }
 
 fn new_key_hex() -> String {
-    let mut key = [0u8; 32];
-    // getrandom fails only where the OS has no entropy source at all; fall back to two
-    // UUIDs (also OS randomness, through a different path) rather than to no key.
-    if getrandom::fill(&mut key).is_err() {
-        key[..16].copy_from_slice(Uuid::new_v4().as_bytes());
-        key[16..].copy_from_slice(Uuid::new_v4().as_bytes());
-    }
+    let key: [u8; 32] = crate::sys::random::bytes();
     key.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -183,7 +177,7 @@ mod tests {
     fn symlinked_id_is_replaced_and_its_target_untouched() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("elsewhere");
-        let real = Uuid::new_v4().to_string();
+        let real = crate::sys::random::uuid_v4().to_string();
         std::fs::write(&target, &real).unwrap();
         let link = dir.path().join(INSTALL_ID_FILE);
         std::os::unix::fs::symlink(&target, &link).unwrap();

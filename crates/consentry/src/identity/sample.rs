@@ -83,13 +83,7 @@ impl<'a> Unit<'a> {
                 data.extend_from_slice(&(now_secs / period).to_be_bytes());
                 mac(key, &data)
             }
-            Unit::Run => {
-                let mut b = [0u8; 8];
-                if getrandom::fill(&mut b).is_err() {
-                    b.copy_from_slice(&uuid::Uuid::new_v4().as_bytes()[..8]);
-                }
-                u64::from_be_bytes(b)
-            }
+            Unit::Run => u64::from_be_bytes(crate::sys::random::bytes()),
         };
         (bits >> 11) as f64 / (1u64 << 53) as f64
     }

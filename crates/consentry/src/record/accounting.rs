@@ -30,13 +30,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::flat_toml::{self, Doc};
+use crate::rules::attributes as attr;
+use crate::sys::files::Durability;
 use opentelemetry::trace::{Span as _, Status, Tracer as _};
 use opentelemetry::{Array, Context, KeyValue, StringValue, Value};
 use opentelemetry_sdk::trace::SdkTracer;
-use serde::{Deserialize, Serialize};
-
-use crate::rules::attributes as attr;
-use crate::sys::files::Durability;
 
 /// The directory of run markers, beside the spool in the tool's state dir.
 pub(crate) const RUNS_DIR: &str = "telemetry-runs";
@@ -68,12 +67,36 @@ const MAX_MARKER_BYTES: u64 = 16 * 1024;
 /// Markers older than this are deleted unreported: nobody asks about last month's run.
 const MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
 
-#[derive(Debug, Serialize, Deserialize)]
+/// What a marker holds, as `key = value` lines ([`flat_toml`]), every key required.
+/// Markers that earlier builds wrote as JSON do not parse: they are deleted unreported,
+/// as a marker holding garbage is (a run an older build left is not counted).
+#[derive(Debug, PartialEq)]
 struct Record {
     pid: u32,
     start_ms: u64,
     command: String,
     args: Vec<String>,
+}
+
+impl Record {
+    fn to_text(&self) -> String {
+        flat_toml::Writer::new()
+            .u64("pid", u64::from(self.pid))
+            .u64("start_ms", self.start_ms)
+            .str("command", &self.command)
+            .strs("args", &self.args)
+            .finish()
+    }
+
+    fn parse(text: &str) -> Option<Record> {
+        let doc = Doc::parse(text).ok()?;
+        Some(Record {
+            pid: doc.u32("pid").ok()??,
+            start_ms: doc.u64("start_ms").ok()??,
+            command: doc.str("command").ok()??.to_owned(),
+            args: doc.strs("args").ok()??.to_vec(),
+        })
+    }
 }
 
 /// This run's marker; removing it says the run was accounted for.
@@ -109,8 +132,8 @@ impl Marker {
             command: command.to_owned(),
             args: args.to_vec(),
         };
-        let body = serde_json::to_vec(&record).ok()?;
-        let stem = format!("{}-{}", record.pid, uuid::Uuid::new_v4().simple());
+        let body = record.to_text();
+        let stem = format!("{}-{}", record.pid, crate::sys::random::uuid_v4().simple());
         let name = format!("{stem}{RUNNING}");
         let (path, canceled) = (
             dir.join(&name),
@@ -120,9 +143,13 @@ impl Marker {
         let watch = crate::sys::Watch::start(&path, &canceled);
         // Through the files module: never through a symlink planted under this name,
         // and never past `ulimit -f` (SIGXFSZ would kill the host).
-        let alive =
-            crate::sys::files::write_new_locked(dir, &name, &body, Durability::ProcessCrash)
-                .ok()??;
+        let alive = crate::sys::files::write_new_locked(
+            dir,
+            &name,
+            body.as_bytes(),
+            Durability::ProcessCrash,
+        )
+        .ok()??;
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let (beat_path, beat_canceled, beat_stop) = (path.clone(), canceled.clone(), stop.clone());
         // A thread that fails to start only costs the duration of an abandoned run.
@@ -287,7 +314,7 @@ fn marker_name(path: &Path) -> Option<&'static str> {
 /// the claimed marker (a small regular file, opened without following a symlink).
 fn read_marker(file: &std::fs::File) -> Option<(Record, SystemTime)> {
     let text = crate::sys::files::read_open(file, MAX_MARKER_BYTES).ok()?;
-    let record: Record = serde_json::from_slice(&text).ok()?;
+    let record = Record::parse(std::str::from_utf8(&text).ok()?)?;
     let ended = file.metadata().ok()?.modified().ok()?;
     Some((record, ended))
 }

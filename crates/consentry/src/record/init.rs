@@ -137,7 +137,7 @@ impl Telemetry {
             service_version: &self.settings.version,
             install_id,
             commitment,
-            instance_id: uuid::Uuid::new_v4().to_string(),
+            instance_id: crate::sys::random::uuid_v4().to_string(),
             ci_vendor,
             source: &self.source(),
             channel: self.settings.channel,

@@ -15,7 +15,7 @@
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Largest user settings or machine policy file read (`telemetry.toml`).
 pub(crate) const SETTINGS_CAP: u64 = 64 * 1024;
@@ -168,21 +168,78 @@ pub(crate) fn is_stale_temp(entry: &std::fs::DirEntry) -> bool {
             .is_ok_and(|t| t.elapsed().unwrap_or_default() > STALE_TEMP)
 }
 
+/// A file written under a temp name (`.tmp-<random>`) in the directory of the name it
+/// will take, not named yet: removed if dropped before it is.
+#[derive(Debug)]
+pub(crate) struct TempFile {
+    file: File,
+    path: TempPath,
+}
+
+/// The temp name, removed on drop unless the file took its real name.
+#[derive(Debug)]
+struct TempPath(Option<PathBuf>);
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+impl TempFile {
+    pub(crate) fn as_file(&self) -> &File {
+        &self.file
+    }
+
+    /// Renames it to `to`, replacing what is there (a symlink itself, never its target).
+    pub(crate) fn persist(mut self, to: &Path) -> io::Result<File> {
+        let from = self.path.0.as_deref().expect("named only once");
+        std::fs::rename(from, to)?;
+        self.path.0 = None;
+        Ok(self.file)
+    }
+
+    /// Names it `to` only if nothing is there, not even a dangling symlink
+    /// (`AlreadyExists` then); concurrent writers: exactly one wins.
+    pub(crate) fn persist_noclobber(mut self, to: &Path) -> io::Result<File> {
+        let from = self.path.0.as_deref().expect("named only once");
+        super::platform::rename_noreplace(from, to)?;
+        self.path.0 = None;
+        Ok(self.file)
+    }
+}
+
+/// Tries at temp names before giving up: a name is 64 random bits, so a second try
+/// happens only when the OS gave no randomness (see `sys::random`).
+const TEMP_NAME_TRIES: usize = 8;
+
 /// A temp file in `dir` holding `bytes`: created exclusively (`O_CREAT | O_EXCL`, mode
-/// 0600), so it never follows or replaces anything, and removed if dropped unpersisted.
-/// The caller renames it into place (the spool does so under its writer lock).
-pub(crate) fn temp_with(
-    dir: &Path,
-    bytes: &[u8],
-    durability: Durability,
-) -> io::Result<tempfile::NamedTempFile> {
+/// 0600), so it never follows or replaces anything, and removed if dropped unpersisted
+/// (on a failed write too). The caller renames it into place (the spool does so under
+/// its writer lock).
+pub(crate) fn temp_with(dir: &Path, bytes: &[u8], durability: Durability) -> io::Result<TempFile> {
     check_fsize(bytes.len())?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    let mut tries = 0;
+    let (file, path) = loop {
+        let name: String = super::random::bytes::<8>()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let path = dir.join(format!("{TEMP_PREFIX}{name}"));
+        match super::platform::create_private(&path) {
+            Ok(file) => break (file, TempPath(Some(path))),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && tries < TEMP_NAME_TRIES => {
+                tries += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let mut tmp = TempFile { file, path };
+    tmp.file.write_all(bytes)?;
     if durability == Durability::PowerLoss {
-        tmp.as_file().sync_all()?;
+        tmp.file.sync_all()?;
     }
     Ok(tmp)
 }
@@ -190,9 +247,7 @@ pub(crate) fn temp_with(
 /// Writes `dir/name` atomically: readers see the old or the new content, never a
 /// part. A symlink at `dir/name` is replaced, never written through.
 pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
-    temp_with(dir, bytes, Durability::PowerLoss)?
-        .persist(dir.join(name))
-        .map_err(|e| e.error)?;
+    temp_with(dir, bytes, Durability::PowerLoss)?.persist(&dir.join(name))?;
     Ok(())
 }
 
@@ -204,10 +259,10 @@ pub(crate) fn write_new(
     bytes: &[u8],
     durability: Durability,
 ) -> io::Result<bool> {
-    match temp_with(dir, bytes, durability)?.persist_noclobber(dir.join(name)) {
+    match temp_with(dir, bytes, durability)?.persist_noclobber(&dir.join(name)) {
         Ok(_) => Ok(true),
-        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(e.error),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
@@ -223,10 +278,10 @@ pub(crate) fn write_new_locked(
 ) -> io::Result<Option<File>> {
     let tmp = temp_with(dir, bytes, durability)?;
     tmp.as_file().try_lock().map_err(io::Error::other)?;
-    match tmp.persist_noclobber(dir.join(name)) {
+    match tmp.persist_noclobber(&dir.join(name)) {
         Ok(file) => Ok(Some(file)),
-        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Ok(None),
-        Err(e) => Err(e.error),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

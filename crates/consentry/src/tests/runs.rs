@@ -253,7 +253,7 @@ fn a_marker_ctrl_c_renamed_is_reported_canceled_by_the_next_run() {
     child.wait().unwrap();
     let start_ms = crate::deliver::now_ms() - 1_000;
     let record =
-        format!(r#"{{"pid":{pid},"start_ms":{start_ms},"command":"go","args":["*****"]}}"#);
+        format!("pid = {pid}\nstart_ms = {start_ms}\ncommand = \"go\"\nargs = [\"*****\"]\n");
     let name = format!("{pid}-0123456789abcdef0123456789abcdef.canceled");
     std::fs::write(runs.join(name), record).unwrap();
     let mut guard = on(dir.path(), Telemetry::builder("tool")).init();

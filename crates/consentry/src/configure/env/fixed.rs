@@ -8,8 +8,8 @@ use super::{Env, ToolDirs};
 
 /// An environment that holds exactly what it was given: no variable, no argument, no
 /// working directory, not CI and no terminal unless set. Directories follow the XDG
-/// rules from the variables it holds (`XDG_CONFIG_HOME`, `XDG_STATE_HOME`, else under
-/// `HOME`), whatever the OS.
+/// rules from the variables it holds (`XDG_CONFIG_HOME`, `XDG_STATE_HOME` when
+/// absolute, else under `HOME`, which must be absolute here), whatever the OS.
 ///
 /// ```
 /// use consentry::env::{Env, FixedEnv};
@@ -97,18 +97,7 @@ impl Env for FixedEnv {
     }
 
     fn tool_dirs(&self, tool: &str) -> Option<ToolDirs> {
-        let home = self.home_dir();
-        let under_home = |rel: &str| home.as_ref().map(|h| h.join(rel));
-        let config = self
-            .dir_var("XDG_CONFIG_HOME")
-            .or_else(|| under_home(".config"))?;
-        let state = self
-            .dir_var("XDG_STATE_HOME")
-            .or_else(|| under_home(".local/state"))?;
-        Some(ToolDirs {
-            config: config.join(tool),
-            state: state.join(tool),
-        })
+        crate::sys::dirs::xdg(tool, &|key| self.var_os(key), self.home_dir())
     }
 
     fn home_dir(&self) -> Option<PathBuf> {

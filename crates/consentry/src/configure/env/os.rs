@@ -24,20 +24,11 @@ impl Env for OsEnv {
     }
 
     fn tool_dirs(&self, tool: &str) -> Option<ToolDirs> {
-        let dirs = directories::ProjectDirs::from("", "", tool)?;
-        Some(ToolDirs {
-            // The local profile on Windows, never the roaming one: the install id and
-            // key must not follow a user to another machine (elsewhere the same dir).
-            config: dirs.config_local_dir().to_path_buf(),
-            state: dirs
-                .state_dir()
-                .unwrap_or_else(|| dirs.cache_dir())
-                .to_path_buf(),
-        })
+        crate::sys::tool_dirs(tool, &|key| std::env::var_os(key))
     }
 
     fn home_dir(&self) -> Option<PathBuf> {
-        directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf())
+        crate::sys::home_dir(&|key| std::env::var_os(key))
     }
 
     fn ci(&self) -> Option<Option<String>> {

@@ -191,6 +191,88 @@ mod configured {
     }
 }
 
+/// `OsEnv`'s directories against the `directories` crate's (what consentry used
+/// before), in this process's own environment.
+#[cfg(unix)]
+fn dirs_match_directories() -> Result<(), String> {
+    for tool in ["taskr", "My Tool", " Ünï  cödé ", "a.b-c_d"] {
+        let ours = OsEnv.tool_dirs(tool);
+        let theirs = directories::ProjectDirs::from("", "", tool).map(|d| ToolDirs {
+            config: d.config_local_dir().to_path_buf(),
+            state: d.state_dir().unwrap_or_else(|| d.cache_dir()).to_path_buf(),
+        });
+        if ours != theirs {
+            return Err(format!("{tool:?}: {ours:?} against {theirs:?}"));
+        }
+    }
+    let ours = OsEnv.home_dir();
+    let theirs = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
+    if ours != theirs {
+        return Err(format!("home: {ours:?} against {theirs:?}"));
+    }
+    Ok(())
+}
+
+/// In a child of the test below: compares in the environment the parent gave it. Run
+/// alone, in the test run's own environment.
+#[cfg(unix)]
+#[test]
+fn os_env_dirs_match_directories_here() {
+    if let Err(e) = dirs_match_directories() {
+        panic!("{e}");
+    }
+}
+
+/// The directories consentry resolves from the real process environment are the ones
+/// `directories` gave, in environments where it matters: no `HOME` (the user database
+/// answers), an empty or relative one, XDG variables absolute, relative, empty or with
+/// a trailing slash, a path that is not UTF-8.
+#[cfg(unix)]
+#[test]
+fn os_env_dirs_are_what_directories_gives() {
+    use std::os::unix::ffi::OsStringExt as _;
+    let not_utf8 = OsString::from_vec(b"/home/\xffada".to_vec());
+    let cases: Vec<Vec<(&str, OsString)>> = vec![
+        vec![("HOME", "/home/ada".into())],
+        vec![],
+        vec![("HOME", "".into())],
+        vec![("HOME", "ada".into())],
+        vec![
+            ("HOME", "/home/ada/".into()),
+            ("XDG_CONFIG_HOME", "/cfg".into()),
+            ("XDG_STATE_HOME", "/state/".into()),
+        ],
+        vec![
+            ("HOME", "/home/ada".into()),
+            ("XDG_CONFIG_HOME", "cfg".into()),
+            ("XDG_STATE_HOME", "".into()),
+        ],
+        vec![
+            ("XDG_CONFIG_HOME", "/cfg".into()),
+            ("XDG_CACHE_HOME", "/cache".into()),
+        ],
+        vec![("HOME", not_utf8.clone()), ("XDG_STATE_HOME", not_utf8)],
+    ];
+    for case in cases {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "configure::env::tests::os_env_dirs_match_directories_here",
+                "--quiet",
+            ])
+            .env_clear()
+            .envs(case.iter().map(|(k, v)| (k, v)))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+            "{case:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 /// Everything consentry reads from the process goes through `OsEnv`: no other source
 /// file names the readers (a new one would make in-process tests depend on the
 /// machine again).

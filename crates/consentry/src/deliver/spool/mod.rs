@@ -181,8 +181,7 @@ impl Spool {
         let now = now_ms();
         let name = Name::new(now, len);
         let dropped = self.make_room(now, len, &lock);
-        tmp.persist(self.dir.join(name.to_string()))
-            .map_err(|e| e.error)?;
+        tmp.persist(&self.dir.join(name.to_string()))?;
         if dropped > 0 {
             self.update_state_locked(&lock, |s| {
                 s.dropped_by_limits = s.dropped_by_limits.saturating_add(dropped);
@@ -333,14 +332,12 @@ impl Spool {
         if state == before {
             return;
         }
-        let Ok(text) = toml::to_string(&state) else {
-            return;
-        };
+        let text = state.to_text();
         // Not `files::write_atomic`: its fsync would cost every run that drops a request
         // from a full spool milliseconds on a real disk; a counter lost to a power cut is
         // not worth that, and the rename still keeps the file whole.
         if let Ok(tmp) = files::temp_with(&self.dir, text.as_bytes(), Durability::ProcessCrash) {
-            let _ = tmp.persist(self.dir.join(STATE));
+            let _ = tmp.persist(&self.dir.join(STATE));
         }
     }
 

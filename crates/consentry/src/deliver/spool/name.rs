@@ -21,7 +21,7 @@ impl Name {
         Name {
             created_ms,
             len,
-            unique: uuid::Uuid::new_v4().simple().to_string(),
+            unique: crate::sys::random::uuid_v4().simple().to_string(),
         }
     }
 

@@ -67,8 +67,11 @@ fn a_symlinked_marker_is_not_read_and_its_target_is_kept() {
 /// A marker as another process left it: `pid` in its name and record.
 fn foreign_marker(dir: &Path, pid: u32) -> PathBuf {
     let start_ms = crate::deliver::now_ms() - 1_000;
-    let body = format!(r#"{{"pid":{pid},"start_ms":{start_ms},"command":"x","args":[]}}"#);
-    let path = dir.join(format!("{pid}-{}.run", uuid::Uuid::new_v4().simple()));
+    let body = format!("pid = {pid}\nstart_ms = {start_ms}\ncommand = \"x\"\nargs = []\n");
+    let path = dir.join(format!(
+        "{pid}-{}.run",
+        crate::sys::random::uuid_v4().simple()
+    ));
     std::fs::write(&path, body).unwrap();
     path
 }
@@ -174,4 +177,25 @@ fn temp_files_of_dead_writers_are_removed_and_fresh_ones_kept() {
     );
     assert!(fresh.exists(), "a fresh one may be a live writer's");
     assert!(other.exists(), "only consentry's temp files are removed");
+}
+
+#[test]
+fn a_marker_reads_back_and_anything_else_is_garbage() {
+    let record = Record {
+        pid: 42,
+        start_ms: 1_700_000_000_000,
+        command: "add \"x\"".into(),
+        args: vec!["--tag".into(), "<masked>".into(), "a\nb".into()],
+    };
+    assert_eq!(Record::parse(&record.to_text()), Some(record));
+    for garbage in [
+        // An earlier build's JSON marker.
+        r#"{"pid":42,"start_ms":1,"command":"x","args":[]}"#,
+        "pid = 42\nstart_ms = 1\ncommand = \"x\"\n",
+        "pid = -1\nstart_ms = 1\ncommand = \"x\"\nargs = []\n",
+        "pid = 1\nstart_ms = 1\ncommand = 3\nargs = []\n",
+        "",
+    ] {
+        assert_eq!(Record::parse(garbage), None, "{garbage:?}");
+    }
 }

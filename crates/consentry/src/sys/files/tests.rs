@@ -186,6 +186,21 @@ mod unix {
     }
 
     #[test]
+    fn temp_files_are_private_to_the_user() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = dir();
+        let tmp = temp_with(d.path(), b"secret", Durability::PowerLoss).unwrap();
+        let mode = tmp.as_file().metadata().unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        tmp.persist(&d.path().join("key")).unwrap();
+        let mode = std::fs::metadata(d.path().join("key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
     fn write_new_does_not_replace_even_a_dangling_symlink() {
         let d = dir();
         let target = d.path().join("elsewhere");
@@ -198,6 +213,70 @@ mod unix {
         let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
         assert_eq!(left.len(), 2, "no temp file left behind: {left:?}");
     }
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn temp_files_are_removed_when_not_named() {
+    let d = dir();
+    let tmp = temp_with(d.path(), b"x", Durability::ProcessCrash).unwrap();
+    let [name] = &names(d.path())[..] else {
+        panic!("{:?}", names(d.path()))
+    };
+    assert!(name.starts_with(TEMP_PREFIX), "{name}");
+    drop(tmp);
+    assert!(names(d.path()).is_empty(), "dropped unnamed");
+    // A rename that fails (its directory is gone) leaves no temp file either.
+    let tmp = temp_with(d.path(), b"x", Durability::PowerLoss).unwrap();
+    assert!(tmp.persist(&d.path().join("missing/x")).is_err());
+    assert!(names(d.path()).is_empty());
+    let tmp = temp_with(d.path(), b"x", Durability::ProcessCrash).unwrap();
+    write(d.path(), "taken", b"y");
+    let e = tmp.persist_noclobber(&d.path().join("taken")).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+    assert_eq!(names(d.path()), ["taken"]);
+    assert_eq!(std::fs::read(d.path().join("taken")).unwrap(), b"y");
+    // Nowhere to create it: an error, nothing made.
+    assert!(temp_with(&d.path().join("missing"), b"x", Durability::ProcessCrash).is_err());
+}
+
+#[test]
+fn persisted_files_hold_the_bytes_and_stay_open() {
+    let d = dir();
+    let tmp = temp_with(d.path(), b"hello", Durability::PowerLoss).unwrap();
+    let file = tmp.persist(&d.path().join("a")).unwrap();
+    assert_eq!(names(d.path()), ["a"]);
+    assert_eq!(file.metadata().unwrap().len(), 5);
+    write_atomic(d.path(), "a", b"again").unwrap();
+    assert_eq!(std::fs::read(d.path().join("a")).unwrap(), b"again");
+    assert_eq!(names(d.path()), ["a"]);
+}
+
+#[test]
+fn concurrent_creators_exactly_one_wins() {
+    let d = dir();
+    let wins: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8u8)
+            .map(|i| {
+                let dir = d.path();
+                s.spawn(move || write_new(dir, "id", &[i], Durability::ProcessCrash).unwrap())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| usize::from(h.join().unwrap()))
+            .sum()
+    });
+    assert_eq!(wins, 1);
+    assert_eq!(names(d.path()), ["id"], "no temp file left behind");
 }
 
 #[test]

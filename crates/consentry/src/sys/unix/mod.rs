@@ -1,5 +1,6 @@
 //! The unix side of [`sys`](super): rustix for files, limits and the kernel release;
-//! libc only where rustix has no safe call (signal actions, in `sigint`).
+//! libc only where rustix has no safe call (signal actions, in `sigint`; the user
+//! database's home directory, in `passwd`).
 
 use std::fs::File;
 use std::io;
@@ -15,6 +16,31 @@ use super::files::ReadError;
 mod sigint;
 
 pub(crate) use sigint::Watch;
+
+// `getpwuid_r` has no safe API either.
+#[allow(unsafe_code)]
+mod passwd;
+
+/// The home directory: `$HOME` when it is set and not empty (even a relative one, as
+/// `directories` takes it), else the user database's entry.
+pub(crate) fn home_dir(var: super::dirs::Vars<'_>) -> Option<std::path::PathBuf> {
+    var("HOME")
+        .filter(|h| !h.is_empty())
+        .or_else(passwd::home)
+        .map(std::path::PathBuf::from)
+}
+
+/// The tool's directories: the XDG rules, or the macOS convention.
+pub(crate) fn tool_dirs(
+    tool: &str,
+    var: super::dirs::Vars<'_>,
+) -> Option<crate::configure::env::ToolDirs> {
+    #[cfg(target_os = "macos")]
+    let dirs = super::dirs::macos(tool, home_dir(var));
+    #[cfg(not(target_os = "macos"))]
+    let dirs = super::dirs::xdg(tool, var, home_dir(var));
+    dirs
+}
 
 /// Opens `path` read-only if it is a regular file. The `lstat` first means a FIFO or
 /// device is never even opened (opening a tape device rewinds it); `O_NOFOLLOW |
@@ -46,6 +72,38 @@ pub(crate) fn open_or_create_nofollow(path: &Path) -> io::Result<File> {
     let fd = rustix::fs::open(path, flags, Mode::RUSR | Mode::WUSR)
         .map_err(|e| io::Error::from(ReadError::from_io(&e.into())))?;
     Ok(File::from(fd))
+}
+
+/// Creates `path` for reading and writing (mode 0600, close-on-exec, as tempfile did),
+/// failing if anything is there: a temp file no other user can read and no symlink can
+/// redirect.
+pub(crate) fn create_private(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// Renames `from` to `to` unless something (a dangling symlink included) is at `to`:
+/// `renameat2(RENAME_NOREPLACE)` where the kernel and file system have it, else a hard
+/// link and the removal of `from` (what `tempfile`'s `persist_noclobber` does).
+pub(crate) fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "macos"))]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+            Ok(()) => return Ok(()),
+            // Not supported here (an old kernel, a file system without it): link below.
+            Err(Errno::NOSYS | Errno::INVAL) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    std::fs::hard_link(from, to)?;
+    let _ = std::fs::remove_file(from);
+    Ok(())
 }
 
 /// What an `open` error means for a file consentry refused to follow or open.

@@ -59,9 +59,45 @@ pub(crate) fn open_or_create_nofollow(path: &Path) -> io::Result<File> {
     checked(file).map_err(io::Error::from)
 }
 
+/// Creates `path`, failing if anything is there (no mode: the file inherits the
+/// directory's ACL, in the user's own profile).
+pub(crate) fn create_private(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+/// Renames `from` to `to` unless something is at `to`: a hard link, which fails on an
+/// existing name, then the removal of `from` (std opens files with delete sharing, so
+/// the open temp file can be removed). `MoveFileExW` without `REPLACE_EXISTING` would
+/// need FFI this module avoids.
+pub(crate) fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::hard_link(from, to)?;
+    let _ = std::fs::remove_file(from);
+    Ok(())
+}
+
 /// No error code of an open needs a meaning of its own here.
 pub(crate) fn refused_open(_e: &io::Error) -> Option<ReadError> {
     None
+}
+
+/// The home directory: `%USERPROFILE%`, which Windows sets from the Profile known
+/// folder (what `directories` asks `SHGetKnownFolderPath` for), when absolute.
+pub(crate) fn home_dir(var: super::dirs::Vars<'_>) -> Option<std::path::PathBuf> {
+    var("USERPROFILE")
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.is_absolute())
+}
+
+/// The tool's directories under `%LOCALAPPDATA%` (see `dirs::windows`).
+pub(crate) fn tool_dirs(
+    tool: &str,
+    var: super::dirs::Vars<'_>,
+) -> Option<crate::configure::env::ToolDirs> {
+    super::dirs::windows(tool, var)
 }
 
 /// Windows has no process file size limit.
