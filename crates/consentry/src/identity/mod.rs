@@ -31,7 +31,7 @@ pub(crate) fn load_or_create(dir: &Path) -> io::Result<Uuid> {
     let text = load_or_create_secret(
         dir,
         INSTALL_ID_FILE,
-        || crate::sys::random::uuid_v4().to_string(),
+        || Ok(crate::sys::random::uuid_v4().to_string()),
         |t| Uuid::parse_str(t).is_ok_and(|id| id.get_version() == Some(uuid::Version::Random)),
     )?;
     Uuid::parse_str(&text).map_err(io::Error::other)
@@ -52,9 +52,12 @@ pub(crate) fn read_key(dir: &Path) -> Option<[u8; 32]> {
         .and_then(|t| decode_key(&t))
 }
 
-fn new_key_hex() -> String {
-    let key: [u8; 32] = crate::sys::random::bytes();
-    key.iter().map(|b| format!("{b:02x}")).collect()
+/// A new key from the OS's generator, or none: a key that could be guessed would make
+/// project hashes and the erasure token guessable, so there is no fallback (the run
+/// then goes without project hashes and erasure, and `telemetry status` says why).
+fn new_key_hex() -> io::Result<String> {
+    let key: [u8; 32] = crate::sys::random::secret()?;
+    Ok(key.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn decode_key(text: &str) -> Option<[u8; 32]> {
@@ -77,7 +80,7 @@ fn decode_key(text: &str) -> Option<[u8; 32]> {
 fn load_or_create_secret(
     dir: &Path,
     name: &str,
-    make: impl FnOnce() -> String,
+    make: impl FnOnce() -> io::Result<String>,
     valid: impl Fn(&str) -> bool,
 ) -> io::Result<String> {
     let path = dir.join(name);
@@ -85,7 +88,7 @@ fn load_or_create_secret(
         return Ok(v);
     }
     std::fs::create_dir_all(dir)?;
-    let candidate = make();
+    let candidate = make()?;
     let line = format!("{candidate}\n");
     if files::write_new(dir, name, line.as_bytes(), files::Durability::PowerLoss)? {
         return Ok(candidate);

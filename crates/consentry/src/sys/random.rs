@@ -1,4 +1,5 @@
-//! Random bytes from the OS, for ids, keys and temp file names.
+//! Random bytes from the OS, for ids, keys and temp file names. Only the hashing key
+//! is a secret ([`secret`]); ids and names may fall back to unique bytes.
 
 use std::hash::{DefaultHasher, Hash as _, Hasher as _};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,6 +15,14 @@ pub(crate) fn bytes<const N: usize>() -> [u8; N] {
         fallback(&mut out);
     }
     out
+}
+
+/// `N` bytes from the OS's generator, or its error: for secrets, which no fallback
+/// may stand in for.
+pub(crate) fn secret<const N: usize>() -> std::io::Result<[u8; N]> {
+    let mut out = [0u8; N];
+    getrandom::fill(&mut out).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(out)
 }
 
 fn fallback(out: &mut [u8]) {
