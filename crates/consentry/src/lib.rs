@@ -354,6 +354,7 @@ mod consent;
 mod control;
 mod deliver;
 mod identity;
+mod json;
 mod record;
 mod rules;
 mod sys;
