@@ -56,27 +56,13 @@ impl Writer {
 
     /// An object; `fill` adds its members with [`Object::field`].
     pub(crate) fn object(&mut self, fill: impl FnOnce(&mut Object<'_>)) {
-        self.open('{');
-        let mut object = Object {
-            writer: self,
-            empty: true,
-            held: Vec::new(),
-        };
+        // Generic code stays this thin: every closure makes a copy of it, and a print
+        // mode request has some sixty.
+        let mut object = Object::open(self);
         fill(&mut object);
-        let Object {
-            mut empty, held, ..
-        } = object;
-        if self.keys == Keys::Sorted {
-            let mut held = held;
-            held.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            for (key, value) in held {
-                self.member(empty, &key);
-                self.out.push_str(&value);
-                empty = false;
-            }
-        }
-        self.close('}', empty);
+        object.close();
     }
+
     /// An array of `items`, each written by `each`.
     pub(crate) fn array<T>(
         &mut self,
@@ -200,32 +186,62 @@ impl Writer {
 pub(crate) struct Object<'w> {
     writer: &'w mut Writer,
     empty: bool,
-    /// With [`Keys::Sorted`]: each member's key and written value, until the object
-    /// closes and writes them in order.
-    held: Vec<(String, String)>,
+    /// With [`Keys::Sorted`]: each member's key and its value written apart, in key
+    /// order, until the object closes.
+    held: Vec<(String, Writer)>,
 }
 
-impl Object<'_> {
+impl<'w> Object<'w> {
+    fn open(writer: &'w mut Writer) -> Self {
+        writer.open('{');
+        Object {
+            writer,
+            empty: true,
+            held: Vec::new(),
+        }
+    }
+
     /// The member `key`, its value written by `value`.
     pub(crate) fn field(&mut self, key: &str, value: impl FnOnce(&mut Writer)) -> &mut Self {
+        value(self.slot(key));
+        self
+    }
+
+    /// Where the value of member `key` goes: after its key, or with [`Keys::Sorted`]
+    /// into a writer of its own (at its depth) kept in key order.
+    fn slot(&mut self, key: &str) -> &mut Writer {
         let w = &mut *self.writer;
         match w.keys {
             Keys::AsWritten => {
                 w.member(self.empty, key);
                 self.empty = false;
-                value(w);
+                w
             }
             Keys::Sorted => {
-                let mut apart = Writer {
+                let apart = Writer {
                     out: String::new(),
                     depth: w.depth,
                     ..*w
                 };
-                value(&mut apart);
-                self.held.push((key.to_owned(), apart.out));
+                let at = self.held.partition_point(|(k, _)| k.as_str() <= key);
+                self.held.insert(at, (key.to_owned(), apart));
+                &mut self.held[at].1
             }
         }
-        self
+    }
+
+    fn close(self) {
+        let Object {
+            writer,
+            mut empty,
+            held,
+        } = self;
+        for (key, value) in held {
+            writer.member(empty, &key);
+            writer.out.push_str(&value.out);
+            empty = false;
+        }
+        writer.close('}', empty);
     }
 }
 
