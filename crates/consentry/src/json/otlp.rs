@@ -3,9 +3,9 @@
 //! the proto's field order with camelCase names, every field written (a missing message
 //! as `null`) except `keyStrindex` when 0, ids as lower-case hex, 64-bit times and
 //! `intValue` as decimal strings, `bytesValue` as padded base64, enums as numbers.
-//! This is not the OTLP/JSON of the specification in every detail (which leaves out
-//! default values, for one); it is what print mode and `telemetry log --json` have
-//! always shown.
+//! An encoder following the OTLP/JSON specification would leave default values and
+//! missing messages out; the proto3 JSON mapping reads both forms alike, and this is
+//! the one print mode and `telemetry log --json` have always shown.
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{
