@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use super::records::{self, Kept, str_attr, utc, value_text};
 use crate::configure::builder::Telemetry;
+use crate::json::{self, Keys, Style, Writer};
 
 impl Telemetry {
     /// The log of what was sent (what `<tool> telemetry log` prints): every request
@@ -17,17 +18,7 @@ impl Telemetry {
         let store = self.sent_store();
         let read = records::read(store.as_ref());
         if json {
-            return read
-                .kept
-                .iter()
-                .map(|k| {
-                    let line = serde_json::json!({
-                        "acknowledged_ms": k.stored_ms,
-                        "request": k.request,
-                    });
-                    format!("{line}\n")
-                })
-                .collect();
+            return read.kept.iter().map(json_line).collect();
         }
         let mut out = String::new();
         let dir = store.as_ref().map_or("unknown (no home dir)".into(), |s| {
@@ -53,6 +44,20 @@ impl Telemetry {
     }
 }
 
+/// One request of `telemetry log --json`: `{"acknowledged_ms":..,"request":..}` and a
+/// newline, compact, every object's members sorted by key (as serde_json's map
+/// sorted them, unlike print mode's request, which follows the proto's field order).
+fn json_line(k: &Kept) -> String {
+    let mut w = Writer::new(Style::Compact, Keys::Sorted);
+    w.object(|o| {
+        o.field("acknowledged_ms", |w| w.uint(k.stored_ms))
+            .field("request", |w| json::request(w, &k.request));
+    });
+    let mut line = w.finish();
+    line.push('\n');
+    line
+}
+
 fn write_request(out: &mut String, k: &Kept) {
     let _ = writeln!(out, "\nacknowledged {}", utc(k.stored_ms));
     for rs in &k.request.resource_spans {
@@ -72,7 +77,7 @@ fn write_request(out: &mut String, k: &Kept) {
                 ms(span
                     .end_time_unix_nano
                     .saturating_sub(span.start_time_unix_nano)),
-                hex(&span.span_id),
+                json::hex(&span.span_id),
             );
             for kv in &span.attributes {
                 let _ = writeln!(out, "    {} = {}", kv.key, value_text(kv.value.as_ref()));
@@ -87,6 +92,27 @@ fn write_request(out: &mut String, k: &Kept) {
     }
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// What the log's JSON was when serde_json wrote it.
+        #[test]
+        fn json_lines_as_serde_json_wrote_them(
+            request in crate::json::strategies::request(),
+            stored_ms in any::<u64>(),
+        ) {
+            let k = Kept { stored_ms, request };
+            let before = serde_json::json!({
+                "acknowledged_ms": k.stored_ms,
+                "request": k.request,
+            });
+            prop_assert_eq!(json_line(&k), format!("{before}\n"));
+        }
+    }
 }

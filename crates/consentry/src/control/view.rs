@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::records::{self, day, int_attr, str_attr};
 use crate::configure::builder::Telemetry;
+use crate::json::{Keys, Style, Writer};
 
 /// One command run found in the kept requests.
 #[derive(Debug)]
@@ -84,44 +85,17 @@ impl Telemetry {
                 }
             }
         }
-        let mut commands: BTreeMap<&str, Tally> = BTreeMap::new();
-        let mut days: BTreeMap<String, Tally> = BTreeMap::new();
-        let mut errors: BTreeMap<&str, usize> = BTreeMap::new();
-        for run in &runs {
-            commands.entry(&run.command).or_default().add(run);
-            days.entry(day(run.start_ms)).or_default().add(run);
-            if let Some(e) = &run.error {
-                *errors.entry(e).or_default() += 1;
-            }
-        }
-        let skipped = local.skipped + sent.skipped;
+        let mut summary = Summary::of(&runs, from, local.skipped + sent.skipped);
         if json {
-            let commands: Vec<_> = commands
-                .iter_mut()
-                .map(|(c, t)| {
-                    let (p50, max) = t.p50_max();
-                    serde_json::json!({
-                        "command": c, "runs": t.runs, "errors": t.errors,
-                        "p50_ms": p50, "max_ms": max,
-                    })
-                })
-                .collect();
-            let days: Vec<_> = days
-                .iter()
-                .map(|(d, t)| serde_json::json!({"day": d, "runs": t.runs, "errors": t.errors}))
-                .collect();
-            let errors: Vec<_> = errors
-                .iter()
-                .map(|(e, n)| serde_json::json!({"error_type": e, "runs": n}))
-                .collect();
-            let (rate, in_sample) = self.sampling_now();
-            let all = serde_json::json!({
-                "runs": runs.len(), "local_runs": from[0], "sent_runs": from[1],
-                "skipped_entries": skipped, "sampling_rate": rate, "in_sample": in_sample,
-                "commands": commands, "days": days, "errors": errors,
-            });
-            return format!("{all}\n");
+            return summary.json(self.sampling_now());
         }
+        let Summary {
+            mut commands,
+            days,
+            errors,
+            skipped,
+            ..
+        } = summary;
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -193,7 +167,162 @@ impl Telemetry {
     }
 }
 
+/// The runs counted by command, by day (UTC) and by error class.
+#[derive(Debug, Default)]
+struct Summary<'r> {
+    runs: usize,
+    /// Runs found in the local records and in the sent log.
+    from: [usize; 2],
+    skipped: usize,
+    commands: BTreeMap<&'r str, Tally>,
+    days: BTreeMap<String, Tally>,
+    errors: BTreeMap<&'r str, usize>,
+}
+
+impl<'r> Summary<'r> {
+    fn of(runs: &'r [Run], from: [usize; 2], skipped: usize) -> Self {
+        let mut summary = Summary {
+            runs: runs.len(),
+            from,
+            skipped,
+            ..Summary::default()
+        };
+        for run in runs {
+            summary.commands.entry(&run.command).or_default().add(run);
+            summary.days.entry(day(run.start_ms)).or_default().add(run);
+            if let Some(e) = &run.error {
+                *summary.errors.entry(e).or_default() += 1;
+            }
+        }
+        summary
+    }
+
+    /// `telemetry view --json`: one compact object and a newline, members sorted by
+    /// key as serde_json's map sorted them; the sampling rate and whether this install
+    /// is in the sample (`null` when unknown) come from `sampling`.
+    fn json(&mut self, (rate, in_sample): (f64, Option<bool>)) -> String {
+        let mut w = Writer::new(Style::Compact, Keys::Sorted);
+        w.object(|o| {
+            o.field("runs", |w| w.uint(self.runs as u64))
+                .field("local_runs", |w| w.uint(self.from[0] as u64))
+                .field("sent_runs", |w| w.uint(self.from[1] as u64))
+                .field("skipped_entries", |w| w.uint(self.skipped as u64))
+                .field("sampling_rate", |w| w.float(rate))
+                .field("in_sample", |w| match in_sample {
+                    Some(b) => w.bool(b),
+                    None => w.null(),
+                })
+                .field("commands", |w| {
+                    w.array(&mut self.commands, |w, (c, t)| {
+                        let (p50, max) = t.p50_max();
+                        w.object(|o| {
+                            o.field("command", |w| w.string(c))
+                                .field("runs", |w| w.uint(t.runs as u64))
+                                .field("errors", |w| w.uint(t.errors as u64))
+                                .field("p50_ms", |w| w.uint(p50))
+                                .field("max_ms", |w| w.uint(max));
+                        });
+                    });
+                })
+                .field("days", |w| {
+                    w.array(&self.days, |w, (d, t)| {
+                        w.object(|o| {
+                            o.field("day", |w| w.string(d))
+                                .field("runs", |w| w.uint(t.runs as u64))
+                                .field("errors", |w| w.uint(t.errors as u64));
+                        });
+                    });
+                })
+                .field("errors", |w| {
+                    w.array(&self.errors, |w, (e, n)| {
+                        w.object(|o| {
+                            o.field("error_type", |w| w.string(e))
+                                .field("runs", |w| w.uint(*n as u64));
+                        });
+                    });
+                });
+        });
+        let mut out = w.finish();
+        out.push('\n');
+        out
+    }
+}
+
 /// A bar for a day's runs, at most 40 wide.
 fn bar(runs: usize) -> String {
     "#".repeat(runs.min(40))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::collection::vec;
+    use proptest::option;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::json::strategies::{double, text};
+
+    /// The view's JSON as serde_json wrote it, from the same summary.
+    fn before(s: &mut Summary<'_>, (rate, in_sample): (f64, Option<bool>)) -> String {
+        let commands: Vec<_> = s
+            .commands
+            .iter_mut()
+            .map(|(c, t)| {
+                let (p50, max) = t.p50_max();
+                serde_json::json!({
+                    "command": c, "runs": t.runs, "errors": t.errors,
+                    "p50_ms": p50, "max_ms": max,
+                })
+            })
+            .collect();
+        let days: Vec<_> = s
+            .days
+            .iter()
+            .map(|(d, t)| serde_json::json!({"day": d, "runs": t.runs, "errors": t.errors}))
+            .collect();
+        let errors: Vec<_> = s
+            .errors
+            .iter()
+            .map(|(e, n)| serde_json::json!({"error_type": e, "runs": n}))
+            .collect();
+        let all = serde_json::json!({
+            "runs": s.runs, "local_runs": s.from[0], "sent_runs": s.from[1],
+            "skipped_entries": s.skipped, "sampling_rate": rate, "in_sample": in_sample,
+            "commands": commands, "days": days, "errors": errors,
+        });
+        format!("{all}\n")
+    }
+
+    fn run() -> impl Strategy<Value = Run> {
+        // Commands and error classes from a few, so runs share them; days over
+        // 1970 to 2100 and durations of any size.
+        let command = prop_oneof![Just("add".to_owned()), Just("list".to_owned()), text()];
+        let error = option::of(prop_oneof![Just("usage".to_owned()), text()]);
+        (command, 0..4_102_444_800_000u64, any::<u64>(), error).prop_map(
+            |(command, start_ms, duration_ms, error)| Run {
+                command,
+                start_ms,
+                duration_ms,
+                error,
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn json_as_serde_json_wrote_it(
+            runs in vec(run(), 0..12),
+            from in any::<[u16; 2]>(),
+            skipped in any::<u32>(),
+            rate in double(),
+            in_sample in option::of(any::<bool>()),
+        ) {
+            let from = from.map(usize::from);
+            let mut summary = Summary::of(&runs, from, skipped as usize);
+            let json = summary.json((rate, in_sample));
+            prop_assert_eq!(json, before(&mut summary, (rate, in_sample)));
+        }
+    }
 }

@@ -8,6 +8,7 @@ use std::time::Instant;
 use opentelemetry_sdk::Resource;
 
 use crate::deliver::{self, Collected, Delivery, Outcome};
+use crate::json::{Keys, Style, Writer};
 
 /// Hands the spans of the runs that finished so far to delivery (spooled for the
 /// detached uploader: never waiting on the network), from any thread. Get one with [`TelemetryGuard::flush_handle`](crate::TelemetryGuard::flush_handle); it is cheap to clone and can
@@ -96,8 +97,9 @@ fn print_request(
     tool: &str,
     request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
 ) {
-    let json =
-        serde_json::to_string_pretty(request).unwrap_or_else(|e| format!("(cannot render: {e})"));
+    let mut json = Writer::new(Style::Pretty, Keys::AsWritten);
+    crate::json::request(&mut json, request);
+    let json = json.finish();
     let _ = writeln!(
         std::io::stderr().lock(),
         "{tool} telemetry (print mode, nothing sent):\n{json}"
