@@ -339,9 +339,10 @@
 //! `rules` (what may be sent: attribute tables, masking, scrubbing, declared spans),
 //! `record` (where a run is recorded), `deliver` (where it is sent: spool, transports),
 //! `uploader` (the detached uploader), `control` (the `telemetry` commands and
-//! [`cli`], the one call for a tool with its own parser), `json` (the JSON the user
-//! reads: print mode's request, `telemetry log --json`, `telemetry view --json`) and
-//! `sys` (every call to the operating system, unix and Windows).
+//! [`cli`], the one call for a tool with its own parser), `formats` (the flat TOML of
+//! consentry's own files and the JSON the user reads: print mode's request,
+//! `telemetry log --json`, `telemetry view --json`) and `sys` (every call to the
+//! operating system, unix and Windows).
 //!
 //! # Features
 //!
@@ -359,9 +360,8 @@ mod configure;
 mod consent;
 mod control;
 mod deliver;
-mod flat_toml;
+mod formats;
 mod identity;
-mod json;
 mod record;
 mod rules;
 mod sys;

@@ -8,7 +8,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::configure::env::Env;
-use crate::flat_toml::{self, Doc};
+use crate::formats::flat_toml::{self, Doc};
 use crate::sys::files::{self, ReadError};
 
 /// File name of the user settings file inside the tool's config dir.

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::records::{self, Kept, str_attr, utc, value_text};
 use crate::configure::builder::Telemetry;
-use crate::json::{self, Keys, Style, Writer};
+use crate::formats::json::{self, Keys, Style, Writer};
 
 impl Telemetry {
     /// The log of what was sent (what `<tool> telemetry log` prints): every request
@@ -104,7 +104,7 @@ mod tests {
         /// What the log's JSON was when serde_json wrote it.
         #[test]
         fn json_lines_as_serde_json_wrote_them(
-            request in crate::json::strategies::request(),
+            request in crate::formats::json::strategies::request(),
             stored_ms in any::<u64>(),
         ) {
             let k = Kept { stored_ms, request };

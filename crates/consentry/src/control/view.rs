@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::records::{self, day, int_attr, str_attr};
 use crate::configure::builder::Telemetry;
-use crate::json::{Keys, Style, Writer};
+use crate::formats::json::{Keys, Style, Writer};
 
 /// One command run found in the kept requests.
 #[derive(Debug)]
@@ -260,7 +260,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::json::strategies::{double, text};
+    use crate::formats::json::strategies::{double, text};
 
     /// The view's JSON as serde_json wrote it, from the same summary.
     fn before(s: &mut Summary<'_>, (rate, in_sample): (f64, Option<bool>)) -> String {

@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::flat_toml::{self, Doc};
+use crate::formats::flat_toml::{self, Doc};
 use crate::rules::attributes as attr;
 use crate::sys::files::Durability;
 use opentelemetry::trace::{Span as _, Status, Tracer as _};

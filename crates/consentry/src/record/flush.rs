@@ -8,7 +8,7 @@ use std::time::Instant;
 use opentelemetry_sdk::Resource;
 
 use crate::deliver::{self, Collected, Delivery, Outcome};
-use crate::json::{Keys, Style, Writer};
+use crate::formats::json::{Keys, Style, Writer};
 
 /// Hands the spans of the runs that finished so far to delivery (spooled for the
 /// detached uploader: never waiting on the network), from any thread. Get one with [`TelemetryGuard::flush_handle`](crate::TelemetryGuard::flush_handle); it is cheap to clone and can
@@ -98,7 +98,7 @@ fn print_request(
     request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
 ) {
     let mut json = Writer::new(Style::Pretty, Keys::AsWritten);
-    crate::json::request(&mut json, request);
+    crate::formats::json::request(&mut json, request);
     let json = json.finish();
     let _ = writeln!(
         std::io::stderr().lock(),

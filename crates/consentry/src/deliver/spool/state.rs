@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::now_ms;
 use crate::deliver::transport::MAX_RETRY_AFTER;
-use crate::flat_toml::{self, Doc};
+use crate::formats::flat_toml::{self, Doc};
 
 /// Longest wait consentry ever sets: a collector's `Retry-After`, capped. The default
 /// backoff stays below it (asserted where the backoff is defined), and this file
