@@ -26,6 +26,11 @@ pub(super) fn config(ca_pem: Option<&[u8]>) -> Result<Arc<ClientConfig>, SendErr
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         },
     };
+    // rustls 0.23.48 deprecates its ring provider (no post-quantum key exchange); a
+    // tool whose lock file resolves that rustls would see the warning. ring stays:
+    // every build has it already for the hashes, it needs only a C compiler (aws-lc-rs
+    // wants CMake too), and a usage span is not worth a quantum adversary's keep.
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
