@@ -99,7 +99,7 @@ impl Telemetry {
             }
         }
         let digest = h.finish();
-        let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        let short = crate::formats::hex(&digest[..4]);
         format!("{}-{short}", self.settings.notice.version)
     }
 }

@@ -139,7 +139,7 @@ impl Telemetry {
                 kind: SpanKind::Internal as i32,
                 start_time_unix_nano: now_ns,
                 end_time_unix_nano: now_ns,
-                attributes: vec![string(attr::ERASURE_TOKEN, erasure::hex(token))],
+                attributes: vec![string(attr::ERASURE_TOKEN, crate::formats::hex(token))],
                 ..Span::default()
             })
             .collect();

@@ -77,7 +77,7 @@ fn write_request(out: &mut String, k: &Kept) {
                 ms(span
                     .end_time_unix_nano
                     .saturating_sub(span.start_time_unix_nano)),
-                json::hex(&span.span_id),
+                crate::formats::hex(&span.span_id),
             );
             for kv in &span.attributes {
                 let _ = writeln!(out, "    {} = {}", kv.key, value_text(kv.value.as_ref()));

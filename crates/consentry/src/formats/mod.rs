@@ -5,3 +5,14 @@
 
 pub(crate) mod flat_toml;
 pub(crate) mod json;
+
+/// Lower-case hex: ids in OTLP JSON, the hashing key in its file, hashed values and
+/// the erasure token as stores compare them, temp file names.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}

@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use super::choice;
 use super::hash::{HmacSha256, sha256};
+use crate::formats::hex;
 
 /// What the token is derived under, with the install id after it.
 const CONTEXT: &[u8] = b"consentry erasure v1\0";
@@ -39,11 +40,6 @@ pub(crate) fn token(key: &[u8; 32], install_id: &str) -> [u8; 32] {
 /// text with its own `sha256` (DuckDB `sha256(t)`, ClickHouse `lower(hex(SHA256(t)))`).
 pub(crate) fn commitment(token: &[u8; 32]) -> String {
     hex(&sha256(hex(token).as_bytes()))
-}
-
-/// Lower-case hex, as the store compares it.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The tokens of every id this install may have sent under `key`: the id in the id

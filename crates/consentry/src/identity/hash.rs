@@ -62,9 +62,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
+    use crate::formats::hex;
 
     /// The published vectors pin the values every store and test recomputes: FIPS
     /// 180-4's "abc" and RFC 4231's test cases 1, 2 and 6 (a key longer than a block,

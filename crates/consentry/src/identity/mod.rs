@@ -57,7 +57,7 @@ pub(crate) fn read_key(dir: &Path) -> Option<[u8; 32]> {
 /// then goes without project hashes and erasure, and `telemetry status` says why).
 fn new_key_hex() -> io::Result<String> {
     let key: [u8; 32] = crate::sys::random::secret()?;
-    Ok(key.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::formats::hex(&key))
 }
 
 fn decode_key(text: &str) -> Option<[u8; 32]> {
@@ -147,11 +147,7 @@ pub(crate) fn delete(dir: &Path) -> io::Result<()> {
 pub(crate) fn keyed_hash(key: &[u8; 32], value: &str) -> String {
     let mut mac = hash::HmacSha256::new(key);
     mac.update(value.as_bytes());
-    mac.finish()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::formats::hex(&mac.finish()[..16])
 }
 
 #[cfg(test)]

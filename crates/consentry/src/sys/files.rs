@@ -223,10 +223,7 @@ pub(crate) fn temp_with(dir: &Path, bytes: &[u8], durability: Durability) -> io:
     check_fsize(bytes.len())?;
     let mut tries = 0;
     let (file, path) = loop {
-        let name: String = super::random::bytes::<8>()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let name = crate::formats::hex(&super::random::bytes::<8>());
         let path = dir.join(format!("{TEMP_PREFIX}{name}"));
         match super::platform::create_private(&path) {
             Ok(file) => break (file, TempPath(Some(path))),

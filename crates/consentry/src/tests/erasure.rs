@@ -61,7 +61,7 @@ fn tokens_of(t: &Telemetry) -> Vec<String> {
 
 fn sha256_hex(text: &str) -> String {
     use sha2::Digest;
-    erasure::hex(&sha2::Sha256::digest(text.as_bytes()))
+    crate::formats::hex(&sha2::Sha256::digest(text.as_bytes()))
 }
 
 fn tool(_dir: &Path) -> TelemetryBuilder {

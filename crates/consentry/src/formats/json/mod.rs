@@ -245,11 +245,6 @@ impl<'w> Object<'w> {
     }
 }
 
-/// Lower-case hex, as OTLP JSON writes trace and span ids.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// A finite double as serde_json (through zmij) writes it: `0.0` and `-0.0`; the
 /// shortest digits that read back as the same double, and of those the closest, an
 /// exact tie going to the even digit; laid out in plain decimal with at least one

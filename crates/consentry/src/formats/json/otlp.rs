@@ -185,7 +185,7 @@ fn strings(w: &mut Writer, items: &[String]) {
 }
 
 fn hex(w: &mut Writer, bytes: &[u8]) {
-    w.string(&super::hex(bytes));
+    w.string(&crate::formats::hex(bytes));
 }
 
 /// A 64-bit integer as a decimal string, as proto3 JSON writes them.
