@@ -125,11 +125,7 @@ pub(crate) fn existing(dir: &Path) -> (Option<String>, Option<[u8; 32]>) {
     })
     .ok()
     .flatten();
-    let key = read(&dir.join(KEY_FILE), &|t: &str| decode_key(t).is_some())
-        .ok()
-        .flatten()
-        .and_then(|t| decode_key(&t));
-    (id, key)
+    (id, read_key(dir))
 }
 
 /// Removes the install id and the hashing key (opting out by command deletes them).
